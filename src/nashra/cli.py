@@ -1,0 +1,251 @@
+"""The ``nashra`` command line: one entry point for operators."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+import time
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+import click
+
+from nashra.config import Settings, load_settings
+
+
+def _settings(ctx: click.Context) -> Settings:
+    return ctx.obj
+
+
+def _open_store(settings: Settings):
+    from nashra.store import Store
+
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    return Store.open(settings.resolved_database_url)
+
+
+def _registry(settings: Settings):
+    from nashra.sources.registry import load_registry
+
+    return load_registry(settings)
+
+
+def _echo_json(data: Any) -> None:
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+
+
+@click.group()
+@click.option("--data-dir", type=click.Path(path_type=Path), help="Where the instance's state lives.")
+@click.option("--database-url", help="SQLAlchemy URL; default SQLite under the data dir.")
+@click.option("-v", "--verbose", count=True, help="More log output (-vv for debug).")
+@click.pass_context
+def main(ctx: click.Context, data_dir: Path | None, database_url: str | None, verbose: int) -> None:
+    """Nashra: a news aggregation portal for the Arabic press (French beside it)."""
+    level = logging.WARNING - 10 * min(verbose, 2)
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    ctx.obj = load_settings(data_dir=data_dir, database_url=database_url)
+
+
+@main.command()
+@click.pass_context
+def init(ctx: click.Context) -> None:
+    """Create the data directory, the database schema and the sources registry."""
+    settings = _settings(ctx)
+    store = _open_store(settings)
+    registry = _registry(settings)
+    if not settings.registry_path.exists():
+        registry.save(settings.registry_path)
+    store.sync_sources(registry.values())
+    click.echo(f"initialised {settings.data_dir} ({len(registry)} outlets, {store.dialect})")
+
+
+def _run_crawl(settings: Settings, store, sources, *, quiet: bool = False):
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from nashra.crawl.pipeline import crawl
+
+    columns = (
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TextColumn("{task.fields[info]}"),
+    )
+    with Progress(*columns, disable=quiet, transient=False) as progress:
+        feeds_task = progress.add_task("feeds", total=None, info="")
+        pages_task = progress.add_task("articles", total=0, info="")
+        counts = {"new": 0, "skipped": 0, "errors": 0}
+
+        def on_event(kind: str, **info: Any) -> None:
+            if kind == "feeds":
+                progress.update(feeds_task, total=info["total"])
+            elif kind == "feed":
+                progress.advance(feeds_task)
+            elif kind == "entries":
+                progress.update(pages_task, total=progress.tasks[1].total + info["count"])
+            elif kind in ("article", "page_error"):
+                if kind == "page_error":
+                    counts["errors"] += 1
+                else:
+                    counts[info["status"]] = counts.get(info["status"], 0) + 1
+                progress.update(
+                    pages_task,
+                    advance=1,
+                    info=f"new {counts['new']} · known {counts['skipped']} · errors {counts['errors']}",
+                )
+
+        return crawl(settings, store, sources, on_event=on_event)
+
+
+@main.command("crawl")
+@click.option("--once", is_flag=True, help="Poll every feed once and exit.")
+@click.option("--interval", default=600, show_default=True, help="Seconds between rounds.")
+@click.option("--json", "as_json", is_flag=True, help="Print the report of each round as JSON.")
+@click.pass_context
+def crawl_cmd(ctx: click.Context, once: bool, interval: int, as_json: bool) -> None:
+    """Poll the outlets' feeds and store their articles."""
+    settings = _settings(ctx)
+    store = _open_store(settings)
+    registry = _registry(settings)
+    store.sync_sources(registry.values())
+    while True:
+        report = _run_crawl(settings, store, list(registry.values()), quiet=as_json)
+        if as_json:
+            _echo_json(report.as_dict())
+        else:
+            click.echo(
+                f"feeds {report.feeds} (304: {report.not_modified}, errors: {report.feed_errors}) · "
+                f"new {report.new} · updated {report.updated} · partial {report.partial} · "
+                f"copies {report.copies} · page errors {report.page_errors}"
+            )
+        if once:
+            return
+        time.sleep(interval)
+
+
+@main.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.pass_context
+def import_cmd(ctx: click.Context, file: Path) -> None:
+    """Bulk-import an archive: one JSON object per line (source, url, title, text or html,
+    published, author, section, lang, image_url)."""
+    from nashra.crawl.importer import import_jsonl
+
+    settings = _settings(ctx)
+    store = _open_store(settings)
+    registry = _registry(settings)
+    store.sync_sources(registry.values())
+    sources = dict(registry)
+    report = import_jsonl(store, file, sources)
+    for number, error in report.errors[:100]:
+        click.echo(f"line {number}: {error}", err=True)
+    if len(report.errors) > 100:
+        click.echo(f"… and {len(report.errors) - 100} more bad lines", err=True)
+    click.echo(
+        f"{report.lines} lines: {report.new} new, {report.updated} updated, "
+        f"{report.unchanged} unchanged, {report.skipped} skipped"
+        + (f"; new outlets: {', '.join(report.created_sources)}" if report.created_sources else "")
+    )
+
+
+@main.command()
+@click.argument("target")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@click.pass_context
+def extract(ctx: click.Context, target: str, as_json: bool) -> None:
+    """Show what the extractor makes of one page (a URL or a local HTML file)."""
+    from nashra.crawl.encoding import decode_html
+    from nashra.crawl.extract import extract_page
+
+    settings = _settings(ctx)
+    path = Path(target)
+    if path.is_file():
+        text, encoding = decode_html(path.read_bytes(), None)
+        url = path.resolve().as_uri()
+    else:
+        from nashra.crawl.fetch import fetch_sync
+
+        result = fetch_sync(target, settings)
+        if not result.ok:
+            raise click.ClickException(f"could not fetch {target}: {result.error}")
+        text, encoding = decode_html(result.content, result.headers.get("content-type"))
+        url = result.final_url
+    page = extract_page(text, url)
+    data = asdict(page)
+    data["encoding"] = encoding
+    if as_json:
+        _echo_json(data)
+    else:
+        click.echo(f"{page.title}\n{page.author} · {page.published}\n\n{page.body_text}")
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def stats(ctx: click.Context, as_json: bool) -> None:
+    """Counts of outlets, feeds, articles, copies, partial articles and the last crawl."""
+    data = _open_store(_settings(ctx)).stats()
+    if as_json:
+        _echo_json(data)
+    else:
+        for key, value in data.items():
+            click.echo(f"{key:>14}: {value}")
+
+
+def _serve(settings: Settings, host: str, port: int) -> None:
+    import uvicorn
+
+    from nashra.web.app import create_app
+
+    click.echo(f"Nashra is serving on http://{host}:{port}/")
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="warning")
+
+
+@main.command()
+@click.option("--host", default=None, help="Address to listen on (default 127.0.0.1).")
+@click.option("--port", default=None, type=int, help="Port (default 8000).")
+@click.pass_context
+def serve(ctx: click.Context, host: str | None, port: int | None) -> None:
+    """Serve the portal."""
+    settings = _settings(ctx)
+    _open_store(settings).close()  # applies migrations before the first request
+    _serve(settings, host or settings.host, port or settings.port)
+
+
+@main.command()
+@click.option("--no-serve", is_flag=True, help="Build the demo archive and exit.")
+@click.option("--rebuild", is_flag=True, help="Throw the built demo away and build it again.")
+@click.option("--limit", default=2000, show_default=True, help="How many corpus articles to publish.")
+@click.option("--host", default=None)
+@click.option("--port", default=None, type=int)
+@click.pass_context
+def demo(
+    ctx: click.Context, no_serve: bool, rebuild: bool, limit: int, host: str | None, port: int | None
+) -> None:
+    """Build the offline demo (bundled outlet sites crawled through the real pipeline), then serve."""
+    from nashra.demo.build import build_demo, serve_demo_sites
+
+    settings = _settings(ctx)
+    info = build_demo(settings, rebuild=rebuild, limit=limit)
+    click.echo(
+        f"demo archive: {info['articles']} articles from {info['outlets']} outlets "
+        f"({'reused' if info['reused'] else 'built in %.0f s' % info['seconds']})"
+    )
+    if no_serve:
+        return
+    with serve_demo_sites(settings, limit=info["limit"]):
+        _serve(settings, host or settings.host, port or settings.port)
+
+
+def _register_groups() -> None:
+    from nashra.sources.commands import sources
+
+    main.add_command(sources)
+
+
+_register_groups()
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,88 @@
+"""Joining what the feed said and what the page said into one Article (a pure function)."""
+
+from __future__ import annotations
+
+import html
+from datetime import UTC, datetime
+from urllib.parse import urlsplit
+
+from nashra.crawl.sanitize import html_to_text, sanitize_html
+from nashra.model import Article, ExtractedPage, FeedEntry
+from nashra.sections import SECTIONS
+from nashra.sources.adapters import Adapter, adapter_for
+from nashra.sources.registry import Source
+from nashra.text import canonical_url, detect_lang, fingerprint, normalize, numeric_id
+
+
+def section_for(source: Source, categories: list[str], url: str) -> str | None:
+    """The outlet's own labels (feed categories, then URL path segments) mapped to our sections."""
+    mapping = {k.strip().lower(): v for k, v in source.categories.items()}
+    for label in categories:
+        section = mapping.get(label.strip().lower())
+        if section in SECTIONS:
+            return section
+    for segment in urlsplit(url).path.lower().split("/"):
+        section = mapping.get(segment)
+        if section in SECTIONS:
+            return section
+    return source.default_section if source.default_section in SECTIONS else None
+
+
+def _summary_html(entry: FeedEntry) -> str:
+    paragraphs = [p.strip() for p in entry.summary.split("\n") if p.strip()]
+    return "".join(f"<p>{html.escape(p)}</p>" for p in paragraphs)
+
+
+def build_article(
+    source: Source,
+    entry: FeedEntry,
+    page: ExtractedPage | None,
+    *,
+    adapter: Adapter | None = None,
+    now: datetime | None = None,
+) -> Article:
+    """The article to store for one feed entry and its extracted page (``page`` None: not fetched).
+
+    The longest trustworthy body wins: the page's extraction, else the feed's full content, else
+    its summary — and an article that only has the summary is marked partial.
+    """
+    adapter = adapter or adapter_for(source.slug)
+    page = page or ExtractedPage()
+    url = canonical_url(entry.url)
+    body_html, body_text, partial = page.body_html, page.body_text, False
+    feed_html = sanitize_html(entry.content_html) if entry.content_html else ""
+    feed_text = html_to_text(feed_html) if feed_html else ""
+    if len(feed_text) > len(body_text):
+        body_html, body_text = feed_html, feed_text
+    summary_text = entry.summary.strip() or page.description
+    if len(body_text) < len(summary_text):
+        body_html, body_text, partial = _summary_html(entry) or sanitize_html(
+            f"<p>{html.escape(summary_text)}</p>"
+        ), summary_text, True
+    elif not body_text:
+        partial = True
+    title = entry.title.strip() or page.title or summary_text[:120]
+    lang = source.lang or page.lang or detect_lang(title + " " + body_text)
+    if page.lang in {"ar", "fr", "en"} and page.lang != source.lang and len(body_text) > 200:
+        lang = detect_lang(body_text, default=source.lang)
+    categories = list(dict.fromkeys(entry.categories + page.categories))
+    return Article(
+        source=source.slug,
+        url=url,
+        guid=entry.guid or None,
+        num=numeric_id(url, source.id_pattern or adapter.id_pattern),
+        title=title,
+        summary=summary_text,
+        body_html=body_html,
+        body_text=body_text,
+        published=entry.published or page.published or now or datetime.now(UTC),
+        updated=entry.updated,
+        author=entry.author.strip() or page.author,
+        lang=lang,
+        section=section_for(source, categories, url),
+        categories=categories,
+        image_url=page.image_url or entry.image_url,
+        partial=partial,
+        norm_text=normalize(f"{title}\n{body_text}", lang),
+        body_hash=fingerprint(body_text, lang),
+    )

@@ -1,0 +1,149 @@
+"""The page stage: one article page (HTML text) → its body, title, byline, date and lead image.
+
+The page is parsed once with lxml; metadata is read from that tree, then the same tree goes to
+trafilatura (or to an outlet adapter's selectors) for the body. Nothing here does I/O.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+
+import lxml.html
+import trafilatura
+from lxml import etree
+from trafilatura.htmlprocessing import convert_to_html
+
+from nashra.crawl.metadata import parse_published, read_metadata
+from nashra.crawl.sanitize import html_to_text, sanitize_html
+from nashra.model import ExtractedPage
+from nashra.sources.adapters import GENERIC, Adapter
+from nashra.text.dates import parse_date
+
+log = logging.getLogger("nashra.crawl.extract")
+
+_XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>", re.IGNORECASE)
+_WS = re.compile(r"\s+")
+
+
+def parse_html(html: str | bytes) -> etree._Element | None:
+    """An lxml tree of a page, or None when there is no HTML to speak of."""
+    if isinstance(html, bytes):
+        html = html.decode("utf-8", errors="replace")
+    html = _XML_DECL.sub("", html)  # lxml refuses str input that declares an encoding
+    if not html.strip():
+        return None
+    try:
+        tree = lxml.html.document_fromstring(html)
+    except (etree.ParserError, ValueError) as exc:
+        log.warning("unparseable page: %s", exc)
+        return None
+    return tree
+
+
+def _squash(text: str) -> str:
+    return _WS.sub(" ", text).strip()
+
+
+def _body_by_adapter(tree: etree._Element, adapter: Adapter) -> str:
+    if not adapter.body_xpath:
+        return ""
+    try:
+        nodes = tree.xpath(adapter.body_xpath)
+    except etree.XPathError as exc:
+        log.error("adapter body_xpath %r is invalid: %s", adapter.body_xpath, exc)
+        return ""
+    if not nodes or not isinstance(nodes[0], etree._Element):
+        return ""
+    return etree.tostring(nodes[0], encoding="unicode", method="html")
+
+
+def _body_by_trafilatura(tree: etree._Element, url: str, adapter: Adapter) -> str:
+    doc = trafilatura.bare_extraction(
+        tree,
+        url=url or None,
+        include_formatting=True,
+        include_comments=False,
+        include_tables=True,
+        with_metadata=False,
+        prune_xpath=list(adapter.prune_xpath) or None,
+    )
+    if doc is None or doc.body is None or not len(doc.body):
+        return ""
+    html_tree = convert_to_html(doc.body)
+    body = html_tree.find("body")
+    root = body if body is not None else html_tree
+    return "".join(etree.tostring(child, encoding="unicode", method="html") for child in root)
+
+
+def _drop_leading_title(body_html: str, title: str) -> str:
+    """trafilatura keeps the page's <h1>; the portal renders the title itself."""
+    if not title:
+        return body_html
+    match = re.match(r"\s*<h[12][^>]*>(.*?)</h[12]>", body_html, re.DOTALL)
+    if match and _squash(re.sub(r"<[^>]+>", "", match.group(1))) == _squash(title):
+        return body_html[match.end() :]
+    return body_html
+
+
+def _byline(tree: etree._Element, adapter: Adapter) -> tuple[str, str]:
+    author, date_text = "", ""
+    for xpath, slot in ((adapter.author_xpath, "author"), (adapter.date_xpath, "date")):
+        if not xpath:
+            continue
+        try:
+            found = tree.xpath(xpath)
+        except etree.XPathError:
+            continue
+        if found:
+            value = found[0] if isinstance(found[0], str) else "".join(found[0].itertext())
+            if slot == "author":
+                author = _squash(value)
+            else:
+                date_text = _squash(value)
+    return author, date_text
+
+
+def _visible_date(tree: etree._Element) -> str:
+    """A date shown in the byline (``<time>`` text or an element whose class says date)."""
+    for el in tree.xpath(
+        "//time | //*[contains(@class,'date') or contains(@class,'time') or contains(@class,'published')]"
+    )[:8]:
+        text = _squash("".join(el.itertext()))
+        if text and parse_date(text):
+            return text
+    return ""
+
+
+def extract_tree(tree: etree._Element, url: str = "", adapter: Adapter = GENERIC) -> ExtractedPage:
+    """Extract an article from a parsed page (the tree is consumed: extraction prunes it)."""
+    md = read_metadata(tree, url)
+    author, date_text = _byline(tree, adapter)
+    published = parse_published(md) or (parse_date(date_text) if date_text else None)
+    if published is None:
+        visible = _visible_date(tree)
+        published = parse_date(visible) if visible else None
+    raw_body = _body_by_adapter(tree, adapter) or _body_by_trafilatura(tree, url, adapter)
+    title = _squash(md.title)
+    body_html = sanitize_html(_drop_leading_title(raw_body, title))
+    return ExtractedPage(
+        title=title,
+        body_html=body_html,
+        body_text=html_to_text(body_html),
+        author=author or _squash(md.author),
+        published=published,
+        image_url=md.image or None,
+        canonical_url=md.canonical or None,
+        description=_squash(md.description),
+        lang=md.lang or None,
+        site_name=_squash(md.site_name),
+        categories=md.categories,
+    )
+
+
+def extract_page(html: str | bytes, url: str = "", adapter: Adapter = GENERIC) -> ExtractedPage:
+    """What the extractor makes of one page; an empty ExtractedPage when there is nothing to read."""
+    tree = parse_html(html)
+    if tree is None:
+        return ExtractedPage()
+    return extract_tree(tree, url, adapter)

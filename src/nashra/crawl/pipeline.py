@@ -1,0 +1,220 @@
+"""The crawl: feeds → entries → pages → articles → store, for every enabled feed.
+
+I/O (fetcher, store) is at the edges; the stages in between are the pure functions of
+``feeds``, ``extract`` and ``article``. A feed's HTTP validators are saved only after all of its
+entries are stored, so a crash in the middle re-reads the feed and a restart loses nothing;
+entries already stored are skipped by their natural keys, so it duplicates nothing either.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from nashra.config import Settings
+from nashra.crawl.article import build_article
+from nashra.crawl.encoding import decode_html
+from nashra.crawl.extract import extract_page
+from nashra.crawl.feeds import parse_feed
+from nashra.crawl.fetch import Fetcher
+from nashra.model import ExtractedPage, FeedEntry
+from nashra.sources.adapters import adapter_for
+from nashra.sources.registry import Source
+from nashra.store import Store
+from nashra.text import canonical_url
+
+log = logging.getLogger("nashra.crawl")
+
+FEED_ACCEPT = (
+    "application/rss+xml, application/atom+xml, application/feed+json, application/xml;q=0.9, "
+    "text/xml;q=0.9, */*;q=0.5"
+)
+PAGE_ACCEPT = "text/html, application/xhtml+xml;q=0.9, */*;q=0.5"
+
+# on_event(kind, **info): "feeds" (total=N), "feed" (url, status, new, ...), "entries" (count=N),
+# "article" (status, source, num), "page_error" (url, error)
+EventHook = Callable[..., None]
+
+
+@dataclass
+class CrawlReport:
+    feeds: int = 0
+    not_modified: int = 0
+    feed_errors: int = 0
+    malformed_feeds: int = 0
+    entries: int = 0
+    new: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    skipped: int = 0
+    page_errors: int = 0
+    partial: int = 0
+    copies: int = 0
+    errors: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        data = dict(self.__dict__)
+        data["errors"] = self.errors[:50]
+        return data
+
+
+class Crawler:
+    """Polls feeds and stores their articles through the shared stages."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        store: Store,
+        sources: Iterable[Source],
+        *,
+        on_event: EventHook | None = None,
+    ) -> None:
+        self.settings = settings
+        self.store = store
+        self.sources = {s.slug: s for s in sources}
+        self.on_event = on_event or (lambda kind, **info: None)
+        self.report = CrawlReport()
+
+    async def crawl_once(self) -> CrawlReport:
+        """Poll every enabled feed of the known outlets once."""
+        self.report = CrawlReport()
+        async with Fetcher(self.settings) as fetcher:
+            await self._discover_missing(fetcher)
+            rows = [r for r in self.store.list_feeds() if r.source in self.sources]
+            self.on_event("feeds", total=len(rows))
+            await asyncio.gather(*(self._poll(fetcher, row) for row in rows))
+        return self.report
+
+    async def _discover_missing(self, fetcher: Fetcher) -> None:
+        """Outlets known only by their home page get their feeds by autodiscovery, once."""
+        from nashra.sources.discover import discover_feeds
+
+        have = {row.source for row in self.store.list_feeds(enabled_only=False)}
+        pending = [
+            s for s in self.sources.values() if not s.feeds and s.site_url and s.slug not in have
+        ]
+
+        async def discover(source: Source) -> None:
+            try:
+                urls = await discover_feeds(fetcher, source.site_url)
+            except Exception as exc:  # discovery is best effort; the next round tries again
+                log.warning("feed discovery failed source=%s error=%s", source.slug, exc)
+                return
+            if not urls:
+                log.warning("no feed found source=%s site=%s", source.slug, source.site_url)
+            for url in urls[:3]:
+                self.store.add_feed(source.slug, url)
+
+        await asyncio.gather(*(discover(s) for s in pending))
+
+    async def _poll(self, fetcher: Fetcher, feed: Any) -> None:
+        source = self.sources[feed.source]
+        result = await fetcher.fetch(
+            feed.url, etag=feed.etag, last_modified=feed.last_modified, accept=FEED_ACCEPT
+        )
+        self.report.feeds += 1
+        if result.not_modified:
+            self.report.not_modified += 1
+            self.store.record_feed_poll(
+                feed.id, status=304, etag=result.etag, last_modified=result.last_modified
+            )
+            self.on_event("feed", url=feed.url, status=304, new=0)
+            return
+        if not result.ok:
+            self.report.feed_errors += 1
+            self.report.errors.append(f"{feed.url}: {result.error}")
+            log.warning("feed failed url=%s kind=%s error=%s", feed.url, result.error_kind, result.error)
+            self.store.record_feed_poll(feed.id, status=result.status, error=result.error or "error")
+            self.on_event("feed", url=feed.url, status=result.status, new=0, error=result.error)
+            return
+        parsed = parse_feed(result.content, result.final_url, result.headers)
+        if parsed.bozo:
+            self.report.malformed_feeds += 1
+            log.warning("malformed feed url=%s reason=%s", feed.url, parsed.bozo_reason)
+        entries = parsed.entries[: self.settings.max_entries_per_feed]
+        if not entries and parsed.bozo:
+            self.report.feed_errors += 1
+            error = f"not a readable feed: {parsed.bozo_reason}"
+            self.report.errors.append(f"{feed.url}: {error}")
+            self.store.record_feed_poll(feed.id, status=result.status, error=error)
+            self.on_event("feed", url=feed.url, status=result.status, new=0, error=error)
+            return
+        self.on_event("entries", count=len(entries))
+        before = self.report.new
+        await self._store_entries(fetcher, source, entries)
+        new = self.report.new - before
+        self.store.record_feed_poll(
+            feed.id,
+            status=result.status,
+            etag=result.etag,
+            last_modified=result.last_modified,
+            new_items=new,
+            title=parsed.title,
+        )
+        self.on_event("feed", url=feed.url, status=result.status, new=new)
+
+    async def _store_entries(self, fetcher: Fetcher, source: Source, entries: list[FeedEntry]) -> None:
+        urls = []
+        for entry in entries:
+            try:
+                urls.append(canonical_url(entry.url))
+            except ValueError:
+                urls.append(entry.url)
+        known = self.store.known_entries(
+            source.slug, urls, [e.guid for e in entries if e.guid]
+        )
+        todo = []
+        for entry, url in zip(entries, urls, strict=True):
+            stored_title = known.get(url) or (known.get(entry.guid) if entry.guid else None)
+            if stored_title is not None and stored_title == entry.title.strip():
+                self.report.skipped += 1
+                self.on_event("article", status="skipped", source=source.slug)
+                continue
+            todo.append(entry)
+        await asyncio.gather(*(self._store_entry(fetcher, source, e) for e in todo))
+
+    async def _store_entry(self, fetcher: Fetcher, source: Source, entry: FeedEntry) -> None:
+        self.report.entries += 1
+        adapter = adapter_for(source.slug)
+        page: ExtractedPage | None = None
+        try:
+            canonical_url(entry.url)
+        except ValueError as exc:
+            self.report.page_errors += 1
+            self.report.errors.append(f"{entry.url}: {exc}")
+            self.on_event("page_error", url=entry.url, error=str(exc))
+            return
+        result = await fetcher.fetch(entry.url, accept=PAGE_ACCEPT)
+        if result.ok and result.content:
+            text, _encoding = decode_html(result.content, result.headers.get("content-type"))
+            try:
+                page = extract_page(text, result.final_url, adapter)
+            except Exception as exc:  # an extractor bug must not lose the feed's entry
+                log.exception("extraction failed url=%s", entry.url)
+                self.report.errors.append(f"{entry.url}: extraction failed: {exc}")
+        else:
+            self.report.page_errors += 1
+            self.report.errors.append(f"{entry.url}: {result.error}")
+            self.on_event("page_error", url=entry.url, error=result.error)
+        article = build_article(source, entry, page, adapter=adapter)
+        if not article.title and not article.body_text:
+            self.report.page_errors += 1
+            return
+        saved = self.store.save_article(article)
+        if saved.status == "new":
+            self.report.new += 1
+            self.report.partial += article.partial
+            self.report.copies += saved.copy_of is not None
+        elif saved.status == "updated":
+            self.report.updated += 1
+        else:
+            self.report.unchanged += 1
+        self.on_event("article", status=saved.status, source=source.slug, num=saved.num)
+
+
+def crawl(settings: Settings, store: Store, sources: Iterable[Source], **kw: Any) -> CrawlReport:
+    """Synchronous entry point for the CLI and the demo builder."""
+    return asyncio.run(Crawler(settings, store, sources, **kw).crawl_once())

@@ -1,0 +1,277 @@
+"""Read side of the archive: the listings the portal, the feeds and the API show.
+
+Listings use keyset pagination on ``(published, pk)``, newest first, so a page costs the same at
+the millionth article as at the first, and a cursor stays valid while new articles arrive.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import and_, func, or_, select
+
+from nashra.store.schema import articles, images, sources
+from nashra.store.store import Store
+
+LIST_COLUMNS = (
+    articles.c.pk,
+    articles.c.source,
+    articles.c.num,
+    articles.c.url,
+    articles.c.title,
+    articles.c.summary,
+    articles.c.published,
+    articles.c.updated,
+    articles.c.author,
+    articles.c.lang,
+    articles.c.section,
+    articles.c.partial,
+    articles.c.copy_of,
+    articles.c.image_id,
+    images.c.width.label("image_width"),
+    images.c.height.label("image_height"),
+    images.c.state.label("image_state"),
+    images.c.sha256.label("image_sha256"),
+    sources.c.name_ar.label("source_name_ar"),
+    sources.c.name_fr.label("source_name_fr"),
+    sources.c.name_en.label("source_name_en"),
+)
+
+
+class CursorError(ValueError):
+    """A pagination cursor that was not made by us (or was damaged on the way)."""
+
+
+def encode_cursor(published: datetime, pk: int) -> str:
+    raw = f"{published.astimezone(UTC).isoformat()}|{pk}".encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[datetime, int]:
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        stamp, pk = base64.urlsafe_b64decode(padded.encode()).decode().split("|")
+        return datetime.fromisoformat(stamp), int(pk)
+    except (binascii.Error, ValueError, UnicodeDecodeError) as exc:
+        raise CursorError(f"invalid cursor {cursor[:40]!r}: use the 'next' value of a listing") from exc
+
+
+@dataclass
+class Filters:
+    """What a listing is narrowed to. Every field is optional."""
+
+    source: str | None = None
+    section: str | None = None
+    author: str | None = None
+    lang: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+    originals_only: bool = False
+
+    def clauses(self) -> list[Any]:
+        out: list[Any] = []
+        if self.source:
+            out.append(articles.c.source == self.source)
+        if self.section:
+            out.append(articles.c.section == self.section)
+        if self.author:
+            out.append(articles.c.author == self.author)
+        if self.lang:
+            out.append(articles.c.lang == self.lang)
+        if self.since:
+            out.append(articles.c.published >= self.since)
+        if self.until:
+            out.append(articles.c.published < self.until)
+        if self.originals_only:
+            out.append(articles.c.copy_of.is_(None))
+        return out
+
+
+def _base_query():
+    return select(*LIST_COLUMNS).select_from(
+        articles.join(sources, sources.c.slug == articles.c.source).outerjoin(
+            images, images.c.id == articles.c.image_id
+        )
+    )
+
+
+def latest_articles(
+    store: Store,
+    filters: Filters | None = None,
+    *,
+    limit: int = 20,
+    cursor: str | None = None,
+    offset: int = 0,
+) -> tuple[list[dict[str, Any]], str | None]:
+    """Newest articles matching ``filters``; returns the page and the cursor of the next page."""
+    filters = filters or Filters()
+    limit = max(1, min(int(limit), 200))
+    query = _base_query().where(*filters.clauses())
+    if cursor:
+        published, pk = decode_cursor(cursor)
+        query = query.where(
+            or_(
+                articles.c.published < published,
+                and_(articles.c.published == published, articles.c.pk < pk),
+            )
+        )
+    query = query.order_by(articles.c.published.desc(), articles.c.pk.desc()).limit(limit + 1)
+    if offset:
+        query = query.offset(offset)
+    with store.engine.connect() as conn:
+        rows = [dict(r._mapping) for r in conn.execute(query)]
+    next_cursor = None
+    if len(rows) > limit:
+        rows = rows[:limit]
+        next_cursor = encode_cursor(rows[-1]["published"], rows[-1]["pk"])
+    return rows, next_cursor
+
+
+def count_articles(store: Store, filters: Filters | None = None) -> int:
+    filters = filters or Filters()
+    query = select(func.count()).select_from(articles).where(*filters.clauses())
+    with store.engine.connect() as conn:
+        return conn.execute(query).scalar_one()
+
+
+def get_article(store: Store, source: str, num: int) -> dict[str, Any] | None:
+    """One article with its body, or None."""
+    query = (
+        _base_query()
+        .add_columns(
+            articles.c.body_html,
+            articles.c.body_text,
+            articles.c.guid,
+            articles.c.categories,
+            articles.c.image_url,
+            articles.c.fetched_at,
+        )
+        .where(articles.c.source == source, articles.c.num == num)
+    )
+    with store.engine.connect() as conn:
+        row = conn.execute(query).first()
+    return dict(row._mapping) if row else None
+
+
+def list_sources(store: Store) -> list[dict[str, Any]]:
+    """Every outlet with its article count and newest article date."""
+    counts = (
+        select(
+            articles.c.source,
+            func.count().label("article_count"),
+            func.max(articles.c.published).label("latest"),
+        )
+        .group_by(articles.c.source)
+        .subquery()
+    )
+    query = (
+        select(sources, counts.c.article_count, counts.c.latest)
+        .select_from(sources.outerjoin(counts, counts.c.source == sources.c.slug))
+        .order_by(sources.c.slug)
+    )
+    with store.engine.connect() as conn:
+        out = []
+        for row in conn.execute(query):
+            item = dict(row._mapping)
+            item["article_count"] = item["article_count"] or 0
+            if item["latest"] is not None and item["latest"].tzinfo is None:
+                item["latest"] = item["latest"].replace(tzinfo=UTC)
+            out.append(item)
+        return out
+
+
+def get_source(store: Store, slug: str) -> dict[str, Any] | None:
+    with store.engine.connect() as conn:
+        row = conn.execute(select(sources).where(sources.c.slug == slug)).first()
+    return dict(row._mapping) if row else None
+
+
+# -- read functions added for the portal (nashra.web) ----------------------------------------
+
+
+def newer_articles(
+    store: Store,
+    filters: Filters | None = None,
+    *,
+    limit: int = 20,
+    cursor: str,
+) -> tuple[list[dict[str, Any]], bool]:
+    """The ``limit`` articles just newer than ``cursor``, newest first, and whether even newer
+    ones exist. It is the way back through a keyset listing (the portal's rel=prev links)."""
+    filters = filters or Filters()
+    limit = max(1, min(int(limit), 200))
+    published, pk = decode_cursor(cursor)
+    query = (
+        _base_query()
+        .where(*filters.clauses())
+        .where(
+            or_(
+                articles.c.published > published,
+                and_(articles.c.published == published, articles.c.pk > pk),
+            )
+        )
+        .order_by(articles.c.published.asc(), articles.c.pk.asc())
+        .limit(limit + 1)
+    )
+    with store.engine.connect() as conn:
+        rows = [dict(r._mapping) for r in conn.execute(query)]
+    has_more = len(rows) > limit
+    rows = rows[:limit]
+    rows.reverse()
+    return rows, has_more
+
+
+def row_cursor(row: dict[str, Any]) -> str:
+    """The cursor that points at ``row`` (a listing resumed from it starts just after it)."""
+    return encode_cursor(row["published"], row["pk"])
+
+
+def archive_version(store: Store) -> tuple[Any, ...]:
+    """A cheap fingerprint of the archive that changes when an article is added or updated or an
+    image changes state; the portal drops its cached pages when it changes."""
+    hidden = func.count(images.c.id).filter(images.c.state != "visible")
+    with store.engine.connect() as conn:
+        a = conn.execute(
+            select(func.max(articles.c.pk), func.count(), func.max(articles.c.updated))
+        ).one()
+        i = conn.execute(select(func.max(images.c.id), hidden)).one()
+    stamp = a[2].isoformat() if a[2] is not None else None
+    return (a[0], a[1], stamp, i[0], int(i[1] or 0))
+
+
+def article_keys(store: Store, pks: list[int]) -> dict[int, tuple[str, int, str]]:
+    """``pk → (source, num, lang)`` for the given articles (to link a copy to its original)."""
+    out: dict[int, tuple[str, int, str]] = {}
+    wanted = sorted({pk for pk in pks if pk is not None})
+    if not wanted:
+        return out
+    with store.engine.connect() as conn:
+        for i in range(0, len(wanted), 500):
+            query = select(articles.c.pk, articles.c.source, articles.c.num, articles.c.lang).where(
+                articles.c.pk.in_(wanted[i : i + 500])
+            )
+            for row in conn.execute(query):
+                out[row.pk] = (row.source, row.num, row.lang)
+    return out
+
+
+def image_state(store: Store, sha256: str) -> str | None:
+    """The moderation state of a re-hosted image ("visible", "hidden"...), None if unknown."""
+    with store.engine.connect() as conn:
+        return conn.execute(select(images.c.state).where(images.c.sha256 == sha256)).scalar()
+
+
+def published_range(store: Store, filters: Filters | None = None) -> tuple[datetime | None, datetime | None]:
+    """The oldest and newest publication dates of the matching articles."""
+    filters = filters or Filters()
+    query = select(func.min(articles.c.published), func.max(articles.c.published)).where(
+        *filters.clauses()
+    )
+    with store.engine.connect() as conn:
+        low, high = conn.execute(query).one()
+    fix = lambda d: d.replace(tzinfo=UTC) if d is not None and d.tzinfo is None else d  # noqa: E731
+    return fix(low), fix(high)

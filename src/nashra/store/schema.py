@@ -1,0 +1,136 @@
+"""The database schema (SQLAlchemy Core). Alembic migrations in ``migrations/`` create it."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.types import TypeDecorator
+
+
+class UTCDateTime(TypeDecorator):
+    """An aware UTC datetime on every backend (SQLite keeps no offset, so we store UTC there)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+# SQLite only auto-increments INTEGER PRIMARY KEY, PostgreSQL wants BIGINT for an archive this size.
+PK = BigInteger().with_variant(Integer(), "sqlite")
+
+sources = Table(
+    "sources",
+    metadata,
+    Column("slug", String(64), primary_key=True),
+    Column("name_ar", String(200), nullable=False, default=""),
+    Column("name_fr", String(200), nullable=False, default=""),
+    Column("name_en", String(200), nullable=False, default=""),
+    Column("site_url", Text, nullable=False, default=""),
+    Column("lang", String(8), nullable=False, default="ar"),
+    Column("default_section", String(32)),
+    Column("next_num", BigInteger, nullable=False, default=1),
+    Column("created_at", UTCDateTime(), nullable=False),
+)
+
+feeds = Table(
+    "feeds",
+    metadata,
+    Column("id", PK, primary_key=True, autoincrement=True),
+    Column("source", String(64), ForeignKey("sources.slug", ondelete="CASCADE"), nullable=False),
+    Column("url", Text, nullable=False, unique=True),
+    Column("title", Text, nullable=False, default=""),
+    Column("etag", Text),
+    Column("last_modified", Text),
+    Column("last_polled_at", UTCDateTime()),
+    Column("last_new_item_at", UTCDateTime()),
+    Column("last_status", Integer),
+    Column("last_error", Text),
+    Column("error_count", Integer, nullable=False, default=0),
+    Column("next_poll_at", UTCDateTime()),
+    Column("enabled", Boolean, nullable=False, default=True),
+)
+
+images = Table(
+    "images",
+    metadata,
+    Column("id", PK, primary_key=True, autoincrement=True),
+    Column("sha256", String(64), nullable=False, unique=True),
+    Column("source_url", Text, nullable=False, default=""),
+    Column("mime", String(32), nullable=False, default=""),
+    Column("width", Integer, nullable=False, default=0),
+    Column("height", Integer, nullable=False, default=0),
+    Column("phash", String(16), index=True),
+    Column("state", String(16), nullable=False, default="visible"),
+    Column("created_at", UTCDateTime(), nullable=False),
+)
+
+articles = Table(
+    "articles",
+    metadata,
+    Column("pk", PK, primary_key=True, autoincrement=True),
+    Column("source", String(64), ForeignKey("sources.slug", ondelete="CASCADE"), nullable=False),
+    Column("num", BigInteger, nullable=False),
+    Column("url", Text, nullable=False),
+    Column("guid", Text),
+    Column("title", Text, nullable=False),
+    Column("summary", Text, nullable=False, default=""),
+    Column("body_html", Text, nullable=False, default=""),
+    Column("body_text", Text, nullable=False, default=""),
+    Column("norm_text", Text, nullable=False, default=""),
+    Column("body_hash", String(40), nullable=False, default=""),
+    Column("published", UTCDateTime(), nullable=False),
+    Column("updated", UTCDateTime()),
+    Column("fetched_at", UTCDateTime(), nullable=False),
+    Column("author", Text, nullable=False, default=""),
+    Column("lang", String(8), nullable=False, default="ar"),
+    Column("section", String(32)),
+    Column("categories", Text, nullable=False, default=""),
+    Column("image_url", Text),
+    Column("image_id", PK, ForeignKey("images.id", ondelete="SET NULL")),
+    Column("partial", Boolean, nullable=False, default=False),
+    Column("copy_of", PK, ForeignKey("articles.pk", ondelete="SET NULL")),
+    UniqueConstraint("source", "num"),
+    UniqueConstraint("source", "url"),
+    UniqueConstraint("source", "guid"),
+    Index("ix_articles_published", "published"),
+    Index("ix_articles_source_published", "source", "published"),
+    Index("ix_articles_body_hash", "body_hash"),
+    Index("ix_articles_section_published", "section", "published"),
+)

@@ -1,0 +1,326 @@
+"""The archive: the system of record for outlets, feeds and articles.
+
+Every write is an idempotent upsert keyed by natural keys, in its own short transaction, so a crash
+at any moment loses nothing already stored and a restart duplicates nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Connection, Engine, and_, func, insert, or_, select, update
+from sqlalchemy.exc import IntegrityError
+
+from nashra.model import Article
+from nashra.sources.registry import Source
+from nashra.store.db import create_db_engine, migrate
+from nashra.store.schema import articles, feeds, images, sources
+
+log = logging.getLogger("nashra.store")
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class SaveResult:
+    """What ``Store.save_article`` did: ``status`` is "new", "updated" or "unchanged"."""
+
+    pk: int
+    source: str
+    num: int
+    status: str
+    copy_of: int | None = None
+
+
+def _content_hash(article: Article) -> str:
+    digest = hashlib.sha1()
+    for part in (article.title, article.summary, article.body_html, article.author or ""):
+        digest.update(part.encode("utf-8"))
+        digest.update(b"\x00")
+    return digest.hexdigest()
+
+
+class Store:
+    """Reads and writes the archive through SQLAlchemy Core (SQLite or PostgreSQL)."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    @classmethod
+    def open(cls, url: str, *, run_migrations: bool = True) -> Store:
+        engine = create_db_engine(url)
+        if run_migrations:
+            migrate(engine)
+        return cls(engine)
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    # -- outlets and feeds -------------------------------------------------------------------
+
+    def sync_sources(self, registry: Iterable[Source]) -> None:
+        """Make the ``sources`` and ``feeds`` rows match the registry (new rows added, names kept
+        current); feeds removed from the registry are disabled, never deleted, so history stays."""
+        now = utcnow()
+        with self.engine.begin() as conn:
+            for src in registry:
+                row = conn.execute(select(sources.c.slug).where(sources.c.slug == src.slug)).first()
+                values = {
+                    "name_ar": src.name_ar,
+                    "name_fr": src.name_fr,
+                    "name_en": src.name_en,
+                    "site_url": src.site_url,
+                    "lang": src.lang,
+                    "default_section": src.default_section,
+                }
+                if row is None:
+                    conn.execute(
+                        insert(sources).values(slug=src.slug, next_num=1, created_at=now, **values)
+                    )
+                else:
+                    conn.execute(update(sources).where(sources.c.slug == src.slug).values(**values))
+                known = {
+                    r.url: r
+                    for r in conn.execute(
+                        select(feeds.c.url, feeds.c.enabled).where(feeds.c.source == src.slug)
+                    )
+                }
+                for url in src.feeds:
+                    if url not in known:
+                        conn.execute(
+                            insert(feeds).values(source=src.slug, url=url, enabled=src.enabled)
+                        )
+                for url in set(known) - set(src.feeds):
+                    conn.execute(update(feeds).where(feeds.c.url == url).values(enabled=False))
+
+    def ensure_source(self, slug: str, name: str = "", lang: str = "ar") -> None:
+        """Create an outlet row if it does not exist (used by bulk imports of unknown outlets)."""
+        with self.engine.begin() as conn:
+            if conn.execute(select(sources.c.slug).where(sources.c.slug == slug)).first():
+                return
+            try:
+                with conn.begin_nested():
+                    conn.execute(
+                        insert(sources).values(
+                            slug=slug,
+                            name_ar=name if lang == "ar" else "",
+                            name_fr=name if lang == "fr" else "",
+                            name_en=name if lang == "en" else "",
+                            site_url="",
+                            lang=lang,
+                            next_num=1,
+                            created_at=utcnow(),
+                        )
+                    )
+            except IntegrityError:
+                pass  # created concurrently: fine
+
+    def add_feed(self, source: str, url: str) -> int:
+        with self.engine.begin() as conn:
+            row = conn.execute(select(feeds.c.id).where(feeds.c.url == url)).first()
+            if row:
+                return row.id
+            return conn.execute(insert(feeds).values(source=source, url=url, enabled=True)).inserted_primary_key[0]
+
+    def list_feeds(self, *, enabled_only: bool = True, source: str | None = None) -> list[Any]:
+        query = select(feeds).order_by(feeds.c.id)
+        if enabled_only:
+            query = query.where(feeds.c.enabled.is_(True))
+        if source:
+            query = query.where(feeds.c.source == source)
+        with self.engine.connect() as conn:
+            return list(conn.execute(query))
+
+    def record_feed_poll(
+        self,
+        feed_id: int,
+        *,
+        status: int,
+        etag: str | None = None,
+        last_modified: str | None = None,
+        error: str | None = None,
+        new_items: int = 0,
+        title: str | None = None,
+    ) -> None:
+        """Keep what a poll learnt. The validators are only written after the entries are stored,
+        so a crash in the middle re-reads the feed instead of skipping what was not yet saved."""
+        now = utcnow()
+        values: dict[str, Any] = {"last_polled_at": now, "last_status": status}
+        if error:
+            values["last_error"] = error
+            values["error_count"] = feeds.c.error_count + 1
+        else:
+            values["last_error"] = None
+            values["error_count"] = 0
+            if etag is not None or last_modified is not None:
+                values["etag"] = etag
+                values["last_modified"] = last_modified
+        if new_items:
+            values["last_new_item_at"] = now
+        if title:
+            values["title"] = title
+        with self.engine.begin() as conn:
+            conn.execute(update(feeds).where(feeds.c.id == feed_id).values(**values))
+
+    # -- articles ---------------------------------------------------------------------------
+
+    def _existing(self, conn: Connection, article: Article) -> Any:
+        keys = [articles.c.url == article.url]
+        if article.guid:
+            keys.append(articles.c.guid == article.guid)
+        return conn.execute(
+            select(articles.c.pk, articles.c.num, articles.c.copy_of, articles.c.title,
+                   articles.c.summary, articles.c.body_html, articles.c.author)
+            .where(articles.c.source == article.source, or_(*keys))
+            .limit(1)
+        ).first()
+
+    def _allocate_num(self, conn: Connection, article: Article) -> int:
+        """The origin's numeric id when it is free, else the outlet's own next sequence number."""
+        if article.num is not None:
+            taken = conn.execute(
+                select(articles.c.pk).where(
+                    articles.c.source == article.source, articles.c.num == article.num
+                )
+            ).first()
+            if taken is None:
+                return article.num
+        while True:
+            num = conn.execute(
+                update(sources)
+                .where(sources.c.slug == article.source)
+                .values(next_num=sources.c.next_num + 1)
+                .returning(sources.c.next_num - 1)
+            ).scalar_one()
+            taken = conn.execute(
+                select(articles.c.pk).where(articles.c.source == article.source, articles.c.num == num)
+            ).first()
+            if taken is None:
+                return num
+
+    def _original_of(self, conn: Connection, article: Article) -> int | None:
+        """The earliest article of another outlet with the same normalised body, if any."""
+        if not article.body_hash:
+            return None
+        row = conn.execute(
+            select(articles.c.pk, articles.c.copy_of)
+            .where(articles.c.body_hash == article.body_hash, articles.c.source != article.source)
+            .order_by(articles.c.published, articles.c.pk)
+            .limit(1)
+        ).first()
+        if row is None:
+            return None
+        return row.copy_of or row.pk
+
+    def save_article(self, article: Article) -> SaveResult:
+        """Insert a new article, update a changed one, or leave an unchanged one alone."""
+        for attempt in range(3):
+            try:
+                with self.engine.begin() as conn:
+                    return self._save(conn, article)
+            except IntegrityError:
+                # Another writer stored the same natural key between our read and our write.
+                if attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
+
+    def _save(self, conn: Connection, article: Article) -> SaveResult:
+        now = utcnow()
+        values = {
+            "title": article.title,
+            "summary": article.summary,
+            "body_html": article.body_html,
+            "body_text": article.body_text,
+            "norm_text": article.norm_text,
+            "body_hash": article.body_hash,
+            "author": article.author or "",
+            "lang": article.lang,
+            "section": article.section,
+            "categories": "\n".join(article.categories),
+            "image_url": article.image_url,
+            "partial": article.partial,
+        }
+        existing = self._existing(conn, article)
+        if existing is not None:
+            old = Article(
+                source=article.source, url=article.url, title=existing.title,
+                summary=existing.summary, body_html=existing.body_html, author=existing.author,
+            )
+            if _content_hash(old) == _content_hash(article):
+                return SaveResult(existing.pk, article.source, existing.num, "unchanged", existing.copy_of)
+            values["updated"] = article.updated or now
+            conn.execute(update(articles).where(articles.c.pk == existing.pk).values(**values))
+            return SaveResult(existing.pk, article.source, existing.num, "updated", existing.copy_of)
+        num = self._allocate_num(conn, article)
+        copy_of = self._original_of(conn, article)
+        pk = conn.execute(
+            insert(articles).values(
+                source=article.source,
+                num=num,
+                url=article.url,
+                guid=article.guid,
+                published=article.published or now,
+                updated=article.updated,
+                fetched_at=now,
+                copy_of=copy_of,
+                **values,
+            )
+        ).inserted_primary_key[0]
+        return SaveResult(pk, article.source, num, "new", copy_of)
+
+    def known_entries(
+        self, source: str, urls: Iterable[str], guids: Iterable[str] = ()
+    ) -> dict[str, str]:
+        """Stored titles of ``source``'s articles, keyed by each of their URLs and GUIDs that
+        were asked about: the crawler skips the page of an entry it already has unless the
+        entry's title changed."""
+        found: dict[str, str] = {}
+        with self.engine.connect() as conn:
+            for column, keys in ((articles.c.url, list(urls)), (articles.c.guid, list(guids))):
+                for i in range(0, len(keys), 500):
+                    chunk = keys[i : i + 500]
+                    query = select(column, articles.c.title).where(
+                        articles.c.source == source, column.in_(chunk)
+                    )
+                    found.update({key: title for key, title in conn.execute(query)})
+        return found
+
+    def set_article_image(self, pk: int, image_id: int | None) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(update(articles).where(articles.c.pk == pk).values(image_id=image_id))
+
+    # -- counts ----------------------------------------------------------------------------
+
+    def stats(self) -> dict[str, Any]:
+        with self.engine.connect() as conn:
+            count = lambda q: conn.execute(q).scalar_one()  # noqa: E731
+            last_crawl = conn.execute(select(func.max(feeds.c.last_polled_at))).scalar()
+            return {
+                "outlets": count(select(func.count()).select_from(sources)),
+                "feeds": count(select(func.count()).select_from(feeds)),
+                "articles": count(select(func.count()).select_from(articles)),
+                "copies": count(
+                    select(func.count()).select_from(articles).where(articles.c.copy_of.is_not(None))
+                ),
+                "partial": count(
+                    select(func.count()).select_from(articles).where(articles.c.partial.is_(True))
+                ),
+                "images": count(select(func.count()).select_from(images)),
+                "feeds_failing": count(
+                    select(func.count()).select_from(feeds).where(
+                        and_(feeds.c.enabled.is_(True), feeds.c.error_count > 0)
+                    )
+                ),
+                "last_crawl": last_crawl.isoformat() if last_crawl else None,
+            }
