@@ -97,7 +97,9 @@ def test_exact_copy_from_another_outlet_points_at_the_original(store: Store) -> 
     # A second copy still points at the first original, not at the copy.
     _setup(store)
     store.sync_sources([Source(slug="goud", name_ar="كود", feeds=[])])
-    third = store.save_article(_article(3, source="goud", body_hash="c" * 40, url="http://g.test/y"))
+    third = store.save_article(
+        _article(3, source="goud", body_hash="c" * 40, url="http://g.test/y")
+    )
     assert third.copy_of == original.pk
     assert store.stats()["copies"] == 2
 

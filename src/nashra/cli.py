@@ -37,7 +37,9 @@ def _echo_json(data: Any) -> None:
 
 
 @click.group()
-@click.option("--data-dir", type=click.Path(path_type=Path), help="Where the instance's state lives.")
+@click.option(
+    "--data-dir", type=click.Path(path_type=Path), help="Where the instance's state lives."
+)
 @click.option("--database-url", help="SQLAlchemy URL; default SQLite under the data dir.")
 @click.option("-v", "--verbose", count=True, help="More log output (-vv for debug).")
 @click.pass_context
@@ -217,22 +219,27 @@ def serve(ctx: click.Context, host: str | None, port: int | None) -> None:
 @main.command()
 @click.option("--no-serve", is_flag=True, help="Build the demo archive and exit.")
 @click.option("--rebuild", is_flag=True, help="Throw the built demo away and build it again.")
-@click.option("--limit", default=2000, show_default=True, help="How many corpus articles to publish.")
+@click.option(
+    "--limit", default=2000, show_default=True, help="How many corpus articles to publish."
+)
 @click.option("--host", default=None)
 @click.option("--port", default=None, type=int)
 @click.pass_context
 def demo(
-    ctx: click.Context, no_serve: bool, rebuild: bool, limit: int, host: str | None, port: int | None
+    ctx: click.Context,
+    no_serve: bool,
+    rebuild: bool,
+    limit: int,
+    host: str | None,
+    port: int | None,
 ) -> None:
     """Build the offline demo (bundled outlet sites crawled through the real pipeline), then serve."""
     from nashra.demo.build import build_demo, serve_demo_sites
 
     settings = _settings(ctx)
     info = build_demo(settings, rebuild=rebuild, limit=limit)
-    click.echo(
-        f"demo archive: {info['articles']} articles from {info['outlets']} outlets "
-        f"({'reused' if info['reused'] else 'built in %.0f s' % info['seconds']})"
-    )
+    how = "reused" if info["reused"] else f"built in {info['seconds']:.0f} s"
+    click.echo(f"demo archive: {info['articles']} articles from {info['outlets']} outlets ({how})")
     if no_serve:
         return
     with serve_demo_sites(settings, limit=info["limit"]):

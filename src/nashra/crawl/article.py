@@ -28,6 +28,18 @@ def section_for(source: Source, categories: list[str], url: str) -> str | None:
     return source.default_section if source.default_section in SECTIONS else None
 
 
+def extraction_failed(body_text: str, summary_text: str, lang: str) -> bool:
+    """True when the page gave less than the feed: no body, a body shorter than the summary, or a
+    short body that shares few words with the summary (a paywall stub, a page of boilerplate)."""
+    if not body_text or len(body_text) < len(summary_text):
+        return True
+    if not summary_text or len(body_text) >= 3 * len(summary_text):
+        return False
+    summary_words = set(normalize(summary_text, lang).split())
+    body_words = set(normalize(body_text, lang).split())
+    return len(summary_words & body_words) < 0.5 * len(summary_words)
+
+
 def _summary_html(entry: FeedEntry) -> str:
     paragraphs = [p.strip() for p in entry.summary.split("\n") if p.strip()]
     return "".join(f"<p>{html.escape(p)}</p>" for p in paragraphs)
@@ -55,12 +67,11 @@ def build_article(
     if len(feed_text) > len(body_text):
         body_html, body_text = feed_html, feed_text
     summary_text = entry.summary.strip() or page.description
-    if len(body_text) < len(summary_text):
-        body_html, body_text, partial = _summary_html(entry) or sanitize_html(
-            f"<p>{html.escape(summary_text)}</p>"
-        ), summary_text, True
-    elif not body_text:
+    if extraction_failed(body_text, summary_text, source.lang):
         partial = True
+        if summary_text:
+            body_text = summary_text
+            body_html = _summary_html(entry) or f"<p>{html.escape(summary_text)}</p>"
     title = entry.title.strip() or page.title or summary_text[:120]
     lang = source.lang or page.lang or detect_lang(title + " " + body_text)
     if page.lang in {"ar", "fr", "en"} and page.lang != source.lang and len(body_text) > 200:

@@ -18,7 +18,7 @@ from typing import IO, Any
 from nashra.crawl.article import build_article
 from nashra.model import FeedEntry
 from nashra.sections import SECTIONS
-from nashra.sources.registry import Source, SlugError, validate_slug
+from nashra.sources.registry import SlugError, Source, validate_slug
 from nashra.store import Store
 from nashra.text import canonical_url
 from nashra.text.dates import parse_date

@@ -119,6 +119,7 @@ def read_metadata(tree: etree._Element, url: str = "") -> PageMetadata:
         or (_name(image) if not isinstance(image, dict) else _name(image.get("url")))
         or meta.get("twitter:image")
         or _link(tree, "image_src")
+        or _first_body_image(tree)
     )
     md.canonical = _link(tree, "canonical") or meta.get("og:url") or ""
     md.description = meta.get("og:description") or meta.get("description") or ""
@@ -137,6 +138,11 @@ def _first_text(tree: etree._Element, path: str) -> str:
     if el is None:
         return ""
     return " ".join("".join(el.itertext()).split())
+
+
+def _first_body_image(tree: etree._Element) -> str:
+    found = tree.xpath("(//article//img/@src | //figure//img/@src | //main//img/@src)[1]")
+    return str(found[0]).strip() if found else ""
 
 
 def _time_attr(tree: etree._Element) -> str:

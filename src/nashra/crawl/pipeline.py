@@ -126,8 +126,12 @@ class Crawler:
         if not result.ok:
             self.report.feed_errors += 1
             self.report.errors.append(f"{feed.url}: {result.error}")
-            log.warning("feed failed url=%s kind=%s error=%s", feed.url, result.error_kind, result.error)
-            self.store.record_feed_poll(feed.id, status=result.status, error=result.error or "error")
+            log.warning(
+                "feed failed url=%s kind=%s error=%s", feed.url, result.error_kind, result.error
+            )
+            self.store.record_feed_poll(
+                feed.id, status=result.status, error=result.error or "error"
+            )
             self.on_event("feed", url=feed.url, status=result.status, new=0, error=result.error)
             return
         parsed = parse_feed(result.content, result.final_url, result.headers)
@@ -156,16 +160,16 @@ class Crawler:
         )
         self.on_event("feed", url=feed.url, status=result.status, new=new)
 
-    async def _store_entries(self, fetcher: Fetcher, source: Source, entries: list[FeedEntry]) -> None:
+    async def _store_entries(
+        self, fetcher: Fetcher, source: Source, entries: list[FeedEntry]
+    ) -> None:
         urls = []
         for entry in entries:
             try:
                 urls.append(canonical_url(entry.url))
             except ValueError:
                 urls.append(entry.url)
-        known = self.store.known_entries(
-            source.slug, urls, [e.guid for e in entries if e.guid]
-        )
+        known = self.store.known_entries(source.slug, urls, [e.guid for e in entries if e.guid])
         todo = []
         for entry, url in zip(entries, urls, strict=True):
             stored_title = known.get(url) or (known.get(entry.guid) if entry.guid else None)

@@ -57,7 +57,9 @@ def decode_cursor(cursor: str) -> tuple[datetime, int]:
         stamp, pk = base64.urlsafe_b64decode(padded.encode()).decode().split("|")
         return datetime.fromisoformat(stamp), int(pk)
     except (binascii.Error, ValueError, UnicodeDecodeError) as exc:
-        raise CursorError(f"invalid cursor {cursor[:40]!r}: use the 'next' value of a listing") from exc
+        raise CursorError(
+            f"invalid cursor {cursor[:40]!r}: use the 'next' value of a listing"
+        ) from exc
 
 
 @dataclass
@@ -265,7 +267,9 @@ def image_state(store: Store, sha256: str) -> str | None:
         return conn.execute(select(images.c.state).where(images.c.sha256 == sha256)).scalar()
 
 
-def published_range(store: Store, filters: Filters | None = None) -> tuple[datetime | None, datetime | None]:
+def published_range(
+    store: Store, filters: Filters | None = None
+) -> tuple[datetime | None, datetime | None]:
     """The oldest and newest publication dates of the matching articles."""
     filters = filters or Filters()
     query = select(func.min(articles.c.published), func.max(articles.c.published)).where(

@@ -131,7 +131,9 @@ class Store:
             row = conn.execute(select(feeds.c.id).where(feeds.c.url == url)).first()
             if row:
                 return row.id
-            return conn.execute(insert(feeds).values(source=source, url=url, enabled=True)).inserted_primary_key[0]
+            return conn.execute(
+                insert(feeds).values(source=source, url=url, enabled=True)
+            ).inserted_primary_key[0]
 
     def list_feeds(self, *, enabled_only: bool = True, source: str | None = None) -> list[Any]:
         query = select(feeds).order_by(feeds.c.id)
@@ -180,8 +182,15 @@ class Store:
         if article.guid:
             keys.append(articles.c.guid == article.guid)
         return conn.execute(
-            select(articles.c.pk, articles.c.num, articles.c.copy_of, articles.c.title,
-                   articles.c.summary, articles.c.body_html, articles.c.author)
+            select(
+                articles.c.pk,
+                articles.c.num,
+                articles.c.copy_of,
+                articles.c.title,
+                articles.c.summary,
+                articles.c.body_html,
+                articles.c.author,
+            )
             .where(articles.c.source == article.source, or_(*keys))
             .limit(1)
         ).first()
@@ -204,7 +213,9 @@ class Store:
                 .returning(sources.c.next_num - 1)
             ).scalar_one()
             taken = conn.execute(
-                select(articles.c.pk).where(articles.c.source == article.source, articles.c.num == num)
+                select(articles.c.pk).where(
+                    articles.c.source == article.source, articles.c.num == num
+                )
             ).first()
             if taken is None:
                 return num
@@ -254,14 +265,22 @@ class Store:
         existing = self._existing(conn, article)
         if existing is not None:
             old = Article(
-                source=article.source, url=article.url, title=existing.title,
-                summary=existing.summary, body_html=existing.body_html, author=existing.author,
+                source=article.source,
+                url=article.url,
+                title=existing.title,
+                summary=existing.summary,
+                body_html=existing.body_html,
+                author=existing.author,
             )
             if _content_hash(old) == _content_hash(article):
-                return SaveResult(existing.pk, article.source, existing.num, "unchanged", existing.copy_of)
+                return SaveResult(
+                    existing.pk, article.source, existing.num, "unchanged", existing.copy_of
+                )
             values["updated"] = article.updated or now
             conn.execute(update(articles).where(articles.c.pk == existing.pk).values(**values))
-            return SaveResult(existing.pk, article.source, existing.num, "updated", existing.copy_of)
+            return SaveResult(
+                existing.pk, article.source, existing.num, "updated", existing.copy_of
+            )
         num = self._allocate_num(conn, article)
         copy_of = self._original_of(conn, article)
         pk = conn.execute(
@@ -311,16 +330,18 @@ class Store:
                 "feeds": count(select(func.count()).select_from(feeds)),
                 "articles": count(select(func.count()).select_from(articles)),
                 "copies": count(
-                    select(func.count()).select_from(articles).where(articles.c.copy_of.is_not(None))
+                    select(func.count())
+                    .select_from(articles)
+                    .where(articles.c.copy_of.is_not(None))
                 ),
                 "partial": count(
                     select(func.count()).select_from(articles).where(articles.c.partial.is_(True))
                 ),
                 "images": count(select(func.count()).select_from(images)),
                 "feeds_failing": count(
-                    select(func.count()).select_from(feeds).where(
-                        and_(feeds.c.enabled.is_(True), feeds.c.error_count > 0)
-                    )
+                    select(func.count())
+                    .select_from(feeds)
+                    .where(and_(feeds.c.enabled.is_(True), feeds.c.error_count > 0))
                 ),
                 "last_crawl": last_crawl.isoformat() if last_crawl else None,
             }

@@ -5,10 +5,10 @@ Revises:
 Create Date: 2026-11-29 09:53:56.844266
 """
 
-from alembic import op
 import sqlalchemy as sa
-import nashra.store.schema
+from alembic import op
 
+import nashra.store.schema
 
 revision = "0001"
 down_revision = None

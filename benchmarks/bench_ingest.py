@@ -1,0 +1,102 @@
+"""Articles per second through the whole page stage, beside the libraries underneath it.
+
+On the demo article pages (fetched once from the bundled demo sites, then held in memory):
+  ours         decode → extract (lxml + trafilatura + metadata) → sanitise → normalise → store
+  trafilatura  trafilatura.extract(html) alone (its defaults)
+  lxml         lxml.html.fromstring(html) alone
+Prints one JSON object on its last line with both ratios (our cost ÷ theirs; lower is better).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+import lxml.html
+import trafilatura
+
+from nashra.crawl.article import build_article
+from nashra.crawl.encoding import decode_html
+from nashra.crawl.extract import extract_page
+from nashra.crawl.feeds import parse_feed
+from nashra.demo.sites import DemoServer, DemoSites
+from nashra.store import Store
+
+
+def collect_pages(limit: int) -> tuple[list, list[tuple[object, object, bytes, str]]]:
+    """(sources, [(source, entry, page bytes, content type)]) from the demo sites over loopback."""
+    pages = []
+    with DemoServer(DemoSites(limit=limit)) as server, httpx.Client() as client:
+        sources = server.sites.sources(server.base_url)
+        for source in sources:
+            for feed_url in source.feeds:
+                feed = client.get(feed_url)
+                for entry in parse_feed(feed.content, feed_url).entries:
+                    page = client.get(entry.url)
+                    if page.status_code == 200:
+                        pages.append(
+                            (source, entry, page.content, page.headers.get("content-type"))
+                        )
+    return sources, pages
+
+
+def run_ours(sources, pages, workdir: Path) -> float:
+    store = Store.open(f"sqlite:///{workdir / 'bench.db'}")
+    store.sync_sources(sources)
+    start = time.perf_counter()
+    for source, entry, content, ctype in pages:
+        text, _ = decode_html(content, ctype)
+        page = extract_page(text, entry.url)
+        store.save_article(build_article(source, entry, page))
+    elapsed = time.perf_counter() - start
+    store.close()
+    return elapsed
+
+
+def run_trafilatura(pages) -> float:
+    start = time.perf_counter()
+    for _s, entry, content, ctype in pages:
+        trafilatura.extract(decode_html(content, ctype)[0], url=entry.url)
+    return time.perf_counter() - start
+
+
+def run_lxml(pages) -> float:
+    start = time.perf_counter()
+    for _s, _e, content, ctype in pages:
+        lxml.html.fromstring(decode_html(content, ctype)[0])
+    return time.perf_counter() - start
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="a run under a minute")
+    parser.add_argument("--limit", type=int, default=None, help="demo articles to use")
+    args = parser.parse_args(argv)
+    limit = args.limit or (300 if args.quick else 2000)
+    sources, pages = collect_pages(limit)
+    with tempfile.TemporaryDirectory() as tmp:
+        ours = run_ours(sources, pages, Path(tmp))
+    traf = run_trafilatura(pages)
+    lx = run_lxml(pages)
+    n = len(pages)
+    result = {
+        "benchmark": "ingest_page_stage",
+        "pages": n,
+        "mean_page_kb": round(sum(len(p[2]) for p in pages) / max(n, 1) / 1024, 1),
+        "ours_articles_per_s": round(n / ours, 1),
+        "trafilatura_articles_per_s": round(n / traf, 1),
+        "lxml_parse_per_s": round(n / lx, 1),
+        "ratio_vs_trafilatura": round(ours / traf, 3),
+        "ratio_vs_lxml": round(ours / lx, 3),
+    }
+    print(json.dumps(result))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

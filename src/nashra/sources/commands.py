@@ -1,0 +1,220 @@
+"""``nashra sources …``: list and edit the outlets an instance follows.
+
+The group expects ``ctx.obj`` to be the instance's :class:`nashra.config.Settings`; it reads and
+writes ``settings.registry_path``. Until that file exists the packaged default registry is shown,
+and the first change writes the default plus the change to it.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import asdict, replace
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from nashra.config import Settings, load_settings
+from nashra.sections import SECTIONS
+from nashra.sources.opml import export_opml, read_opml
+from nashra.sources.registry import (
+    LANGS,
+    Registry,
+    RegistryError,
+    SlugError,
+    Source,
+    derive_slug,
+    load_registry,
+    same_address_key,
+)
+
+
+def _settings(ctx: click.Context) -> Settings:
+    obj = ctx.find_object(Settings)
+    return obj if obj is not None else load_settings()
+
+
+def _load(ctx: click.Context) -> tuple[Registry, Path]:
+    settings = _settings(ctx)
+    try:
+        return load_registry(settings), settings.registry_path
+    except RegistryError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+def _save(registry: Registry, path: Path) -> None:
+    try:
+        registry.save(path)
+    except OSError as exc:
+        raise click.ClickException(f"cannot write the registry to {path}: {exc}") from None
+
+
+def feed_status(source: Source) -> str:
+    """How the crawler will find this outlet's items: its feeds, autodiscovery, or not at all."""
+    if source.feeds:
+        count = len(source.feeds)
+        return f"{count} feed{'s' if count > 1 else ''}"
+    if source.site_url:
+        return "autodiscovery"
+    return "no address"
+
+
+@click.group("sources")
+def sources() -> None:
+    """List and edit the outlets this instance follows (its sources registry)."""
+
+
+@sources.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print the sources as JSON.")
+@click.pass_context
+def list_sources(ctx: click.Context, as_json: bool) -> None:
+    """List the outlets: slug, name, language and how their items are found."""
+    registry, path = _load(ctx)
+    if as_json:
+        rows = [{**asdict(s), "status": feed_status(s)} for s in registry.values()]
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    table = Table(title=f"{len(registry)} sources ({path if path.is_file() else 'default'})")
+    for column in ("slug", "name", "lang", "feeds"):
+        table.add_column(column)
+    for source in registry.values():
+        status = feed_status(source)
+        if not source.enabled:
+            status += " (disabled)"
+        table.add_row(source.slug, source.name(source.lang), source.lang, status)
+    Console(file=sys.stdout).print(table)
+
+
+@sources.command("add")
+@click.argument("slug")
+@click.option("--name-ar", default="", help="Arabic name.")
+@click.option("--name-fr", default="", help="French name.")
+@click.option("--name-en", default="", help="English name.")
+@click.option("--site-url", default="", help="Home page (feeds are discovered from it).")
+@click.option("--feed", "feeds", multiple=True, help="Feed address (repeat for several).")
+@click.option("--lang", type=click.Choice(LANGS), default="ar", show_default=True)
+@click.option("--section", type=click.Choice(list(SECTIONS)), default=None, help="Default section.")
+@click.pass_context
+def add_source(
+    ctx: click.Context,
+    slug: str,
+    name_ar: str,
+    name_fr: str,
+    name_en: str,
+    site_url: str,
+    feeds: tuple[str, ...],
+    lang: str,
+    section: str | None,
+) -> None:
+    """Follow a new outlet named SLUG."""
+    registry, path = _load(ctx)
+    source = Source(
+        slug=slug,
+        name_ar=name_ar,
+        name_fr=name_fr,
+        name_en=name_en,
+        site_url=site_url,
+        feeds=list(feeds),
+        lang=lang,
+        default_section=section,
+    )
+    for feed in source.feeds:
+        owner = registry.feed_owner(feed)
+        if owner:
+            raise click.ClickException(f"feed {feed} is already followed by source {owner!r}")
+    try:
+        registry.add(source)
+    except (SlugError, RegistryError) as exc:
+        raise click.ClickException(str(exc)) from None
+    _save(registry, path)
+    click.echo(f"added {slug} ({feed_status(source)}) to {path}")
+
+
+@sources.command("remove")
+@click.argument("slug")
+@click.pass_context
+def remove_source(ctx: click.Context, slug: str) -> None:
+    """Stop following the outlet named SLUG (its stored articles are kept)."""
+    registry, path = _load(ctx)
+    try:
+        registry.remove(slug)
+    except KeyError as exc:
+        raise click.ClickException(exc.args[0]) from None
+    _save(registry, path)
+    click.echo(f"removed {slug} from {path}")
+
+
+@sources.command("import-opml")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.pass_context
+def import_opml_command(ctx: click.Context, file: Path) -> None:
+    """Add the outlets of an OPML FILE exported by any feed reader.
+
+    Feeds already followed are skipped; new outlets get slugs that are free in the registry.
+    """
+    registry, path = _load(ctx)
+    try:
+        result = read_opml(file.read_bytes())
+    except ValueError as exc:
+        raise click.ClickException(f"{file}: {exc}") from None
+    for problem in result.problems:
+        click.echo(f"skipped: {problem}", err=True)
+    added = changed = 0
+    for source in result.sources:
+        match = _same_outlet(registry, source)
+        if match is None:
+            if source.slug in registry:
+                renamed = derive_slug(source.slug, registry.keys())
+                click.echo(f"slug {source.slug} is taken: using {renamed}")
+                source.slug = renamed
+            registry.add(source)
+            added += 1
+            click.echo(f"added {source.slug} ({feed_status(source)})")
+            continue
+        new_feeds = [feed for feed in source.feeds if registry.feed_owner(feed) is None]
+        if not new_feeds:
+            click.echo(f"skipped {source.slug}: already followed as {match.slug}")
+            continue
+        registry.update(replace(match, feeds=[*match.feeds, *new_feeds]))
+        changed += 1
+        count = len(new_feeds)
+        click.echo(f"added {count} feed{'s' if count > 1 else ''} to {match.slug}")
+    if added or changed:
+        _save(registry, path)
+    click.echo(
+        f"imported {added} new and {changed} updated of {len(result.sources)} outlets "
+        f"from {file} into {path}"
+    )
+
+
+def _same_outlet(registry: Registry, source: Source) -> Source | None:
+    """The followed outlet ``source`` is a copy of: one that has one of its feeds or its site."""
+    for feed in source.feeds:
+        owner = registry.feed_owner(feed)
+        if owner:
+            return registry[owner]
+    if source.site_url:
+        site = same_address_key(source.site_url)
+        for other in registry.values():
+            if other.site_url and same_address_key(other.site_url) == site:
+                return other
+    return None
+
+
+@sources.command("export-opml")
+@click.argument("file", required=False, type=click.Path(dir_okay=False, path_type=Path))
+@click.pass_context
+def export_opml_command(ctx: click.Context, file: Path | None) -> None:
+    """Write the registry as OPML 2.0 to FILE (or to standard output)."""
+    registry, _ = _load(ctx)
+    text = export_opml(registry)
+    if file is None:
+        click.echo(text, nl=False)
+        return
+    try:
+        file.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise click.ClickException(f"cannot write {file}: {exc}") from None
+    click.echo(f"wrote {len(registry)} outlets to {file}", err=True)

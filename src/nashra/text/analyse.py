@@ -1,0 +1,76 @@
+"""The analyser shared by indexing and queries: normalise → tokenize → stem.
+
+Both sides must call this one function, or a query would not meet its own
+documents.  Rules per token:
+
+* Arabic-script tokens get :func:`stem_arabic`, whatever the text's language;
+* Latin tokens get Snowball French (``lang="fr"``) or English (``lang="en"``)
+  stemming via PyStemmer, on the accented form, then accent folding;
+* Latin tokens in an Arabic text (``lang="ar"``, or any other language) are
+  only case- and accent-folded: names and acronyms («Maroc Telecom», «OCP»)
+  are better left whole than stemmed with the wrong language's rules;
+* digits stay as they are.
+
+Speed: the text is split on whitespace and each chunk's result is cached, so
+a warm analyser costs one dict look-up per word.  The cache is a plain dict
+per language, emptied when it grows past ``CACHE_SIZE`` chunks.
+"""
+
+from __future__ import annotations
+
+import Stemmer
+
+from nashra.text.fold import fold_accents, fold_base
+from nashra.text.stem import is_arabic_token, stem_folded
+
+__all__ = ["analyse", "clear_cache"]
+
+CACHE_SIZE = 300_000
+_SNOWBALL = {"fr": "french", "en": "english"}
+_stemmers: dict[str, Stemmer.Stemmer] = {}
+_caches: dict[str, dict[str, tuple[str, ...]]] = {}
+
+
+def _latin_stemmer(lang: str) -> Stemmer.Stemmer | None:
+    algorithm = _SNOWBALL.get(lang)
+    if algorithm is None:
+        return None
+    if lang not in _stemmers:
+        _stemmers[lang] = Stemmer.Stemmer(algorithm)
+    return _stemmers[lang]
+
+
+def _analyse_chunk(chunk: str, lang: str) -> tuple[str, ...]:
+    latin = _latin_stemmer(lang)
+    out = []
+    for token in fold_base(chunk).split():
+        if is_arabic_token(token):
+            out.append(stem_folded(token))
+        elif latin is not None and token.isalpha():
+            out.append(fold_accents(latin.stemWord(token)))
+        else:
+            out.append(fold_accents(token))
+    return tuple(out)
+
+
+def analyse(text: str, lang: str = "ar") -> list[str]:
+    """Index/query terms of a text analysed in its own language (see module docstring)."""
+    if not text:
+        return []
+    cache = _caches.get(lang)
+    if cache is None:
+        cache = _caches.setdefault(lang, {})
+    terms: list[str] = []
+    for chunk in text.split():
+        result = cache.get(chunk)
+        if result is None:
+            if len(cache) >= CACHE_SIZE:
+                cache.clear()
+            result = cache[chunk] = _analyse_chunk(chunk, lang)
+        terms.extend(result)
+    return terms
+
+
+def clear_cache() -> None:
+    """Forget cached chunk analyses (benchmarks measure the cold path with it)."""
+    _caches.clear()

@@ -1,0 +1,113 @@
+"""`nashra import`, `stats`, `init` and `extract` through the real command line."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from nashra.cli import main
+from nashra.store import Store
+from nashra.store.queries import Filters, latest_articles
+
+GOOD = {
+    "source": "hespress",
+    "url": "https://www.hespress.com/politique/385472.html?utm_source=fb",
+    "title": "الحكومة تصادق على مشروع قانون المالية",
+    "text": "صادق مجلس الحكومة اليوم على مشروع قانون المالية.\nوقال الناطق الرسمي إن المشروع طموح.",
+    "published": "الجمعة 20 نونبر 2020 - 09:00",
+    "author": "محمد بلقاسم",
+    "section": "politics",
+    "lang": "ar",
+}
+
+
+def _write_lines(path: Path, lines: list[str]) -> Path:
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def _run(tmp_path: Path, *args: str):
+    runner = CliRunner()
+    return runner.invoke(
+        main, ["--data-dir", str(tmp_path / "data"), *args], catch_exceptions=False
+    )
+
+
+def test_import_keeps_good_lines_and_reports_bad_ones_by_number(tmp_path: Path) -> None:
+    unknown = dict(
+        GOOD, source="newoutlet", url="https://new.example/a/1", title="خبر من منبر جديد"
+    )
+    lines = [
+        json.dumps(GOOD, ensure_ascii=False),
+        "{not json",
+        json.dumps({"source": "hespress", "title": "بلا رابط"}, ensure_ascii=False),
+        json.dumps([1, 2, 3]),
+        json.dumps(dict(GOOD, url="ftp://x/y", title="x")),
+        json.dumps(dict(GOOD, url="https://www.hespress.com/a/2", published="not a date")),
+        json.dumps(dict(GOOD, url="https://www.hespress.com/a/3", section="gossip")),
+        json.dumps(dict(GOOD, source="Bad Slug!", url="https://x.example/1")),
+        json.dumps(unknown, ensure_ascii=False),
+        "",
+    ]
+    result = _run(tmp_path, "import", str(_write_lines(tmp_path / "a.jsonl", lines)))
+    assert result.exit_code == 0, result.output
+    out = result.output
+    for number in (2, 3, 4, 5, 6, 7, 8):
+        assert f"line {number}:" in out
+    assert "2 new" in out and "7 skipped" in out and "newoutlet" in out
+
+    store = Store.open(f"sqlite:///{tmp_path / 'data' / 'nashra.db'}")
+    rows, _ = latest_articles(store, Filters(source="hespress"))
+    assert len(rows) == 1
+    row = rows[0]
+    assert row["num"] == 385472  # the origin's numeric id
+    assert "utm_source" not in row["url"]
+    assert row["published"].isoformat().startswith("2020-11-20")
+    assert (row["section"], row["author"], row["partial"]) == ("politics", "محمد بلقاسم", False)
+
+    # Importing the same file again adds nothing.
+    again = _run(tmp_path, "import", str(tmp_path / "a.jsonl"))
+    assert "0 new" in again.output and "2 unchanged" in again.output
+
+    stats = json.loads(_run(tmp_path, "stats", "--json").output)
+    assert stats["articles"] == 2
+
+
+def test_import_streams_a_large_file(tmp_path: Path) -> None:
+    path = tmp_path / "big.jsonl"
+    with path.open("w", encoding="utf-8") as fh:
+        for n in range(3000):
+            rec = dict(
+                GOOD, url=f"https://www.hespress.com/x/{n + 1000}.html", title=f"خبر رقم {n}"
+            )
+            fh.write(json.dumps(rec, ensure_ascii=False) + "\n")
+    result = _run(tmp_path, "import", str(path))
+    assert "3000 new" in result.output, result.output
+
+
+def test_init_creates_store_and_registry(tmp_path: Path) -> None:
+    result = _run(tmp_path, "init")
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "data" / "sources.yaml").is_file()
+    stats = json.loads(_run(tmp_path, "stats", "--json").output)
+    assert stats["outlets"] >= 115
+
+
+def test_extract_a_local_windows_1256_file(tmp_path: Path) -> None:
+    html = (
+        '<html lang="ar"><head><meta charset="windows-1256"><title>خبر</title>'
+        '<meta property="og:title" content="عنوان الخبر"></head><body><nav>الرئيسية</nav>'
+        "<article><h1>عنوان الخبر</h1>"
+        + "<p>هذه فقرة طويلة من نص الخبر تتحدث عن الاقتصاد المغربي وعن النمو.</p>" * 6
+        + "</article><footer>جميع الحقوق محفوظة</footer></body></html>"
+    )
+    page = tmp_path / "page.html"
+    page.write_bytes(html.encode("windows-1256"))
+    result = _run(tmp_path, "extract", str(page), "--json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert data["title"] == "عنوان الخبر"
+    assert "الاقتصاد المغربي" in data["body_text"]
+    assert "جميع الحقوق" not in data["body_text"]
