@@ -47,11 +47,12 @@ def migrate(engine: Engine) -> None:
     cfg = _alembic_config()
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "head")
+        # "heads": features add their migrations as branches off the initial schema.
+        command.upgrade(cfg, "heads")
 
 
 def schema_is_current(engine: Engine) -> bool:
     """True when the database is at the newest migration."""
-    head = ScriptDirectory.from_config(_alembic_config()).get_current_head()
+    heads = set(ScriptDirectory.from_config(_alembic_config()).get_heads())
     with engine.connect() as conn:
-        return MigrationContext.configure(conn).get_current_revision() == head
+        return set(MigrationContext.configure(conn).get_current_heads()) == heads

@@ -16,7 +16,7 @@ _EN = frozenset(
 
 
 def detect_lang(text: str, default: str = "ar") -> str:
-    """ "ar" when Arabic letters outnumber Latin ones, else "fr" or "en" by stopwords.
+    """Return "ar" when Arabic letters outnumber Latin ones, else "fr" or "en" by stopwords.
 
     Returns ``default`` for text without letters.  A Latin text with no
     stopword of either list (a bare headline, a name) is taken as French,
@@ -29,7 +29,7 @@ def detect_lang(text: str, default: str = "ar") -> str:
     for ch in head:
         if "\u0600" <= ch <= "\u06ff" or "\u0750" <= ch <= "\u077f" or "\ufb50" <= ch <= "\ufeff":
             arabic += ch.isalpha()
-        elif ch.isalpha() and ch.isascii() or "\u00c0" <= ch <= "\u024f":
+        elif ch.isalpha() and (ch.isascii() or "\u00c0" <= ch <= "\u024f"):
             latin += 1
     if arabic == 0 and latin == 0:
         return default
