@@ -1,0 +1,351 @@
+"""The JSON API (``/api/v1``). Every field a page shows is available here.
+
+Article objects are built by :func:`article_object`, the one place that decides their shape.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from nashra.media.paths import media_url
+from nashra.sections import SECTIONS
+from nashra.store import queries
+from nashra.store.queries import CursorError, Filters
+from nashra.web.cache import PAGE_CACHE_CONTROL
+from nashra.web.editions import article_path
+from nashra.web.i18n import LANGUAGES
+from nashra.web.portal import Portal
+from nashra.web.present import source_name
+
+DEFAULT_LIMIT = 20
+MAX_LIMIT = 100
+
+
+class ApiError(Exception):
+    """A request the API refuses; ``status`` and ``message`` become the JSON error."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+def error_response(status: int, message: str) -> JSONResponse:
+    return JSONResponse(
+        {"error": message}, status_code=status, headers={"Cache-Control": "no-store"}
+    )
+
+
+def ok(payload: Any) -> JSONResponse:
+    return JSONResponse(payload, headers={"Cache-Control": PAGE_CACHE_CONTROL})
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def image_object(row: dict[str, Any]) -> dict[str, Any] | None:
+    sha = row.get("image_sha256")
+    if not sha:
+        return None
+    visible = row.get("image_state") == "visible"
+    return {
+        "id": sha,
+        "width": row.get("image_width"),
+        "height": row.get("image_height"),
+        "state": row.get("image_state"),
+        "url": media_url(sha, "full") if visible else None,
+        "thumb_url": media_url(sha, "thumb") if visible else None,
+    }
+
+
+def article_object(
+    row: dict[str, Any], originals: dict[int, tuple[str, int, str]]
+) -> dict[str, Any]:
+    """The API's article: a listing row (``body_*`` added when the row has them)."""
+    original = originals.get(row["copy_of"]) if row.get("copy_of") else None
+    obj = {
+        "source": row["source"],
+        "source_name": source_name(row, row.get("lang") or "ar"),
+        "id": row["num"],
+        "path": article_path(row["source"], row["num"], row.get("lang")),
+        "url": row["url"],
+        "title": row["title"],
+        "summary": row["summary"],
+        "published": _iso(row["published"]),
+        "updated": _iso(row.get("updated")),
+        "author": row["author"] or None,
+        "lang": row["lang"],
+        "section": row["section"],
+        "image": image_object(row),
+        "partial": bool(row["partial"]),
+        "copy_of": article_path(*original) if original else None,
+    }
+    if "body_html" in row:
+        obj["body_html"] = row["body_html"]
+        obj["body_text"] = row["body_text"]
+    return obj
+
+
+def parse_limit(raw: str | None) -> int:
+    if raw is None or raw == "":
+        return DEFAULT_LIMIT
+    try:
+        limit = int(raw)
+    except ValueError:
+        raise ApiError(
+            400, f"limit must be an integer between 1 and {MAX_LIMIT}, got {raw[:20]!r}"
+        ) from None
+    if not 1 <= limit <= MAX_LIMIT:
+        raise ApiError(400, f"limit must be between 1 and {MAX_LIMIT}, got {limit}")
+    return limit
+
+
+def parse_when(name: str, raw: str | None) -> datetime | None:
+    if not raw:
+        return None
+    try:
+        value = datetime.fromisoformat(raw)
+    except ValueError:
+        raise ApiError(
+            400, f"{name} must be an ISO 8601 date or date-time, got {raw[:40]!r}"
+        ) from None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value
+
+
+def parse_filters(portal: Portal, request: Request) -> Filters:
+    q = request.query_params
+    source = q.get("source") or None
+    if source is not None and queries.get_source(portal.store, source) is None:
+        raise ApiError(400, f"unknown source {source[:64]!r}: see /api/v1/sources")
+    section = q.get("section") or None
+    if section is not None and section not in SECTIONS:
+        raise ApiError(400, f"unknown section {section[:64]!r}: use one of {', '.join(SECTIONS)}")
+    lang = q.get("lang") or None
+    if lang is not None and lang not in LANGUAGES:
+        raise ApiError(400, f"lang must be one of {', '.join(LANGUAGES)}, got {lang[:10]!r}")
+    return Filters(
+        source=source,
+        section=section,
+        author=q.get("author") or None,
+        lang=lang,
+        since=parse_when("since", q.get("since")),
+        until=parse_when("until", q.get("until")),
+    )
+
+
+def list_articles(portal: Portal, request: Request) -> Response:
+    limit = parse_limit(request.query_params.get("limit"))
+    filters = parse_filters(portal, request)
+    try:
+        rows, next_cursor = queries.latest_articles(
+            portal.store, filters, limit=limit, cursor=request.query_params.get("cursor") or None
+        )
+    except CursorError as exc:
+        raise ApiError(400, str(exc)) from exc
+    originals = queries.article_keys(portal.store, [r["copy_of"] for r in rows if r["copy_of"]])
+    return ok({"items": [article_object(r, originals) for r in rows], "next": next_cursor})
+
+
+def one_article(portal: Portal, request: Request) -> Response:
+    source = request.path_params["source"]
+    num = request.path_params["num"]
+    if not (num.isascii() and num.isdigit() and len(num) <= 18):
+        raise ApiError(404, f"no article {source[:64]}/{num[:32]}: ids are numbers")
+    row = queries.get_article(portal.store, source, int(num))
+    if row is None:
+        raise ApiError(404, f"no article {source[:64]}/{num}")
+    originals = queries.article_keys(portal.store, [row["copy_of"]] if row["copy_of"] else [])
+    return ok(article_object(row, originals))
+
+
+def list_sources(portal: Portal, request: Request) -> Response:
+    items = [
+        {
+            "slug": s["slug"],
+            "name_ar": s["name_ar"],
+            "name_fr": s["name_fr"],
+            "name_en": s["name_en"],
+            "site_url": s["site_url"],
+            "lang": s["lang"],
+            "default_section": s["default_section"],
+            "path": f"/{s['slug']}",
+            "article_count": s["article_count"],
+            "latest": _iso(s["latest"]),
+        }
+        for s in queries.list_sources(portal.store)
+    ]
+    return ok({"items": items})
+
+
+def list_sections(portal: Portal, request: Request) -> Response:
+    return ok(
+        {
+            "items": [
+                {"slug": slug, "path": f"/{slug}", "names": names}
+                for slug, names in SECTIONS.items()
+            ]
+        }
+    )
+
+
+def _article_schema(with_body: bool) -> dict[str, Any]:
+    nullable_str = {"type": ["string", "null"]}
+    props: dict[str, Any] = {
+        "source": {"type": "string", "description": "outlet slug"},
+        "source_name": {"type": "string"},
+        "id": {"type": "integer", "description": "per-outlet id"},
+        "path": {"type": "string", "description": "the article's page on this portal"},
+        "url": {"type": "string", "description": "the original article"},
+        "title": {"type": "string"},
+        "summary": {"type": "string"},
+        "published": {"type": "string", "format": "date-time"},
+        "updated": {"type": ["string", "null"], "format": "date-time"},
+        "author": nullable_str,
+        "lang": {"type": "string", "enum": list(LANGUAGES)},
+        "section": nullable_str,
+        "image": {"oneOf": [{"type": "null"}, {"$ref": "#/components/schemas/Image"}]},
+        "partial": {"type": "boolean"},
+        "copy_of": {**nullable_str, "description": "path of the original when this is a copy"},
+    }
+    if with_body:
+        props["body_html"] = {"type": "string"}
+        props["body_text"] = {"type": "string"}
+    return {"type": "object", "properties": props, "required": list(props)}
+
+
+def openapi(portal: Portal, request: Request) -> Response:
+    """The OpenAPI 3.1 description of this API."""
+
+    def q(name: str, schema: dict[str, Any], doc: str) -> dict[str, Any]:
+        return {
+            "name": name,
+            "in": "query",
+            "required": False,
+            "schema": schema,
+            "description": doc,
+        }
+
+    error = {
+        "description": "bad request",
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+    }
+    doc = {
+        "openapi": "3.1.0",
+        "info": {"title": "Nashra API", "version": "1"},
+        "paths": {
+            "/api/v1/articles": {
+                "get": {
+                    "summary": "Articles, newest first (cursor pagination)",
+                    "parameters": [
+                        q(
+                            "limit",
+                            {
+                                "type": "integer",
+                                "minimum": 1,
+                                "maximum": MAX_LIMIT,
+                                "default": DEFAULT_LIMIT,
+                            },
+                            "page size",
+                        ),
+                        q("cursor", {"type": "string"}, "the 'next' value of the previous page"),
+                        q("source", {"type": "string"}, "outlet slug"),
+                        q("section", {"type": "string", "enum": list(SECTIONS)}, "section slug"),
+                        q("author", {"type": "string"}, "exact author name"),
+                        q("lang", {"type": "string", "enum": list(LANGUAGES)}, "article language"),
+                        q(
+                            "since",
+                            {"type": "string", "format": "date-time"},
+                            "published at or after",
+                        ),
+                        q("until", {"type": "string", "format": "date-time"}, "published before"),
+                    ],
+                    "responses": {
+                        "200": {
+                            "description": "a page",
+                            "content": {
+                                "application/json": {
+                                    "schema": {
+                                        "type": "object",
+                                        "properties": {
+                                            "items": {
+                                                "type": "array",
+                                                "items": {"$ref": "#/components/schemas/Article"},
+                                            },
+                                            "next": {"type": ["string", "null"]},
+                                        },
+                                    }
+                                }
+                            },
+                        },
+                        "400": error,
+                    },
+                }
+            },
+            "/api/v1/articles/{source}/{id}": {
+                "get": {
+                    "summary": "One article with its body",
+                    "parameters": [
+                        {
+                            "name": "source",
+                            "in": "path",
+                            "required": True,
+                            "schema": {"type": "string"},
+                        },
+                        {
+                            "name": "id",
+                            "in": "path",
+                            "required": True,
+                            "schema": {"type": "integer"},
+                        },
+                    ],
+                    "responses": {
+                        "200": {
+                            "description": "the article",
+                            "content": {
+                                "application/json": {
+                                    "schema": {"$ref": "#/components/schemas/ArticleWithBody"}
+                                }
+                            },
+                        },
+                        "404": {**error, "description": "no such article"},
+                    },
+                }
+            },
+            "/api/v1/sources": {
+                "get": {"summary": "Outlets", "responses": {"200": {"description": "outlets"}}}
+            },
+            "/api/v1/sections": {
+                "get": {"summary": "Sections", "responses": {"200": {"description": "sections"}}}
+            },
+        },
+        "components": {
+            "schemas": {
+                "Article": _article_schema(False),
+                "ArticleWithBody": _article_schema(True),
+                "Image": {
+                    "type": "object",
+                    "properties": {
+                        "id": {"type": "string", "description": "SHA-256 of the original bytes"},
+                        "width": {"type": "integer"},
+                        "height": {"type": "integer"},
+                        "state": {"type": "string"},
+                        "url": {"type": ["string", "null"]},
+                        "thumb_url": {"type": ["string", "null"]},
+                    },
+                },
+                "Error": {
+                    "type": "object",
+                    "properties": {"error": {"type": "string"}},
+                    "required": ["error"],
+                },
+            }
+        },
+    }
+    return ok(doc)
