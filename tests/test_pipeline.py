@@ -148,7 +148,7 @@ def _child_env(settings: Settings, registry_path: Path) -> dict[str, str]:
     env.update(
         NASHRA_DATA_DIR=str(settings.data_dir),
         NASHRA_SOURCES_FILE=str(registry_path),
-        NASHRA_PER_HOST_CONCURRENCY="2",
+        NASHRA_PER_HOST_CONCURRENCY="1",
     )
     return env
 
@@ -160,7 +160,7 @@ def test_killed_crawl_resumes_without_loss_or_duplicates(
     Registry(demo_sources).save(registry_path)
     env = _child_env(settings, registry_path)
     cmd = [sys.executable, "-m", "nashra.cli", "crawl", "--once", "--json"]
-    demo_server.delay = 0.05  # slow pages down so the kill lands mid-crawl
+    demo_server.delay = 0.15  # slow pages down so the kill lands mid-crawl
     try:
         child = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         db = Store.open(settings.resolved_database_url)

@@ -11,7 +11,7 @@ from nashra.model import Article, ExtractedPage, FeedEntry
 from nashra.sections import SECTIONS
 from nashra.sources.adapters import Adapter, adapter_for
 from nashra.sources.registry import Source
-from nashra.text import canonical_url, detect_lang, fingerprint, normalize, numeric_id
+from nashra.text import canonical_url, detect_lang, fingerprint_normal, normalize, numeric_id
 
 
 def section_for(source: Source, categories: list[str], url: str) -> str | None:
@@ -77,6 +77,7 @@ def build_article(
     if page.lang in {"ar", "fr", "en"} and page.lang != source.lang and len(body_text) > 200:
         lang = detect_lang(body_text, default=source.lang)
     categories = list(dict.fromkeys(entry.categories + page.categories))
+    normal_body = normalize(body_text, lang)
     return Article(
         source=source.slug,
         url=url,
@@ -94,6 +95,6 @@ def build_article(
         categories=categories,
         image_url=page.image_url or entry.image_url,
         partial=partial,
-        norm_text=normalize(f"{title}\n{body_text}", lang),
-        body_hash=fingerprint(body_text, lang),
+        norm_text=f"{normalize(title, lang)}\n{normal_body}",
+        body_hash=fingerprint_normal(normal_body),
     )

@@ -6,8 +6,10 @@ trafilatura (or to an outlet adapter's selectors) for the body. Nothing here doe
 
 from __future__ import annotations
 
+import copy
 import logging
 import re
+from collections.abc import Callable
 
 import lxml.html
 import trafilatura
@@ -58,9 +60,15 @@ def _body_by_adapter(tree: etree._Element, adapter: Adapter) -> str:
     return etree.tostring(nodes[0], encoding="unicode", method="html")
 
 
-def _body_by_trafilatura(tree: etree._Element, url: str, adapter: Adapter) -> str:
-    doc = trafilatura.bare_extraction(
-        tree,
+# Below this many characters the fast extraction is distrusted and trafilatura's full cascade
+# (its own extractor compared with readability and jusText) gets a second look.
+FAST_ENOUGH_CHARS = 200
+
+
+def _body_by_trafilatura(
+    tree: etree._Element, url: str, adapter: Adapter, reparse: Callable[[], etree._Element | None]
+) -> str:
+    options = dict(
         url=url or None,
         include_formatting=True,
         include_comments=False,
@@ -68,6 +76,11 @@ def _body_by_trafilatura(tree: etree._Element, url: str, adapter: Adapter) -> st
         with_metadata=False,
         prune_xpath=list(adapter.prune_xpath) or None,
     )
+    doc = trafilatura.bare_extraction(tree, fast=True, **options)
+    if doc is None or doc.body is None or len(doc.text or "") < FAST_ENOUGH_CHARS:
+        fresh = reparse()  # trafilatura pruned the first tree: the cascade needs an intact one
+        if fresh is not None:
+            doc = trafilatura.bare_extraction(fresh, **options) or doc
     if doc is None or doc.body is None or not len(doc.body):
         return ""
     html_tree = convert_to_html(doc.body)
@@ -115,15 +128,26 @@ def _visible_date(tree: etree._Element) -> str:
     return ""
 
 
-def extract_tree(tree: etree._Element, url: str = "", adapter: Adapter = GENERIC) -> ExtractedPage:
-    """Extract an article from a parsed page (the tree is consumed: extraction prunes it)."""
+def extract_tree(
+    tree: etree._Element,
+    url: str = "",
+    adapter: Adapter = GENERIC,
+    reparse: Callable[[], etree._Element | None] | None = None,
+) -> ExtractedPage:
+    """Extract an article from a parsed page (the tree is consumed: extraction prunes it).
+
+    ``reparse`` gives a fresh tree when the fast extraction needs a second look; without it a
+    copy is taken up front."""
+    if reparse is None:
+        spare = copy.deepcopy(tree)
+        reparse = lambda: spare  # noqa: E731
     md = read_metadata(tree, url)
     author, date_text = _byline(tree, adapter)
     published = parse_published(md) or (parse_date(date_text) if date_text else None)
     if published is None:
         visible = _visible_date(tree)
         published = parse_date(visible) if visible else None
-    raw_body = _body_by_adapter(tree, adapter) or _body_by_trafilatura(tree, url, adapter)
+    raw_body = _body_by_adapter(tree, adapter) or _body_by_trafilatura(tree, url, adapter, reparse)
     title = _squash(md.title)
     body_html = sanitize_html(_drop_leading_title(raw_body, title))
     return ExtractedPage(
@@ -146,4 +170,4 @@ def extract_page(html: str | bytes, url: str = "", adapter: Adapter = GENERIC) -
     tree = parse_html(html)
     if tree is None:
         return ExtractedPage()
-    return extract_tree(tree, url, adapter)
+    return extract_tree(tree, url, adapter, reparse=lambda: parse_html(html))

@@ -20,10 +20,10 @@ from nashra.crawl.encoding import decode_html
 from nashra.crawl.extract import extract_page
 from nashra.crawl.feeds import parse_feed
 from nashra.crawl.fetch import Fetcher
-from nashra.model import ExtractedPage, FeedEntry
+from nashra.model import Article, ExtractedPage, FeedEntry
 from nashra.sources.adapters import adapter_for
 from nashra.sources.registry import Source
-from nashra.store import Store
+from nashra.store import SaveResult, Store
 from nashra.text import canonical_url
 
 log = logging.getLogger("nashra.crawl")
@@ -178,9 +178,29 @@ class Crawler:
                 self.on_event("article", status="skipped", source=source.slug)
                 continue
             todo.append(entry)
-        await asyncio.gather(*(self._store_entry(fetcher, source, e) for e in todo))
+        built = await asyncio.gather(*(self._build_entry(fetcher, source, e) for e in todo))
+        # One transaction per feed: a crash before it commits only means these pages are
+        # fetched again on restart (the feed's validators are not saved yet either).
+        for saved, article in zip(
+            self.store.save_articles([a for a in built if a]), [a for a in built if a], strict=True
+        ):
+            self._count(saved, article)
 
-    async def _store_entry(self, fetcher: Fetcher, source: Source, entry: FeedEntry) -> None:
+    def _count(self, saved: SaveResult, article: Article) -> None:
+        if saved.status == "new":
+            self.report.new += 1
+            self.report.partial += article.partial
+            self.report.copies += saved.copy_of is not None
+        elif saved.status == "updated":
+            self.report.updated += 1
+        else:
+            self.report.unchanged += 1
+        self.on_event("article", status=saved.status, source=article.source, num=saved.num)
+
+    async def _build_entry(
+        self, fetcher: Fetcher, source: Source, entry: FeedEntry
+    ) -> Article | None:
+        """Fetch and extract one entry's page and join it with the entry (None: unusable)."""
         self.report.entries += 1
         adapter = adapter_for(source.slug)
         page: ExtractedPage | None = None
@@ -190,7 +210,7 @@ class Crawler:
             self.report.page_errors += 1
             self.report.errors.append(f"{entry.url}: {exc}")
             self.on_event("page_error", url=entry.url, error=str(exc))
-            return
+            return None
         result = await fetcher.fetch(entry.url, accept=PAGE_ACCEPT)
         if result.ok and result.content:
             text, _encoding = decode_html(result.content, result.headers.get("content-type"))
@@ -206,17 +226,73 @@ class Crawler:
         article = build_article(source, entry, page, adapter=adapter)
         if not article.title and not article.body_text:
             self.report.page_errors += 1
-            return
-        saved = self.store.save_article(article)
-        if saved.status == "new":
-            self.report.new += 1
-            self.report.partial += article.partial
-            self.report.copies += saved.copy_of is not None
-        elif saved.status == "updated":
-            self.report.updated += 1
-        else:
-            self.report.unchanged += 1
-        self.on_event("article", status=saved.status, source=source.slug, num=saved.num)
+            return None
+        return article
+
+    async def poll_feed(self, fetcher: Fetcher, feed: Any) -> FeedPoll:
+        """Poll one feed (fetch, parse, store its entries, record the poll) and say what
+        happened, for the scheduler: the feed's own fetch result (status, headers such as
+        Retry-After / Cache-Control, error kind) and this feed's own counts, exact even when
+        many feeds are polled at once on this crawler. Added for the worker loop (issue 7)."""
+        child = Crawler(self.settings, self.store, (), on_event=self.on_event)
+        child.sources = self.sources
+        probe = _FeedProbe(fetcher, feed.url)
+        await child._poll(probe, feed)  # type: ignore[arg-type]  # a Fetcher look-alike
+        mine, theirs = self.report, child.report
+        for name, value in theirs.__dict__.items():
+            if isinstance(value, int):
+                setattr(mine, name, getattr(mine, name) + value)
+        mine.errors.extend(theirs.errors)
+        result = probe.result
+        unreadable = theirs.feed_errors > 0 and result is not None and result.ok
+        error = theirs.errors[0].split(": ", 1)[-1] if theirs.feed_errors else None
+        return FeedPoll(
+            feed_id=feed.id,
+            url=feed.url,
+            fetch=result,
+            ok=theirs.feed_errors == 0,
+            status=result.status if result else 0,
+            not_modified=bool(result and result.not_modified),
+            error=error,
+            error_kind="parse" if unreadable else (result.error_kind if result else None),
+            new_items=theirs.new,
+            updated_items=theirs.updated,
+            entries=theirs.entries + theirs.skipped,
+            page_errors=theirs.page_errors,
+        )
+
+
+@dataclass
+class FeedPoll:
+    """What polling one feed did (see :meth:`Crawler.poll_feed`)."""
+
+    feed_id: int
+    url: str
+    fetch: Any  # the feed's FetchResult (None if the feed was never fetched)
+    ok: bool  # a readable 2xx or a 304
+    status: int  # HTTP status, 0 without a response
+    not_modified: bool
+    error: str | None
+    error_kind: str | None  # the fetcher's kinds, or "parse" for an unreadable document
+    new_items: int
+    updated_items: int
+    entries: int  # entries considered (stored, updated or already known)
+    page_errors: int
+
+
+class _FeedProbe:
+    """Passes fetches through to the fetcher, keeping the first one: the feed document's."""
+
+    def __init__(self, fetcher: Fetcher, feed_url: str) -> None:
+        self._fetcher = fetcher
+        self._feed_url = feed_url
+        self.result: Any = None
+
+    async def fetch(self, url: str, **kw: Any) -> Any:
+        result = await self._fetcher.fetch(url, **kw)
+        if self.result is None and url == self._feed_url:
+            self.result = result
+        return result
 
 
 def crawl(settings: Settings, store: Store, sources: Iterable[Source], **kw: Any) -> CrawlReport:

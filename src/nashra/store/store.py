@@ -246,6 +246,17 @@ class Store:
                     raise
         raise AssertionError("unreachable")
 
+    def save_articles(self, batch: list[Article]) -> list[SaveResult]:
+        """Save several articles in one transaction (one commit instead of one each); if a
+        concurrent writer gets in the way, fall back to saving them one by one."""
+        if not batch:
+            return []
+        try:
+            with self.engine.begin() as conn:
+                return [self._save(conn, article) for article in batch]
+        except IntegrityError:
+            return [self.save_article(article) for article in batch]
+
     def _save(self, conn: Connection, article: Article) -> SaveResult:
         now = utcnow()
         values = {

@@ -1,6 +1,7 @@
 """Text: the only place that normalises text, parses dates and canonicalises URLs."""
 
 from nashra.text.dates import format_date_line, parse_date
+from nashra.text.fingerprint import fingerprint_normal
 from nashra.text.normalize import (
     analyse,
     detect_lang,
@@ -18,6 +19,7 @@ __all__ = [
     "canonical_url",
     "detect_lang",
     "fingerprint",
+    "fingerprint_normal",
     "format_date_line",
     "host_of",
     "normalize",

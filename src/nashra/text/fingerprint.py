@@ -17,7 +17,11 @@ def fingerprint(text: str, lang: str = "ar") -> str:
     different typography gets one fingerprint.  ``lang`` is accepted for API
     symmetry; the normal form does not depend on it.
     """
-    normal = normalize(text or "", lang)
+    return fingerprint_normal(normalize(text or "", lang))
+
+
+def fingerprint_normal(normal: str) -> str:
+    """The fingerprint of a text already in normal form (saves normalising a body twice)."""
     if not normal:
         return ""
     return hashlib.sha1(normal.encode("utf-8")).hexdigest()
