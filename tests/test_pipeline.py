@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import signal
 import subprocess
@@ -186,3 +187,17 @@ def test_killed_crawl_resumes_without_loss_or_duplicates(
     got_paths = {u.split("/", 3)[3] for u in urls}
     assert expected_paths <= got_paths
     db.close()
+
+
+def test_outlet_known_only_by_its_home_page_gets_its_feed_by_autodiscovery(
+    settings: Settings, sqlite_store: Store, demo_server: DemoServer, demo_sources
+) -> None:
+    hespress = next(s for s in demo_sources if s.slug == "hespress")
+    bare = dataclasses.replace(hespress, feeds=[])
+    report = _crawl(settings, sqlite_store, [bare])
+    feeds = sqlite_store.list_feeds(source="hespress")
+    assert [f.url for f in feeds] == hespress.feeds
+    assert report.new == 1
+    # The next round does not discover again: the feed is known.
+    _crawl(settings, sqlite_store, [bare])
+    assert len(sqlite_store.list_feeds(source="hespress")) == 1

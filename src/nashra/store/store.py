@@ -71,7 +71,8 @@ class Store:
 
     def sync_sources(self, registry: Iterable[Source]) -> None:
         """Make the ``sources`` and ``feeds`` rows match the registry (new rows added, names kept
-        current); feeds removed from the registry are disabled, never deleted, so history stays."""
+        current); feeds removed from the registry are disabled, never deleted, so history stays.
+        The feeds of an outlet listed without any were found by autodiscovery and are kept."""
         now = utcnow()
         with self.engine.begin() as conn:
             for src in registry:
@@ -101,7 +102,8 @@ class Store:
                         conn.execute(
                             insert(feeds).values(source=src.slug, url=url, enabled=src.enabled)
                         )
-                for url in set(known) - set(src.feeds):
+                # An outlet listed without feeds keeps the ones autodiscovery found for it.
+                for url in set(known) - set(src.feeds) if src.feeds else ():
                     conn.execute(update(feeds).where(feeds.c.url == url).values(enabled=False))
 
     def ensure_source(self, slug: str, name: str = "", lang: str = "ar") -> None:
