@@ -1,7 +1,7 @@
 """Requests per second and p99 latency of the portal's home and article pages, beside nginx
 serving a static copy of the same HTML, in the same run.
 
-    .venv/bin/python benchmarks/bench_web.py [--duration 10] [--connections 64] [--workers 2]
+    .venv/bin/python benchmarks/bench_web.py [--quick] [--duration 10] [--connections 64] [--workers 2]
 
 Needs ``wrk`` and ``nginx`` (Debian packages) on PATH; without them it says so in the JSON. The
 archive is built in a temporary directory through ``Store.save_article`` (the seed article and
@@ -115,7 +115,10 @@ def main() -> None:
     parser.add_argument("--duration", type=int, default=10)
     parser.add_argument("--connections", type=int, default=64)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--quick", action="store_true", help="3 s per measurement (a smoke run)")
     args = parser.parse_args()
+    if args.quick:
+        args.duration = 3
     missing = [tool for tool in ("wrk", "nginx") if shutil.which(tool) is None]
     if missing:
         print(

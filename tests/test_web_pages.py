@@ -90,9 +90,14 @@ def test_article_shows_author_linked_to_author_page(client, archive):
     assert css(get_doc(client, link.get("href")), "h1")[0].text_content() == AUTHOR
 
 
-def test_article_without_image_has_no_lead_figure(client, archive):
+def test_article_without_image_shows_the_outlet_logo(client, archive):
     doc = get_doc(client, "/alyaoum24/1001")
-    assert css(doc, "article figure") == []
+    figures = css(doc, "article figure")
+    assert len(figures) == 1 and "lead-logo" in figures[0].get("class")
+    logo = css(doc, "article figure img")[0]
+    assert logo.get("src") == "/media/logo/alyaoum24.svg"
+    assert (logo.get("width"), logo.get("height")) == ("160", "160")  # no layout shift
+    assert css(doc, "article form") == []  # an outlet's logo is not reportable
     assert css(doc, "article h1")[0].get("dir") == "auto"
 
 

@@ -247,9 +247,11 @@ def demo(
 
 
 def _register_groups() -> None:
+    from nashra.moderation.commands import admin
     from nashra.sources.commands import sources
 
     main.add_command(sources)
+    main.add_command(admin)
 
 
 _register_groups()

@@ -37,7 +37,18 @@ class Settings:
     max_entries_per_feed: int = 200
     # demo
     demo_port: int = 8001
-    secret_key: str = ""
+    secret_key: str = ""  # signs reporter cookies and sessions; generated in the data dir if empty
+    # images and crowd reporting
+    max_image_pixels: int = 40_000_000
+    phash_distance: int = 2  # bits apart for two pictures to count as one image
+    report_threshold: int = 3  # distinct reporters that hide an image
+    report_network_cap: int = 2  # reporters of one /24 (IPv4) or /56 (IPv6) that count
+    report_rate_limit: int = 10  # reports per reporter per hour
+    report_network_rate_limit: int = 60  # reports per network per hour
+    trusted_proxies: str = ""  # comma-separated addresses/CIDRs whose X-Forwarded-For is believed
+    login_rate_limit: int = 5  # failed moderator logins per 15 minutes
+    session_hours: int = 12
+    cookie_secure: str = "auto"  # "auto": Secure when the request came over https
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property

@@ -20,6 +20,7 @@ from nashra.crawl.encoding import decode_html
 from nashra.crawl.extract import extract_page
 from nashra.crawl.feeds import parse_feed
 from nashra.crawl.fetch import Fetcher
+from nashra.media.fetch import fetch_image
 from nashra.model import Article, ExtractedPage, FeedEntry
 from nashra.sources.adapters import adapter_for
 from nashra.sources.registry import Source
@@ -53,6 +54,8 @@ class CrawlReport:
     page_errors: int = 0
     partial: int = 0
     copies: int = 0
+    images: int = 0
+    image_errors: int = 0
     errors: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
@@ -181,10 +184,28 @@ class Crawler:
         built = await asyncio.gather(*(self._build_entry(fetcher, source, e) for e in todo))
         # One transaction per feed: a crash before it commits only means these pages are
         # fetched again on restart (the feed's validators are not saved yet either).
-        for saved, article in zip(
-            self.store.save_articles([a for a in built if a]), [a for a in built if a], strict=True
-        ):
+        articles = [a for a in built if a]
+        results = self.store.save_articles(articles)
+        for saved, article in zip(results, articles, strict=True):
             self._count(saved, article)
+        await asyncio.gather(
+            *(
+                self._rehost_image(fetcher, saved.pk, article.image_url)
+                for saved, article in zip(results, articles, strict=True)
+                if saved.status == "new" and article.image_url
+            )
+        )
+
+    async def _rehost_image(self, fetcher: Fetcher, pk: int, image_url: str) -> None:
+        """The media stage: our own copy of the lead image (a bad picture only costs the image;
+        an article stored without one gets it on no later crawl, which is the price of never
+        refetching known pages)."""
+        outcome = await fetch_image(fetcher, self.store, self.settings, image_url)
+        if outcome.image_id is not None:
+            self.store.set_article_image(pk, outcome.image_id)
+            self.report.images += 1
+        else:
+            self.report.image_errors += 1
 
     def _count(self, saved: SaveResult, article: Article) -> None:
         if saved.status == "new":

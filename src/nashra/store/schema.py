@@ -134,3 +134,88 @@ articles = Table(
     Index("ix_articles_body_hash", "body_hash"),
     Index("ix_articles_section_published", "section", "published"),
 )
+
+
+# --- issue 6: images (media) and crowd reporting (moderation) ------------------------------------
+# An image's perceptual-hash group: the id of the first image whose dHash was within the matching
+# distance of it (itself for a new picture). Hiding acts on a whole group ("hidden everywhere").
+images.append_column(Column("group_id", PK, index=True))
+# Distinct reporters counted toward the threshold (after the per-network cap), of the group.
+images.append_column(Column("report_count", Integer, nullable=False, default=0, server_default="0"))
+images.append_column(Column("hidden_at", UTCDateTime()))
+
+# The dHash cut in bands, so near-duplicates are found by index (pigeonhole: two hashes within
+# distance d < number of bands share at least one band exactly).
+image_bands = Table(
+    "image_bands",
+    metadata,
+    Column("band", Integer, primary_key=True),
+    Column("bits", Integer, primary_key=True),
+    Column("image_id", PK, ForeignKey("images.id", ondelete="CASCADE"), primary_key=True),
+)
+
+image_reports = Table(
+    "image_reports",
+    metadata,
+    Column("id", PK, primary_key=True, autoincrement=True),
+    Column("image_id", PK, ForeignKey("images.id", ondelete="CASCADE"), nullable=False),
+    Column("group_id", PK, nullable=False),
+    Column("reporter", String(64), nullable=False),  # the signed cookie's random id
+    Column("network", String(64), nullable=False),  # salted hash of the /24 or /56, never an IP
+    Column("reason", String(16), nullable=False, default="other"),
+    Column("status", String(16), nullable=False, default="open"),  # open | ignored | confirmed
+    Column("created_at", UTCDateTime(), nullable=False),
+    UniqueConstraint("group_id", "reporter"),
+    Index("ix_image_reports_reporter_created", "reporter", "created_at"),
+    Index("ix_image_reports_network_created", "network", "created_at"),
+    Index("ix_image_reports_group_status", "group_id", "status"),
+)
+
+moderators = Table(
+    "moderators",
+    metadata,
+    Column("id", PK, primary_key=True, autoincrement=True),
+    Column("username", String(64), nullable=False, unique=True),
+    Column("password_hash", Text, nullable=False),
+    Column("active", Boolean, nullable=False, default=True),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("last_login_at", UTCDateTime()),
+)
+
+moderator_sessions = Table(
+    "moderator_sessions",
+    metadata,
+    Column("token_hash", String(64), primary_key=True),
+    Column("moderator_id", PK, ForeignKey("moderators.id", ondelete="CASCADE"), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("expires_at", UTCDateTime(), nullable=False),
+)
+
+login_attempts = Table(
+    "login_attempts",
+    metadata,
+    Column("id", PK, primary_key=True, autoincrement=True),
+    Column("key", String(64), nullable=False),  # hash of the network, or of the user name
+    Column("ok", Boolean, nullable=False, default=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Index("ix_login_attempts_key_created", "key", "created_at"),
+)
+
+moderation_log = Table(
+    "moderation_log",
+    metadata,
+    Column("id", PK, primary_key=True, autoincrement=True),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("actor", String(64), nullable=False),  # a moderator's user name, or "crowd"
+    Column("action", String(32), nullable=False),
+    Column("image_id", PK),
+    Column("detail", Text, nullable=False, default=""),
+    Index("ix_moderation_log_created", "created_at"),
+)
+
+
+# -- portal (issue 3): the archive version probe reads these, once a second, in O(1) -------------
+# max(updated) is one index step; the (few) images that are not visible have their own index.
+Index("ix_articles_updated", articles.c.updated)
+Index("ix_images_not_visible", images.c.id, sqlite_where=images.c.state != "visible",
+      postgresql_where=images.c.state != "visible")  # fmt: skip

@@ -289,7 +289,9 @@ class Store:
                 return SaveResult(
                     existing.pk, article.source, existing.num, "unchanged", existing.copy_of
                 )
-            values["updated"] = article.updated or now
+            # When we saw the change: it moves the portal's cache version even when the
+            # outlet's own edit time is older than other updates already stored.
+            values["updated"] = now
             conn.execute(update(articles).where(articles.c.pk == existing.pk).values(**values))
             return SaveResult(
                 existing.pk, article.source, existing.num, "updated", existing.copy_of

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 from collections.abc import Callable
 from contextlib import asynccontextmanager
 
@@ -13,11 +12,11 @@ from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import FileResponse, PlainTextResponse, Response
+from starlette.responses import PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from nashra import moderation
 from nashra.config import Settings
-from nashra.media.paths import media_path
 from nashra.sections import SECTIONS
 from nashra.store import queries
 from nashra.store.store import Store
@@ -29,7 +28,6 @@ from nashra.web.portal import Portal
 log = logging.getLogger("nashra.web")
 
 IMMUTABLE = "public, max-age=31536000, immutable"
-_MEDIA_RE = re.compile(r"([0-9a-f]{64})-(full|thumb)\.webp")
 
 PageHandler = Callable[[Portal, Request, Edition], Response]
 
@@ -105,18 +103,6 @@ def create_app(settings: Settings, store: Store | None = None) -> Starlette:
         }
         return Response(asset.body, media_type=asset.media_type, headers=headers)
 
-    def media(request: Request) -> Response:
-        match = _MEDIA_RE.fullmatch(request.path_params["name"])
-        if match is None:
-            raise HTTPException(404)
-        sha, size = match.groups()
-        path = media_path(settings.media_dir, sha, size)
-        if not path.is_file() or queries.image_state(store, sha) != "visible":
-            raise HTTPException(404)
-        return FileResponse(
-            path, media_type="image/webp", headers={"Cache-Control": "public, max-age=3600"}
-        )
-
     def healthz(request: Request) -> Response:
         try:
             with store.engine.connect() as conn:
@@ -129,10 +115,11 @@ def create_app(settings: Settings, store: Store | None = None) -> Starlette:
         return Response(body, status_code=200 if db else 503, media_type="application/json",
                         headers={"Cache-Control": "no-store"})  # fmt: skip
 
+    # Feature routes first: the editions' catch-all /{source}/… patterns come last.
     routes: list[BaseRoute] = [
+        *moderation.routes(settings, store),
         Route("/healthz", healthz),
         Route("/static/{name}", static),
-        Route("/media/{name}", media),
         Route("/robots.txt", lambda request: feeds.robots(portal, request)),
         Route("/sitemap.xml", lambda request: feeds.sitemap_index(portal, request)),
         Route(

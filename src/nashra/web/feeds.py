@@ -4,11 +4,12 @@ as creator and carry the re-hosted lead image as enclosure."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from typing import Any
-from urllib.parse import quote_plus, urlencode
+from urllib.parse import quote, quote_plus, urlencode
 
 from lxml import etree
 from starlette.exceptions import HTTPException
@@ -33,11 +34,30 @@ ATOM_NS = "http://www.w3.org/2005/Atom"
 DC_NS = "http://purl.org/dc/elements/1.1/"
 SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+# Characters XML 1.0 forbids (C0 controls but tab/newline/return, lone surrogates, U+FFFE/F):
+# an archive row may carry one (a feed's stray \x0b), and lxml refuses to serialise it.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def xml_text(value: str | None) -> str:
+    """``value`` without the characters XML cannot carry (a feed must never fail on one)."""
+    return _NOT_XML.sub(" ", value or "")
+
+
+def item_id(base: str, item: dict[str, Any]) -> str:
+    """The permanent id of an article in every feed (RSS guid, Atom id): its canonical page,
+    whichever edition's feed lists it, so a reader following two editions sees it once."""
+    return base + article_path(item["source"], item["num"], item["lang"])
 
 
 def base_url(portal: Portal, request: Request) -> str:
     """Absolute URLs use the configured public address, else the one the request came to."""
     return (portal.settings.base_url or str(request.base_url)).rstrip("/")
+
+
+def self_url(portal: Portal, request: Request) -> str:
+    """The feed's own absolute URL (atom:link rel=self), percent-encoded as a URI."""
+    return base_url(portal, request) + quote(request.url.path, safe="/+")
 
 
 def _xml_response(root: etree._Element, media_type: str) -> Response:
@@ -97,7 +117,7 @@ def rss(portal: Portal, request: Request, edition: Edition, kind: str) -> Respon
     _ = translations(edition.code).gettext
     root = etree.Element("rss", version="2.0", nsmap={"atom": ATOM_NS, "dc": DC_NS})
     channel = etree.SubElement(root, "channel")
-    etree.SubElement(channel, "title").text = title
+    etree.SubElement(channel, "title").text = xml_text(title)
     etree.SubElement(channel, "link").text = base + page
     etree.SubElement(channel, "description").text = _(
         "The latest news from every outlet, in one place."
@@ -106,21 +126,21 @@ def rss(portal: Portal, request: Request, edition: Edition, kind: str) -> Respon
     etree.SubElement(
         channel,
         f"{{{ATOM_NS}}}link",
-        href=base + request.url.path,
+        href=self_url(portal, request),
         rel="self",
         type="application/rss+xml",
     )
-    newest = items[0]["published"] if items else EPOCH
+    newest = max((item["updated"] for item in items), default=EPOCH)
     etree.SubElement(channel, "lastBuildDate").text = format_datetime(
         newest.astimezone(UTC), usegmt=True
     )
     for item in items:
         node = etree.SubElement(channel, "item")
-        etree.SubElement(node, "title").text = item["title"]
+        etree.SubElement(node, "title").text = xml_text(item["title"]) or item["source_name"]
         etree.SubElement(node, "link").text = base + item["path"]
-        etree.SubElement(node, "guid", isPermaLink="true").text = base + item["path"]
-        etree.SubElement(node, "description").text = item["snippet"]
-        etree.SubElement(node, f"{{{DC_NS}}}creator").text = item["source_name"]
+        etree.SubElement(node, "guid", isPermaLink="true").text = item_id(base, item)
+        etree.SubElement(node, "description").text = xml_text(item["snippet"])
+        etree.SubElement(node, f"{{{DC_NS}}}creator").text = xml_text(item["source_name"])
         etree.SubElement(node, "pubDate").text = format_datetime(
             item["published"].astimezone(UTC), usegmt=True
         )
@@ -149,32 +169,33 @@ def atom(portal: Portal, request: Request, edition: Edition, kind: str) -> Respo
     A = lambda tag: f"{{{ATOM_NS}}}{tag}"  # noqa: E731
     root = etree.Element(A("feed"), nsmap={None: ATOM_NS})
     root.set("{http://www.w3.org/XML/1998/namespace}lang", edition.content_lang or edition.code)
-    etree.SubElement(root, A("title")).text = title
+    etree.SubElement(root, A("title")).text = xml_text(title)
     etree.SubElement(root, A("subtitle")).text = _(
         "The latest news from every outlet, in one place."
     )
-    etree.SubElement(root, A("id")).text = base + request.url.path
+    etree.SubElement(root, A("id")).text = self_url(portal, request)
     etree.SubElement(
-        root, A("link"), rel="self", type="application/atom+xml", href=base + request.url.path
+        root, A("link"), rel="self", type="application/atom+xml", href=self_url(portal, request)
     )
     etree.SubElement(root, A("link"), rel="alternate", type="text/html", href=base + page)
-    newest = items[0]["published"] if items else EPOCH
+    newest = max((item["updated"] for item in items), default=EPOCH)
     etree.SubElement(root, A("updated")).text = _atom_date(newest)
     etree.SubElement(etree.SubElement(root, A("author")), A("name")).text = _("Nashra")
     for item in items:
         entry = etree.SubElement(root, A("entry"))
-        etree.SubElement(entry, A("title")).text = item["title"]
-        etree.SubElement(entry, A("id")).text = base + item["path"]
+        etree.SubElement(entry, A("title")).text = xml_text(item["title"]) or item["source_name"]
+        etree.SubElement(entry, A("id")).text = item_id(base, item)
         etree.SubElement(
             entry, A("link"), rel="alternate", type="text/html", href=base + item["path"]
         )
         etree.SubElement(entry, A("published")).text = _atom_date(item["published"])
-        etree.SubElement(entry, A("updated")).text = _atom_date(item["published"])
-        etree.SubElement(etree.SubElement(entry, A("author")), A("name")).text = item["source_name"]
+        etree.SubElement(entry, A("updated")).text = _atom_date(item["updated"])
+        author = etree.SubElement(entry, A("author"))
+        etree.SubElement(author, A("name")).text = xml_text(item["source_name"])
         if item["section"]:
             etree.SubElement(entry, A("category"), term=item["section"], label=item["section_name"])
         if item["snippet"]:
-            etree.SubElement(entry, A("summary")).text = item["snippet"]
+            etree.SubElement(entry, A("summary")).text = xml_text(item["snippet"])
         enclosure = _enclosure(portal, item, base)
         if enclosure:
             etree.SubElement(

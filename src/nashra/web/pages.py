@@ -19,10 +19,12 @@ from nashra.store.queries import CursorError, Filters
 from nashra.web.editions import Edition
 from nashra.web.portal import Portal
 from nashra.web.present import format_date_line, image_info, source_row_name, teaser
+from nashra.web.related import related_rows
 
 PAGE_SIZE = 20
 TOP_STORIES = 6
 SECTION_TEASERS = 6
+MORE_FROM_OUTLET = 6
 MAX_NUM_DIGITS = 18  # ids beyond a signed 64-bit integer cannot exist
 
 
@@ -130,14 +132,29 @@ def article(portal: Portal, request: Request, edition: Edition) -> Response:
             original = {
                 "path": edition.url(f"/{source}/{num}") if edition.prefix else f"/{source}/{num}"
             }
-    more_rows, _ = queries.latest_articles(portal.store, Filters(source=slug), limit=7)
-    more = [t for t in portal.teasers(more_rows, edition) if t["num"] != row["num"]][:6]
+    more_rows, _ = queries.latest_articles(
+        portal.store, Filters(source=slug), limit=MORE_FROM_OUTLET + 1
+    )
+    more = [t for t in portal.teasers(more_rows, edition) if t["num"] != row["num"]]
+    more = more[:MORE_FROM_OUTLET]
+    related = portal.safe(
+        lambda: related_rows(
+            portal.store,
+            portal.related_pools,
+            row,
+            portal.tz,
+            exclude=[(t["source"], t["num"]) for t in more],
+        ),
+        [],
+    )
     return portal.render_page(
         edition,
         "article.html",
         a=item,
         original=original,
         more=more,
+        related=portal.teasers(related, edition),
+        section_path=edition.url(f"/{row['section']}") if row["section"] in SECTIONS else None,
         author_path=author_path(edition, item["author"]) if item["author"] else None,
         page_title=item["title"],
     )

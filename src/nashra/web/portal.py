@@ -22,6 +22,7 @@ from nashra.web.cache import PAGE_CACHE_CONTROL
 from nashra.web.editions import EDITIONS, Edition
 from nashra.web.i18n import LANGUAGES, translations
 from nashra.web.present import teaser
+from nashra.web.related import PoolCache
 
 log = logging.getLogger("nashra.web")
 
@@ -54,6 +55,7 @@ class Portal:
         self.envs = {lang: self._environment(lang) for lang in LANGUAGES}
         self._memo: dict[Any, Any] = {}
         self._memo_lock = threading.Lock()
+        self.related_pools = PoolCache()
 
     # -- templates ----------------------------------------------------------------------
 
@@ -116,6 +118,7 @@ class Portal:
     def clear_memos(self) -> None:
         with self._memo_lock:
             self._memo.clear()
+        self.related_pools.clear()
 
     def ticker(self, edition: Edition) -> list[dict[str, Any]]:
         """The ~60 latest headlines of the edition, none with an empty title."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import tzinfo
 from typing import Any
 
+from nashra.media.logo import logo_url
 from nashra.media.paths import SIZES, media_url
 from nashra.sections import section_name
 from nashra.text import format_date_line, snippet  # the one home of display-text rules
@@ -97,11 +98,15 @@ def teaser(
         "section": row.get("section"),
         "section_name": section_name(row.get("section"), edition.code),
         "published": row["published"],
+        # an article changed after it was published says so (feeds' Atom <updated>)
+        "updated": max(row["published"], row.get("updated") or row["published"]),
         "local": local,
         "date_line": format_date_line(local),
         "time": local.strftime("%H:%M"),
         "thumb": image_info(row, "thumb"),
         "image": image_info(row, "full"),
+        # shown instead of a missing or hidden picture
+        "logo_url": logo_url(row["source"]),
     }
     if with_snippet:
         item["snippet"] = teaser_snippet(row)

@@ -1,0 +1,177 @@
+"""Moderator accounts, their sessions, and the login rate limit.
+
+Passwords are hashed with argon2id (argon2-cffi's defaults). A session is a random token given to
+the browser in a cookie; only its SHA-256 is stored, so a copy of the database opens no session.
+Failed logins are counted per network (salted hash) and per user name over a sliding window: at
+the limit, logins are refused for both, before any password is checked.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from nashra.moderation.config import ModerationConfig
+from nashra.moderation.reports import log_action
+from nashra.store import Store
+from nashra.store.schema import login_attempts, moderator_sessions, moderators
+
+__all__ = [
+    "LoginResult",
+    "Moderator",
+    "create_user",
+    "end_session",
+    "login",
+    "session_user",
+]
+
+_hasher = PasswordHasher()
+MIN_PASSWORD = 10
+
+
+@dataclass(frozen=True)
+class Moderator:
+    id: int
+    username: str
+
+
+@dataclass
+class LoginResult:
+    """``status``: ok | bad_credentials | rate_limited; ``token`` set when ok."""
+
+    status: str
+    token: str | None = None
+    moderator: Moderator | None = None
+
+
+def _digest(value: str) -> str:
+    return hashlib.sha256(value.encode()).hexdigest()
+
+
+def create_user(store: Store, username: str, password: str) -> int:
+    """Create a moderator (or reset the password of an existing one); returns its id."""
+    username = username.strip()
+    if not username or len(username) > 64:
+        raise ValueError("a user name is 1 to 64 characters")
+    if len(password) < MIN_PASSWORD:
+        raise ValueError(f"a password has at least {MIN_PASSWORD} characters")
+    hashed = _hasher.hash(password)
+    now = datetime.now(UTC)
+    with store.engine.begin() as conn:
+        row = conn.execute(select(moderators.c.id).where(moderators.c.username == username)).first()
+        if row is not None:
+            conn.execute(
+                update(moderators)
+                .where(moderators.c.id == row.id)
+                .values(password_hash=hashed, active=True)
+            )
+            log_action(conn, "cli", "reset_password", None, username)
+            return int(row.id)
+        try:
+            new_id = conn.execute(
+                insert(moderators).values(
+                    username=username, password_hash=hashed, active=True, created_at=now
+                )
+            ).inserted_primary_key[0]
+        except IntegrityError as exc:
+            raise ValueError(f"user {username!r} was created concurrently") from exc
+        log_action(conn, "cli", "create_user", None, username)
+        return int(new_id)
+
+
+def login(
+    store: Store,
+    username: str,
+    password: str,
+    network: str,
+    config: ModerationConfig,
+) -> LoginResult:
+    """Check a login; on success open a session and return its token (for the cookie)."""
+    now = datetime.now(UTC)
+    since = now - timedelta(seconds=config.login_window_seconds)
+    keys = [f"net:{network}", f"user:{_digest(username.strip().lower())}"]
+    with store.engine.begin() as conn:
+        for key in keys:
+            failures = conn.execute(
+                select(func.count())
+                .select_from(login_attempts)
+                .where(
+                    login_attempts.c.key == key[:64],
+                    login_attempts.c.ok.is_(False),
+                    login_attempts.c.created_at >= since,
+                )
+            ).scalar_one()
+            if failures >= config.login_rate_limit:
+                log_action(conn, username[:64] or "?", "login_rate_limited", None, "")
+                return LoginResult("rate_limited")
+        row = conn.execute(
+            select(moderators).where(
+                moderators.c.username == username.strip(), moderators.c.active.is_(True)
+            )
+        ).first()
+        ok = False
+        if row is not None:
+            try:
+                ok = _hasher.verify(row.password_hash, password)
+            except (VerifyMismatchError, VerificationError, InvalidHashError):
+                ok = False
+        else:
+            _hasher.hash(password)  # same cost whether or not the user exists
+        conn.execute(
+            insert(login_attempts),
+            [{"key": key[:64], "ok": ok, "created_at": now} for key in keys],
+        )
+        if not ok:
+            log_action(conn, username[:64] or "?", "login_failed", None, "")
+            return LoginResult("bad_credentials")
+        token = secrets.token_urlsafe(32)
+        conn.execute(
+            insert(moderator_sessions).values(
+                token_hash=_digest(token),
+                moderator_id=row.id,
+                created_at=now,
+                expires_at=now + timedelta(hours=config.session_hours),
+            )
+        )
+        values: dict[str, object] = {"last_login_at": now}
+        if _hasher.check_needs_rehash(row.password_hash):
+            values["password_hash"] = _hasher.hash(password)
+        conn.execute(update(moderators).where(moderators.c.id == row.id).values(**values))
+        log_action(conn, row.username, "login", None, "")
+        # Old sessions and attempts are not worth keeping.
+        conn.execute(delete(moderator_sessions).where(moderator_sessions.c.expires_at < now))
+        conn.execute(delete(login_attempts).where(login_attempts.c.created_at < since))
+        return LoginResult("ok", token, Moderator(int(row.id), row.username))
+
+
+def session_user(store: Store, token: str | None) -> Moderator | None:
+    """The moderator of a live session token, or None."""
+    if not token:
+        return None
+    with store.engine.connect() as conn:
+        row = conn.execute(
+            select(moderators.c.id, moderators.c.username)
+            .join(moderator_sessions, moderator_sessions.c.moderator_id == moderators.c.id)
+            .where(
+                moderator_sessions.c.token_hash == _digest(token),
+                moderator_sessions.c.expires_at > datetime.now(UTC),
+                moderators.c.active.is_(True),
+            )
+        ).first()
+    return Moderator(int(row.id), row.username) if row else None
+
+
+def end_session(store: Store, token: str | None) -> None:
+    if not token:
+        return
+    with store.engine.begin() as conn:
+        conn.execute(
+            delete(moderator_sessions).where(moderator_sessions.c.token_hash == _digest(token))
+        )

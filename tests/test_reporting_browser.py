@@ -1,0 +1,178 @@
+"""Three readers in three browser contexts report an image; the third report hides it and the
+page then shows the outlet's logo instead. One more reader without JavaScript uses the form.
+
+The article page of the portal does not include the report control yet, so the test serves a
+small article page of its own that includes ``moderation/report_control.html`` exactly as the
+article page is asked to (inside the lead image's figure), next to the feature's real routes,
+under a real uvicorn on loopback.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from jinja2 import ChoiceLoader, DictLoader, Environment, PackageLoader, select_autoescape
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import HTMLResponse
+from starlette.routing import Route
+
+from nashra.config import Settings
+from nashra.demo import images as demo_images
+from nashra.media.library import save_image, write_files
+from nashra.media.logo import logo_url
+from nashra.media.paths import media_url
+from nashra.media.process import process_image
+from nashra.model import Article
+from nashra.moderation import routes
+from nashra.moderation.queries import find_image
+from nashra.store import Store
+from nashra.store.queries import get_article
+
+CHROMIUM = Path("/usr/bin/chromium")
+THANKS_AR = "شكرا على الإبلاغ! سيتم حجب هذه الصورة تلقائيا عندما يتم الإبلاغ عنها من طرف عدة أشخاص."
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Chromium at /usr/bin/chromium"),
+]
+
+PAGE = """<!doctype html><html lang="ar" dir="rtl"><head><meta charset="utf-8"><title>t</title></head>
+<body><article>
+{% if a.image %}<figure class="lead"><img id="lead" src="{{ a.image.url }}" alt="">
+{% include "moderation/report_control.html" %}</figure>
+{% else %}<figure class="lead"><img id="lead" src="{{ logo }}" alt=""></figure>{% endif %}
+<h1>{{ a.title }}</h1></article></body></html>"""
+
+
+class LiveServer:
+    def __init__(self, app: Any) -> None:
+        import uvicorn
+
+        self.server = uvicorn.Server(
+            uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning")
+        )
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    def __enter__(self) -> str:
+        self.thread.start()
+        deadline = time.monotonic() + 10
+        while not self.server.started:
+            assert time.monotonic() < deadline, "uvicorn did not start"
+            time.sleep(0.02)
+        return f"http://127.0.0.1:{self.server.servers[0].sockets[0].getsockname()[1]}"
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.should_exit = True
+        self.thread.join(10)
+
+
+def _app(settings: Settings, store: Store) -> Starlette:
+    env = Environment(
+        loader=ChoiceLoader([DictLoader({"page.html": PAGE}), PackageLoader("nashra.web")]),
+        autoescape=select_autoescape(["html"]),
+    )
+
+    def page(request: Request) -> HTMLResponse:
+        row = get_article(store, "demo", int(request.path_params["num"]))
+        image = None
+        if row["image_sha256"] and row["image_state"] == "visible":
+            image = {"url": media_url(row["image_sha256"], "full")}
+        a = {"title": row["title"], "path": f"/demo/{row['num']}", "image": image}
+        html = env.get_template("page.html").render(
+            a=a, ed={"code": "ar"}, logo=logo_url(row["source"])
+        )
+        return HTMLResponse(html, headers={"Cache-Control": "no-store"})
+
+    return Starlette(routes=[*routes(settings, store), Route("/demo/{num}", page)])
+
+
+def test_three_browsers_report_and_the_image_is_replaced_by_the_logo(
+    settings: Settings, sqlite_store: Store
+) -> None:
+    from playwright.sync_api import sync_playwright
+
+    settings.secret_key = "browser-test"
+    settings.report_threshold, settings.trusted_proxies = 3, "127.0.0.1"
+    store = sqlite_store
+    store.ensure_source("demo", "نشرة تجريبية")
+    processed = process_image(demo_images.lead_jpeg("browser", "NB", (20, 90, 160)), "image/jpeg")
+    write_files(settings.media_dir, processed)
+    image_id = save_image(store, processed, "http://outlet.test/p.jpg")
+    saved = store.save_article(Article(source="demo", url="http://o/1", title="خبر", body_text="x"))
+    store.set_article_image(saved.pk, image_id)
+
+    with LiveServer(_app(settings, store)) as base, sync_playwright() as pw:
+        browser = pw.chromium.launch(
+            executable_path=str(CHROMIUM),
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync", "--no-first-run"],
+        )  # fmt: skip
+        try:
+            url = f"{base}/demo/{saved.num}"
+            # Three people on three networks (the loopback proxy is trusted to say so).
+            for n, ip in enumerate(("198.51.100.7", "203.0.113.7", "192.0.2.7"), start=1):
+                context = browser.new_context(extra_http_headers={"X-Forwarded-For": ip})
+                page = context.new_page()
+                page.goto(url)
+                lead = page.locator("#lead")
+                assert "/media/" in lead.get_attribute("src") and ".webp" in lead.get_attribute(
+                    "src"
+                )
+                assert page.evaluate("document.getElementById('lead').naturalWidth") == 640
+                page.locator("details.report-image summary").click()
+                page.select_option("select[name=reason]", "offensive")
+                page.locator("details.report-image button[type=submit]").click()
+                status = page.locator(".report-status")
+                status.wait_for(state="visible", timeout=10_000)
+                assert status.inner_text().strip() == THANKS_AR
+                assert page.url == url  # in place: no navigation
+                assert find_image(store, image_id)["report_count"] == n
+                context.close()
+            assert find_image(store, image_id)["state"] == "hidden"
+            context = browser.new_context()
+            page = context.new_page()
+            page.goto(url)
+            src = page.locator("#lead").get_attribute("src")
+            assert src == "/media/logo/demo.svg"
+            assert page.evaluate("document.getElementById('lead').naturalWidth") > 0
+            assert page.locator("details.report-image").count() == 0
+            gone = page.request.get(f"{base}{media_url(processed.sha256, 'full')}")
+            assert gone.status == 410
+            context.close()
+        finally:
+            browser.close()
+
+
+def test_report_form_works_without_javascript(settings: Settings, sqlite_store: Store) -> None:
+    from playwright.sync_api import sync_playwright
+
+    settings.secret_key = "browser-test"
+    store = sqlite_store
+    store.ensure_source("demo", "نشرة تجريبية")
+    processed = process_image(demo_images.lead_jpeg("nojs", "NB", (20, 90, 160)), "image/jpeg")
+    write_files(settings.media_dir, processed)
+    image_id = save_image(store, processed, "http://outlet.test/q.jpg")
+    saved = store.save_article(Article(source="demo", url="http://o/2", title="خبر", body_text="x"))
+    store.set_article_image(saved.pk, image_id)
+    with LiveServer(_app(settings, store)) as base, sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM),
+                                     args=["--no-sandbox", "--disable-gpu"])  # fmt: skip
+        try:
+            context = browser.new_context(java_script_enabled=False)
+            page = context.new_page()
+            page.goto(f"{base}/demo/{saved.num}")
+            page.locator("details.report-image summary").click()
+            page.locator("details.report-image button[type=submit]").click()
+            page.wait_for_load_state()
+            assert f"/images/{processed.sha256}/report" in page.url
+            assert THANKS_AR in page.inner_text("main")
+            assert page.locator(f'a[href="/demo/{saved.num}"]').count() == 1
+            assert find_image(store, image_id)["report_count"] == 1
+            assert any(c["name"] == "nashra_reporter" and c["httpOnly"] for c in context.cookies())
+        finally:
+            browser.close()
