@@ -247,11 +247,17 @@ def demo(
 
 
 def _register_groups() -> None:
+    """Each feature keeps its commands in its own package; the CLI only gathers them."""
+    from nashra.enrich.commands import enrich_group
     from nashra.moderation.commands import admin
+    from nashra.schedule.commands import MAIN_COMMANDS, SOURCES_COMMANDS
+    from nashra.search.commands import reindex_cmd, search_cmd
     from nashra.sources.commands import sources
 
-    main.add_command(sources)
-    main.add_command(admin)
+    for command in SOURCES_COMMANDS:
+        sources.add_command(command)
+    for command in (sources, admin, enrich_group, reindex_cmd, search_cmd, *MAIN_COMMANDS):
+        main.add_command(command)
 
 
 _register_groups()

@@ -49,6 +49,25 @@ class Settings:
     login_rate_limit: int = 5  # failed moderator logins per 15 minutes
     session_hours: int = 12
     cookie_secure: str = "auto"  # "auto": Secure when the request came over https
+    # portal
+    timezone: str = "Africa/Casablanca"  # dates on pages and the day archive
+    page_cache_entries: int = 5000
+    page_cache_mb: int = 256
+    cache_check_seconds: float = 1.0  # how often the page cache asks whether the archive changed
+    # schedule and workers
+    schedule_min_interval: int = 300  # seconds: never poll a feed more often
+    schedule_max_interval: int = 6 * 3600  # never leave a healthy feed longer
+    schedule_max_retry_after: int = 24 * 3600  # cap on a server's Retry-After
+    schedule_max_backoff: int = 6 * 3600  # cap on exponential backoff after errors
+    schedule_max_failures: int = 10  # consecutive failures before a feed is disabled
+    schedule_jitter: float = 0.1  # +/- fraction added to intervals to spread load
+    schedule_host_retry_after: bool = True  # a 429/503 Retry-After holds the whole host
+    worker_concurrency: int = 32  # feeds polled at once by one worker process
+    worker_lease_seconds: int = 300  # a claim expires this long after its last renewal
+    worker_idle_seconds: float = 5.0  # longest sleep when nothing is due
+    worker_shutdown_grace: float = 20.0  # seconds SIGTERM waits for in-flight polls
+    worker_db_retry_max: float = 30.0  # longest pause between database reconnection attempts
+    websub_lease_seconds: int = 7 * 24 * 3600  # subscription length asked of hubs
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -88,7 +107,7 @@ def load_settings(env: dict[str, str] | None = None, **overrides: Any) -> Settin
         with config_path.open("rb") as fh:
             values.update(tomllib.load(fh))
     fields = {f.name: f for f in dataclasses.fields(Settings)}
-    for name, f in fields.items():
+    for name in fields:
         key = f"NASHRA_{name.upper()}"
         if key in env:
             values[name] = env[key]

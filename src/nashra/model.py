@@ -62,3 +62,5 @@ class Article:
     partial: bool = False
     norm_text: str = ""  # normalised title + body, for matching; never displayed
     body_hash: str = ""  # fingerprint of the normalised body, for exact copies
+    # What nashra.enrich decided (section origin, regions, agency…); stored beside the article.
+    enrichment: object | None = None

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from nashra.crawl.article import build_article
+from nashra.enrich.article import enriched
 from nashra.model import FeedEntry
 from nashra.sections import SECTIONS
 from nashra.sources.registry import SlugError, Source, validate_slug
@@ -146,7 +147,5 @@ def _import_one(
     if lang:
         article.lang = lang
     article.partial = False  # an archive's text is its own full text
-    if section:
-        article.section = section
-    saved = store.save_article(article)
+    saved = store.save_article(enriched(article, source, section=section))
     setattr(report, saved.status, getattr(report, saved.status) + 1)

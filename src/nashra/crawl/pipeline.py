@@ -20,6 +20,7 @@ from nashra.crawl.encoding import decode_html
 from nashra.crawl.extract import extract_page
 from nashra.crawl.feeds import parse_feed
 from nashra.crawl.fetch import Fetcher
+from nashra.enrich.article import enriched
 from nashra.media.fetch import fetch_image
 from nashra.model import Article, ExtractedPage, FeedEntry
 from nashra.sources.adapters import adapter_for
@@ -85,13 +86,13 @@ class Crawler:
         """Poll every enabled feed of the known outlets once."""
         self.report = CrawlReport()
         async with Fetcher(self.settings) as fetcher:
-            await self._discover_missing(fetcher)
+            await self.discover_missing(fetcher)
             rows = [r for r in self.store.list_feeds() if r.source in self.sources]
             self.on_event("feeds", total=len(rows))
             await asyncio.gather(*(self._poll(fetcher, row) for row in rows))
         return self.report
 
-    async def _discover_missing(self, fetcher: Fetcher) -> None:
+    async def discover_missing(self, fetcher: Fetcher) -> None:
         """Outlets known only by their home page get their feeds by autodiscovery, once."""
         from nashra.sources.discover import discover_feeds
 
@@ -248,7 +249,7 @@ class Crawler:
         if not article.title and not article.body_text:
             self.report.page_errors += 1
             return None
-        return article
+        return enriched(article, source)
 
     async def poll_feed(self, fetcher: Fetcher, feed: Any) -> FeedPoll:
         """Poll one feed (fetch, parse, store its entries, record the poll) and say what

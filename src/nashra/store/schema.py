@@ -214,8 +214,84 @@ moderation_log = Table(
 )
 
 
+# -- schedule (issue 7): adaptive schedule, leases shared by workers, per-host politeness, WebSub --
+# Which host a feed lives on (politeness is counted per host across every worker).
+feeds.append_column(Column("host", String(255)))
+# The worker holding the feed and until when; an expired lease may be taken over.
+feeds.append_column(Column("lease_owner", String(80)))
+feeds.append_column(Column("lease_until", UTCDateTime()))
+# Seconds between polls the schedule settled on (from publishing rate and the server's hints).
+feeds.append_column(Column("poll_interval", Integer))
+feeds.append_column(Column("last_error_kind", String(32)))
+# Why a feed was switched off automatically (NULL when enabled, or disabled by the registry).
+feeds.append_column(Column("disabled_reason", Text))
+feeds.append_column(Column("websub_hub", Text))
+feeds.append_column(Column("websub_topic", Text))
+feeds.append_column(Column("websub_secret", String(64)))
+feeds.append_column(Column("websub_state", String(16)))  # pending | active | denied
+feeds.append_column(Column("websub_expires_at", UTCDateTime()))
+Index("ix_feeds_next_poll_at", feeds.c.next_poll_at)
+Index("ix_feeds_host", feeds.c.host)
+
+# One row per host: locked while a worker counts that host's leases, so the per-host limit holds
+# across workers; ``next_request_at`` carries a host-wide Retry-After.
+crawl_hosts = Table(
+    "crawl_hosts",
+    metadata,
+    Column("host", String(255), primary_key=True),
+    Column("next_request_at", UTCDateTime()),
+)
+
+
 # -- portal (issue 3): the archive version probe reads these, once a second, in O(1) -------------
 # max(updated) is one index step; the (few) images that are not visible have their own index.
 Index("ix_articles_updated", articles.c.updated)
 Index("ix_images_not_visible", images.c.id, sqlite_where=images.c.state != "visible",
       postgresql_where=images.c.state != "visible")  # fmt: skip
+
+
+# --- enrich: sections, regions and authors (issue 8) ------------------------------------------
+# section_source: "mapping" (the outlet's own labels), "classifier" or "moderator";
+# byline: the raw byline as the outlet gave it (author holds the cleaned person's name);
+# agency: a news agency code (nashra.enrich.authors.AGENCIES); author_key: joins the spellings of
+# one writer. article_regions carries ``published`` so a region page is one index range scan.
+from sqlalchemy import Float as _EnrichFloat  # noqa: E402
+
+articles.append_column(Column("section_source", String(16)))
+articles.append_column(Column("section_confidence", _EnrichFloat))
+articles.append_column(Column("byline", Text, nullable=False, default="", server_default=""))
+articles.append_column(Column("agency", String(32), nullable=False, default="", server_default=""))
+articles.append_column(
+    Column("author_key", String(200), nullable=False, default="", server_default="")
+)
+Index("ix_articles_author_key_published", articles.c.author_key, articles.c.published)
+Index("ix_articles_agency_published", articles.c.agency, articles.c.published)
+
+article_regions = Table(
+    "article_regions",
+    metadata,
+    Column("article_pk", PK, ForeignKey("articles.pk", ondelete="CASCADE"), primary_key=True),
+    Column("region", String(64), primary_key=True),
+    Column("score", _EnrichFloat, nullable=False, default=0.0),
+    Column("published", UTCDateTime(), nullable=False),
+    Index("ix_article_regions_region_published", "region", "published", "article_pk"),
+)
+
+section_corrections = Table(
+    "section_corrections",
+    metadata,
+    Column("id", PK, primary_key=True, autoincrement=True),
+    Column("article_pk", PK, ForeignKey("articles.pk", ondelete="CASCADE"), nullable=False),
+    Column("previous", String(32)),
+    Column("section", String(32), nullable=False),
+    Column("moderator", String(200), nullable=False, default=""),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Index("ix_section_corrections_article_pk", "article_pk", "id"),
+)
+
+
+# -- search (issue 4): the index lives beside ``articles``, created by migration 0004 -----------
+# Not declared in this metadata on purpose: on SQLite it is an FTS5 virtual table, on PostgreSQL
+# a side table of ``tsvector`` columns (a type SQLite cannot compile). Both are named
+# ``article_search`` and are described in ``nashra.search.tables``; their rows are written by
+# ``nashra.search.index`` (``index_article`` in the transaction that saves the article).

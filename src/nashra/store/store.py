@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -47,11 +47,25 @@ def _content_hash(article: Article) -> str:
     return digest.hexdigest()
 
 
+SaveHook = Callable[[Connection, int, Article], None]
+
+
+def default_save_hooks() -> list[SaveHook]:
+    """What the built-in features keep beside an article: its search index entry, its
+    enrichment (regions, agency, section origin). Each runs in the transaction that saves the
+    article, so the article and its side rows are committed, or lost, together."""
+    from nashra.enrich.store import write_article_enrichment
+    from nashra.search.index import index_article
+
+    return [write_article_enrichment, index_article]
+
+
 class Store:
     """Reads and writes the archive through SQLAlchemy Core (SQLite or PostgreSQL)."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, save_hooks: list[SaveHook] | None = None) -> None:
         self.engine = engine
+        self.save_hooks = default_save_hooks() if save_hooks is None else save_hooks
 
     @classmethod
     def open(cls, url: str, *, run_migrations: bool = True) -> Store:
@@ -293,6 +307,7 @@ class Store:
             # outlet's own edit time is older than other updates already stored.
             values["updated"] = now
             conn.execute(update(articles).where(articles.c.pk == existing.pk).values(**values))
+            self._after_save(conn, existing.pk, article)
             return SaveResult(
                 existing.pk, article.source, existing.num, "updated", existing.copy_of
             )
@@ -311,7 +326,12 @@ class Store:
                 **values,
             )
         ).inserted_primary_key[0]
+        self._after_save(conn, pk, article)
         return SaveResult(pk, article.source, num, "new", copy_of)
+
+    def _after_save(self, conn: Connection, pk: int, article: Article) -> None:
+        for hook in self.save_hooks:
+            hook(conn, pk, article)
 
     def known_entries(
         self, source: str, urls: Iterable[str], guids: Iterable[str] = ()

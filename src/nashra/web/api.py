@@ -15,6 +15,7 @@ from nashra.media.paths import media_url
 from nashra.sections import SECTIONS
 from nashra.store import queries
 from nashra.store.queries import CursorError, Filters
+from nashra.store.store import Store
 from nashra.web.cache import PAGE_CACHE_CONTROL
 from nashra.web.editions import article_path
 from nashra.web.i18n import LANGUAGES
@@ -63,10 +64,23 @@ def image_object(row: dict[str, Any]) -> dict[str, Any] | None:
     }
 
 
+def article_objects(store: Store, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """API articles for listing rows, with what lives beside them (originals of copies,
+    regions and agency) fetched once for the whole page."""
+    from nashra.enrich.queries import enrichment_for
+
+    originals = queries.article_keys(store, [r["copy_of"] for r in rows if r.get("copy_of")])
+    labels = enrichment_for(store, [r["pk"] for r in rows])
+    return [article_object(r, originals, labels.get(r["pk"])) for r in rows]
+
+
 def article_object(
-    row: dict[str, Any], originals: dict[int, tuple[str, int, str]]
+    row: dict[str, Any],
+    originals: dict[int, tuple[str, int, str]],
+    labels: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The API's article: a listing row (``body_*`` added when the row has them)."""
+    labels = labels or {}
     original = originals.get(row["copy_of"]) if row.get("copy_of") else None
     obj = {
         "source": row["source"],
@@ -79,8 +93,10 @@ def article_object(
         "published": _iso(row["published"]),
         "updated": _iso(row.get("updated")),
         "author": row["author"] or None,
+        "agency": labels.get("agency") or None,
         "lang": row["lang"],
         "section": row["section"],
+        "regions": labels.get("regions", []),
         "image": image_object(row),
         "partial": bool(row["partial"]),
         "copy_of": article_path(*original) if original else None,
@@ -149,8 +165,7 @@ def list_articles(portal: Portal, request: Request) -> Response:
         )
     except CursorError as exc:
         raise ApiError(400, str(exc)) from exc
-    originals = queries.article_keys(portal.store, [r["copy_of"] for r in rows if r["copy_of"]])
-    return ok({"items": [article_object(r, originals) for r in rows], "next": next_cursor})
+    return ok({"items": article_objects(portal.store, rows), "next": next_cursor})
 
 
 def one_article(portal: Portal, request: Request) -> Response:
@@ -161,8 +176,7 @@ def one_article(portal: Portal, request: Request) -> Response:
     row = queries.get_article(portal.store, source, int(num))
     if row is None:
         raise ApiError(404, f"no article {source[:64]}/{num}")
-    originals = queries.article_keys(portal.store, [row["copy_of"]] if row["copy_of"] else [])
-    return ok(article_object(row, originals))
+    return ok(article_objects(portal.store, [row])[0])
 
 
 def list_sources(portal: Portal, request: Request) -> Response:
@@ -210,6 +224,15 @@ def _article_schema(with_body: bool) -> dict[str, Any]:
         "author": nullable_str,
         "lang": {"type": "string", "enum": list(LANGUAGES)},
         "section": nullable_str,
+        "agency": {**nullable_str, "description": "news agency code when the byline names one"},
+        "regions": {
+            "type": "array",
+            "description": "Moroccan regions the article is about, best first",
+            "items": {
+                "type": "object",
+                "properties": {k: {"type": "string"} for k in ("slug", "name_ar", "name_fr")},
+            },
+        },
         "image": {"oneOf": [{"type": "null"}, {"$ref": "#/components/schemas/Image"}]},
         "partial": {"type": "boolean"},
         "copy_of": {**nullable_str, "description": "path of the original when this is a copy"},

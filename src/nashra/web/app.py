@@ -6,6 +6,7 @@ import json
 import logging
 from collections.abc import Callable
 from contextlib import asynccontextmanager
+from typing import Any
 
 from sqlalchemy import text
 from starlette.applications import Starlette
@@ -15,8 +16,8 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from nashra import moderation
 from nashra.config import Settings
+from nashra.observe.metrics import MetricsMiddleware
 from nashra.sections import SECTIONS
 from nashra.store import queries
 from nashra.store.store import Store
@@ -86,7 +87,13 @@ def edition_routes(portal: Portal, edition: Edition) -> list[BaseRoute]:
     return routes
 
 
-def create_app(settings: Settings, store: Store | None = None) -> Starlette:
+def create_app(
+    settings: Settings,
+    store: Store | None = None,
+    *,
+    ready: Callable[[], bool] | None = None,
+    clock: Any = None,
+) -> Starlette:
     """The portal as an ASGI application; ``store`` defaults to the configured database."""
     owns_store = store is None
     store = store or Store.open(settings.resolved_database_url)
@@ -115,9 +122,21 @@ def create_app(settings: Settings, store: Store | None = None) -> Starlette:
         return Response(body, status_code=200 if db else 503, media_type="application/json",
                         headers={"Cache-Control": "no-store"})  # fmt: skip
 
+    # Feature packages build on the portal (its templates, article objects), so they are
+    # imported here rather than at module level, where they would import this module back.
+    from nashra import moderation
+    from nashra.enrich.web import routes as region_routes
+    from nashra.observe.metrics import routes as observe_routes
+    from nashra.schedule.websub import routes as websub_routes
+    from nashra.search.web import routes as search_routes
+
     # Feature routes first: the editions' catch-all /{source}/… patterns come last.
     routes: list[BaseRoute] = [
+        *observe_routes(settings, store, ready=ready),
+        *websub_routes(settings, store, clock=clock),
         *moderation.routes(settings, store),
+        *search_routes(settings, store, portal),
+        *region_routes(settings, store, portal),
         Route("/healthz", healthz),
         Route("/static/{name}", static),
         Route("/robots.txt", lambda request: feeds.robots(portal, request)),
@@ -173,17 +192,20 @@ def create_app(settings: Settings, store: Store | None = None) -> Starlette:
             store.close()
 
     cache = PageCache(
-        max_entries=int(settings.extra.get("page_cache_entries", 5000)),
-        max_bytes=int(settings.extra.get("page_cache_mb", 256)) * 1024 * 1024,
+        max_entries=settings.page_cache_entries,
+        max_bytes=settings.page_cache_mb * 1024 * 1024,
     )
     cache.on_reset.append(portal.clear_memos)
     watch = ArchiveWatch(
         lambda: queries.archive_version(store),
-        float(settings.extra.get("cache_check_seconds", 1.0)),
+        settings.cache_check_seconds,
     )
     app = Starlette(
         routes=routes,
-        middleware=[Middleware(PageCacheMiddleware, cache=cache, watch=watch)],
+        middleware=[
+            Middleware(MetricsMiddleware),
+            Middleware(PageCacheMiddleware, cache=cache, watch=watch),
+        ],
         exception_handlers={HTTPException: http_error, Exception: server_error},
         lifespan=lifespan,
     )

@@ -1,0 +1,74 @@
+"""``enrich_article``: sections, regions and authors of one article, as a pure function.
+
+The crawl calls it between ``build_article`` and ``Store.save_article``; ``nashra enrich
+rebuild`` calls it again over the archive when the rules or the model change.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+from nashra.enrich.authors import clean_byline
+from nashra.enrich.regions import RegionMatch, tag_regions
+from nashra.enrich.sections import choose_section
+from nashra.model import Article
+from nashra.sources.registry import Source
+
+
+@dataclass(frozen=True)
+class Enrichment:
+    """What enrichment decided for one article (the store keeps every field)."""
+
+    section: str | None
+    section_source: str | None  # "mapping" | "classifier" | "moderator" | None
+    section_confidence: float | None
+    regions: tuple[RegionMatch, ...] = ()
+    author: str = ""  # a person's name, or empty
+    author_key: str = ""
+    agency: str = ""  # an agency code (nashra.enrich.authors.AGENCIES) or empty
+    byline: str = ""  # the raw byline the outlet gave
+
+    def apply(self, article: Article) -> Article:
+        """A copy of ``article`` with the enriched section and the cleaned author, carrying this
+        enrichment for the store to keep beside it."""
+        return dataclasses.replace(
+            article, section=self.section, author=self.author, enrichment=self
+        )
+
+
+def outlet_names(source: Source) -> list[str]:
+    """Every name an outlet goes by in bylines (never an author)."""
+    return [source.name_ar, source.name_fr, source.name_en, source.slug]
+
+
+def enrich_article(article: Article, source: Source, *, byline: str | None = None) -> Enrichment:
+    """Section, regions and author/agency of ``article`` (``byline``: the raw byline when the
+    article's ``author`` was already cleaned, as in a rebuild)."""
+    raw = article.author if byline is None else byline
+    body = article.body_text or article.summary
+    choice = choose_section(
+        source, article.categories, article.url, article.title, body, article.lang
+    )
+    cleaned = clean_byline(raw, outlet_names(source))
+    return Enrichment(
+        section=choice.section,
+        section_source=choice.source,
+        section_confidence=choice.confidence,
+        regions=tuple(tag_regions(article.title, body)),
+        author=cleaned.author,
+        author_key=cleaned.author_key,
+        agency=cleaned.agency,
+        byline=(raw or "").strip(),
+    )
+
+
+def enriched(article: Article, source: Source, *, section: str | None = None) -> Article:
+    """``article`` with its enrichment applied; ``section`` (an importer's explicit label)
+    overrides whatever the rules would choose."""
+    enrichment = enrich_article(article, source)
+    if section:
+        enrichment = dataclasses.replace(
+            enrichment, section=section, section_source="mapping", section_confidence=1.0
+        )
+    return enrichment.apply(article)

@@ -1,0 +1,200 @@
+"""Tagging articles with the Moroccan regions they are about (a pure function over text).
+
+Matching runs on the normalised words of :mod:`nashra.text` (hamza seats, ta marbuta, alef
+maqsura, harakat and accents folded), so «آسفي»/«أسفي»/«اسفي» or «Fès»/«Fes» meet. Arabic words
+may carry the proclitics و ب ل ف and the article (بالرباط، والرباط، للرباط، وبمراكش); French
+elision (d'Agadir, l'Oriental) needs nothing special because the apostrophe separates words.
+
+Where a place is named says whether the article is *about* it: a mention in the title weighs
+:data:`TITLE_WEIGHT`, in the lead (first paragraphs) :data:`LEAD_WEIGHT`, deeper in the body
+:data:`BODY_WEIGHT`; a region is kept from :data:`THRESHOLD` — a title or lead mention, or
+several mentions deep in the body, never one passing mention at the end.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass
+from functools import lru_cache
+
+from nashra.enrich.gazetteer import MOROCCO_CUES, REGION_BY_SLUG, REGIONS, Region
+from nashra.text import normalize, normalize_arabic
+
+TITLE_WEIGHT = 3.0
+LEAD_WEIGHT = 2.0
+BODY_WEIGHT = 0.5
+THRESHOLD = 2.0
+MAX_REGIONS = 3
+LEAD_PARAGRAPHS = 2
+LEAD_CHARS = 600
+
+# Proclitics that end with the article: «بالرباط» is ب + الرباط, and «بالمغرب» ب + المغرب.
+_ARTICLE_PREFIXES = ("وبال", "فبال", "وكال", "وال", "فال", "بال", "كال")
+_PREFIXES = ("وب", "ول", "فب", "فل", "و", "ب", "ل", "ف")
+_WORD = re.compile(r"[^\W_]+")
+_ARABIC = re.compile(r"[\u0600-\u06ff]")
+
+
+@dataclass(frozen=True)
+class RegionMatch:
+    """A region an article is about, with its score and the places that were named."""
+
+    slug: str
+    score: float
+    places: tuple[str, ...]
+
+    @property
+    def region(self) -> Region:
+        return REGION_BY_SLUG[self.slug]
+
+
+@dataclass(frozen=True)
+class _Term:
+    words: tuple[str, ...]
+    region: str | None  # None: a cue that the text is about Morocco
+    place: str
+    ambiguous: bool
+    latin: bool
+
+
+@dataclass(frozen=True)
+class _Token:
+    word: str
+    capital: bool
+
+
+@lru_cache(maxsize=1)
+def _index() -> dict[str, list[_Term]]:
+    """Gazetteer spellings keyed by their first normalised word, longest spelling first."""
+    index: dict[str, list[_Term]] = defaultdict(list)
+    entries = [
+        (spelling, region.slug, place)
+        for region in REGIONS
+        for place, spellings in region.places.items()
+        for spelling in spellings
+    ]
+    entries += [(cue, None, "") for cue in MOROCCO_CUES]
+    for spelling, region, place in entries:
+        ambiguous = spelling.startswith("?")
+        spelling = spelling.lstrip("?")
+        words = tuple(normalize(spelling).split())
+        if not words:
+            continue
+        latin = not _ARABIC.search(spelling)
+        index[words[0]].append(_Term(words, region, place, ambiguous, latin))
+    for terms in index.values():
+        terms.sort(key=lambda t: len(t.words), reverse=True)
+    return dict(index)
+
+
+def _tokens(text: str) -> list[_Token]:
+    # normalize_arabic deletes harakat and tatweel first, so they never split a word.
+    out = []
+    for raw in _WORD.findall(normalize_arabic(text)):
+        capital = raw[:1].isupper()
+        out.extend(_Token(word, capital) for word in normalize(raw).split())
+    return out
+
+
+def _forms(word: str) -> list[str]:
+    """The word and what it may be once its Arabic proclitics are removed."""
+    forms = [word]
+    if not _ARABIC.match(word):
+        return forms
+    for prefix in ("ولل", "فلل", "لل"):
+        if word.startswith(prefix) and len(word) - len(prefix) >= 2:
+            forms.append("ال" + word[len(prefix) :])
+    for prefix in _ARTICLE_PREFIXES:
+        if word.startswith(prefix) and len(word) - len(prefix) >= 2:
+            forms.append("ال" + word[len(prefix) :])
+            forms.append(word[len(prefix) :])
+    for prefix in _PREFIXES:
+        if word.startswith(prefix) and len(word) - len(prefix) >= 2:
+            forms.append(word[len(prefix) :])
+    return forms
+
+
+def _mentions(tokens: list[_Token]) -> list[_Term]:
+    """Every gazetteer term named in ``tokens`` (longest match wins, no overlaps)."""
+    index = _index()
+    found: list[_Term] = []
+    i = 0
+    while i < len(tokens):
+        match = None
+        for form in _forms(tokens[i].word):
+            for term in index.get(form, ()):
+                n = len(term.words)
+                if term.latin and (form != tokens[i].word or not tokens[i].capital):
+                    continue
+                if tuple(t.word for t in tokens[i + 1 : i + n]) != term.words[1:]:
+                    continue
+                if match is None or n > len(match.words):
+                    match = term
+            if match is not None:
+                break
+        if match is None:
+            i += 1
+        else:
+            found.append(match)
+            i += len(match.words)
+    return found
+
+
+def split_lead(body: str) -> tuple[str, str]:
+    """(lead, rest): the first paragraphs of a body, at most :data:`LEAD_CHARS` characters."""
+    paragraphs = [p for p in body.split("\n") if p.strip()]
+    lead = "\n".join(paragraphs[:LEAD_PARAGRAPHS])
+    rest = "\n".join(paragraphs[LEAD_PARAGRAPHS:])
+    if len(lead) > LEAD_CHARS:
+        cut = lead.rfind(" ", 0, LEAD_CHARS)
+        cut = cut if cut > 0 else LEAD_CHARS
+        lead, rest = lead[:cut], lead[cut:] + "\n" + rest
+    return lead, rest
+
+
+def tag_regions(title: str, body: str) -> list[RegionMatch]:
+    """The regions an article is about, best first (at most :data:`MAX_REGIONS`)."""
+    lead, rest = split_lead(body or "")
+    weighted = [
+        (TITLE_WEIGHT, _mentions(_tokens(title or ""))),
+        (LEAD_WEIGHT, _mentions(_tokens(lead))),
+        (BODY_WEIGHT, _mentions(_tokens(rest))),
+    ]
+    moroccan = any(
+        t.region is None or not t.ambiguous for _weight, terms in weighted for t in terms
+    )
+    scores: dict[str, float] = defaultdict(float)
+    places: dict[str, dict[str, None]] = defaultdict(dict)
+    for weight, terms in weighted:
+        for term in terms:
+            if term.region is None or (term.ambiguous and not moroccan):
+                continue
+            scores[term.region] += weight
+            places[term.region][term.place] = None
+    kept = [
+        RegionMatch(slug, round(score, 2), tuple(places[slug]))
+        for slug, score in scores.items()
+        if score >= THRESHOLD
+    ]
+    kept.sort(key=lambda m: (-m.score, m.slug))
+    return kept[:MAX_REGIONS]
+
+
+def find_region(query: str) -> Region | None:
+    """The region a reader means by ``query`` (a slug, a region's or a place's name, in any
+    spelling the gazetteer knows, ambiguous ones included), or None. For the «منطقة» search."""
+    query = (query or "").strip()
+    if not query:
+        return None
+    if query.lower() in REGION_BY_SLUG:
+        return REGION_BY_SLUG[query.lower()]
+    # A typed query has no capitals to rely on: treat every word as capitalised.
+    tokens = [_Token(t.word, True) for t in _tokens(query)]
+    counts: dict[str, int] = defaultdict(int)
+    for term in _mentions(tokens):
+        if term.region is not None:
+            counts[term.region] += len(term.words)
+    if not counts:
+        return None
+    return REGION_BY_SLUG[max(counts, key=lambda slug: (counts[slug], slug))]

@@ -1,0 +1,61 @@
+"""Choosing an article's section: the outlet's own labels first, then the shipped classifier.
+
+Order (each step only when the previous one gave nothing):
+
+1. the outlet's feed categories, then its URL path segments, mapped by the registry
+   (``Source.categories``; :func:`nashra.crawl.article.section_for` is the one home of that rule)
+   — source "mapping", confidence 1.0;
+2. the classifier, when it is at least :data:`CLASSIFIER_MIN_CONFIDENCE` sure — "classifier";
+3. the outlet's ``default_section`` (a sports outlet files everything under sports) — "mapping";
+4. the classifier's best guess however unsure, with its (low) confidence stored so moderators
+   and pages can tell — "classifier".
+
+A moderator's correction (source "moderator") is never overwritten; see ``store.py``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+from nashra.enrich.classifier import shipped_model
+from nashra.sections import SECTIONS
+from nashra.sources.registry import Source
+
+CLASSIFIER_MIN_CONFIDENCE = 0.5
+MAPPING, CLASSIFIER, MODERATOR = "mapping", "classifier", "moderator"
+
+
+@dataclass(frozen=True)
+class SectionChoice:
+    section: str | None
+    source: str | None  # "mapping" | "classifier" | "moderator" | None
+    confidence: float | None
+
+
+def mapped_section(source: Source, categories: list[str], url: str) -> str | None:
+    """The section the outlet's own labels give, without its default section."""
+    # Imported here: the crawl may import this package from nashra.crawl.article itself.
+    from nashra.crawl.article import section_for
+
+    return section_for(dataclasses.replace(source, default_section=None), categories, url)
+
+
+def choose_section(
+    source: Source, categories: list[str], url: str, title: str, body: str, lang: str
+) -> SectionChoice:
+    """The section of one article (see the module docstring for the order)."""
+    mapped = mapped_section(source, categories, url)
+    if mapped:
+        return SectionChoice(mapped, MAPPING, 1.0)
+    model = shipped_model()
+    prediction = model.predict(title, body, lang) if model else None
+    if prediction and prediction.section not in SECTIONS:
+        prediction = None
+    if prediction and prediction.confidence >= CLASSIFIER_MIN_CONFIDENCE:
+        return SectionChoice(prediction.section, CLASSIFIER, round(prediction.confidence, 4))
+    if source.default_section in SECTIONS:
+        return SectionChoice(source.default_section, MAPPING, 1.0)
+    if prediction:
+        return SectionChoice(prediction.section, CLASSIFIER, round(prediction.confidence, 4))
+    return SectionChoice(None, None, None)

@@ -1,0 +1,199 @@
+"""Writes of enrichment: labels of one article, moderators' corrections, the archive rebuild.
+
+Every write is one short transaction keyed by the article's pk, so running them twice changes
+nothing and a crash loses at most the article being written.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Connection, delete, insert, select, update
+
+from nashra.enrich.article import Enrichment, enrich_article
+from nashra.enrich.sections import MODERATOR
+from nashra.model import Article
+from nashra.sections import SECTIONS
+from nashra.sources.registry import Source
+from nashra.store.schema import article_regions, articles, section_corrections, sources
+from nashra.store.store import Store
+
+
+class ArticleNotFound(LookupError):
+    """No article has that outlet and number."""
+
+
+def _moderated_section(conn: Connection, pk: int) -> str | None:
+    row = conn.execute(
+        select(section_corrections.c.section)
+        .where(section_corrections.c.article_pk == pk)
+        .order_by(section_corrections.c.id.desc())
+        .limit(1)
+    ).first()
+    return row.section if row else None
+
+
+def _write(conn: Connection, pk: int, enrichment: Enrichment) -> None:
+    values: dict[str, Any] = {
+        "section": enrichment.section,
+        "section_source": enrichment.section_source,
+        "section_confidence": enrichment.section_confidence,
+        "author": enrichment.author,
+        "author_key": enrichment.author_key,
+        "agency": enrichment.agency,
+        "byline": enrichment.byline,
+    }
+    moderated = _moderated_section(conn, pk)
+    if moderated:  # a moderator's choice outlives re-crawls and rebuilds
+        values.update(section=moderated, section_source=MODERATOR, section_confidence=1.0)
+    conn.execute(update(articles).where(articles.c.pk == pk).values(**values))
+    conn.execute(delete(article_regions).where(article_regions.c.article_pk == pk))
+    if enrichment.regions:
+        published = conn.execute(
+            select(articles.c.published).where(articles.c.pk == pk)
+        ).scalar_one()
+        conn.execute(
+            insert(article_regions),
+            [
+                {"article_pk": pk, "region": m.slug, "score": m.score, "published": published}
+                for m in enrichment.regions
+            ],
+        )
+
+
+def write_article_enrichment(conn: Connection, pk: int, article: Article) -> None:
+    """The store's save hook: an article's enrichment, in the transaction that saves it."""
+    if isinstance(article.enrichment, Enrichment):
+        _write(conn, pk, article.enrichment)
+
+
+def save_enrichment(store: Store, pk: int, enrichment: Enrichment) -> None:
+    """Store what :func:`enrich_article` decided for the saved article ``pk``."""
+    with store.engine.begin() as conn:
+        _write(conn, pk, enrichment)
+
+
+def set_section(store: Store, source: str, num: int, section: str, moderator: str) -> str | None:
+    """A moderator files article ``/{source}/{num}`` under ``section``; returns the previous
+    section. The correction is logged (who, when, from what) and survives rebuilds.
+
+    Raises ValueError for an unknown section and :class:`ArticleNotFound` for a missing article.
+    """
+    if section not in SECTIONS:
+        raise ValueError(f"unknown section {section!r}: one of {', '.join(SECTIONS)}")
+    with store.engine.begin() as conn:
+        row = conn.execute(
+            select(articles.c.pk, articles.c.section).where(
+                articles.c.source == source, articles.c.num == num
+            )
+        ).first()
+        if row is None:
+            raise ArticleNotFound(f"no article /{source}/{num}")
+        conn.execute(
+            insert(section_corrections).values(
+                article_pk=row.pk,
+                previous=row.section,
+                section=section,
+                moderator=moderator or "",
+                created_at=datetime.now(UTC),
+            )
+        )
+        conn.execute(
+            update(articles)
+            .where(articles.c.pk == row.pk)
+            .values(section=section, section_source=MODERATOR, section_confidence=1.0)
+        )
+        return row.section
+
+
+@dataclass
+class RebuildReport:
+    """What ``rebuild`` did: articles seen, and how many changed section / author / regions."""
+
+    articles: int = 0
+    sections_changed: int = 0
+    authors_changed: int = 0
+    with_regions: int = 0
+    by_source: dict[str, int] = field(default_factory=dict)
+
+
+def _sources_of(store: Store, registry: Iterable[Source]) -> dict[str, Source]:
+    known = {s.slug: s for s in registry}
+    with store.engine.connect() as conn:
+        for row in conn.execute(select(sources)):
+            if row.slug not in known:  # an outlet gone from the registry: its stored names
+                known[row.slug] = Source(
+                    slug=row.slug,
+                    name_ar=row.name_ar,
+                    name_fr=row.name_fr,
+                    name_en=row.name_en,
+                    lang=row.lang,
+                    default_section=row.default_section,
+                )
+    return known
+
+
+def rebuild(
+    store: Store,
+    registry: Iterable[Source],
+    *,
+    batch: int = 500,
+    on_progress: Callable[[int], None] | None = None,
+) -> RebuildReport:
+    """Recompute sections, regions and authors of every stored article (moderators' sections
+    stay). Walks the archive by pk in batches, one transaction per batch."""
+    outlets = _sources_of(store, registry)
+    report = RebuildReport()
+    last = 0
+    columns = (
+        articles.c.pk, articles.c.source, articles.c.url, articles.c.title, articles.c.summary,
+        articles.c.body_text, articles.c.lang, articles.c.categories, articles.c.author,
+        articles.c.byline, articles.c.section,
+    )  # fmt: skip
+    while True:
+        with store.engine.connect() as conn:
+            rows = list(
+                conn.execute(
+                    select(*columns)
+                    .where(articles.c.pk > last)
+                    .order_by(articles.c.pk)
+                    .limit(batch)
+                )
+            )
+        if not rows:
+            break
+        with store.engine.begin() as conn:
+            for row in rows:
+                source = outlets.get(row.source) or Source(slug=row.source)
+                article = Article(
+                    source=row.source,
+                    url=row.url,
+                    title=row.title,
+                    summary=row.summary,
+                    body_text=row.body_text,
+                    lang=row.lang,
+                    categories=[c for c in (row.categories or "").split("\n") if c],
+                    author=row.author,
+                )
+                enrichment = enrich_article(article, source, byline=row.byline or row.author)
+                _write(conn, row.pk, enrichment)
+                report.articles += 1
+                report.by_source[row.source] = report.by_source.get(row.source, 0) + 1
+                report.sections_changed += enrichment.section != row.section
+                report.authors_changed += enrichment.author != row.author
+                report.with_regions += bool(enrichment.regions)
+        last = rows[-1].pk
+        if on_progress:
+            on_progress(len(rows))
+    return report
+
+
+def count_articles(store: Store) -> int:
+    """How many articles a rebuild will walk (for the progress bar)."""
+    from sqlalchemy import func
+
+    with store.engine.connect() as conn:
+        return conn.execute(select(func.count()).select_from(articles)).scalar_one()

@@ -1,0 +1,154 @@
+"""Region pages: ``/city`` lists Morocco's regions, ``/city/{region}`` a region's latest news.
+
+Mounted in every edition (``/city``, ``/fr/city``, ``/en/city``). Pages render through the
+portal's templates (``web/templates/regions/``, extending ``base.html``); the few words these
+pages need are kept here per language, so they read right before the catalogs carry them.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlencode
+
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+
+from nashra.config import Settings
+from nashra.enrich.gazetteer import REGION_BY_SLUG, REGIONS
+from nashra.enrich.queries import region_articles, region_counts
+from nashra.store.queries import CursorError
+from nashra.store.store import Store
+
+PAGE_SIZE = 30
+_ARABIC = re.compile(r"[\u0600-\u06ff]")
+
+LABELS: dict[str, dict[str, str]] = {
+    "ar": {
+        "heading": "الأخبار حسب الجهات",
+        "intro": "أخبار جهات المغرب الاثنتي عشرة ومدنها وأقاليمها.",
+        "all_regions": "كل الجهات",
+        "empty": "لا أخبار بعد.",
+        "pages": "الصفحات",
+        "newer": "الأحدث",
+        "older": "الأقدم",
+        "region": "جهة",
+    },
+    "fr": {
+        "heading": "L'actualité par région",
+        "intro": "Les nouvelles des douze régions du Maroc, de leurs villes et provinces.",
+        "all_regions": "Toutes les régions",
+        "empty": "Pas encore d'articles.",
+        "pages": "Pages",
+        "newer": "Plus récents",
+        "older": "Plus anciens",
+        "region": "Région",
+    },
+    "en": {
+        "heading": "News by region",
+        "intro": "News of Morocco's twelve regions, their cities and provinces.",
+        "all_regions": "All regions",
+        "empty": "No news yet.",
+        "pages": "Pages",
+        "newer": "Newer",
+        "older": "Older",
+        "region": "Region",
+    },
+}
+
+
+@dataclass
+class _Listing:
+    items: list[dict[str, Any]]
+    next_url: str | None = None
+    prev_url: str | None = None
+
+
+def _region_name(slug: str, lang: str) -> str:
+    region = REGION_BY_SLUG[slug]
+    return region.name_ar if lang == "ar" else region.name_fr
+
+
+def _places(slug: str, lang: str) -> list[str]:
+    """The region's places by name (Arabic spelling on the Arabic edition)."""
+    out = []
+    for place, spellings in list(REGION_BY_SLUG[slug].places.items())[1:]:
+        arabic = [s.lstrip("?") for s in spellings if _ARABIC.search(s)]
+        out.append(arabic[0] if lang == "ar" and arabic else place)
+    return out
+
+
+def routes(settings: Settings, store: Store, portal: Any = None) -> list[BaseRoute]:
+    """The region pages of every edition, ready to mount in the portal's app (pass the app's
+    ``nashra.web.portal.Portal`` to share its templates and memos; else one is made)."""
+    from nashra.web.editions import EDITIONS, Edition
+    from nashra.web.portal import Portal
+
+    portal = portal or Portal(settings, store)
+
+    def index(request: Request, edition: Edition) -> Response:
+        counts = region_counts(store, edition.content_lang)
+        items = [
+            {
+                "slug": r.slug,
+                "name": _region_name(r.slug, edition.code),
+                "path": edition.url(f"/city/{r.slug}"),
+                "count": counts[r.slug],
+                "places": _places(r.slug, edition.code),
+            }
+            for r in REGIONS
+        ]
+        labels = LABELS[edition.code]
+        return portal.render_page(
+            edition,
+            "regions/index.html",
+            regions=items,
+            labels=labels,
+            page_title=labels["heading"],
+        )
+
+    def region(request: Request, edition: Edition) -> Response:
+        slug = request.path_params["region"]
+        if slug not in REGION_BY_SLUG:
+            raise HTTPException(404, f"no region {slug!r}")
+        cursor = request.query_params.get("cursor")
+        try:
+            rows, next_cursor = region_articles(
+                store, slug, limit=PAGE_SIZE, cursor=cursor, lang=edition.content_lang
+            )
+        except CursorError as exc:
+            raise HTTPException(400, str(exc)) from exc
+        base = edition.url(f"/city/{slug}")
+        listing = _Listing(portal.teasers(rows, edition))
+        if next_cursor:
+            listing.next_url = f"{base}?{urlencode({'cursor': next_cursor})}"
+        if cursor:
+            listing.prev_url = base
+        name = _region_name(slug, edition.code)
+        labels = LABELS[edition.code]
+        return portal.render_page(
+            edition,
+            "regions/region.html",
+            heading=f"{labels['region']} {name}",
+            page_title=name,
+            places=_places(slug, edition.code),
+            index_path=edition.url("/city"),
+            labels=labels,
+            listing=listing,
+        )
+
+    def bind(handler, edition: Edition):
+        def endpoint(request: Request) -> Response:
+            return handler(request, edition)
+
+        endpoint.__name__ = f"regions_{handler.__name__}_{edition.code}"
+        return endpoint
+
+    out: list[BaseRoute] = []
+    for edition in EDITIONS.values():
+        out.append(Route(edition.url("/city"), bind(index, edition)))
+        out.append(Route(edition.url("/city/{region}"), bind(region, edition)))
+    return out

@@ -1,0 +1,198 @@
+"""Prometheus metrics of the crawl and the web, and the ``/metrics`` and ``/readyz`` routes.
+
+Counters live in one process-wide registry (:data:`METRICS`); each process (``nashra run``,
+``nashra worker --metrics-port``, ``nashra serve``) exposes its own, and Prometheus sums them.
+Queue figures (lag = now − the oldest due feed, due, leased, disabled) are read from the database
+at scrape time, so every process reports the shared queue the same way.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    generate_latest,
+)
+from sqlalchemy import text
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+
+log = logging.getLogger("nashra.observe")
+
+METRICS = CollectorRegistry()
+
+FEEDS_POLLED = Counter(
+    "nashra_feeds_polled", "Feed polls, by outcome (ok, not_modified, error).", ["outcome"],
+    registry=METRICS,
+)  # fmt: skip
+FEEDS_NOT_MODIFIED = Counter(
+    "nashra_feeds_not_modified", "Feed polls answered 304 Not Modified.", registry=METRICS
+)
+FEED_ERRORS = Counter(
+    "nashra_feed_errors", "Failed feed polls, by kind (timeout, http, parse...).", ["kind"],
+    registry=METRICS,
+)  # fmt: skip
+ARTICLES_STORED = Counter(
+    "nashra_articles_stored", "Articles written, by status (new, updated).", ["status"],
+    registry=METRICS,
+)  # fmt: skip
+EXTRACTION_FAILURES = Counter(
+    "nashra_extraction_failures",
+    "Entries whose page could not be fetched or extracted.",
+    registry=METRICS,
+)
+FEEDS_DISABLED = Counter(
+    "nashra_feeds_auto_disabled", "Feeds switched off after a run of failures.", registry=METRICS
+)
+POLL_SECONDS = Histogram(
+    "nashra_feed_poll_seconds",
+    "Time to poll one feed (fetch, parse, pages, store).",
+    buckets=(0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120),
+    registry=METRICS,
+)
+DB_RETRIES = Counter(
+    "nashra_db_retries", "Database operations retried after a connection error.", registry=METRICS
+)
+WEBSUB = Counter(
+    "nashra_websub_events",
+    "WebSub events (subscribe, verified, denied, push_ok, push_bad_signature...).",
+    ["event"],
+    registry=METRICS,
+)
+REQUEST_SECONDS = Histogram(
+    "nashra_http_request_seconds",
+    "Web request latency by route template.",
+    ["route", "method", "status"],
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
+    registry=METRICS,
+)
+QUEUE_LAG = Gauge(
+    "nashra_queue_lag_seconds", "Now minus the next-poll time of the oldest due feed.",
+    registry=METRICS,
+)  # fmt: skip
+QUEUE = Gauge("nashra_feeds", "Feeds by state (due, leased, enabled, disabled).", ["state"],
+              registry=METRICS)  # fmt: skip
+
+
+def record_poll(poll: Any, seconds: float) -> None:
+    """Count one feed poll (a :class:`nashra.crawl.pipeline.FeedPoll`)."""
+    POLL_SECONDS.observe(seconds)
+    if poll.not_modified:
+        FEEDS_POLLED.labels("not_modified").inc()
+        FEEDS_NOT_MODIFIED.inc()
+    elif poll.ok:
+        FEEDS_POLLED.labels("ok").inc()
+    else:
+        FEEDS_POLLED.labels("error").inc()
+        FEED_ERRORS.labels(poll.error_kind or "error").inc()
+    if poll.new_items:
+        ARTICLES_STORED.labels("new").inc(poll.new_items)
+    if poll.updated_items:
+        ARTICLES_STORED.labels("updated").inc(poll.updated_items)
+    if poll.page_errors:
+        EXTRACTION_FAILURES.inc(poll.page_errors)
+
+
+def refresh_queue(store: Any, now: datetime | None = None) -> None:
+    """Read the shared queue into the gauges (called at scrape time)."""
+    from nashra.schedule.queries import queue_state
+
+    state = queue_state(store.engine, now or datetime.now(UTC))
+    QUEUE_LAG.set(state.lag_seconds)
+    QUEUE.labels("due").set(state.due)
+    QUEUE.labels("leased").set(state.leased)
+    QUEUE.labels("enabled").set(state.enabled)
+    QUEUE.labels("disabled").set(state.disabled)
+
+
+def metrics_text(store: Any | None = None) -> bytes:
+    """The exposition text; queue gauges refreshed from ``store`` when given."""
+    if store is not None:
+        try:
+            refresh_queue(store)
+        except Exception:  # a scrape must not fail because the database blinked
+            log.exception("metrics: could not read the queue")
+    return generate_latest(METRICS)
+
+
+def _db_ok(store: Any) -> tuple[bool, str]:
+    try:
+        with store.engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+    except Exception as exc:
+        return False, f"database unreachable: {type(exc).__name__}"
+    try:
+        from nashra.store.db import schema_is_current
+
+        if not schema_is_current(store.engine):
+            return False, "database schema is not at the newest migration (run nashra init)"
+    except Exception as exc:
+        return False, f"cannot read the schema version: {type(exc).__name__}"
+    return True, "ok"
+
+
+def routes(
+    settings: Any, store: Any, *, ready: Callable[[], bool] | None = None
+) -> list[BaseRoute]:
+    """``/metrics`` (Prometheus text) and ``/readyz`` (200 when the database answers and its
+    schema is current, and ``ready()`` — e.g. the embedded worker started — holds; else 503)."""
+
+    def metrics(request: Request) -> Response:
+        return Response(
+            metrics_text(store),
+            media_type=CONTENT_TYPE_LATEST,
+            headers={"Cache-Control": "no-store"},
+        )
+
+    def readyz(request: Request) -> Response:
+        ok, why = _db_ok(store)
+        if ok and ready is not None and not ready():
+            ok, why = False, "starting"
+        return Response(
+            json.dumps({"status": "ready" if ok else "not ready", "reason": why}),
+            status_code=200 if ok else 503,
+            media_type="application/json",
+            headers={"Cache-Control": "no-store"},
+        )
+
+    return [Route("/metrics", metrics), Route("/readyz", readyz)]
+
+
+class MetricsMiddleware:
+    """Times every HTTP request and labels it with the route template (``/{source}/{num}``),
+    never the raw path, so the number of series stays bounded."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = {"code": 500}
+
+        async def send_wrapper(message: dict) -> None:
+            if message["type"] == "http.response.start":
+                status["code"] = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_wrapper)
+        finally:
+            route = scope.get("route")
+            path = getattr(route, "path", None) or "unmatched"
+            REQUEST_SECONDS.labels(path, scope.get("method", ""), str(status["code"])).observe(
+                time.perf_counter() - started
+            )

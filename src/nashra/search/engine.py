@@ -1,0 +1,254 @@
+"""The search itself: every word required, then — when that finds fewer than
+:data:`FALLBACK_BELOW` articles — the articles matching most of the words, ranked; filters, sort,
+pagination, and the snippets of the page shown.
+
+``search(store, request)`` is the one entry point of the web page, the JSON API and the CLI.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import Connection, func, select
+
+from nashra.search.backends import Clause, IndexBackend, backend_for
+from nashra.search.highlight import Highlighter
+from nashra.search.query import CONTENT_LANGS, NO_WORDS, Query, parse_query
+from nashra.search.regions import region_clause
+from nashra.store.queries import LIST_COLUMNS, Filters
+from nashra.store.schema import articles, images, sources
+
+if TYPE_CHECKING:
+    from nashra.store.store import Store
+
+__all__ = [
+    "FALLBACK_BELOW",
+    "MODES",
+    "SORTS",
+    "SearchError",
+    "SearchHit",
+    "SearchRequest",
+    "SearchResults",
+    "search",
+]
+
+MODES = ("topic", "writer", "region")
+SORTS = ("relevance", "date")
+FALLBACK_BELOW = 10  # fewer strict results than this: add the "most of the words" ones
+FALLBACK_POOL = 100  # how many partial matches are ranked and offered at most
+MAX_PER_PAGE = 100
+MAX_PAGE = 500
+
+
+class SearchError(ValueError):
+    """A search request with a parameter out of range (the caller shows ``str(exc)``)."""
+
+
+@dataclass
+class SearchRequest:
+    q: str = ""
+    mode: str = "topic"
+    filters: Filters = field(default_factory=Filters)
+    region: str | None = None  # a region the articles must be about (see ``regions``)
+    sort: str = "relevance"
+    page: int = 1
+    per_page: int = 20
+
+    def validate(self) -> None:
+        if self.mode not in MODES:
+            raise SearchError(f"mode must be one of {', '.join(MODES)}, got {self.mode[:20]!r}")
+        if self.sort not in SORTS:
+            raise SearchError(f"sort must be one of {', '.join(SORTS)}, got {self.sort[:20]!r}")
+        if not 1 <= self.page <= MAX_PAGE:
+            raise SearchError(f"page must be between 1 and {MAX_PAGE}, got {self.page}")
+        if not 1 <= self.per_page <= MAX_PER_PAGE:
+            raise SearchError(f"per_page must be between 1 and {MAX_PER_PAGE}, got {self.per_page}")
+
+
+@dataclass
+class SearchHit:
+    """One result: the listing row (the columns of ``/api/v1/articles``) and its highlights."""
+
+    row: dict[str, Any]
+    score: float
+    matched: str  # "all" words, or "some" of them (the fallback)
+    title_html: str
+    snippet_html: str
+    author_html: str
+
+
+@dataclass
+class SearchResults:
+    request: SearchRequest
+    query: Query
+    hits: list[SearchHit]
+    total: int  # every result, the partial matches included
+    exact_total: int  # results with all the words
+    notes: tuple[str, ...] = ()
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.request.per_page))
+
+    @property
+    def next_page(self) -> int | None:
+        page = self.request.page
+        return page + 1 if page * self.request.per_page < self.total and page < MAX_PAGE else None
+
+
+def _langs(filters: Filters) -> tuple[str, ...]:
+    return (filters.lang,) if filters.lang in CONTENT_LANGS else CONTENT_LANGS
+
+
+def _as_phrase(text: str, langs: tuple[str, ...]) -> Query:
+    """A place name is matched as written, all its words together."""
+    words = text.replace('"', " ").split()
+    return parse_query('"' + " ".join(words) + '"', langs) if words else parse_query("", langs)
+
+
+def _plan(request: SearchRequest) -> tuple[Query, list[Clause], list[Clause], list[Any]]:
+    """The query, its clauses, the always-required clauses and extra SQL filters."""
+    langs = _langs(request.filters)
+    extra: list[Any] = []
+    required: list[Clause] = []
+    if request.region:
+        linked = region_clause(request.region)
+        if linked is not None:
+            extra.append(linked)
+        else:
+            required = [(t, "text") for t in _as_phrase(request.region, langs).terms]
+    if request.mode == "region":
+        linked = region_clause(request.q)
+        if linked is not None:
+            extra.append(linked)
+            return parse_query(request.q, langs), [], required, extra
+        query = _as_phrase(request.q, langs)
+        return query, [(t, "text") for t in query.terms], required, extra
+    query = parse_query(request.q, langs)
+    scope = "author" if request.mode == "writer" else "text"
+    return query, [(t, scope) for t in query.terms], required, extra
+
+
+def _hydrate(conn: Connection, pks: list[int]) -> dict[int, dict[str, Any]]:
+    if not pks:
+        return {}
+    query = (
+        select(*LIST_COLUMNS, articles.c.body_text)
+        .select_from(
+            articles.join(sources, sources.c.slug == articles.c.source).outerjoin(
+                images, images.c.id == articles.c.image_id
+            )
+        )
+        .where(articles.c.pk.in_(pks))
+    )
+    return {row.pk: dict(row._mapping) for row in conn.execute(query)}
+
+
+def _order(backend: IndexBackend, sort: str) -> list[Any]:
+    if sort == "date":
+        return [articles.c.published.desc(), articles.c.pk.desc()]
+    return backend.best_first()
+
+
+def _strict_page(
+    conn: Connection, backend: IndexBackend, where: list[Any], sort: str, offset: int, limit: int
+) -> list[tuple[int, float]]:
+    joined = bool(where) or sort == "date"
+    query = (
+        select(backend.key.label("pk"), backend.score().label("score"))
+        .select_from(backend.source(joined))
+        .where(*backend.strict(), *where)
+        .order_by(*_order(backend, sort))
+        .offset(offset)
+        .limit(limit)
+    )
+    return [(pk, float(s or 0)) for pk, s in conn.execute(query)]
+
+
+def _partial_pool(
+    conn: Connection, backend: IndexBackend, where: list[Any], sort: str
+) -> list[tuple[int, float]]:
+    """Partial matches, best first: more query terms matched, then score (or date)."""
+    columns = [backend.key.label("pk"), backend.score().label("score")]
+    if sort == "date":
+        columns.append(articles.c.published)
+    query = (
+        select(*columns)
+        .select_from(backend.source(bool(where) or sort == "date"))
+        .where(*backend.partial(), *where)
+        .order_by(*backend.best_first())
+        .limit(FALLBACK_POOL)
+    )
+    rows = conn.execute(query).all()
+    hits = backend.hit_counts(conn, [r.pk for r in rows])
+    if sort == "date":
+        rows.sort(key=lambda r: (-hits.get(r.pk, 0), -r.published.timestamp(), -r.pk))
+    else:
+        rows.sort(key=lambda r: (-hits.get(r.pk, 0), -(r.score or 0), -r.pk))
+    return [(r.pk, float(r.score or 0)) for r in rows]
+
+
+def _listing_page(
+    conn: Connection, where: list[Any], offset: int, limit: int
+) -> tuple[int, list[tuple[int, float]]]:
+    """Region mode backed by article→region links: the linked articles, newest first."""
+    total = conn.execute(select(func.count()).select_from(articles).where(*where)).scalar_one()
+    query = (
+        select(articles.c.pk)
+        .where(*where)
+        .order_by(articles.c.published.desc(), articles.c.pk.desc())
+        .offset(offset)
+        .limit(limit)
+    )
+    return total, [(pk, 0.0) for (pk,) in conn.execute(query)]
+
+
+def search(store: Store, request: SearchRequest) -> SearchResults:
+    """Run ``request`` (validated first; :class:`SearchError` when a parameter is out of range)."""
+    request.validate()
+    query, clauses, required, extra = _plan(request)
+    where = [*request.filters.clauses(), *extra]
+    offset = (request.page - 1) * request.per_page
+    limit = request.per_page
+    partial: list[tuple[int, float]] = []
+    with store.engine.connect() as conn:
+        if not clauses and not required:
+            if not extra or request.mode != "region":
+                return SearchResults(request, query, [], 0, 0, query.notes or (NO_WORDS,))
+            exact_total, strict = _listing_page(conn, where, offset, limit)
+        else:
+            backend = backend_for(store.dialect, clauses or required, required if clauses else ())
+            count = select(func.count()).select_from(backend.source(bool(where)))
+            exact_total = conn.execute(count.where(*backend.strict(), *where)).scalar_one()
+            strict = []
+            if offset < exact_total:
+                strict = _strict_page(conn, backend, where, request.sort, offset, limit)
+            if exact_total < FALLBACK_BELOW and len(clauses) > 1:
+                partial = _partial_pool(conn, backend, where, request.sort)
+        start = max(0, offset - exact_total)
+        shown = strict + partial[start : start + limit - len(strict)]
+        rows = _hydrate(conn, [pk for pk, _ in shown])
+    strict_pks = {pk for pk, _ in strict}
+    highlighter = Highlighter(
+        query.stems | {tok for t, _ in required for v in t.variants for tok in v},
+        query.prefixes,
+    )
+    hits = []
+    for pk, score in shown:
+        row = rows.get(pk)
+        if row is None:  # deleted between the two reads
+            continue
+        lang = row.get("lang") or "ar"
+        body = row.pop("body_text", "") or row.get("summary") or ""
+        hits.append(
+            SearchHit(
+                row=row,
+                score=score,
+                matched="all" if pk in strict_pks else "some",
+                title_html=highlighter.mark(row["title"], lang),
+                snippet_html=highlighter.snippet(body, lang),
+                author_html=highlighter.mark(row.get("author") or "", lang),
+            )
+        )
+    return SearchResults(request, query, hits, exact_total + len(partial), exact_total, query.notes)

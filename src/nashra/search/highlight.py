@@ -1,0 +1,145 @@
+"""Result snippets with the matched words marked, in the ORIGINAL text (pure functions).
+
+A word of the original text is marked when the one analyser gives it a token of the query (so
+«المغربيّة» is marked for a search on «المغرب», diacritised or not), or when its normalised,
+unstemmed form starts with one of the query's prefixes. Everything is HTML-escaped; only our own
+``<mark>`` tags are markup.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+from html import escape
+
+from nashra.text import analyse, normalize, normalize_arabic
+from nashra.text.fold import fold_accents
+from nashra.text.stem import is_arabic_token
+
+__all__ = ["Highlighter", "SNIPPET_WORDS"]
+
+SNIPPET_WORDS = 32
+MAX_SCAN_WORDS = 600  # words of a body examined for the best window (then its head)
+ELLIPSIS = "…"
+
+
+def _edge(ch: str) -> bool:
+    """Punctuation or a symbol around a word (kept outside the mark; marks stay inside)."""
+    return unicodedata.category(ch)[0] in "PSZC"
+
+
+def _split_edges(chunk: str) -> tuple[str, str, str]:
+    start, end = 0, len(chunk)
+    while start < end and _edge(chunk[start]):
+        start += 1
+    while end > start and _edge(chunk[end - 1]):
+        end -= 1
+    return chunk[:start], chunk[start:end], chunk[end:]
+
+
+class Highlighter:
+    """Marks the words of a text that a query matched (one instance per search, memoised)."""
+
+    def __init__(self, stems: Iterable[str], prefixes: Iterable[str]) -> None:
+        self.stems = frozenset(stems)
+        self.prefixes = tuple(prefixes)
+        self._memos: dict[str, dict[str, bool]] = {}
+        # Substrings every matching word's folded form must contain: an Arabic light stem is
+        # always a substring of the folded word, a prefix too; a Latin stem keeps its first
+        # letters. They let a long body be scanned by one regex instead of word by word.
+        keys = {t if is_arabic_token(t) else t[:2] for t in self.stems if t}
+        keys |= {p for p in self.prefixes if p}
+        self._latin = any(not is_arabic_token(k) for k in keys)
+        ordered = sorted(keys, key=len, reverse=True)
+        self._keys = re.compile("|".join(map(re.escape, ordered))) if ordered else None
+
+    def _compute(self, chunk: str, lang: str) -> bool:
+        if any(tok in self.stems for tok in analyse(chunk, lang)):
+            return True
+        return bool(self.prefixes) and any(
+            w.startswith(self.prefixes) for w in normalize(chunk).split()
+        )
+
+    def hits(self, chunks: list[str], lang: str) -> list[bool]:
+        """Whether each whitespace-separated chunk of a text is a matched word (memoised per
+        search: a page of results repeats most of its words)."""
+        memo = self._memos.setdefault(lang, {})
+        out = []
+        for chunk in chunks:
+            hit = memo.get(chunk)
+            if hit is None:
+                hit = memo[chunk] = self._compute(chunk, lang)
+            out.append(hit)
+        return out
+
+    def _scan(self, chunks: list[str], lang: str) -> list[bool]:
+        """:meth:`hits` for a long run of chunks, analysing only those the key regex finds."""
+        if self._keys is None:
+            return [False] * len(chunks)
+        folded = normalize_arabic(" ".join(chunks))
+        if self._latin:  # Latin keys are accent-free and lower case (Arabic text needs neither)
+            folded = fold_accents(folded.casefold())
+        # Folding keeps the spaces between chunks; when it does not (a chunk of marks only,
+        # a compatibility character that decomposes to a space) the exact path is taken.
+        if folded.count(" ") != len(chunks) - 1 or len(folded.split()) != len(chunks):
+            return self.hits(chunks, lang)
+        flags = [False] * len(chunks)
+        seen: set[int] = set()
+        index, at = 0, 0
+        for match in self._keys.finditer(folded):
+            index += folded.count(" ", at, match.start())
+            at = match.start()
+            if index not in seen:
+                seen.add(index)
+                flags[index] = self.hits([chunks[index]], lang)[0]
+        return flags
+
+    def _render(self, chunks: list[str], hits: list[bool]) -> str:
+        out: list[str] = []
+        plain: list[str] = []  # a run of unmatched chunks is escaped in one call
+        for chunk, hit in zip(chunks, hits, strict=True):
+            before, word, after = _split_edges(chunk) if hit else ("", "", "")
+            if not word:
+                plain.append(chunk)
+                continue
+            if plain:
+                out.append(escape(" ".join(plain), quote=False))
+                plain = []
+            out.append(
+                f"{escape(before, quote=False)}<mark>{escape(word, quote=False)}</mark>"
+                f"{escape(after, quote=False)}"
+            )
+        if plain:
+            out.append(escape(" ".join(plain), quote=False))
+        return " ".join(out)
+
+    def mark(self, text: str, lang: str) -> str:
+        """The whole (short) text, escaped, with its matched words marked (titles, bylines)."""
+        chunks = (text or "").split()
+        return self._render(chunks, self.hits(chunks, lang))
+
+    def snippet(self, text: str, lang: str, words: int = SNIPPET_WORDS) -> str:
+        """About ``words`` words of ``text`` around its densest run of matches, escaped, marked,
+        with « … » where the text was cut. No match: the head of the text."""
+        chunks = (text or "").split()
+        if not chunks:
+            return ""
+        scan = chunks[:MAX_SCAN_WORDS]
+        hits = self._scan(scan, lang)
+        start = 0
+        if any(hits):
+            best, count = 0, sum(hits[:words])
+            best_count = count
+            for i in range(1, max(1, len(scan) - words + 1)):
+                count += hits[i + words - 1] - hits[i - 1] if i + words - 1 < len(scan) else 0
+                if count > best_count:
+                    best, best_count = i, count
+            first = hits.index(True, best)
+            start = max(0, min(best, first - 3))
+        end = min(len(chunks), start + words)
+        window_hits = hits[start:end] + [False] * max(0, end - len(hits))
+        body = self._render(chunks[start:end], window_hits[: end - start])
+        return (
+            (ELLIPSIS + " " if start else "") + body + (" " + ELLIPSIS if end < len(chunks) else "")
+        )

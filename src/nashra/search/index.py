@@ -1,0 +1,157 @@
+"""Writes of the search index: one article (called by the store inside its own transaction) and
+the whole archive (``nashra reindex``)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import Connection, func, select, text
+
+from nashra.model import Article
+from nashra.search.documents import IndexDocument, article_document, build_document, writer
+from nashra.search.tables import TABLE, fts, pg_search
+from nashra.store.schema import articles
+
+if TYPE_CHECKING:
+    from nashra.store.store import Store
+
+log = logging.getLogger("nashra.search")
+
+__all__ = ["index_article", "index_documents", "index_status", "reindex", "unindex_article"]
+
+BATCH = 500
+
+_SQLITE_DELETE = text(f"DELETE FROM {TABLE} WHERE rowid = :pk")
+_SQLITE_INSERT = text(
+    f"INSERT INTO {TABLE} (rowid, title, body, author, title_words, body_words) "
+    "VALUES (:pk, :title, :body, :author, :title_words, :body_words)"
+)
+_PG_UPSERT = text(
+    f"INSERT INTO {TABLE} (article_pk, terms, words, author) VALUES (:pk, "
+    "setweight(to_tsvector('simple', :title), 'A') || setweight(to_tsvector('simple', :body), 'D'), "
+    "setweight(to_tsvector('simple', :title_words), 'A') "
+    "|| setweight(to_tsvector('simple', :body_words), 'D'), "
+    "to_tsvector('simple', :author)) "
+    "ON CONFLICT (article_pk) DO UPDATE SET "
+    "terms = excluded.terms, words = excluded.words, author = excluded.author"
+)
+
+
+def _params(pk: int, doc: IndexDocument) -> dict[str, Any]:
+    return {
+        "pk": pk,
+        "title": doc.title,
+        "body": doc.body,
+        "author": doc.author,
+        "title_words": doc.title_words,
+        "body_words": doc.body_words,
+    }
+
+
+def index_documents(conn: Connection, docs: Iterable[tuple[int, IndexDocument]]) -> None:
+    """Write (or replace) the index rows of ``(pk, document)`` pairs on ``conn``."""
+    params = [_params(pk, doc) for pk, doc in docs]
+    if not params:
+        return
+    if conn.dialect.name == "sqlite":
+        # Replace, never duplicate: an article saved by the crawler during a rebuild may be here.
+        conn.execute(_SQLITE_DELETE, [{"pk": p["pk"]} for p in params])
+        conn.execute(_SQLITE_INSERT, params)
+    else:
+        conn.execute(_PG_UPSERT, params)
+
+
+def index_article(conn: Connection, pk: int, article: Article) -> None:
+    """Index (or re-index) one stored article, on the connection of the transaction that wrote
+    it, so the article and its index entry are committed — or lost — together."""
+    index_documents(conn, [(pk, article_document(article))])
+
+
+def unindex_article(conn: Connection, pk: int) -> None:
+    """Remove an article from the index (SQLite's trigger and PostgreSQL's foreign key also do
+    it when the article row is deleted)."""
+    if conn.dialect.name == "sqlite":
+        conn.execute(_SQLITE_DELETE, {"pk": pk})
+    else:
+        conn.execute(pg_search.delete().where(pg_search.c.article_pk == pk))
+
+
+def _indexed_count(conn: Connection) -> int:
+    if conn.dialect.name == "sqlite":
+        return conn.execute(text(f"SELECT count(*) FROM {TABLE}")).scalar_one()
+    return conn.execute(select(func.count()).select_from(pg_search)).scalar_one()
+
+
+def index_status(store: Store) -> dict[str, int]:
+    """How many articles exist and how many the index holds (they differ until a reindex when
+    the store hook is missing or after an upgrade of an existing archive)."""
+    with store.engine.connect() as conn:
+        total = conn.execute(select(func.count()).select_from(articles)).scalar_one()
+        return {"articles": total, "indexed": _indexed_count(conn)}
+
+
+def _missing_clause(dialect: str):
+    if dialect == "sqlite":
+        return articles.c.pk.not_in(select(fts.c.rowid))
+    return articles.c.pk.not_in(select(pg_search.c.article_pk))
+
+
+def reindex(
+    store: Store,
+    *,
+    only_missing: bool = False,
+    progress: Callable[[int, int], None] | None = None,
+    batch: int = BATCH,
+) -> int:
+    """Rebuild the index from the articles (or only index those it lacks); returns how many
+    articles were indexed. ``progress(done, total)`` is called after each batch.
+
+    Each batch is its own short transaction, so the crawler is never blocked for long; a full
+    rebuild first empties the index (search sees the archive fill in again as it runs)."""
+    dialect = store.dialect
+    where = [_missing_clause(dialect)] if only_missing else []
+    with store.engine.begin() as conn:
+        total = conn.execute(select(func.count()).select_from(articles).where(*where)).scalar_one()
+        if not only_missing:
+            if dialect == "sqlite":
+                conn.execute(text(f"DELETE FROM {TABLE}"))
+            else:
+                conn.execute(pg_search.delete())
+    done, last_pk = 0, None
+    columns = (
+        articles.c.pk,
+        articles.c.title,
+        articles.c.body_text,
+        articles.c.summary,
+        articles.c.author,
+        articles.c.byline,
+        articles.c.lang,
+    )
+    if progress:
+        progress(0, total)
+    while True:
+        query = select(*columns).where(*where).order_by(articles.c.pk).limit(batch)
+        if last_pk is not None:
+            query = query.where(articles.c.pk > last_pk)
+        with store.engine.begin() as conn:
+            rows = conn.execute(query).all()
+            if not rows:
+                break
+            docs = [
+                (r.pk, build_document(r.title, r.body_text or r.summary, writer(r), r.lang))
+                for r in rows
+            ]
+            index_documents(conn, docs)
+        done += len(rows)
+        last_pk = rows[-1].pk
+        if progress:
+            progress(done, max(total, done))
+    with store.engine.begin() as conn:
+        if dialect == "sqlite":
+            conn.execute(text(f"INSERT INTO {TABLE}({TABLE}) VALUES ('optimize')"))
+        else:
+            conn.execute(text(f"ANALYZE {TABLE}"))
+    log.info("search index: %d articles indexed", done)
+    return done

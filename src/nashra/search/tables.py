@@ -1,0 +1,42 @@
+"""The search index tables, one name on both backends (created by migration 0004).
+
+* SQLite: ``article_search``, an FTS5 table whose rowid is ``articles.pk``; columns ``title``,
+  ``body``, ``author`` (analysed tokens) and ``title_words``, ``body_words`` (normalised,
+  unstemmed, for prefix search); ``unicode61`` only splits our tokens on spaces.
+* PostgreSQL: ``article_search`` (``article_pk`` → ``articles.pk`` ON DELETE CASCADE) with
+  ``terms`` (title weight A, body weight D), ``words`` (unstemmed, same weights) and ``author``
+  tsvectors built by ``to_tsvector('simple', …)`` from our tokens, each with a GIN index.
+
+They are kept out of ``nashra.store.schema.metadata`` on purpose: a virtual table and a
+PostgreSQL-only type cannot be described there for both dialects.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import BigInteger, Column, MetaData, Table, column, table
+from sqlalchemy.dialects.postgresql import TSVECTOR
+
+TABLE = "article_search"
+
+# SQLite (FTS5): rowid = articles.pk; "rank" is bm25 weighted 10, 1, 4, 10, 1 (migration 0004).
+fts = table(
+    TABLE,
+    column("rowid"),
+    column("title"),
+    column("body"),
+    column("author"),
+    column("title_words"),
+    column("body_words"),
+)
+FTS_COLUMNS = ("title", "body", "author", "title_words", "body_words")
+
+
+pg_metadata = MetaData()
+pg_search = Table(
+    TABLE,
+    pg_metadata,
+    Column("article_pk", BigInteger, primary_key=True),
+    Column("terms", TSVECTOR, nullable=False),
+    Column("words", TSVECTOR, nullable=False),
+    Column("author", TSVECTOR, nullable=False),
+)

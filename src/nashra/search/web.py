@@ -1,0 +1,166 @@
+"""HTTP edge of search: the bookmarkable page ``GET /search`` (and ``/fr/search``,
+``/en/search``) and the JSON API ``GET /api/v1/search``.
+
+Every reader input ends in results or a clear message: parameters out of range give the page (or
+JSON) with the reason and status 400; a failure of the index is logged and shown as a message.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+from urllib.parse import urlencode
+
+from markupsafe import Markup
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from nashra.config import Settings
+from nashra.search.engine import MODES, SearchError, SearchRequest, SearchResults, search
+from nashra.search.messages import messages, note_text
+from nashra.search.params import request_from_params
+from nashra.search.query import CONTENT_LANGS
+from nashra.store import queries
+from nashra.store.store import Store
+from nashra.web.api import article_objects
+from nashra.web.editions import EDITIONS, Edition
+from nashra.web.portal import Portal
+
+log = logging.getLogger("nashra.search")
+
+__all__ = ["routes", "search_api", "search_page"]
+
+_FORM_FIELDS = ("q", "mode", "source", "section", "lang", "region", "since", "until", "sort")
+
+
+def _known_sources(store: Store) -> set[str]:
+    return {s["slug"] for s in queries.list_sources(store)}
+
+
+def _run(store: Store, params: Any) -> tuple[SearchRequest | None, SearchResults | None, str]:
+    """The request, its results and an error message ("" when all went well)."""
+    try:
+        request = request_from_params(params, _known_sources(store))
+    except SearchError as exc:
+        return None, None, str(exc)
+    try:
+        return request, search(store, request), ""
+    except SearchError as exc:
+        return request, None, str(exc)
+
+
+def search_api(store: Store, request: Request) -> Response:
+    """``{"items": [article objects + highlight], "next": page or null, "total": N, …}``."""
+    try:
+        search_request = request_from_params(request.query_params, _known_sources(store))
+        results = search(store, search_request)
+    except SearchError as exc:
+        return JSONResponse({"error": str(exc)}, 400, headers={"Cache-Control": "no-store"})
+    except Exception:
+        log.exception("search failed for %r", request.query_params.get("q", "")[:200])
+        return JSONResponse(
+            {"error": "search is unavailable at the moment"},
+            503,
+            headers={"Cache-Control": "no-store"},
+        )
+    objects = article_objects(store, [hit.row for hit in results.hits])
+    items = []
+    for hit, item in zip(results.hits, objects, strict=True):
+        item["search"] = {
+            "matched": hit.matched,
+            "score": round(hit.score, 6),
+            "title_html": hit.title_html,
+            "snippet_html": hit.snippet_html,
+            "author_html": hit.author_html,
+        }
+        items.append(item)
+    payload = {
+        "items": items,
+        "next": str(results.next_page) if results.next_page else None,
+        "total": results.total,
+        "exact_total": results.exact_total,
+        "page": search_request.page,
+        "notes": [{"code": n, "message": note_text(n, "en")} for n in results.notes],
+    }
+    return JSONResponse(payload, headers={"Cache-Control": "no-store"})
+
+
+def _page_url(edition: Edition, params: dict[str, str], page: int) -> str:
+    kept = {k: v for k, v in params.items() if k in _FORM_FIELDS and v}
+    if page > 1:
+        kept["page"] = str(page)
+    return edition.url("/search") + ("?" + urlencode(kept) if kept else "")
+
+
+def search_page(portal: Portal, request: Request, edition: Edition) -> Response:
+    params = dict(request.query_params)
+    m = messages(edition.code)
+    search_request, results, error = None, None, ""
+    if params.get("q", "").strip() or params.get("region", "").strip():
+        try:
+            search_request, results, error = _run(portal.store, params)
+        except Exception:
+            log.exception("search failed for %r", params.get("q", "")[:200])
+            error = m["none"]
+    items = []
+    if results is not None:
+        for hit, t in zip(
+            results.hits, portal.teasers([h.row for h in results.hits], edition), strict=True
+        ):
+            t["title_html"] = Markup(hit.title_html)
+            t["snippet_html"] = Markup(hit.snippet_html)
+            t["author_html"] = Markup(hit.author_html)
+            t["matched"] = hit.matched
+            items.append(t)
+    page = search_request.page if search_request else 1
+    pager = {}
+    if results is not None:
+        if page > 1:
+            pager["prev"] = _page_url(edition, params, page - 1)
+        if results.next_page:
+            pager["next"] = _page_url(edition, params, results.next_page)
+    sources = sorted(
+        (
+            {"slug": s["slug"], "name": s.get(f"name_{edition.code}") or s["name_ar"] or s["slug"]}
+            for s in queries.list_sources(portal.store)
+        ),
+        key=lambda s: s["name"],
+    )
+    return portal.render_page(
+        edition,
+        "search/results.html",
+        status=400 if error and results is None and search_request is None else 200,
+        cache=False,
+        page_title=m["title"],
+        m=m,
+        form={k: params.get(k, "") for k in _FORM_FIELDS},
+        modes=MODES,
+        langs=CONTENT_LANGS,
+        outlets=sources,
+        results=results,
+        items=items,
+        error=error,
+        notes=[m.get(n, n) for n in (results.notes if results else ())],
+        pager=pager,
+        page=page,
+    )
+
+
+def routes(settings: Settings, store: Store, portal: Portal | None = None) -> list[BaseRoute]:
+    """The search routes; mount them BEFORE the editions' catch-all ``/{source}`` routes. Pass the
+    application's :class:`Portal` to share its templates and memos (one is built otherwise)."""
+    portal = portal or Portal(settings, store)
+
+    def api_endpoint(request: Request) -> Response:
+        return search_api(store, request)
+
+    out: list[BaseRoute] = [Route("/api/v1/search", api_endpoint, name="api_search")]
+    for edition in EDITIONS.values():
+
+        def page_endpoint(request: Request, edition: Edition = edition) -> Response:
+            return search_page(portal, request, edition)
+
+        page_endpoint.__name__ = f"search_{edition.code}"
+        out.append(Route(edition.url("/search"), page_endpoint, name=f"search_{edition.code}"))
+    return out

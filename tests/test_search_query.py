@@ -1,0 +1,79 @@
+"""The query language and the highlighter: pure functions, no database."""
+
+from __future__ import annotations
+
+import pytest
+
+from nashra.search.backends import fts_term, ts_term
+from nashra.search.highlight import Highlighter
+from nashra.search.query import MAX_QUERY_CHARS, MAX_TERMS, parse_query
+from nashra.text import analyse
+
+
+def test_words_phrases_and_prefixes() -> None:
+    query = parse_query('والمغربية "رئيس الحكومة" ترام* «الدار البيضاء»')
+    assert [t.kind for t in query.terms] == ["word", "phrase", "prefix", "phrase"]
+    assert query.terms[0].variants == ((analyse("المغرب")[0],),)
+    assert query.terms[1].variants == (tuple(analyse("رئيس الحكومة")),)
+    assert len(query.terms[3].variants[0]) == 2
+    assert query.prefixes == ("ترام",)
+    assert not query.notes
+
+
+def test_french_words_carry_each_languages_analysis() -> None:
+    (term,) = parse_query("économiques").terms
+    flat = {v[0] for v in term.variants}
+    assert "econom" in flat and "economiques" in flat
+    (only_fr,) = parse_query("économiques", ("fr",)).terms
+    assert only_fr.variants == (("econom",),)
+
+
+@pytest.mark.parametrize(
+    "raw,note",
+    [
+        ('"رئيس الحكومة', "unbalanced_quote"),
+        ("س*", "prefix_too_short"),
+        ("؟!", "no_words"),
+        ("", "no_words"),
+        ("كلمة " * 200, "shortened"),
+        (" ".join(f"كلمة{i}" for i in range(40)), "too_many_words"),
+    ],
+)
+def test_odd_queries_are_parsed_with_a_note(raw: str, note: str) -> None:
+    query = parse_query(raw)
+    assert note in query.notes
+    assert len(query.terms) <= MAX_TERMS
+    assert sum(len(t.text) for t in query.terms) <= MAX_QUERY_CHARS
+
+
+@pytest.mark.parametrize(
+    "raw", ["NEAR(a b)", "title:x", "{title}: x", '"a" OR "b"', "x^2", "a - b", 'a"b"c', "*x*"]
+)
+def test_operators_become_quoted_tokens(raw: str) -> None:
+    for term in parse_query(raw).terms:
+        expression = fts_term(term, "text")
+        # Everything the reader typed sits inside double quotes; only our syntax is outside.
+        outside = "".join(expression.split('"')[0::2])
+        assert set(outside) <= set("{}: ()*ORtilebodyw_a")
+        # Tokens are letters and digits only, so quoting them is enough in tsquery too.
+        assert all(tok.isalnum() for v in term.variants for tok in v)
+        assert ts_term(term).count("'") == 2 * sum(len(v) for v in term.variants)
+
+
+def test_highlighter_marks_original_spellings_and_escapes() -> None:
+    query = parse_query("الحكومه ترام*")
+    marker = Highlighter(query.stems, query.prefixes)
+    html = marker.mark('قالت الحُكومةُ <script>x</script> إن "ترامب" والحكومات', "ar")
+    assert "<mark>الحُكومةُ</mark>" in html
+    assert '"<mark>ترامب</mark>"' in html  # punctuation stays outside the mark
+    assert "&lt;script&gt;" in html and "<script>" not in html
+
+
+def test_snippet_centres_on_the_matches() -> None:
+    marker = Highlighter(parse_query("الميزانية").stems, ())
+    text = " ".join(["كلام"] * 100 + ["الميزانية"] + ["كلام"] * 100)
+    snippet = marker.snippet(text, "ar", words=20)
+    assert snippet.startswith("… ") and snippet.endswith(" …")
+    assert "<mark>الميزانية</mark>" in snippet
+    plain = marker.snippet("لا شيء هنا", "ar")
+    assert plain == "لا شيء هنا"

@@ -1,0 +1,183 @@
+"""The search page, the JSON API and the CLI, over a small archive on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+
+import click
+import pytest
+from click.testing import CliRunner
+from starlette.testclient import TestClient
+
+from nashra.config import Settings
+from nashra.model import Article
+from nashra.search import reindex
+from nashra.search.commands import reindex_cmd, search_cmd
+from nashra.search.web import routes
+from nashra.store import Store
+from nashra.web.app import create_app
+
+T0 = datetime(2018, 3, 1, 8, tzinfo=UTC)
+TEXTS = [
+    (
+        "الحكومة المغربية تقدم مشروع الميزانية",
+        "قدّمت الحُكومةُ المغربيّة مشروع الميزانية أمام البرلمان <b>اليوم</b>.",
+        "politics",
+        "ar",
+    ),
+    ("البرلمان يناقش الميزانية", "ناقش نواب البرلمان ميزانية الحكومه الجديدة.", "politics", "ar"),
+    ("الوداد يفوز في الدار البيضاء", "فاز فريق الوداد على ملعبه في الدار البيضاء.", "sports", "ar"),
+    (
+        "La croissance économique ralentit",
+        "Les économistes prévoient une croissance plus faible au Maroc.",
+        "economics",
+        "fr",
+    ),
+]
+
+
+@pytest.fixture
+def archive(store: Store) -> Store:
+    store.ensure_source("hespress", "هسبريس")
+    store.ensure_source("lematin", "Le Matin", lang="fr")
+    for n, (title, body, section, lang) in enumerate(TEXTS * 8):
+        store.save_article(
+            Article(
+                source="lematin" if lang == "fr" else "hespress",
+                url=f"https://example.test/{n}",
+                title=title,
+                body_text=body,
+                summary=body[:60],
+                author="سعيد الكاتب" if n % 2 else "",
+                published=T0 + timedelta(hours=n),
+                section=section,
+                lang=lang,
+            )
+        )
+    reindex(store)
+    return store
+
+
+@pytest.fixture
+def client(settings: Settings, archive: Store) -> Iterator[TestClient]:
+    app = create_app(settings, archive)
+    # What the lead wires in create_app: the search routes before the editions' catch-alls.
+    app.router.routes[0:0] = routes(settings, archive, app.state.portal)
+    with TestClient(app) as client:
+        yield client
+
+
+def test_search_page_is_bookmarkable_with_form_count_and_marks(client: TestClient) -> None:
+    response = client.get("/search", params={"q": "الحكومة", "sort": "relevance"})
+    assert response.status_code == 200
+    html = response.text
+    for label in ("موضوع", "كاتب", "منطقة"):
+        assert label in html
+    assert 'value="الحكومة"' in html
+    assert "نتيجة" in html
+    assert "<mark>الحكومة</mark>" in html and "<mark>الحُكومةُ</mark>" in html
+    assert "<mark>الحكومه</mark>" in html  # the original spelling, ta marbuta as ه
+    assert "&lt;b&gt;اليوم&lt;/b&gt;" in html  # the text is escaped, only <mark> is markup
+    page2 = client.get("/search", params={"q": "الميزانية", "page": "2"})
+    assert page2.status_code == 200 and 'rel="prev"' in page2.text
+
+
+def test_search_page_editions_and_filters(client: TestClient) -> None:
+    french = client.get("/fr/search", params={"q": "économistes", "lang": "fr"})
+    assert french.status_code == 200 and "Sujet" in french.text
+    assert "<mark>économistes</mark>" in french.text
+    none = client.get("/search", params={"q": "الحكومة", "section": "sports"})
+    assert none.status_code == 200 and "لا توجد نتائج" in none.text
+
+
+@pytest.mark.parametrize(
+    "q",
+    ['"الحكومة', "NEAR(a b)", "title:x", "*", "'; DROP TABLE articles; --", "س" * 10_000, "؟"],
+)
+def test_bad_queries_render_the_page_with_a_message(client: TestClient, q: str) -> None:
+    response = client.get("/search", params={"q": q})
+    assert response.status_code == 200
+    assert 'role="search"' in response.text
+
+
+@pytest.mark.parametrize(
+    "params,status",
+    [
+        ({"q": "x", "mode": "all"}, 400),
+        ({"q": "x", "sort": "random"}, 400),
+        ({"q": "x", "page": "-1"}, 400),
+        ({"q": "x", "since": "yesterday"}, 400),
+        ({"q": "x", "section": "gossip"}, 400),
+        ({"q": "x", "source": "nope"}, 400),
+        ({"q": "x", "lang": "de"}, 400),
+    ],
+)
+def test_bad_parameters_are_explained(client: TestClient, params: dict, status: int) -> None:
+    page = client.get("/search", params=params)
+    assert page.status_code == status and 'role="alert"' in page.text
+    api = client.get("/api/v1/search", params=params)
+    assert api.status_code == status and api.json()["error"]
+
+
+def test_api_returns_the_articles_envelope_best_first(client: TestClient) -> None:
+    listing = client.get("/api/v1/articles").json()
+    response = client.get("/api/v1/search", params={"q": "الحكومة الميزانية", "limit": "5"})
+    assert response.status_code == 200
+    body = response.json()
+    assert set(body) >= {"items", "next", "total"}
+    assert body["total"] >= 16 and len(body["items"]) == 5 and body["next"] == "2"
+    item = body["items"][0]
+    assert set(listing["items"][0]) <= set(item)  # the same article objects, plus "search"
+    assert "<mark>" in item["search"]["title_html"]
+    scores = [i["search"]["score"] for i in body["items"]]
+    assert scores == sorted(scores, reverse=True)
+    following = client.get(
+        "/api/v1/search", params={"q": "الحكومة الميزانية", "limit": "5", "cursor": body["next"]}
+    ).json()
+    assert not {i["path"] for i in following["items"]} & {i["path"] for i in body["items"]}
+
+
+def test_api_writer_mode_and_bad_query(client: TestClient) -> None:
+    writer = client.get("/api/v1/search", params={"q": "سعيد", "mode": "writer"}).json()
+    assert writer["total"] == 16 and all(i["author"] == "سعيد الكاتب" for i in writer["items"])
+    bad = client.get("/api/v1/search", params={"q": '"'})
+    assert bad.status_code == 200 and bad.json()["items"] == []
+    assert {n["code"] for n in bad.json()["notes"]} >= {"unbalanced_quote"}
+
+
+def _cli(settings: Settings, *args: str):
+    group = click.Group(commands=[reindex_cmd, search_cmd])
+    return CliRunner().invoke(group, list(args), obj=settings, catch_exceptions=False)
+
+
+def test_cli_reindex_and_search(tmp_path, settings: Settings) -> None:
+    store = Store.open(settings.resolved_database_url)
+    store.save_hooks = []  # an archive written before the search index existed
+    try:
+        store.ensure_source("hespress")
+        article = Article(
+            source="hespress",
+            url="https://e.test/1",
+            title="الحكومة والبرلمان",
+            body_text="نص",
+            published=T0,
+        )
+        store.save_article(article)
+    finally:
+        store.close()
+    before = _cli(settings, "search", "الحكومة", "--json")
+    assert before.exit_code == 0
+    assert json.loads(before.output)["total"] == 0
+    assert "nashra reindex" in " ".join(json.loads(before.output)["notes"])
+    done = _cli(settings, "reindex")
+    assert done.exit_code == 0 and "indexed 1 articles" in done.output
+    after = json.loads(_cli(settings, "search", "حكومه", "--json").output)
+    assert after["total"] == 1 and after["items"][0]["title"] == "الحكومة والبرلمان"
+    text = _cli(settings, "search", "البرلمان")
+    assert "1 results" in text.output
+    bad = CliRunner().invoke(
+        click.Group(commands=[search_cmd]), ["search", "x", "--since", "soon"], obj=settings
+    )
+    assert bad.exit_code == 2 and "since must be a date" in bad.output
