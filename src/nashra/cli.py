@@ -253,10 +253,11 @@ def _register_groups() -> None:
     from nashra.schedule.commands import MAIN_COMMANDS, SOURCES_COMMANDS
     from nashra.search.commands import reindex_cmd, search_cmd
     from nashra.sources.commands import sources
+    from nashra.stories.commands import stories
 
     for command in SOURCES_COMMANDS:
         sources.add_command(command)
-    for command in (sources, admin, enrich_group, reindex_cmd, search_cmd, *MAIN_COMMANDS):
+    for command in (sources, admin, enrich_group, stories, reindex_cmd, search_cmd, *MAIN_COMMANDS):
         main.add_command(command)
 
 

@@ -68,6 +68,13 @@ class Settings:
     worker_shutdown_grace: float = 20.0  # seconds SIGTERM waits for in-flight polls
     worker_db_retry_max: float = 30.0  # longest pause between database reconnection attempts
     websub_lease_seconds: int = 7 * 24 * 3600  # subscription length asked of hubs
+    # stories
+    story_window_hours: float = 48.0  # articles further apart are never one story
+    story_match: float = 0.40  # similarity that joins an article to a story
+    story_merge: float = 0.55  # similarity that merges two stories
+    story_margin: float = 0.15
+    story_copy: float = 0.6  # near-duplicate (MinHash) similarity of a copy
+    story_outlet_weights: str = ""  # "slug=1.5,other=0.5": preferred representatives
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property

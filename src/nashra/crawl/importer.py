@@ -21,6 +21,7 @@ from nashra.model import FeedEntry
 from nashra.sections import SECTIONS
 from nashra.sources.registry import SlugError, Source, validate_slug
 from nashra.store import Store
+from nashra.stories.store import assign_story
 from nashra.text import canonical_url
 from nashra.text.dates import parse_date
 
@@ -148,4 +149,6 @@ def _import_one(
         article.lang = lang
     article.partial = False  # an archive's text is its own full text
     saved = store.save_article(enriched(article, source, section=section))
+    if saved.status != "unchanged":
+        assign_story(store, saved.pk)
     setattr(report, saved.status, getattr(report, saved.status) + 1)

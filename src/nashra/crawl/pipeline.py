@@ -26,6 +26,7 @@ from nashra.model import Article, ExtractedPage, FeedEntry
 from nashra.sources.adapters import adapter_for
 from nashra.sources.registry import Source
 from nashra.store import SaveResult, Store
+from nashra.stories.store import assign_story
 from nashra.text import canonical_url
 
 log = logging.getLogger("nashra.crawl")
@@ -57,6 +58,7 @@ class CrawlReport:
     copies: int = 0
     images: int = 0
     image_errors: int = 0
+    story_errors: int = 0
     errors: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
@@ -189,6 +191,8 @@ class Crawler:
         results = self.store.save_articles(articles)
         for saved, article in zip(results, articles, strict=True):
             self._count(saved, article)
+            if saved.status != "unchanged":
+                self._assign_story(saved.pk)
         await asyncio.gather(
             *(
                 self._rehost_image(fetcher, saved.pk, article.image_url)
@@ -196,6 +200,16 @@ class Crawler:
                 if saved.status == "new" and article.image_url
             )
         )
+
+    def _assign_story(self, pk: int) -> None:
+        """The stories stage, after the article is safely stored: a failure here costs only
+        the grouping, which ``nashra stories rebuild`` recomputes."""
+        try:
+            assign_story(self.store, pk, self.settings)
+        except Exception as exc:
+            log.exception("story assignment failed pk=%s", pk)
+            self.report.story_errors += 1
+            self.report.errors.append(f"article {pk}: story assignment failed: {exc}")
 
     async def _rehost_image(self, fetcher: Fetcher, pk: int, image_url: str) -> None:
         """The media stage: our own copy of the lead image (a bad picture only costs the image;

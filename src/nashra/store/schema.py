@@ -250,6 +250,48 @@ Index("ix_images_not_visible", images.c.id, sqlite_where=images.c.state != "visi
       postgresql_where=images.c.state != "visible")  # fmt: skip
 
 
+# -- stories (issue 5): near-duplicate fingerprints and the same story across outlets ------------
+# One row per story; a story merged into another keeps its row (size 0, merged_into set) so that
+# its /story/{id} address keeps leading somewhere.
+from sqlalchemy import Float as _StoryFloat  # noqa: E402
+from sqlalchemy import LargeBinary as _StoryBinary  # noqa: E402
+
+stories = Table(
+    "stories",
+    metadata,
+    Column("id", PK, primary_key=True, autoincrement=True),
+    Column("representative", PK, ForeignKey("articles.pk", ondelete="SET NULL")),
+    Column("title", Text, nullable=False, default=""),
+    Column("lang", String(8), nullable=False, default="ar"),
+    Column("size", Integer, nullable=False, default=0),
+    Column("outlet_count", Integer, nullable=False, default=0),
+    Column("outlets", Text, nullable=False, default=""),  # slugs, earliest first, one a line
+    Column("first_published", UTCDateTime(), nullable=False),
+    Column("last_published", UTCDateTime(), nullable=False),
+    Column("merged_into", PK, ForeignKey("stories.id", ondelete="SET NULL")),
+    Column("updated_at", UTCDateTime(), nullable=False),
+    Index("ix_stories_last_published", "last_published"),
+    Index("ix_stories_lang_last_published", "lang", "last_published"),
+)
+
+# One row per assigned article: its story (so an article is in exactly one story), its
+# near-duplicate original and the fingerprints that find it again after a restart.
+article_signatures = Table(
+    "article_signatures",
+    metadata,
+    Column("article_pk", PK, ForeignKey("articles.pk", ondelete="CASCADE"), primary_key=True),
+    Column("story_id", PK, ForeignKey("stories.id", ondelete="SET NULL"), index=True),
+    Column("published", UTCDateTime(), nullable=False, index=True),
+    Column("link", _StoryFloat, nullable=False, default=1.0),
+    Column("copy_of", PK, ForeignKey("articles.pk", ondelete="SET NULL"), index=True),
+    Column("minhash", _StoryBinary, nullable=False, default=b""),
+    Column("features", Text, nullable=False, default=""),
+    Column("content_key", String(16), nullable=False, default=""),
+    Column("version", Integer, nullable=False, default=1),
+    Column("updated_at", UTCDateTime(), nullable=False, index=True),
+)
+
+
 # --- enrich: sections, regions and authors (issue 8) ------------------------------------------
 # section_source: "mapping" (the outlet's own labels), "classifier" or "moderator";
 # byline: the raw byline as the outlet gave it (author holds the cleaned person's name);

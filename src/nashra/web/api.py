@@ -68,9 +68,14 @@ def article_objects(store: Store, rows: list[dict[str, Any]]) -> list[dict[str, 
     """API articles for listing rows, with what lives beside them (originals of copies,
     regions and agency) fetched once for the whole page."""
     from nashra.enrich.queries import enrichment_for
+    from nashra.stories.queries import story_ids
 
+    pks = [r["pk"] for r in rows]
     originals = queries.article_keys(store, [r["copy_of"] for r in rows if r.get("copy_of")])
-    labels = enrichment_for(store, [r["pk"] for r in rows])
+    labels = enrichment_for(store, pks)
+    stories = story_ids(store, pks)
+    for pk, story_id in stories.items():
+        labels.setdefault(pk, {})["story_id"] = story_id
     return [article_object(r, originals, labels.get(r["pk"])) for r in rows]
 
 
@@ -100,6 +105,7 @@ def article_object(
         "image": image_object(row),
         "partial": bool(row["partial"]),
         "copy_of": article_path(*original) if original else None,
+        "story_id": labels.get("story_id"),
     }
     if "body_html" in row:
         obj["body_html"] = row["body_html"]
@@ -236,6 +242,10 @@ def _article_schema(with_body: bool) -> dict[str, Any]:
         "image": {"oneOf": [{"type": "null"}, {"$ref": "#/components/schemas/Image"}]},
         "partial": {"type": "boolean"},
         "copy_of": {**nullable_str, "description": "path of the original when this is a copy"},
+        "story_id": {
+            "type": ["integer", "null"],
+            "description": "the story grouping this article with other outlets' versions",
+        },
     }
     if with_body:
         props["body_html"] = {"type": "string"}

@@ -129,6 +129,7 @@ def create_app(
     from nashra.observe.metrics import routes as observe_routes
     from nashra.schedule.websub import routes as websub_routes
     from nashra.search.web import routes as search_routes
+    from nashra.stories.web import routes as story_routes
 
     # Feature routes first: the editions' catch-all /{source}/… patterns come last.
     routes: list[BaseRoute] = [
@@ -137,6 +138,7 @@ def create_app(
         *moderation.routes(settings, store),
         *search_routes(settings, store, portal),
         *region_routes(settings, store, portal),
+        *story_routes(settings, store, portal),
         Route("/healthz", healthz),
         Route("/static/{name}", static),
         Route("/robots.txt", lambda request: feeds.robots(portal, request)),

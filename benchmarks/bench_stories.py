@@ -1,0 +1,175 @@
+"""Benchmark of story assignment: stream recombined demo articles through the engine.
+
+Articles are recombined from the demo corpus (ANT, 4,770 Arabic articles) so that a known share
+are copies and paraphrases of a recent article:
+
+* originals (60 %): a corpus headline over sentences drawn from three corpus articles — new text;
+* copies (20 %): a recent article again, half of them under another headline, half with an
+  added paragraph (a wire story re-posted);
+* paraphrases (20 %): a recent article's headline reordered and trimmed over a subset of its
+  sentences (another outlet's version).
+
+Articles arrive one every ``SPACING`` seconds of publication time, so the 48-hour window holds
+about the same number of articles from the 10,000th article to the last: the time per article
+must stay flat. Reported side by side: the cost of the fingerprints alone (analysis, MinHash,
+entities: ``features_of``) and of the whole assignment (fingerprints + ``StoryIndex.assign``).
+The last line is JSON.
+
+    .venv/bin/python benchmarks/bench_stories.py            # 200,000 articles
+    .venv/bin/python benchmarks/bench_stories.py --quick    # 20,000 articles
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import re
+import resource
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+
+from nashra.demo.corpus import load_ant_rows
+from nashra.stories.features import features_of
+from nashra.stories.index import StoryIndex
+from nashra.stories.ledger import StoryLedger
+
+SPACING = timedelta(seconds=30)  # ~5,760 articles in a 48-hour window
+OUTLETS = [f"outlet{i:02d}" for i in range(40)]
+RECENT = 400  # copies and paraphrases pick their source among the last RECENT articles
+
+
+def _sentences(text: str) -> list[str]:
+    return [s.strip() for s in re.split(r"(?<=[.!؟?])\s+|\n", text) if len(s.strip()) > 20]
+
+
+def stream(n: int, seed: int = 5):
+    """(pk, kind, source_pk, fields) for ``n`` recombined articles."""
+    rng = random.Random(seed)
+    rows = load_ant_rows()
+    sentences = [_sentences(r["text"]) or [r["text"]] for r in rows]
+    start = datetime(2018, 3, 1, tzinfo=UTC)
+    recent: list[tuple[int, str, list[str]]] = []
+    for pk in range(1, n + 1):
+        published = start + SPACING * pk
+        roll = rng.random()
+        if roll < 0.6 or len(recent) < 10:
+            i = rng.randrange(len(rows))
+            parts = []
+            for j in (i, rng.randrange(len(rows)), rng.randrange(len(rows))):
+                pool = sentences[j]
+                k = rng.randrange(len(pool))
+                parts.extend(pool[k : k + 3])
+            title, body, kind, source = rows[i]["title"], parts, "original", None
+        else:
+            source, title0, body0 = recent[rng.randrange(len(recent))]
+            if roll < 0.8:
+                kind = "copy"
+                if rng.random() < 0.5:
+                    title, body = f"{title0.split()[0]} .. خبر منقول", list(body0)
+                else:
+                    title, body = title0, [*body0, sentences[rng.randrange(len(rows))][0]]
+            else:
+                kind = "paraphrase"
+                words = title0.split()
+                cut = max(3, len(words) - 2)
+                title = " ".join(words[1:cut] + words[:1])
+                body = [s for s in body0 if rng.random() < 0.7] or body0[:1]
+        recent.append((pk, title, body))
+        if len(recent) > RECENT:
+            recent.pop(0)
+        fields = {
+            "pk": pk,
+            "source": OUTLETS[rng.randrange(len(OUTLETS))],
+            "published": published,
+            "title": title,
+            "body": "\n".join(body),
+        }
+        yield pk, kind, source, fields
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true", help="20,000 articles instead of 200,000")
+    parser.add_argument("-n", type=int, default=None, help="number of articles")
+    args = parser.parse_args(argv)
+    n = args.n or (20_000 if args.quick else 200_000)
+    edge = max(1, min(10_000, n // 10))  # the first and last slices compared for growth
+
+    index = StoryIndex()
+    ledger = StoryLedger()
+    fp_time = assign_time = 0.0
+    first_total = last_total = 0.0
+    first_fp = last_fp = 0.0
+    steady_total = 0.0
+    fill = int(index.config.window / SPACING)  # articles until the window is full
+    kinds: dict[str, int] = {}
+    grouped: dict[str, int] = {}
+    origin: dict[int, int] = {}
+    peak_window = 0
+    wall = time.perf_counter()
+    for pk, kind, source, fields in stream(n):
+        t0 = time.perf_counter()
+        f = features_of(**fields)
+        t1 = time.perf_counter()
+        decision = index.assign(f)
+        t2 = time.perf_counter()
+        ledger.apply(decision)
+        fp_time += t1 - t0
+        assign_time += t2 - t1
+        if pk <= edge:
+            first_total += t2 - t0
+            first_fp += t1 - t0
+        elif pk > n - edge:
+            last_total += t2 - t0
+            last_fp += t1 - t0
+        if fill < pk <= fill + edge:
+            steady_total += t2 - t0
+        kinds[kind] = kinds.get(kind, 0) + 1
+        if source is not None:
+            origin[pk] = source
+        peak_window = max(peak_window, len(index.members))
+        if pk % 20_000 == 0:
+            print(f"{pk:>7} articles  {pk / (time.perf_counter() - wall):8.0f}/s  "
+                  f"window {len(index.members)}", file=sys.stderr)  # fmt: skip
+    for pk, source in origin.items():
+        kind = "copy" if ledger.copy_of.get(pk) is not None else "story"
+        if ledger.story_of(pk) == ledger.story_of(source):
+            grouped[kind] = grouped.get(kind, 0) + 1
+    ledger.check()
+    total = fp_time + assign_time
+    result = {
+        "articles": n,
+        "kinds": kinds,
+        "window_hours": index.config.window.total_seconds() / 3600,
+        "peak_window_articles": peak_window,
+        "stories": len(ledger.members),
+        "copies_and_paraphrases_grouped_with_their_source": round(
+            sum(grouped.values()) / max(1, len(origin)), 4
+        ),
+        "articles_per_s": round(n / total, 1),
+        "fingerprints_per_s": round(n / fp_time, 1),
+        "ms_per_article": round(1000 * total / n, 4),
+        "ms_per_article_fingerprints": round(1000 * fp_time / n, 4),
+        "ms_per_article_first": round(1000 * first_total / edge, 4),
+        "ms_per_article_last": round(1000 * last_total / edge, 4),
+        "growth_last_vs_first": round(last_total / first_total, 3),
+        # The first slice includes the window filling up; after that the cost must stay flat.
+        "ms_per_article_once_window_full": round(1000 * steady_total / edge, 4)
+        if n >= fill + 2 * edge
+        else None,
+        "growth_last_vs_window_full": round(last_total / steady_total, 3)
+        if n >= fill + 2 * edge and steady_total
+        else None,
+        "fingerprint_growth_last_vs_first": round(last_fp / first_fp, 3),
+        "edge_articles": edge,
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        "ratio_vs_fingerprints": round(total / fp_time, 3),
+    }
+    print(json.dumps(result))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,140 @@
+"""What story assignment knows about one article: a pure function of its stored fields.
+
+Titles weigh more than bodies: the matching vector counts each title term ``TITLE_WEIGHT`` times
+and only the lead of the body (its first ``LEAD_TERMS`` terms, where news puts who, what, where).
+Function words are dropped; how rare each remaining term is gets decided later, against the
+articles of the time window (see ``index.py``).
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from nashra.stories.entities import Entities, extract_entities
+from nashra.stories.minhash import signature
+from nashra.text import analyse
+
+TITLE_WEIGHT = 3
+LEAD_TERMS = 60
+
+# Function words (analysed forms are computed at import, so they match ``analyse`` output).
+_STOP_RAW = """
+في من على إلى الى عن أن إن ان مع بعد قبل عند حتى منذ خلال بين ضد هذا هذه ذلك تلك الذي التي الذين
+هو هي هم كان كانت يكون قد لقد ما ماذا كما أو او ثم كل غير أي أيضا وقال قال قالت وأضاف أكد حيث
+و ب ل ف ك لـ بـ يوم اليوم أمس الأحد الاثنين الثلاثاء الأربعاء الخميس الجمعة السبت شاهد عاجل فيديو
+le la les l de des du d un une et en au aux à a pour par sur dans avec est sont qui que qu ce cette
+ces se sa son ses il elle ils elles plus ne pas the of to in and on for is at by with from
+"""
+
+
+def _stop_words(lang: str) -> frozenset[str]:
+    cached = _STOP_CACHE.get(lang)
+    if cached is None:
+        cached = _STOP_CACHE[lang] = frozenset(analyse(_STOP_RAW, lang))
+    return cached
+
+
+_STOP_CACHE: dict[str, frozenset[str]] = {}
+
+
+@dataclass
+class Features:
+    """The matching view of one article (``pk`` is the article's key in the archive)."""
+
+    pk: int
+    source: str
+    published: datetime
+    lang: str
+    title_terms: tuple[str, ...]
+    vector: dict[str, int]  # term → weight (title terms x TITLE_WEIGHT + lead terms)
+    entities: Entities
+    sig: bytes  # MinHash of the whole analysed body ("" when too short)
+    body_chars: int = 0
+    partial: bool = False
+    exact_copy_of: int | None = None  # set by the store when the normalised body is identical
+    keys: tuple[str, ...] = field(default=())  # the terms this article is found by
+
+    def to_json(self) -> str:
+        """The stored part that is not a column (reloaded to warm the window after a restart)."""
+        return json.dumps(
+            {
+                "t": list(self.title_terms),
+                "v": self.vector,
+                "e": self.entities.as_dict(),
+                "k": list(self.keys),
+            },
+            ensure_ascii=False,
+            separators=(",", ":"),
+        )
+
+    @classmethod
+    def from_json(
+        cls,
+        raw: str,
+        *,
+        pk: int,
+        source: str,
+        published: datetime,
+        lang: str,
+        sig: bytes,
+        body_chars: int,
+        partial: bool,
+        exact_copy_of: int | None,
+    ) -> Features:
+        data = json.loads(raw)
+        return cls(
+            pk=pk,
+            source=source,
+            published=published,
+            lang=lang,
+            title_terms=tuple(data["t"]),
+            vector=dict(data["v"]),
+            entities=Entities.from_dict(data["e"]),
+            sig=sig,
+            body_chars=body_chars,
+            partial=partial,
+            exact_copy_of=exact_copy_of,
+            keys=tuple(data["k"]),
+        )
+
+
+def features_of(
+    *,
+    pk: int,
+    source: str,
+    published: datetime,
+    title: str,
+    body: str,
+    lang: str = "ar",
+    partial: bool = False,
+    exact_copy_of: int | None = None,
+) -> Features:
+    """Features of one article. Pure: the same fields give the same features on any machine."""
+    lang = lang or "ar"
+    stop = _stop_words(lang)
+    title_terms = tuple(t for t in analyse(title, lang) if t not in stop and len(t) > 1)
+    body_terms = analyse(body, lang)
+    lead = [t for t in body_terms[: LEAD_TERMS * 2] if t not in stop and len(t) > 1][:LEAD_TERMS]
+    vector: Counter[str] = Counter(lead)
+    for term in title_terms:
+        vector[term] += TITLE_WEIGHT
+    # Found by its title terms and the first lead terms: a paraphrased headline still shares
+    # the lead's names and places with the other outlet's headline.
+    keys = tuple(dict.fromkeys([*title_terms, *lead[:15]]))
+    return Features(
+        pk=pk,
+        source=source,
+        published=published,
+        lang=lang,
+        title_terms=title_terms,
+        vector=dict(vector),
+        entities=extract_entities(title, lang),
+        sig=signature(body_terms),
+        body_chars=len(body),
+        partial=partial,
+        exact_copy_of=exact_copy_of,
+        keys=keys,
+    )

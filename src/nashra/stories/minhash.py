@@ -1,0 +1,99 @@
+"""Near-duplicate fingerprints: one-permutation MinHash over word 3-shingles, with LSH bands.
+
+Why this scheme: a classic MinHash with 64 permutations costs 64 hash evaluations per shingle,
+which in pure Python is several milliseconds per article. One-permutation hashing (Li, Owen and
+Zhang, 2012) hashes each shingle once, sends it to one of ``BINS`` bins by its low bits and keeps
+the minimum per bin; empty bins are filled from their right neighbour ("rotation densification",
+Shrivastava and Li, 2014). The fraction of equal bins of two signatures estimates the Jaccard
+similarity of their shingle sets, and banding (``BANDS`` bands of ``ROWS`` bins) finds the pairs
+above about 0.5 without comparing every pair.
+
+Stability: the signature is stored, so it must not change between runs. Terms are mapped to
+64-bit ids with BLAKE2b; shingles are combined with Python's tuple hash over those ids, which is
+deterministic for integers (unlike strings, it is not salted per process). ``SIGNATURE_VERSION``
+names the scheme; ``nashra stories rebuild`` recomputes every stored signature after a change.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from array import array
+
+SIGNATURE_VERSION = 1
+BINS = 64
+BANDS = 16
+ROWS = BINS // BANDS
+SHINGLE = 3
+MAX_TERMS = 1500  # a very long article is fingerprinted by its first 1,500 terms
+_EMPTY = 0xFFFFFFFF
+_MASK64 = (1 << 64) - 1
+_TERM_CACHE_SIZE = 400_000
+_term_ids: dict[str, int] = {}
+
+
+def term_id(term: str) -> int:
+    """A stable 64-bit id of an analysed term (memoised: news vocabulary repeats)."""
+    value = _term_ids.get(term)
+    if value is None:
+        if len(_term_ids) >= _TERM_CACHE_SIZE:
+            _term_ids.clear()
+        value = int.from_bytes(hashlib.blake2b(term.encode(), digest_size=8).digest(), "little")
+        _term_ids[term] = value
+    return value
+
+
+def signature(terms: list[str]) -> bytes:
+    """The ``BINS`` x 32-bit signature of the terms' 3-shingles; b"" when there are fewer than
+    ``SHINGLE`` terms (too short to call anything a copy of it)."""
+    terms = terms[:MAX_TERMS]
+    if len(terms) < SHINGLE:
+        return b""
+    ids = [term_id(t) for t in terms]
+    mins = [_EMPTY] * BINS
+    for h in map(hash, zip(ids, ids[1:], ids[2:], strict=False)):
+        h &= _MASK64
+        b = h & (BINS - 1)
+        v = h >> 32
+        if v < mins[b]:
+            mins[b] = v
+    if _EMPTY in mins:
+        _densify(mins)
+    return array("I", mins).tobytes()
+
+
+def _densify(mins: list[int]) -> None:
+    """Fill each empty bin from the next non-empty one to its right, offset by the distance so
+    that two signatures agree on a filled bin only when they agree on its donor."""
+    filled = {i for i, v in enumerate(mins) if v != _EMPTY}
+    if not filled:
+        return
+    for i in range(BINS):
+        if mins[i] != _EMPTY:
+            continue
+        for step in range(1, BINS):
+            j = (i + step) % BINS
+            if j in filled:
+                mins[i] = (mins[j] + step * 0x9E3779B1) & 0xFFFFFFFE  # never _EMPTY
+                break
+
+
+def values(sig: bytes) -> array:
+    out = array("I")
+    out.frombytes(sig)
+    return out
+
+
+def similarity(a: bytes, b: bytes) -> float:
+    """Estimated Jaccard similarity of the two shingle sets (0.0 when either is empty)."""
+    if not a or not b or len(a) != len(b):
+        return 0.0
+    va, vb = values(a), values(b)
+    return sum(1 for x, y in zip(va, vb, strict=True) if x == y) / len(va)
+
+
+def band_keys(sig: bytes) -> list[int]:
+    """One key per band; two signatures sharing a key are near-duplicate candidates."""
+    if not sig:
+        return []
+    v = values(sig)
+    return [hash((band, *v[band * ROWS : (band + 1) * ROWS])) for band in range(BANDS)]

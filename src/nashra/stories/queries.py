@@ -1,0 +1,297 @@
+"""Read side of stories: what the home, the ticker, the article page, the story page and the API
+show. Every query is bounded (a page, a story, a window of recent stories), never the archive."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, func, or_, select
+
+from nashra.store.queries import LIST_COLUMNS
+from nashra.store.schema import article_signatures as sigs
+from nashra.store.schema import articles, images, sources, stories
+from nashra.store.store import Store
+
+TOP_HOURS = 48  # the home's top stories are the biggest of the last two days of news
+
+
+class StoryCursorError(ValueError):
+    """A stories cursor that was not made by us."""
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    if value is not None and value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value
+
+
+def _story_dict(row: Any) -> dict[str, Any]:
+    item = dict(row._mapping)
+    item["outlets"] = [s for s in (item.get("outlets") or "").split("\n") if s]
+    for key in ("first_published", "last_published", "updated_at"):
+        if key in item:
+            item[key] = _aware(item[key])
+    return item
+
+
+def _member_query():
+    """Listing columns (as ``nashra.store.queries``) plus the story columns of each article."""
+    return select(
+        *LIST_COLUMNS,
+        sigs.c.story_id,
+        sigs.c.copy_of.label("near_copy_of"),
+    ).select_from(
+        articles.join(sources, sources.c.slug == articles.c.source)
+        .outerjoin(images, images.c.id == articles.c.image_id)
+        .join(sigs, sigs.c.article_pk == articles.c.pk)
+    )
+
+
+def _rows(store: Store, query) -> list[dict[str, Any]]:
+    with store.engine.connect() as conn:
+        out = [dict(r._mapping) for r in conn.execute(query)]
+    for row in out:
+        row["published"] = _aware(row["published"])
+    return out
+
+
+def story_ids(store: Store, pks: list[int]) -> dict[int, int]:
+    """``pk → story id`` for the given articles (the API's ``story_id`` field); articles not yet
+    assigned are absent."""
+    wanted = sorted({pk for pk in pks if pk is not None})
+    out: dict[int, int] = {}
+    with store.engine.connect() as conn:
+        for i in range(0, len(wanted), 500):
+            query = select(sigs.c.article_pk, sigs.c.story_id).where(
+                sigs.c.article_pk.in_(wanted[i : i + 500]), sigs.c.story_id.is_not(None)
+            )
+            out.update({pk: sid for pk, sid in conn.execute(query)})
+    return out
+
+
+def get_story(store: Store, story_id: int, *, limit: int = 200) -> dict[str, Any] | None:
+    """A story with its articles (earliest first, at most ``limit``), or None. A story merged
+    into another has ``merged_into`` set and no articles: follow it."""
+    with store.engine.connect() as conn:
+        row = conn.execute(select(stories).where(stories.c.id == story_id)).first()
+    if row is None:
+        return None
+    story = _story_dict(row)
+    story["articles"] = []
+    if story["merged_into"] is None:
+        story["articles"] = _rows(
+            store,
+            _member_query()
+            .where(sigs.c.story_id == story_id)
+            .order_by(articles.c.published, articles.c.pk)
+            .limit(max(1, min(limit, 1000))),
+        )
+    return story
+
+
+def resolve_story(store: Store, story_id: int) -> int | None:
+    """The live story a (possibly merged) story id now lives in; None when unknown."""
+    seen: set[int] = set()
+    with store.engine.connect() as conn:
+        current: int | None = story_id
+        while current is not None and current not in seen:
+            seen.add(current)
+            row = conn.execute(
+                select(stories.c.id, stories.c.merged_into).where(stories.c.id == current)
+            ).first()
+            if row is None:
+                return None
+            if row.merged_into is None:
+                return row.id
+            current = row.merged_into
+    return None
+
+
+def _one_per_outlet(rows: list[dict[str, Any]], skip: set[str]) -> list[dict[str, Any]]:
+    """The earliest version of each outlet (``rows`` sorted by publication)."""
+    out = []
+    for row in rows:
+        if row["source"] in skip:
+            continue
+        skip.add(row["source"])
+        out.append(row)
+    return out
+
+
+def other_versions(store: Store, pk: int, *, limit: int = 20) -> list[dict[str, Any]]:
+    """For an article page: the same story as published by other outlets, one per outlet,
+    earliest first (listing rows, ready for ``nashra.web.present.teaser``)."""
+    with store.engine.connect() as conn:
+        row = conn.execute(
+            select(sigs.c.story_id, articles.c.source)
+            .select_from(sigs.join(articles, articles.c.pk == sigs.c.article_pk))
+            .where(sigs.c.article_pk == pk)
+        ).first()
+    if row is None or row.story_id is None:
+        return []
+    rows = _rows(
+        store,
+        _member_query()
+        .where(sigs.c.story_id == row.story_id, articles.c.pk != pk)
+        .order_by(articles.c.published, articles.c.pk)
+        .limit(500),
+    )
+    return _one_per_outlet(rows, {row.source})[:limit]
+
+
+def _recent_stories(store: Store, lang: str | None, hours: float, limit: int, order) -> list[Any]:
+    with store.engine.connect() as conn:
+        newest_q = select(func.max(stories.c.last_published)).where(stories.c.size > 0)
+        if lang:
+            newest_q = newest_q.where(stories.c.lang == lang)
+        newest = _aware(conn.execute(newest_q).scalar())
+        if newest is None:
+            return []
+        query = select(stories).where(
+            stories.c.size > 0,
+            stories.c.merged_into.is_(None),
+            stories.c.last_published >= newest - timedelta(hours=hours),
+        )
+        if lang:
+            query = query.where(stories.c.lang == lang)
+        return conn.execute(query.order_by(*order).limit(limit)).all()
+
+
+def _representatives(store: Store, story_rows: list[Any]) -> dict[int, dict[str, Any]]:
+    pks = [r.representative for r in story_rows if r.representative is not None]
+    if not pks:
+        return {}
+    rows = _rows(store, _member_query().where(articles.c.pk.in_(pks)))
+    return {r["pk"]: r for r in rows}
+
+
+def top_stories(
+    store: Store, *, lang: str | None = None, limit: int = 6, hours: float = TOP_HOURS
+) -> list[dict[str, Any]]:
+    """The home's top stories: the most widely covered stories of the last ``hours`` of news
+    (most outlets, then most articles, then latest), each as ``{"story", "article", "also"}``:
+    the representative's listing row and the other outlets' versions (one row per outlet)."""
+    limit = max(1, min(int(limit), 50))
+    order = (
+        stories.c.outlet_count.desc(),
+        stories.c.size.desc(),
+        stories.c.last_published.desc(),
+        stories.c.id.desc(),
+    )
+    story_rows = _recent_stories(store, lang, hours, limit, order)
+    reps = _representatives(store, story_rows)
+    ids = [r.id for r in story_rows]
+    members = (
+        _rows(
+            store,
+            _member_query()
+            .where(sigs.c.story_id.in_(ids))
+            .order_by(articles.c.published, articles.c.pk),
+        )
+        if ids
+        else []
+    )
+    by_story: dict[int, list[dict[str, Any]]] = {}
+    for m in members:
+        by_story.setdefault(m["story_id"], []).append(m)
+    out = []
+    for r in story_rows:
+        rep = reps.get(r.representative)
+        if rep is None:
+            continue
+        also = _one_per_outlet(by_story.get(r.id, []), {rep["source"]})
+        out.append({"story": _story_dict(r), "article": rep, "also": also})
+    return out
+
+
+def ticker_stories(
+    store: Store, *, lang: str | None = None, limit: int = 60
+) -> list[dict[str, Any]]:
+    """One headline per story for the ticker: the representatives of the stories with the most
+    recent news, newest first (listing rows with ``story_id``)."""
+    limit = max(1, min(int(limit), 200))
+    order = (stories.c.last_published.desc(), stories.c.id.desc())
+    story_rows = _recent_stories(store, lang, 24 * 365, limit, order)
+    reps = _representatives(store, story_rows)
+    return [reps[r.representative] for r in story_rows if r.representative in reps]
+
+
+def encode_story_cursor(last_published: datetime, story_id: int) -> str:
+    raw = f"{last_published.astimezone(UTC).isoformat()}|{story_id}".encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_story_cursor(cursor: str) -> tuple[datetime, int]:
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        stamp, sid = base64.urlsafe_b64decode(padded.encode()).decode().split("|")
+        return datetime.fromisoformat(stamp), int(sid)
+    except (binascii.Error, ValueError, UnicodeDecodeError) as exc:
+        raise StoryCursorError(
+            f"invalid cursor {cursor[:40]!r}: use the 'next' value of a listing"
+        ) from exc
+
+
+def list_stories(
+    store: Store,
+    *,
+    lang: str | None = None,
+    min_outlets: int = 1,
+    limit: int = 20,
+    cursor: str | None = None,
+) -> tuple[list[dict[str, Any]], str | None]:
+    """Live stories, most recently updated first (keyset pagination on last publication)."""
+    limit = max(1, min(int(limit), 200))
+    query = select(stories).where(
+        stories.c.size > 0,
+        stories.c.merged_into.is_(None),
+        stories.c.outlet_count >= max(1, int(min_outlets)),
+    )
+    if lang:
+        query = query.where(stories.c.lang == lang)
+    if cursor:
+        last, sid = decode_story_cursor(cursor)
+        query = query.where(
+            or_(
+                stories.c.last_published < last,
+                and_(stories.c.last_published == last, stories.c.id < sid),
+            )
+        )
+    query = query.order_by(stories.c.last_published.desc(), stories.c.id.desc()).limit(limit + 1)
+    with store.engine.connect() as conn:
+        rows = [_story_dict(r) for r in conn.execute(query)]
+    reps = _representatives(store, [_Rep(r["representative"]) for r in rows])
+    for r in rows:
+        r["article"] = reps.get(r["representative"])
+    next_cursor = None
+    if len(rows) > limit:
+        rows = rows[:limit]
+        next_cursor = encode_story_cursor(rows[-1]["last_published"], rows[-1]["id"])
+    return rows, next_cursor
+
+
+class _Rep:
+    def __init__(self, pk: int | None) -> None:
+        self.representative = pk
+
+
+def story_counts(store: Store) -> dict[str, int]:
+    """Counts for ``nashra stories stats``: live stories, stories with several outlets,
+    assigned articles, near-duplicate copies."""
+    with store.engine.connect() as conn:
+        one = lambda q: int(conn.execute(q).scalar() or 0)  # noqa: E731
+        live = stories.c.size > 0
+        return {
+            "stories": one(select(func.count()).select_from(stories).where(live)),
+            "multi_outlet": one(
+                select(func.count()).select_from(stories).where(live, stories.c.outlet_count > 1)
+            ),
+            "assigned": one(select(func.count()).select_from(sigs)),
+            "copies": one(
+                select(func.count()).select_from(sigs).where(sigs.c.copy_of.is_not(None))
+            ),
+            "articles": one(select(func.count()).select_from(articles)),
+        }

@@ -1,0 +1,439 @@
+"""Story assignment against the archive: the engine's decisions written to the database.
+
+``assign_story(store, pk)`` is called once an article is saved (crawl and import). It keeps one
+:class:`StoryIndex` per open store in this process, warmed from ``article_signatures`` with the
+articles of the time window on first use, and writes each decision in one transaction: the
+article's signature row (its story, its near-duplicate original), moved articles, merged
+stories, and the summaries of the stories that changed. An article is in exactly one story
+because its story is one column of one row keyed by the article.
+
+Several processes may assign at once (a crawl and an import): before each assignment the index
+picks up the rows other processes wrote since it last looked (``updated_at``). A row committed
+late with an older timestamp can be missed; ``nashra stories rebuild`` recomputes everything.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+import weakref
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Connection, delete, func, insert, or_, select, update
+
+from nashra.config import Settings
+from nashra.store.schema import article_signatures as sigs
+from nashra.store.schema import articles, stories
+from nashra.store.store import Store
+from nashra.stories.features import Features, features_of
+from nashra.stories.index import Decision, StoryConfig, StoryIndex
+from nashra.stories.minhash import SIGNATURE_VERSION
+from nashra.stories.summary import parse_weights, summarise
+
+
+@dataclass
+class StoryAssignment:
+    """Where an article ended up, and what its arrival changed."""
+
+    pk: int
+    story_id: int
+    copy_of: int | None = None
+    created: bool = False
+    unchanged: bool = False
+    moved: list[int] = field(default_factory=list)  # other articles pulled into this story
+    merged: list[int] = field(default_factory=list)  # stories merged into another
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _aware(value: datetime) -> datetime:
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def content_key(title: str, body: str) -> str:
+    """Changes when the text that features are computed from changes."""
+    digest = hashlib.sha1(f"{SIGNATURE_VERSION}\x00{title}\x00{body}".encode())
+    return digest.hexdigest()[:16]
+
+
+_ARTICLE_COLUMNS = (
+    articles.c.pk,
+    articles.c.source,
+    articles.c.published,
+    articles.c.title,
+    articles.c.body_text,
+    articles.c.lang,
+    articles.c.partial,
+    articles.c.copy_of,
+)
+
+
+def _features_of_row(row: Any) -> Features:
+    return features_of(
+        pk=row.pk,
+        source=row.source,
+        published=_aware(row.published),
+        title=row.title or "",
+        body=row.body_text or "",
+        lang=row.lang or "ar",
+        partial=bool(row.partial),
+        exact_copy_of=row.copy_of,
+    )
+
+
+class StoryStore:
+    """Story assignment for one archive (see the module docstring)."""
+
+    def __init__(
+        self,
+        store: Store,
+        config: StoryConfig | None = None,
+        weights: dict[str, float] | None = None,
+    ) -> None:
+        self.store = store
+        self.config = config or StoryConfig()
+        self.weights = weights or {}
+        self._conn: Connection | None = None
+        self.index = self._new_index()
+        self._warm = False
+        self._seen: datetime | None = None
+        self._lock = threading.RLock()
+
+    @classmethod
+    def from_settings(cls, store: Store, settings: Settings | None) -> StoryStore:
+        names = ("story_window_hours", "story_match", "story_merge", "story_margin", "story_copy")
+        extra: dict[str, object] = {}
+        if settings is not None:
+            extra = {name: getattr(settings, name) for name in names}
+            extra["story_outlet_weights"] = settings.story_outlet_weights or None
+        return cls(
+            store,
+            StoryConfig.from_settings(extra),
+            parse_weights(extra.get("story_outlet_weights")),
+        )
+
+    def _new_index(self) -> StoryIndex:
+        return StoryIndex(self.config, self._allocate, now=_now)
+
+    # -- story rows ----------------------------------------------------------------------------
+
+    def _allocate(self, f: Features) -> int:
+        assert self._conn is not None, "stories are allocated inside an assignment"
+        now = _now()
+        return self._conn.execute(
+            insert(stories).values(
+                representative=f.pk,
+                title="",
+                lang=f.lang,
+                size=0,
+                outlet_count=0,
+                outlets="",
+                first_published=f.published,
+                last_published=f.published,
+                updated_at=now,
+            )
+        ).inserted_primary_key[0]
+
+    def _refresh_story(self, conn: Connection, story_id: int, fallback: int) -> None:
+        """Recompute a story's summary from its members (cost: the size of that story)."""
+        rows = conn.execute(
+            select(
+                articles.c.pk,
+                articles.c.source,
+                articles.c.published,
+                articles.c.partial,
+                articles.c.title,
+                articles.c.lang,
+                func.length(articles.c.body_text).label("chars"),
+                sigs.c.copy_of,
+            )
+            .select_from(sigs.join(articles, articles.c.pk == sigs.c.article_pk))
+            .where(sigs.c.story_id == story_id)
+        ).all()
+        now = _now()
+        if not rows:
+            conn.execute(
+                update(stories)
+                .where(stories.c.id == story_id)
+                .values(size=0, outlet_count=0, outlets="", updated_at=now,
+                        merged_into=func.coalesce(stories.c.merged_into, fallback))
+            )  # fmt: skip
+            return
+        members = [dict(r._mapping) for r in rows]
+        for m in members:
+            m["published"] = _aware(m["published"])
+        summary = summarise(members, self.weights)
+        conn.execute(
+            update(stories)
+            .where(stories.c.id == story_id)
+            .values(
+                representative=summary.representative,
+                title=summary.title,
+                lang=summary.lang,
+                size=summary.size,
+                outlet_count=len(summary.outlets),
+                outlets="\n".join(summary.outlets),
+                first_published=summary.first_published,
+                last_published=summary.last_published,
+                merged_into=None,
+                updated_at=now,
+            )
+        )
+
+    # -- the window ------------------------------------------------------------------------
+
+    def _window_rows(self, conn: Connection, *where: Any) -> Iterator[Any]:
+        query = (
+            select(
+                sigs.c.article_pk,
+                sigs.c.story_id,
+                sigs.c.link,
+                sigs.c.copy_of.label("near_copy_of"),
+                sigs.c.minhash,
+                sigs.c.features,
+                sigs.c.updated_at,
+                articles.c.source,
+                articles.c.published,
+                articles.c.lang,
+                articles.c.partial,
+                articles.c.copy_of,
+                func.length(articles.c.body_text).label("chars"),
+            )
+            .select_from(sigs.join(articles, articles.c.pk == sigs.c.article_pk))
+            .where(*where)
+            .order_by(articles.c.published, articles.c.pk)
+        )
+        yield from conn.execute(query)
+
+    def _load_into(self, index: StoryIndex, rows: Iterator[Any]) -> datetime | None:
+        newest: datetime | None = None
+        for row in rows:
+            if row.story_id is None or not row.features:
+                continue
+            f = Features.from_json(
+                row.features,
+                pk=row.article_pk,
+                source=row.source,
+                published=_aware(row.published),
+                lang=row.lang or "ar",
+                sig=bytes(row.minhash or b""),
+                body_chars=row.chars or 0,
+                partial=bool(row.partial),
+                exact_copy_of=row.copy_of,
+            )
+            member = index.members.get(row.article_pk)
+            if member is not None:
+                index.relocate(row.article_pk, row.story_id, row.link, row.near_copy_of)
+            else:
+                index.add_member(f, row.story_id, row.link, row.near_copy_of)
+            stamp = _aware(row.updated_at)
+            newest = stamp if newest is None or stamp > newest else newest
+        return newest
+
+    def _sync(self, conn: Connection) -> None:
+        """Warm the window on first use; afterwards pick up what other processes wrote."""
+        if not self._warm:
+            latest = conn.execute(
+                select(func.max(sigs.c.published)).where(sigs.c.published <= _now() + self.config.future_slack)
+            ).scalar()  # fmt: skip
+            self._warm = True
+            if latest is None:
+                self._seen = None
+                return
+            floor = _aware(latest) - self.config.window
+            self._seen = self._load_into(
+                self.index, self._window_rows(conn, sigs.c.published >= floor)
+            )
+            return
+        where = [sigs.c.updated_at > self._seen] if self._seen is not None else []
+        floor = self.index.floor
+        if floor is not None:
+            where.append(sigs.c.published >= floor)
+        newest = self._load_into(self.index, self._window_rows(conn, *where))
+        if newest is not None and (self._seen is None or newest > self._seen):
+            self._seen = newest
+
+    def _index_for(self, conn: Connection, f: Features) -> StoryIndex:
+        """The live window, or for an article older than it, a window loaded around its date."""
+        if self.index.covers(f.published):
+            return self.index
+        past = self._new_index()
+        # Judge it as if it had arrived on time: the clock stands at its date and does not move.
+        past.clock, past.pinned = _aware(f.published), True
+        w = self.config.window
+        self._load_into(
+            past,
+            self._window_rows(
+                conn, sigs.c.published >= f.published - w, sigs.c.published <= f.published + w
+            ),
+        )
+        return past
+
+    # -- assignment ------------------------------------------------------------------------
+
+    def assign(self, pk: int) -> StoryAssignment:
+        """Assign (or re-assign, after its text changed) one stored article to a story."""
+        with self._lock, self.store.engine.begin() as conn:
+            self._conn = conn
+            try:
+                return self._assign(conn, pk)
+            finally:
+                self._conn = None
+
+    def _assign(self, conn: Connection, pk: int) -> StoryAssignment:
+        row = conn.execute(select(*_ARTICLE_COLUMNS).where(articles.c.pk == pk)).first()
+        if row is None:
+            raise LookupError(f"no article with pk {pk}")
+        self._sync(conn)
+        key = content_key(row.title or "", row.body_text or "")
+        existing = conn.execute(
+            select(sigs.c.story_id, sigs.c.copy_of, sigs.c.content_key).where(
+                sigs.c.article_pk == pk
+            )
+        ).first()
+        if existing is not None and existing.content_key == key and existing.story_id:
+            return StoryAssignment(pk, existing.story_id, existing.copy_of, unchanged=True)
+        f = _features_of_row(row)
+        index = self._index_for(conn, f)
+        old_story = existing.story_id if existing is not None else None
+        if old_story is not None:
+            index.remove(pk)
+        original_story = None
+        if f.exact_copy_of is not None and f.exact_copy_of not in index.members:
+            original_story = conn.execute(
+                select(sigs.c.story_id).where(sigs.c.article_pk == f.exact_copy_of)
+            ).scalar()
+        decision = index.assign(f, original_story=original_story)
+        if old_story is not None and old_story != decision.story:
+            decision.touched.add(old_story)
+        self.write(conn, decision, f, key)
+        return StoryAssignment(
+            pk=pk,
+            story_id=decision.story,
+            copy_of=decision.copy_of,
+            created=decision.created,
+            moved=[m[0] for m in decision.moves],
+            merged=[gone for gone, _ in decision.merges],
+        )
+
+    def write(self, conn: Connection, decision: Decision, f: Features, key: str) -> None:
+        """Persist one decision (the article's row, moves, merges, copies, story summaries)."""
+        now = _now()
+        for gone, into in decision.merges:
+            conn.execute(
+                update(sigs).where(sigs.c.story_id == gone).values(story_id=into, updated_at=now)
+            )
+            conn.execute(
+                update(stories)
+                .where(or_(stories.c.id == gone, stories.c.merged_into == gone))
+                .values(merged_into=into, size=0, outlet_count=0, updated_at=now)
+            )
+        for moved_pk, _old, new, score in decision.moves:
+            conn.execute(
+                update(sigs)
+                .where(sigs.c.article_pk == moved_pk)
+                .values(story_id=new, link=score, updated_at=now)
+            )
+        for old_original, new_original in decision.recopied:
+            conn.execute(
+                update(sigs)
+                .where(or_(sigs.c.article_pk == old_original, sigs.c.copy_of == old_original))
+                .values(copy_of=new_original, updated_at=now)
+            )
+        values = {
+            "story_id": decision.story,
+            "published": f.published,
+            "link": decision.link,
+            "copy_of": decision.copy_of,
+            "minhash": f.sig,
+            "features": f.to_json(),
+            "content_key": key,
+            "version": SIGNATURE_VERSION,
+            "updated_at": now,
+        }
+        done = conn.execute(update(sigs).where(sigs.c.article_pk == f.pk).values(**values))
+        if done.rowcount == 0:
+            conn.execute(insert(sigs).values(article_pk=f.pk, **values))
+        gone = {g for g, _ in decision.merges}
+        for story_id in sorted(decision.touched - gone):
+            self._refresh_story(conn, story_id, decision.story)
+        self._seen = now if self._seen is None or now > self._seen else self._seen
+
+    # -- rebuild -------------------------------------------------------------------------------
+
+    def rebuild(
+        self, *, batch: int = 500, progress: Callable[[int, int], None] | None = None
+    ) -> int:
+        """Forget every story and assign the whole archive again, oldest first (after a
+        threshold change). Returns the number of articles assigned."""
+        with self._lock:
+            with self.store.engine.begin() as conn:
+                total = conn.execute(select(func.count()).select_from(articles)).scalar_one()
+                conn.execute(update(stories).values(merged_into=None, representative=None))
+                conn.execute(delete(sigs))
+                conn.execute(delete(stories))
+            self.index = self._new_index()
+            self._warm, self._seen = True, None
+            done = 0
+            cursor: tuple[datetime, int] | None = None
+            while True:
+                query = select(*_ARTICLE_COLUMNS).order_by(articles.c.published, articles.c.pk)
+                if cursor is not None:
+                    published, last = cursor
+                    query = query.where(
+                        or_(
+                            articles.c.published > published,
+                            (articles.c.published == published) & (articles.c.pk > last),
+                        )
+                    )
+                with self.store.engine.begin() as conn:
+                    rows = conn.execute(query.limit(batch)).all()
+                    if not rows:
+                        break
+                    self._conn = conn
+                    try:
+                        for row in rows:
+                            f = _features_of_row(row)
+                            original_story = None
+                            if (
+                                f.exact_copy_of is not None
+                                and f.exact_copy_of not in self.index.members
+                            ):
+                                original_story = conn.execute(
+                                    select(sigs.c.story_id).where(sigs.c.article_pk == f.exact_copy_of)
+                                ).scalar()  # fmt: skip
+                            decision = self.index.assign(f, original_story=original_story)
+                            self.write(
+                                conn, decision, f, content_key(row.title or "", row.body_text or "")
+                            )
+                    finally:
+                        self._conn = None  # fmt: skip
+                done += len(rows)
+                cursor = (rows[-1].published, rows[-1].pk)
+                if progress is not None:
+                    progress(done, total)
+            return done
+
+
+_live: weakref.WeakKeyDictionary[Store, StoryStore] = weakref.WeakKeyDictionary()
+_live_lock = threading.Lock()
+
+
+def story_store(store: Store, settings: Settings | None = None) -> StoryStore:
+    """The process's story assignment for ``store`` (one window per open store)."""
+    with _live_lock:
+        current = _live.get(store)
+        if current is None:
+            current = _live[store] = StoryStore.from_settings(store, settings)
+        return current
+
+
+def assign_story(store: Store, pk: int, settings: Settings | None = None) -> StoryAssignment:
+    """Put a just-saved article into its story (call after ``Store.save_article`` returned
+    "new" or "updated"; an "unchanged" article is left where it is)."""
+    return story_store(store, settings).assign(pk)

@@ -1,0 +1,80 @@
+"""What a story shows: its representative article, outlets, size and time span (pure)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+COMPLETE_CHARS = 1500  # a body this long counts as complete
+
+
+@dataclass(frozen=True)
+class StorySummary:
+    representative: int
+    title: str
+    lang: str
+    size: int
+    outlets: tuple[str, ...]  # earliest first
+    first_published: datetime
+    last_published: datetime
+
+
+def parse_weights(raw: object) -> dict[str, float]:
+    """Outlet weights from settings: a TOML table ``{slug = weight}`` or ``"slug=1.5,other=0.5"``
+    (the form an environment variable can carry)."""
+    if not raw:
+        return {}
+    if isinstance(raw, Mapping):
+        return {str(k): float(v) for k, v in raw.items()}
+    out: dict[str, float] = {}
+    for part in str(raw).split(","):
+        if not part.strip():
+            continue
+        slug, sep, value = part.partition("=")
+        if not sep:
+            raise ValueError(f"story_outlet_weights: expected slug=weight, got {part.strip()!r}")
+        out[slug.strip()] = float(value)
+    return out
+
+
+def representative_score(
+    member: Mapping[str, Any], earliest: datetime, weights: Mapping[str, float]
+) -> float:
+    """Why this article stands for its story: the first to publish, complete, from a weighty
+    outlet, an original rather than a copy."""
+    score = min(1.0, (member["chars"] or 0) / COMPLETE_CHARS)
+    if member["published"] == earliest:
+        score += 0.5
+    if member["partial"]:
+        score -= 1.0
+    if member["copy_of"] is not None:
+        score -= 0.5
+    return score + weights.get(member["source"], 0.0)
+
+
+def summarise(
+    members: list[Mapping[str, Any]], weights: Mapping[str, float] | None = None
+) -> StorySummary:
+    """The summary of a non-empty story from its members' ``pk``, ``source``, ``published``,
+    ``chars``, ``partial``, ``copy_of``, ``title`` and ``lang``."""
+    if not members:
+        raise ValueError("a story without articles has no summary")
+    weights = weights or {}
+    ordered = sorted(members, key=lambda m: (m["published"], m["pk"]))
+    earliest = ordered[0]["published"]
+    best = max(
+        ordered,
+        key=lambda m: (representative_score(m, earliest, weights), -m["published"].timestamp()),
+    )
+    outlets = tuple(dict.fromkeys(m["source"] for m in ordered))
+    return StorySummary(
+        representative=best["pk"],
+        title=best["title"],
+        lang=best["lang"] or "ar",
+        size=len(ordered),
+        outlets=outlets,
+        first_published=earliest,
+        last_published=ordered[-1]["published"],
+    )

@@ -1,0 +1,159 @@
+"""HTTP routes of stories: the story page ``/story/{id}`` (in each edition) and the JSON API
+``/api/v1/stories`` and ``/api/v1/stories/{id}``. Mounted by ``nashra.web.app.create_app``."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from nashra.config import Settings
+from nashra.store.store import Store
+from nashra.stories import queries
+from nashra.web.editions import EDITIONS, Edition, article_path
+from nashra.web.portal import Portal
+
+MAX_LIMIT = 100
+MAX_ID_DIGITS = 18
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def _error(status: int, message: str) -> JSONResponse:
+    return JSONResponse({"error": message}, status_code=status, headers={"Cache-Control": "no-store"})  # fmt: skip
+
+
+def story_path(story_id: int, edition: Edition | None = None) -> str:
+    """Where a story's page lives in an edition (the Arabic one by default)."""
+    return (edition or EDITIONS["ar"]).url(f"/story/{story_id}")
+
+
+def _article_ref(row: dict[str, Any] | None) -> dict[str, Any] | None:
+    if row is None:
+        return None
+    return {
+        "pk": row["pk"],
+        "source": row["source"],
+        "num": row["num"],
+        "title": row["title"],
+        "url": row["url"],
+        "path": article_path(row["source"], row["num"], row.get("lang")),
+        "published": _iso(row["published"]),
+        "lang": row.get("lang"),
+        "copy_of": row.get("near_copy_of") or row.get("copy_of"),
+        "story_id": row.get("story_id"),
+    }
+
+
+def story_object(story: dict[str, Any]) -> dict[str, Any]:
+    """The API shape of a story (one place decides it)."""
+    out = {
+        "id": story["id"],
+        "title": story["title"],
+        "lang": story["lang"],
+        "size": story["size"],
+        "outlet_count": story["outlet_count"],
+        "outlets": story["outlets"],
+        "first_published": _iso(story["first_published"]),
+        "last_published": _iso(story["last_published"]),
+        "merged_into": story["merged_into"],
+        "path": story_path(story["id"]),
+        "representative": _article_ref(story.get("article")),
+    }
+    if "articles" in story:
+        out["articles"] = [_article_ref(a) for a in story["articles"]]
+    return out
+
+
+def _parse_id(raw: str) -> int:
+    if not raw.isascii() or not raw.isdigit() or len(raw) > MAX_ID_DIGITS:
+        raise HTTPException(404)
+    return int(raw)
+
+
+def routes(settings: Settings, store: Store, portal: Portal | None = None) -> list[BaseRoute]:
+    """The stories routes. Pass the application's ``portal`` so that pages share its templates,
+    ticker and memos; without one a portal of their own is built (tests, tools)."""
+    portal = portal or Portal(settings, store)
+
+    def api_list(request: Request) -> Response:
+        params = request.query_params
+        raw_limit = params.get("limit", "20")
+        if (
+            not raw_limit.isascii()
+            or not raw_limit.isdigit()
+            or not 1 <= int(raw_limit) <= MAX_LIMIT
+        ):
+            return _error(400, f"limit must be a whole number from 1 to {MAX_LIMIT}")  # fmt: skip
+        raw_outlets = params.get("min_outlets", "1")
+        if not raw_outlets.isascii() or not raw_outlets.isdigit() or int(raw_outlets) < 1:
+            return _error(400, "min_outlets must be a whole number of at least 1")
+        lang = params.get("lang") or None
+        if lang is not None and lang not in ("ar", "fr", "en"):
+            return _error(400, "lang must be one of ar, fr, en")
+        try:
+            rows, next_cursor = queries.list_stories(
+                store,
+                lang=lang,
+                min_outlets=int(raw_outlets),
+                limit=int(raw_limit),
+                cursor=params.get("cursor") or None,
+            )
+        except queries.StoryCursorError as exc:
+            return _error(400, str(exc))
+        return JSONResponse({"stories": [story_object(r) for r in rows], "next": next_cursor})
+
+    def api_one(request: Request) -> Response:
+        raw = request.path_params["story_id"]
+        if not raw.isascii() or not raw.isdigit() or len(raw) > MAX_ID_DIGITS:
+            return _error(404, "not found")
+        story = queries.get_story(store, int(raw))
+        if story is None:
+            return _error(404, "not found")
+        story["article"] = next(
+            (a for a in story["articles"] if a["pk"] == story["representative"]), None
+        )
+        return JSONResponse(story_object(story))
+
+    def page(edition: Edition):
+        def story_page(request: Request) -> Response:
+            story_id = _parse_id(request.path_params["story_id"])
+            story = queries.get_story(store, story_id)
+            if story is None:
+                raise HTTPException(404)
+            if story["merged_into"] is not None:
+                live = queries.resolve_story(store, story_id)
+                if live is None:
+                    raise HTTPException(404)
+                return RedirectResponse(edition.url(f"/story/{live}"), status_code=301)
+            items = portal.teasers(story["articles"], edition, with_snippet=True)
+            lead = next(
+                (t for t, a in zip(items, story["articles"], strict=True)
+                 if a["pk"] == story["representative"]),
+                items[0] if items else None,
+            )  # fmt: skip
+            return portal.render_page(
+                edition,
+                "stories/story.html",
+                page_title=story["title"],
+                story=story,
+                lead=lead,
+                items=items,
+            )
+
+        story_page.__name__ = f"story_page_{edition.code}"
+        return story_page
+
+    out: list[BaseRoute] = [
+        Route("/api/v1/stories", api_list),
+        Route("/api/v1/stories/{story_id}", api_one),
+    ]
+    for edition in EDITIONS.values():
+        out.append(Route(edition.url("/story/{story_id}"), page(edition)))
+    return out

@@ -1,0 +1,176 @@
+"""The read side of stories over HTTP: the story page, the API, and the query hooks the portal
+calls for the home, the ticker and the article page."""
+
+from __future__ import annotations
+
+import pytest
+from starlette.applications import Starlette
+from starlette.testclient import TestClient
+
+from nashra.config import Settings
+from nashra.store import Store
+from nashra.stories import queries
+from nashra.stories.store import StoryStore
+from nashra.stories.web import routes
+from test_stories_support import hard_cases, save
+
+
+def _archive(store: Store) -> dict[str, int]:
+    """Three outlets covering one story (one of them a near-copy), plus a lone story."""
+    assigner = StoryStore(store)
+    wire = next(c for c in hard_cases() if c["kind"] == "wire copy")
+    para = next(c for c in hard_cases() if c["kind"] == "figure" and c["lang"] == "ar")
+    pks = {
+        "first": save(
+            store, "hespress", "https://h.example/1", wire["a"]["title"], wire["a"]["body"], 0
+        ),  # fmt: skip
+        "copy": save(
+            store, "le360", "https://l.example/1", wire["b"]["title"], wire["b"]["body"], 1
+        ),  # fmt: skip
+        "third": save(
+            store,
+            "alyaoum24",
+            "https://y.example/1",
+            wire["a"]["title"],
+            wire["a"]["body"] + " تتمة",
+            2,
+        ),  # fmt: skip
+        "lone": save(
+            store, "goud", "https://g.example/1", para["a"]["title"], para["a"]["body"], 3
+        ),  # fmt: skip
+    }
+    for pk in pks.values():
+        assigner.assign(pk)
+    return pks
+
+
+@pytest.fixture
+def archive(store: Store) -> dict[str, int]:
+    return _archive(store)
+
+
+@pytest.fixture
+def client(settings: Settings, store: Store) -> TestClient:
+    return TestClient(Starlette(routes=routes(settings, store)))
+
+
+@pytest.fixture
+def sqlite_client(settings: Settings, sqlite_store: Store) -> TestClient:
+    """Bad-input cases do not depend on the database: SQLite only, to keep the suite fast."""
+    _archive(sqlite_store)
+    return TestClient(Starlette(routes=routes(settings, sqlite_store)))
+
+
+def test_top_stories_are_stories_with_also_published_in(store: Store, archive) -> None:
+    top = queries.top_stories(store, lang="ar", limit=6)
+    assert [t["story"]["outlet_count"] for t in top] == [3, 1]
+    lead = top[0]
+    assert lead["article"]["pk"] == archive["first"]
+    assert [a["source"] for a in lead["also"]] == ["le360", "alyaoum24"]
+    assert top[1]["also"] == []
+    assert queries.top_stories(store, lang="fr") == []
+
+
+def test_other_versions_for_the_article_page(store: Store, archive) -> None:
+    versions = queries.other_versions(store, archive["copy"])
+    assert [v["source"] for v in versions] == ["hespress", "alyaoum24"]
+    assert queries.other_versions(store, archive["lone"]) == []
+    assert queries.other_versions(store, 99999) == []
+
+
+def test_ticker_shows_one_headline_per_story(store: Store, archive) -> None:
+    ticker = queries.ticker_stories(store, lang="ar")
+    assert len(ticker) == 2
+    assert {t["pk"] for t in ticker} == {archive["first"], archive["lone"]}
+    assert ticker[0]["pk"] == archive["lone"]  # the most recent news first
+
+
+def test_story_ids_for_the_api(store: Store, archive) -> None:
+    ids = queries.story_ids(store, list(archive.values()) + [424242])
+    assert ids[archive["first"]] == ids[archive["copy"]] == ids[archive["third"]]
+    assert ids[archive["lone"]] != ids[archive["first"]]
+    assert 424242 not in ids
+    assert queries.story_ids(store, []) == {}
+
+
+def test_api_lists_and_shows_stories(client: TestClient, archive) -> None:
+    body = client.get("/api/v1/stories").json()
+    assert [s["outlet_count"] for s in body["stories"]] == [1, 3]
+    assert body["next"] is None
+    big = body["stories"][1]
+    assert big["outlets"] == ["hespress", "le360", "alyaoum24"]
+    assert big["representative"]["source"] == "hespress"
+    assert big["path"] == f"/story/{big['id']}"
+    one = client.get(f"/api/v1/stories/{big['id']}").json()
+    assert [a["source"] for a in one["articles"]] == ["hespress", "le360", "alyaoum24"]
+    assert one["articles"][1]["copy_of"] == archive["first"]
+    assert {a["story_id"] for a in one["articles"]} == {big["id"]}
+    page = client.get("/api/v1/stories?limit=1").json()
+    assert len(page["stories"]) == 1 and page["next"]
+    rest = client.get(f"/api/v1/stories?limit=1&cursor={page['next']}").json()
+    assert rest["stories"][0]["id"] == big["id"] and rest["next"] is None
+    multi = client.get("/api/v1/stories?min_outlets=2").json()["stories"]
+    assert [s["id"] for s in multi] == [big["id"]]
+
+
+@pytest.mark.parametrize(
+    "query, message",
+    [
+        ("limit=0", "limit"),
+        ("limit=abc", "limit"),
+        ("limit=1000", "limit"),
+        ("min_outlets=0", "min_outlets"),
+        ("lang=xx", "lang"),
+        ("cursor=@@@", "invalid cursor"),
+    ],
+)
+def test_api_refuses_bad_parameters(sqlite_client: TestClient, query: str, message: str) -> None:
+    response = sqlite_client.get(f"/api/v1/stories?{query}")
+    assert response.status_code == 400
+    assert message in response.json()["error"]
+
+
+@pytest.mark.parametrize(
+    "path", ["/api/v1/stories/999999", "/api/v1/stories/abc", "/api/v1/stories/١٢"]
+)
+def test_api_unknown_story_is_a_json_404(sqlite_client: TestClient, path: str) -> None:
+    response = sqlite_client.get(path)
+    assert response.status_code == 404 and response.json() == {"error": "not found"}
+
+
+def test_story_page_in_each_edition(client: TestClient, store: Store, archive) -> None:
+    sid = queries.story_ids(store, [archive["first"]])[archive["first"]]
+    html = client.get(f"/story/{sid}").text
+    assert 'dir="rtl"' in html and "3 منابر" in html
+    for source in ("hespress", "le360", "alyaoum24"):
+        assert f"/{source}/" in html
+    assert hard_cases()[11]["a"]["title"] in html
+    fr = client.get(f"/fr/story/{sid}")
+    assert fr.status_code == 200 and "Toutes les versions" in fr.text and 'dir="ltr"' in fr.text
+
+
+@pytest.mark.parametrize("path", ["/story/999999", "/story/abc", "/story/99999999999999999999"])
+def test_unknown_story_page_is_404(sqlite_client: TestClient, path: str) -> None:
+    assert sqlite_client.get(path).status_code == 404
+
+
+def test_merged_story_page_redirects_to_the_live_story(
+    client: TestClient, store: Store, archive
+) -> None:
+    from sqlalchemy import insert, select
+
+    from nashra.store.schema import stories
+
+    with store.engine.begin() as conn:
+        live = conn.execute(select(stories.c.id).where(stories.c.size == 3)).scalar_one()
+        row = conn.execute(select(stories).where(stories.c.id == live)).first()
+        gone = conn.execute(
+            insert(stories).values(
+                title="", lang="ar", size=0, outlet_count=0, outlets="", merged_into=live,
+                first_published=row.first_published, last_published=row.last_published,
+                updated_at=row.updated_at,
+            )
+        ).inserted_primary_key[0]  # fmt: skip
+    response = client.get(f"/story/{gone}", follow_redirects=False)
+    assert response.status_code == 301 and response.headers["location"] == f"/story/{live}"
+    assert client.get(f"/api/v1/stories/{gone}").json()["merged_into"] == live
