@@ -28,16 +28,11 @@ def section_for(source: Source, categories: list[str], url: str) -> str | None:
     return source.default_section if source.default_section in SECTIONS else None
 
 
-def extraction_failed(body_text: str, summary_text: str, lang: str) -> bool:
-    """True when the page gave less than the feed: no body, a body shorter than the summary, or a
-    short body that shares few words with the summary (a paywall stub, a page of boilerplate)."""
-    if not body_text or len(body_text) < len(summary_text):
-        return True
-    if not summary_text or len(body_text) >= 3 * len(summary_text):
-        return False
-    summary_words = set(normalize(summary_text, lang).split())
-    body_words = set(normalize(body_text, lang).split())
-    return len(summary_words & body_words) < 0.5 * len(summary_words)
+def extraction_failed(body_text: str, summary_text: str) -> bool:
+    """True when the page gave less than the feed: no body, or a body shorter than the feed's
+    summary (a paywall stub, a "read it in the app" page, a page of boilerplate). Word overlap
+    is no test: many outlets' summaries are a standfirst written apart from the body."""
+    return not body_text or len(body_text) < len(summary_text)
 
 
 def _summary_html(entry: FeedEntry) -> str:
@@ -67,7 +62,7 @@ def build_article(
     if len(feed_text) > len(body_text):
         body_html, body_text = feed_html, feed_text
     summary_text = entry.summary.strip() or page.description
-    if extraction_failed(body_text, summary_text, source.lang):
+    if extraction_failed(body_text, summary_text):
         partial = True
         if summary_text:
             body_text = summary_text

@@ -15,6 +15,7 @@ import lxml.html
 import trafilatura
 from lxml import etree
 from trafilatura.htmlprocessing import convert_to_html
+from trafilatura.settings import use_config
 
 from nashra.crawl.metadata import parse_published, read_metadata
 from nashra.crawl.sanitize import html_to_text, sanitize_html
@@ -60,6 +61,14 @@ def _body_by_adapter(tree: etree._Element, adapter: Adapter) -> str:
     return etree.tostring(nodes[0], encoding="unicode", method="html")
 
 
+# News items can be one short paragraph (a video's caption, a breaking line). trafilatura's
+# defaults (250 characters) would then throw its own correct result away for a whole-page
+# baseline with the byline and share buttons in it; the page stage judges length itself
+# (``nashra.crawl.article.extraction_failed`` compares the body with the feed's summary).
+TRAFILATURA_CONFIG = use_config()
+TRAFILATURA_CONFIG.set("DEFAULT", "MIN_EXTRACTED_SIZE", "25")
+TRAFILATURA_CONFIG.set("DEFAULT", "MIN_OUTPUT_SIZE", "10")
+
 # Below this many characters the fast extraction is distrusted and trafilatura's full cascade
 # (its own extractor compared with readability and jusText) gets a second look.
 FAST_ENOUGH_CHARS = 200
@@ -75,6 +84,7 @@ def _body_by_trafilatura(
         include_tables=True,
         with_metadata=False,
         prune_xpath=list(adapter.prune_xpath) or None,
+        config=TRAFILATURA_CONFIG,
     )
     doc = trafilatura.bare_extraction(tree, fast=True, **options)
     if doc is None or doc.body is None or len(doc.text or "") < FAST_ENOUGH_CHARS:

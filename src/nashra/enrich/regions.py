@@ -88,20 +88,26 @@ def _index() -> dict[str, list[_Term]]:
     return dict(index)
 
 
+@lru_cache(maxsize=200_000)
+def _normal_words(raw: str) -> tuple[str, ...]:
+    return tuple(normalize(raw).split())
+
+
 def _tokens(text: str) -> list[_Token]:
     # normalize_arabic deletes harakat and tatweel first, so they never split a word.
     out = []
     for raw in _WORD.findall(normalize_arabic(text)):
         capital = raw[:1].isupper()
-        out.extend(_Token(word, capital) for word in normalize(raw).split())
+        out.extend(_Token(word, capital) for word in _normal_words(raw))
     return out
 
 
-def _forms(word: str) -> list[str]:
+@lru_cache(maxsize=200_000)
+def _forms(word: str) -> tuple[str, ...]:
     """The word and what it may be once its Arabic proclitics are removed."""
     forms = [word]
     if not _ARABIC.match(word):
-        return forms
+        return tuple(forms)
     for prefix in ("ولل", "فلل", "لل"):
         if word.startswith(prefix) and len(word) - len(prefix) >= 2:
             forms.append("ال" + word[len(prefix) :])
@@ -112,7 +118,7 @@ def _forms(word: str) -> list[str]:
     for prefix in _PREFIXES:
         if word.startswith(prefix) and len(word) - len(prefix) >= 2:
             forms.append(word[len(prefix) :])
-    return forms
+    return tuple(forms)
 
 
 def _mentions(tokens: list[_Token]) -> list[_Term]:
