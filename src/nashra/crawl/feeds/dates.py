@@ -10,37 +10,13 @@ from __future__ import annotations
 
 import calendar
 import re
-import time
-from collections.abc import Callable
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 
+from nashra.text.dates import parse_date
+
 _ISO_HINT = re.compile(r"^\d{4}-\d{2}-\d{2}")
 _COLON_ZONE = re.compile(r"([+-]\d\d):(\d\d)$")  # "+02:00": email.utils would ignore it
-
-
-_project: dict[str, object] = {"fn": None, "next_try": 0.0}
-
-
-def _project_parser() -> Callable[..., datetime | None] | None:
-    """``nashra.text.dates.parse_date`` if importable (it is written separately).
-
-    A failed import is retried at most once a minute, so a module that lands (or is fixed)
-    while a long-running crawler is up gets picked up, without an import attempt per date.
-    """
-    fn = _project["fn"]
-    if fn is not None:
-        return fn  # type: ignore[return-value]
-    now = time.monotonic()
-    if now < _project["next_try"]:  # type: ignore[operator]
-        return None
-    try:
-        from nashra.text.dates import parse_date
-    except Exception:  # not there yet, or broken: feedparser alone then
-        _project["next_try"] = now + 60.0
-        return None
-    _project["fn"] = parse_date
-    return parse_date
 
 
 def _utc(dt: datetime) -> datetime:
@@ -73,12 +49,5 @@ def parse_feed_date(raw: str | None) -> datetime | None:
             return datetime.fromtimestamp(calendar.timegm(st), UTC)
     except (ValueError, OverflowError, OSError, TypeError):
         pass
-    parse_date = _project_parser()
-    if parse_date is not None:
-        try:
-            dt = parse_date(value, default_tz=UTC)
-        except Exception:  # the project parser must never break the feed stage
-            dt = None
-        if dt is not None:
-            return _utc(dt)
-    return None
+    dt = parse_date(value, default_tz=UTC)  # never raises
+    return _utc(dt) if dt is not None else None
