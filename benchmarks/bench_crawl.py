@@ -179,9 +179,12 @@ def main() -> None:
         farm.ports = {farm.feeds[0].host: 80}
         sample = farm.document(farm.feeds[0])
     parsers = parser_ratios(sample, 0.3 if args.quick else 2.0)
-    print(json.dumps({"feeds": args.feeds, "items": args.items, "hosts": args.hosts,
-                      "feed_bytes": len(sample), "rounds": results, "feed_stage": parsers},
-                     ensure_ascii=False))  # fmt: skip
+    summary = {"feeds": args.feeds, "items": args.items, "hosts": args.hosts,
+               "feed_bytes": len(sample), "rounds": results, "feed_stage": parsers}  # fmt: skip
+    for key in ("ratio_vs_feedparser", "ratio_vs_fastfeedparser"):
+        if key in parsers:
+            summary[key] = parsers[key]
+    print(json.dumps(summary, ensure_ascii=False))
 
 
 if __name__ == "__main__":
