@@ -68,7 +68,13 @@ def test_crawl_recovers_every_article_and_none_of_the_boilerplate(
         for paragraph in exp["paragraphs"]:
             assert " ".join(paragraph.split()) in " ".join(row["body_text"].split()), path
         # Boilerplate that surrounds every demo article must never reach the body.
-        for marker in ("تعليقات القراء", "النشرة البريدية", "جميع الحقوق محفوظة", "اقرأ أيضا", "WhatsApp"):
+        for marker in (
+            "تعليقات القراء",
+            "النشرة البريدية",
+            "جميع الحقوق محفوظة",
+            "اقرأ أيضا",
+            "WhatsApp",
+        ):
             if marker in row["body_text"]:
                 leaked.append((path, marker))
     assert not missing

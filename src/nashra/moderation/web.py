@@ -10,6 +10,7 @@ Mount them before the portal's own routes (``routes(settings, store) + ...``):
 * ``GET /api/v1/images/{id}`` – an image's size, state and report count.
 * ``/admin`` (queue), ``/admin/login``, ``/admin/logout``, ``/admin/images/{id}/{action}``,
   ``/admin/hide``, ``/admin/log``, ``/admin/media/…`` – moderation, behind a login.
+* ``/admin/article?source=…&num=…`` – an article's section, corrected by a moderator (issue 8).
 * ``GET /moderation/report.js`` – the in-place reporting script.
 """
 
@@ -22,7 +23,7 @@ import re
 import secrets
 from importlib import resources
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 from starlette.concurrency import run_in_threadpool
@@ -38,6 +39,8 @@ from starlette.responses import (
 from starlette.routing import BaseRoute, Route
 
 from nashra.config import Settings
+from nashra.enrich.queries import enrichment_for
+from nashra.enrich.store import ArticleNotFound, set_section
 from nashra.media.logo import SLUG_RE, logo_svg
 from nashra.media.paths import media_path, media_url
 from nashra.moderation import accounts, queries
@@ -51,9 +54,12 @@ from nashra.moderation.identity import (
     new_reporter_cookie,
     reporter_from_cookie,
 )
-from nashra.moderation.reports import ACTIONS, REASONS, moderate, submit_report
+from nashra.moderation.reports import ACTIONS, REASONS, log_action, moderate, submit_report
 from nashra.moderation.texts import DIRECTION, LANGS, text
+from nashra.sections import SECTIONS, section_name
 from nashra.store import Store
+from nashra.store.queries import get_article
+from nashra.web.editions import article_path
 
 __all__ = ["routes"]
 
@@ -387,6 +393,72 @@ def routes(settings: Settings, store: Store) -> list[BaseRoute]:
     async def hide_post(request: Request, user, csrf: str) -> Response:
         return await _act(str(request.state.form.get("image_id") or "").strip(), "hide", user)
 
+    # -- an article's section (issue 8: moderators correct the classifier) -------------------
+    def _article_ref(source: str, num: str) -> tuple[str, int] | None:
+        source, num = source.strip(), num.strip()
+        if not SLUG_RE.fullmatch(source) or not num.isascii() or not num.isdigit():
+            return None
+        if len(num) > 18:
+            return None
+        return source, int(num)
+
+    def _article_page(user, csrf: str, source: str, num: str, *, error: str = "",
+                      status: int = 200, notice: str = "") -> Response:  # fmt: skip
+        ref = _article_ref(source, num) if source or num else None
+        article = labels = None
+        if (source or num) and ref is None:
+            error, status = (
+                error or f"No article /{source}/{num}: check the outlet and number.",
+                400,
+            )
+        elif ref is not None:
+            article = get_article(store, *ref)
+            if article is None:
+                error, status = error or f"No article /{ref[0]}/{ref[1]}.", 404
+            else:
+                labels = enrichment_for(store, [article["pk"]]).get(article["pk"], {})
+        return web.render(
+            "article.html", status=status, title="Article section", user=user, csrf=csrf,
+            source=source, num=num, article=article, labels=labels or {}, error=error,
+            notice=notice, sections=[(slug, section_name(slug, "en"), section_name(slug, "ar"))
+                                     for slug in SECTIONS],
+            page_path=article_path(article["source"], article["num"], article["lang"])
+            if article else "",
+        )  # fmt: skip
+
+    async def article_page(request: Request, user, csrf: str) -> Response:
+        params = request.query_params
+        done = params.get("done", "")[:40]
+        notice = f"Section set to {done}." if done in SECTIONS else ""
+        return await run_in_threadpool(
+            _article_page, user, csrf, params.get("source", "")[:80], params.get("num", "")[:40],
+            notice=notice,
+        )  # fmt: skip
+
+    def _set_section(user, csrf: str, form: dict[str, str]) -> Response:
+        source, num, section = form.get("source", ""), form.get("num", ""), form.get("section", "")
+        ref = _article_ref(source, num)
+        if ref is None:
+            return _article_page(user, csrf, source, num, status=400,
+                                 error="Give the article's outlet and number.")  # fmt: skip
+        if section not in SECTIONS:
+            return _article_page(user, csrf, source, num, status=400,
+                                 error=f"Unknown section {section[:40]!r}.")  # fmt: skip
+        try:
+            previous = set_section(store, ref[0], ref[1], section, user.username)
+        except ArticleNotFound:
+            return _article_page(user, csrf, source, num)
+        # the audit log beside the images' actions (section_corrections keeps the correction)
+        with store.engine.begin() as conn:
+            log_action(conn, user.username, "section", None,
+                       f"/{ref[0]}/{ref[1]}: {previous or '-'} -> {section}")  # fmt: skip
+        query = urlencode({"source": ref[0], "num": ref[1], "done": section})
+        return RedirectResponse(f"/admin/article?{query}", status_code=303)
+
+    async def article_post(request: Request, user, csrf: str) -> Response:
+        form = {k: str(v)[:80] for k, v in request.state.form.items() if isinstance(v, str)}
+        return await run_in_threadpool(_set_section, user, csrf, form)
+
     async def logout_post(request: Request, user, csrf: str) -> Response:
         await run_in_threadpool(accounts.end_session, store, request.cookies.get(SESSION_COOKIE))
         response = RedirectResponse("/admin/login", status_code=303)
@@ -414,6 +486,8 @@ def routes(settings: Settings, store: Store) -> list[BaseRoute]:
         Route("/admin", _guarded(queue_page)),
         Route("/admin/", _guarded(queue_page)),
         Route("/admin/log", _guarded(log_page)),
+        Route("/admin/article", _guarded(article_page)),
+        Route("/admin/article", _guarded(article_post), methods=["POST"]),
         Route("/admin/login", login_page),
         Route("/admin/login", login_post, methods=["POST"]),
         Route("/admin/logout", _guarded(logout_post), methods=["POST"]),

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import func, select, text
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
@@ -20,6 +20,7 @@ from nashra.config import Settings
 from nashra.observe.metrics import MetricsMiddleware
 from nashra.sections import SECTIONS
 from nashra.store import queries
+from nashra.store.schema import article_signatures, section_corrections
 from nashra.store.store import Store
 from nashra.web import api, feeds, pages
 from nashra.web.cache import ArchiveWatch, PageCache, PageCacheMiddleware
@@ -198,10 +199,7 @@ def create_app(
         max_bytes=settings.page_cache_mb * 1024 * 1024,
     )
     cache.on_reset.append(portal.clear_memos)
-    watch = ArchiveWatch(
-        lambda: queries.archive_version(store),
-        settings.cache_check_seconds,
-    )
+    watch = ArchiveWatch(lambda: portal_version(store), settings.cache_check_seconds)
     app = Starlette(
         routes=routes,
         middleware=[
@@ -214,6 +212,20 @@ def create_app(
     app.state.portal = portal
     app.state.page_cache = cache
     return app
+
+
+def portal_version(store: Store) -> tuple[Any, ...]:
+    """What the cached pages depend on: the archive (``archive_version``), plus what changes a
+    page without changing an article — a moderator's section correction, and an article joining
+    its story just after it was saved. Both parts are one primary-key step (O(1))."""
+    with store.engine.connect() as conn:
+        extra = conn.execute(
+            select(
+                select(func.max(section_corrections.c.id)).scalar_subquery(),
+                select(func.max(article_signatures.c.article_pk)).scalar_subquery(),
+            )
+        ).one()
+    return (*queries.archive_version(store), *extra)
 
 
 def _search_hint(request: Request) -> str:

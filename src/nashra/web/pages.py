@@ -16,7 +16,10 @@ from starlette.responses import Response
 from nashra.sections import SECTIONS
 from nashra.store import queries
 from nashra.store.queries import CursorError, Filters
+from nashra.stories.queries import story_ids
+from nashra.web import coverage
 from nashra.web.editions import Edition
+from nashra.web.labels import article_labels, writer_filters
 from nashra.web.portal import Portal
 from nashra.web.present import format_date_line, image_info, source_row_name, teaser
 from nashra.web.related import related_rows
@@ -82,27 +85,40 @@ def paginate(
 
 def home(portal: Portal, request: Request, edition: Edition) -> Response:
     lang = edition.content_lang
-    rows, _ = queries.latest_articles(
-        portal.store, Filters(lang=lang, originals_only=True), limit=60
-    )
-    with_image = [r for r in rows if image_info(r, "full")]
-    chosen = (with_image + [r for r in rows if r not in with_image])[:TOP_STORIES]
-    top = portal.teasers(chosen, edition, with_snippet=True)
-    shown = {(t["source"], t["num"]) for t in top}
+    store = portal.store
+    top: list[dict[str, Any]] = []
+    shown_stories: set[int] = set()
+    shown_pks: set[int] = set()
+    for entry in coverage.top_story_rows(store, lang, TOP_STORIES):
+        item = teaser(entry["article"], edition, portal.tz, with_snippet=True)
+        item["also"] = portal.teasers(entry["also"], edition)
+        item["story_path"] = coverage.story_path(entry["story"]["id"], edition)
+        top.append(item)
+        shown_stories.add(entry["story"]["id"])
+        shown_pks.update(r["pk"] for r in (entry["article"], *entry["also"]))
+    if len(top) < TOP_STORIES:
+        # no stories yet (or too few): the latest originals, one per story, pictures first
+        rows = coverage.latest_one_per_story(
+            store, Filters(lang=lang, originals_only=True), 60, set(shown_stories), shown_pks
+        )
+        with_image = [r for r in rows if image_info(r, "full")]
+        chosen = (with_image + [r for r in rows if r not in with_image])[: TOP_STORIES - len(top)]
+        top += portal.teasers(chosen, edition, with_snippet=True)
+        shown_pks.update(r["pk"] for r in chosen)
+        shown_stories.update(story_ids(store, [r["pk"] for r in chosen]).values())
     blocks = []
     for slug in SECTIONS:
         section_rows, _ = queries.latest_articles(
-            portal.store, Filters(section=slug, lang=lang), limit=SECTION_TEASERS + TOP_STORIES
+            store, Filters(section=slug, lang=lang), limit=SECTION_TEASERS + TOP_STORIES
         )
-        teasers = [
-            t for t in portal.teasers(section_rows, edition) if (t["source"], t["num"]) not in shown
-        ]
-        if teasers:
+        section_rows = [r for r in section_rows if r["pk"] not in shown_pks]
+        section_rows = coverage.one_per_story(store, section_rows, shown_stories, SECTION_TEASERS)
+        if section_rows:
             blocks.append(
                 {
                     "slug": slug,
                     "path": edition.url(f"/{slug}"),
-                    "teasers": teasers[:SECTION_TEASERS],
+                    "teasers": portal.teasers(section_rows, edition),
                 }
             )
     return portal.render_page(edition, "home.html", top=top, blocks=blocks)
@@ -137,15 +153,17 @@ def article(portal: Portal, request: Request, edition: Edition) -> Response:
     )
     more = [t for t in portal.teasers(more_rows, edition) if t["num"] != row["num"]]
     more = more[:MORE_FROM_OUTLET]
+    # the same story as other outlets published it; the related list below skips them
+    versions, story_id = portal.safe(
+        lambda: coverage.versions_of(portal.store, row["pk"]), ([], None)
+    )
+    shown = [(t["source"], t["num"]) for t in more] + [(v["source"], v["num"]) for v in versions]
     related = portal.safe(
-        lambda: related_rows(
-            portal.store,
-            portal.related_pools,
-            row,
-            portal.tz,
-            exclude=[(t["source"], t["num"]) for t in more],
-        ),
+        lambda: related_rows(portal.store, portal.related_pools, row, portal.tz, exclude=shown),
         [],
+    )
+    labels = portal.safe(
+        lambda: article_labels(portal.store, row["pk"], edition), {"regions": [], "agency": ""}
     )
     return portal.render_page(
         edition,
@@ -154,6 +172,10 @@ def article(portal: Portal, request: Request, edition: Edition) -> Response:
         original=original,
         more=more,
         related=portal.teasers(related, edition),
+        versions=portal.teasers(versions, edition),
+        story_path=coverage.story_path(story_id, edition) if versions and story_id else None,
+        regions=labels["regions"],
+        agency=labels["agency"],
         section_path=edition.url(f"/{row['section']}") if row["section"] in SECTIONS else None,
         author_path=author_path(edition, item["author"]) if item["author"] else None,
         page_title=item["title"],
@@ -217,7 +239,7 @@ def author_name(request: Request) -> str:
 def author(portal: Portal, request: Request, edition: Edition) -> Response:
     name = author_name(request)
     base = author_path(edition, name)
-    listing = paginate(portal, request, edition, Filters(author=name), base)
+    listing = paginate(portal, request, edition, writer_filters(portal.store, name), base)
     if not listing.items and not request.query_params:
         raise HTTPException(404)
     return portal.render_page(

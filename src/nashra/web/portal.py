@@ -16,9 +16,9 @@ from starlette.responses import HTMLResponse
 from nashra.config import Settings
 from nashra.sections import SECTIONS, section_name
 from nashra.store import queries
-from nashra.store.queries import Filters
 from nashra.store.store import Store
 from nashra.web.cache import PAGE_CACHE_CONTROL
+from nashra.web.coverage import ticker_rows
 from nashra.web.editions import EDITIONS, Edition
 from nashra.web.i18n import LANGUAGES, translations
 from nashra.web.present import teaser
@@ -121,12 +121,10 @@ class Portal:
         self.related_pools.clear()
 
     def ticker(self, edition: Edition) -> list[dict[str, Any]]:
-        """The ~60 latest headlines of the edition, none with an empty title."""
+        """The ~60 latest headlines of the edition, one per story, none with an empty title."""
 
         def compute() -> list[dict[str, Any]]:
-            rows, _ = queries.latest_articles(
-                self.store, Filters(lang=edition.content_lang), limit=TICKER_SIZE + 20
-            )
+            rows = ticker_rows(self.store, edition.content_lang, TICKER_SIZE + 20)
             items = [teaser(r, edition, self.tz) for r in rows]
             return [t for t in items if t["title"]][:TICKER_SIZE]
 
