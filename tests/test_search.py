@@ -184,6 +184,12 @@ def test_filters_sort_and_pages(archives: dict[str, Store], backend: str) -> Non
     assert page1.next_page == 2 and page2.total == page1.total
     assert not set(_keys(page1)) & set(_keys(page2))
     assert _keys(page1) + _keys(page2) == _keys(everything)[:20]
+    # The total comes with the ranked page; a page past the last one still counts the matches.
+    last = -(-everything.exact_total // 10)
+    beyond = search(store, SearchRequest(q="سوريا", per_page=10, page=last + 1))
+    assert beyond.hits == [] and beyond.exact_total == everything.exact_total
+    dated = search(store, SearchRequest(q="سوريا", sort="date", per_page=10, page=last))
+    assert dated.exact_total == everything.exact_total and dated.hits
 
 
 @pytest.mark.parametrize("backend", BACKENDS)

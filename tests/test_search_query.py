@@ -77,3 +77,18 @@ def test_snippet_centres_on_the_matches() -> None:
     assert "<mark>الميزانية</mark>" in snippet
     plain = marker.snippet("لا شيء هنا", "ar")
     assert plain == "لا شيء هنا"
+
+
+def test_snippet_finds_diacritised_and_hamza_spellings_without_folding_the_body() -> None:
+    # Marks inside a word, alef and ta marbuta variants: the scan of the unfolded body (marks
+    # removed, letters matched by class) must flag the same words as folding it first.
+    query = parse_query("الحكومه اسلامي المغر*")
+    fast = Highlighter(query.stems, query.prefixes)
+    folded = Highlighter(query.stems, query.prefixes)
+    folded._raw_keys = None  # the reference path: normalize_arabic over the whole body
+    words = ["كلام"] * 50 + ["الحُكُومَةُ", "ّ", "الإسلاميّة", "المـغرب", "٣"] + ["كلام"] * 50
+    for text in (" ".join(words), " ".join(["ﻻ", *words])):  # the second is not NFKC: folded
+        snippet = fast.snippet(text, "ar", words=20)
+        assert snippet == folded.snippet(text, "ar", words=20)
+        for word in ("الحُكُومَةُ", "الإسلاميّة", "المـغرب"):
+            assert f"<mark>{word}</mark>" in snippet

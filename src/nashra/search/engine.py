@@ -153,17 +153,29 @@ def _order(backend: IndexBackend, sort: str) -> list[Any]:
 
 def _strict_page(
     conn: Connection, backend: IndexBackend, where: list[Any], sort: str, offset: int, limit: int
-) -> list[tuple[int, float]]:
+) -> tuple[list[tuple[int, float]], int | None]:
+    """The page of articles with all the words, and how many there are in all (``None`` when
+    the page is empty past the first: the caller counts then).
+
+    The total comes from ``count(*) OVER ()`` in the same statement: ranking already visits every
+    match, so counting them there is free, where a separate ``count(*)`` ran the whole MATCH (and
+    the join of the filters) a second time."""
     joined = bool(where) or sort == "date"
     query = (
-        select(backend.key.label("pk"), backend.score().label("score"))
+        select(
+            backend.key.label("pk"),
+            backend.score().label("score"),
+            func.count().over().label("total"),
+        )
         .select_from(backend.source(joined))
         .where(*backend.strict(), *where)
         .order_by(*_order(backend, sort))
         .offset(offset)
         .limit(limit)
     )
-    return [(pk, float(s or 0)) for pk, s in conn.execute(query)]
+    rows = conn.execute(query).all()
+    total = rows[0].total if rows else (0 if offset == 0 else None)
+    return [(r.pk, float(r.score or 0)) for r in rows], total
 
 
 def _partial_pool(
@@ -219,11 +231,11 @@ def search(store: Store, request: SearchRequest) -> SearchResults:
             exact_total, strict = _listing_page(conn, where, offset, limit)
         else:
             backend = backend_for(store.dialect, clauses or required, required if clauses else ())
-            count = select(func.count()).select_from(backend.source(bool(where)))
-            exact_total = conn.execute(count.where(*backend.strict(), *where)).scalar_one()
-            strict = []
-            if offset < exact_total:
-                strict = _strict_page(conn, backend, where, request.sort, offset, limit)
+            strict, total = _strict_page(conn, backend, where, request.sort, offset, limit)
+            if total is None:  # a page past the last one: count the matches on their own
+                count = select(func.count()).select_from(backend.source(bool(where)))
+                total = conn.execute(count.where(*backend.strict(), *where)).scalar_one()
+            exact_total = total
             if exact_total < FALLBACK_BELOW and len(clauses) > 1:
                 partial = _partial_pool(conn, backend, where, request.sort)
         start = max(0, offset - exact_total)

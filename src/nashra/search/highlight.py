@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from html import escape
 
 from nashra.text import analyse, normalize, normalize_arabic
-from nashra.text.fold import fold_accents
+from nashra.text.fold import _ARABIC_TABLE, fold_accents
 from nashra.text.stem import is_arabic_token
 
 __all__ = ["Highlighter", "SNIPPET_WORDS"]
@@ -38,6 +38,37 @@ def _split_edges(chunk: str) -> tuple[str, str, str]:
     return chunk[:start], chunk[start:end], chunk[end:]
 
 
+def _raw_classes() -> tuple[re.Pattern[str], dict[str, str]]:
+    """What :func:`normalize_arabic` deletes (marks, tatweel: one regex) and, for each letter it
+    yields, the class of raw letters folding to it (``ا`` ← ``اأإآٱ``): with the marks removed
+    (never a space, so word positions stay), a key can be looked for in the unfolded text, which
+    saves translating a whole body (the costliest step of a results page)."""
+    ranges: list[list[int]] = []  # as ranges: a class of 1,000 characters compiles slowly
+    for cp in sorted(cp for cp, v in _ARABIC_TABLE.items() if v is None):
+        if ranges and ranges[-1][1] == cp - 1:
+            ranges[-1][1] = cp
+        else:
+            ranges.append([cp, cp])
+    deleted = "".join(
+        re.escape(chr(a)) + ("-" + re.escape(chr(z)) if z > a else "") for a, z in ranges
+    )
+    sources: dict[str, list[str]] = {}
+    for cp, v in _ARABIC_TABLE.items():
+        if v is not None:
+            sources.setdefault(v, [v]).append(chr(cp))
+    classes = {k: "[" + "".join(map(re.escape, v)) + "]" for k, v in sources.items()}
+    return re.compile(f"[{deleted}]+"), classes
+
+
+_DELETED, _SOURCES = _raw_classes()
+
+
+def _raw_pattern(keys: list[str]) -> re.Pattern[str]:
+    """Finds, in NFKC text without its marks, every place whose :func:`normalize_arabic` form
+    holds a key."""
+    return re.compile("|".join("".join(_SOURCES.get(ch, re.escape(ch)) for ch in k) for k in keys))
+
+
 class Highlighter:
     """Marks the words of a text that a query matched (one instance per search, memoised)."""
 
@@ -53,6 +84,7 @@ class Highlighter:
         self._latin = any(not is_arabic_token(k) for k in keys)
         ordered = sorted(keys, key=len, reverse=True)
         self._keys = re.compile("|".join(map(re.escape, ordered))) if ordered else None
+        self._raw_keys = _raw_pattern(ordered) if ordered and not self._latin else None
 
     def _compute(self, chunk: str, lang: str) -> bool:
         if any(tok in self.stems for tok in analyse(chunk, lang)):
@@ -77,18 +109,26 @@ class Highlighter:
         """:meth:`hits` for a long run of chunks, analysing only those the key regex finds."""
         if self._keys is None:
             return [False] * len(chunks)
-        folded = normalize_arabic(" ".join(chunks))
+        joined = " ".join(chunks)
+        if self._raw_keys is not None and unicodedata.is_normalized("NFKC", joined):
+            return self._flag(chunks, lang, _DELETED.sub("", joined), self._raw_keys)
+        folded = normalize_arabic(joined)
         if self._latin:  # Latin keys are accent-free and lower case (Arabic text needs neither)
             folded = fold_accents(folded.casefold())
         # Folding keeps the spaces between chunks; when it does not (a chunk of marks only,
         # a compatibility character that decomposes to a space) the exact path is taken.
         if folded.count(" ") != len(chunks) - 1 or len(folded.split()) != len(chunks):
             return self.hits(chunks, lang)
+        return self._flag(chunks, lang, folded, self._keys)
+
+    def _flag(self, chunks: list[str], lang: str, text: str, keys: re.Pattern[str]) -> list[bool]:
+        """Check the chunks where ``keys`` matches in ``text`` (``chunks`` joined by single
+        spaces, folded or not: a key never spans a space)."""
         flags = [False] * len(chunks)
         seen: set[int] = set()
         index, at = 0, 0
-        for match in self._keys.finditer(folded):
-            index += folded.count(" ", at, match.start())
+        for match in keys.finditer(text):
+            index += text.count(" ", at, match.start())
             at = match.start()
             if index not in seen:
                 seen.add(index)
