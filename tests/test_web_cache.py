@@ -131,3 +131,23 @@ def test_concurrent_misses_render_a_page_once(tmp_path):
     assert {r.status_code for r in responses} == {200}
     assert len({r.headers["etag"] for r in responses}) == 1
     assert app.state.page_cache.renders == 1
+
+
+def _counter(text: str, result: str) -> float:
+    line = next(
+        ln for ln in text.splitlines()
+        if ln.startswith(f'nashra_page_cache_requests_total{{result="{result}"}}')
+    )  # fmt: skip
+    return float(line.rsplit(" ", 1)[1])
+
+
+def test_cached_answers_are_counted_in_metrics(tmp_path):
+    archive = build_archive(tmp_path, fillers=3)
+    with TestClient(create_app(archive.settings, archive.store)) as client:
+        before = client.get("/metrics").text
+        hits, misses = _counter(before, "hit"), _counter(before, "miss")
+        client.get("/")  # rendered and kept
+        client.get("/")  # from the cache
+        after = client.get("/metrics").text
+    assert _counter(after, "miss") >= misses + 1
+    assert _counter(after, "hit") >= hits + 1

@@ -77,6 +77,16 @@ REQUEST_SECONDS = Histogram(
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
     registry=METRICS,
 )
+# Pages answered from the portal's page cache never reach the routes (nor the timing above):
+# at tens of thousands a second, a counter is all they cost.
+PAGE_CACHE = Counter(
+    "nashra_page_cache_requests_total",
+    "Portal requests by page-cache outcome",
+    ["result"],
+    registry=METRICS,
+)
+PAGE_CACHE_HIT = PAGE_CACHE.labels("hit")
+PAGE_CACHE_MISS = PAGE_CACHE.labels("miss")
 QUEUE_LAG = Gauge(
     "nashra_queue_lag_seconds", "Now minus the next-poll time of the oldest due feed.",
     registry=METRICS,

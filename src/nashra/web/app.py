@@ -203,8 +203,9 @@ def create_app(
     app = Starlette(
         routes=routes,
         middleware=[
-            Middleware(MetricsMiddleware),
+            # Cached pages are answered first and only counted; everything else is timed.
             Middleware(PageCacheMiddleware, cache=cache, watch=watch),
+            Middleware(MetricsMiddleware),
         ],
         exception_handlers={HTTPException: http_error, Exception: server_error},
         lifespan=lifespan,

@@ -18,11 +18,13 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from email.utils import formatdate, parsedate_to_datetime
+from functools import cached_property
 from typing import Any
 
 import anyio.to_thread
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from nashra.observe.metrics import PAGE_CACHE_HIT, PAGE_CACHE_MISS
 from nashra.web.editions import edition_of_path
 
 log = logging.getLogger("nashra.web.cache")
@@ -43,6 +45,29 @@ class CachedPage:
     @property
     def size(self) -> int:
         return len(self.body) + len(self.gz or b"")
+
+    @cached_property
+    def gz_etag(self) -> str:
+        return self.etag[:-1] + '-gz"'
+
+    @cached_property
+    def _validators(self) -> list[tuple[bytes, bytes]]:
+        return [
+            (b"last-modified", formatdate(self.rendered_at, usegmt=True).encode()),
+            (b"vary", b"Accept-Encoding"),
+        ]
+
+    @cached_property
+    def plain_headers(self) -> list[tuple[bytes, bytes]]:
+        """Every header of a full answer, built once per cached page, not once per request."""
+        return [*self.headers, (b"etag", self.etag.encode()), *self._validators,
+                (b"content-length", str(len(self.body)).encode())]  # fmt: skip
+
+    @cached_property
+    def gz_headers(self) -> list[tuple[bytes, bytes]]:
+        return [*self.headers, (b"etag", self.gz_etag.encode()), *self._validators,
+                (b"content-length", str(len(self.gz or b"")).encode()),
+                (b"content-encoding", b"gzip")]  # fmt: skip
 
 
 class ArchiveWatch:
@@ -166,9 +191,11 @@ class PageCacheMiddleware:
         entry = self.cache.get(key)
         if entry is not None:
             self.cache.hits += 1
+            PAGE_CACHE_HIT.inc()
             await self._send_entry(entry, scope, send)
             return
         self.cache.misses += 1
+        PAGE_CACHE_MISS.inc()
         pending = self._inflight.get(key)
         if pending is not None:
             entry = await asyncio.shield(pending)
@@ -230,23 +257,17 @@ class PageCacheMiddleware:
 
     async def _send_entry(self, entry: CachedPage, scope: Scope, send: Send) -> None:
         use_gz = entry.gz is not None and b"gzip" in (_header(scope, b"accept-encoding") or b"")
-        etag = entry.etag[:-1] + '-gz"' if use_gz else entry.etag
-        common = [
-            (b"etag", etag.encode()),
-            (b"last-modified", formatdate(entry.rendered_at, usegmt=True).encode()),
-            (b"vary", b"Accept-Encoding"),
-        ]
+        etag = entry.gz_etag if use_gz else entry.etag
         if not_modified(scope, entry.etag, entry.rendered_at) or (
             use_gz and not_modified(scope, etag, entry.rendered_at)
         ):
             keep = [(k, v) for k, v in entry.headers if k in (b"cache-control",)]
+            common = [(b"etag", etag.encode()), *entry._validators]
             await send({"type": "http.response.start", "status": 304, "headers": keep + common})
             await send({"type": "http.response.body", "body": b""})
             return
         body = entry.gz if use_gz else entry.body
-        headers = entry.headers + common + [(b"content-length", str(len(body)).encode())]
-        if use_gz:
-            headers.append((b"content-encoding", b"gzip"))
+        headers = entry.gz_headers if use_gz else entry.plain_headers
         await send({"type": "http.response.start", "status": entry.status, "headers": headers})
         await send(
             {"type": "http.response.body", "body": b"" if scope["method"] == "HEAD" else body}
