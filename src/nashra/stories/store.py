@@ -250,7 +250,12 @@ class StoryStore:
                 self.index, self._window_rows(conn, sigs.c.published >= floor)
             )
             return
-        where = [sigs.c.updated_at > self._seen] if self._seen is not None else []
+        # Only the few rows written since the last look: selected by the updated_at index first,
+        # so the planner cannot walk the whole window through the published index instead.
+        where = []
+        if self._seen is not None:
+            changed = select(sigs.c.article_pk).where(sigs.c.updated_at > self._seen)
+            where.append(sigs.c.article_pk.in_(changed))
         floor = self.index.floor
         if floor is not None:
             where.append(sigs.c.published >= floor)
