@@ -14,6 +14,8 @@ from babel.messages.frontend import CommandLineInterface
 from nashra.web.i18n import CATALOG_DIR, DOMAIN
 
 WEB_DIR = CATALOG_DIR.parent
+# Features outside nashra.web (moderation, search…) mark their reader-facing text with _() too.
+PACKAGE_DIR = WEB_DIR.parent
 POT = CATALOG_DIR / f"{DOMAIN}.pot"
 MAPPING = CATALOG_DIR / "babel.cfg"
 
@@ -22,7 +24,7 @@ def run(action: str) -> None:
     """Run one pybabel action on the portal's catalogs."""
     if action == "extract":
         args = ["extract", "-F", str(MAPPING), "-o", str(POT), "--no-location", "--sort-output",
-                "--project", "nashra", "-k", "_", str(WEB_DIR)]  # fmt: skip
+                "--project", "nashra", "-k", "_", str(PACKAGE_DIR)]  # fmt: skip
     elif action == "update":
         args = [
             "update",
