@@ -22,42 +22,19 @@ from nashra.enrich.gazetteer import REGION_BY_SLUG, REGIONS
 from nashra.enrich.queries import region_articles, region_counts
 from nashra.store.queries import CursorError
 from nashra.store.store import Store
+from nashra.web.i18n import translations
 
 PAGE_SIZE = 30
 _ARABIC = re.compile(r"[\u0600-\u06ff]")
 
-LABELS: dict[str, dict[str, str]] = {
-    "ar": {
-        "heading": "الأخبار حسب الجهات",
-        "intro": "أخبار جهات المغرب الاثنتي عشرة ومدنها وأقاليمها.",
-        "all_regions": "كل الجهات",
-        "empty": "لا أخبار بعد.",
-        "pages": "الصفحات",
-        "newer": "الأحدث",
-        "older": "الأقدم",
-        "region": "جهة",
-    },
-    "fr": {
-        "heading": "L'actualité par région",
-        "intro": "Les nouvelles des douze régions du Maroc, de leurs villes et provinces.",
-        "all_regions": "Toutes les régions",
-        "empty": "Pas encore d'articles.",
-        "pages": "Pages",
-        "newer": "Plus récents",
-        "older": "Plus anciens",
-        "region": "Région",
-    },
-    "en": {
-        "heading": "News by region",
-        "intro": "News of Morocco's twelve regions, their cities and provinces.",
-        "all_regions": "All regions",
-        "empty": "No news yet.",
-        "pages": "Pages",
-        "newer": "Newer",
-        "older": "Older",
-        "region": "Region",
-    },
-}
+
+def _(message: str) -> str:
+    """Marks a message for the portal's catalogs (``python -m nashra.web.i18n extract``)."""
+    return message
+
+
+HEADING = _("News by region")
+REGION_HEADING = _("Region %(name)s")
 
 
 @dataclass
@@ -101,13 +78,11 @@ def routes(settings: Settings, store: Store, portal: Any = None) -> list[BaseRou
             }
             for r in REGIONS
         ]
-        labels = LABELS[edition.code]
         return portal.render_page(
             edition,
             "regions/index.html",
             regions=items,
-            labels=labels,
-            page_title=labels["heading"],
+            page_title=translations(edition.code).gettext(HEADING),
         )
 
     def region(request: Request, edition: Edition) -> Response:
@@ -128,15 +103,13 @@ def routes(settings: Settings, store: Store, portal: Any = None) -> list[BaseRou
         if cursor:
             listing.prev_url = base
         name = _region_name(slug, edition.code)
-        labels = LABELS[edition.code]
         return portal.render_page(
             edition,
             "regions/region.html",
-            heading=f"{labels['region']} {name}",
+            heading=translations(edition.code).gettext(REGION_HEADING) % {"name": name},
             page_title=name,
             places=_places(slug, edition.code),
             index_path=edition.url("/city"),
-            labels=labels,
             listing=listing,
         )
 

@@ -18,7 +18,7 @@ from starlette.routing import BaseRoute, Route
 
 from nashra.config import Settings
 from nashra.search.engine import MODES, SearchError, SearchRequest, SearchResults, search
-from nashra.search.messages import messages, note_text
+from nashra.search.messages import message, note_text
 from nashra.search.params import request_from_params
 from nashra.search.query import CONTENT_LANGS
 from nashra.store import queries
@@ -95,14 +95,13 @@ def _page_url(edition: Edition, params: dict[str, str], page: int) -> str:
 
 def search_page(portal: Portal, request: Request, edition: Edition) -> Response:
     params = dict(request.query_params)
-    m = messages(edition.code)
     search_request, results, error = None, None, ""
     if params.get("q", "").strip() or params.get("region", "").strip():
         try:
             search_request, results, error = _run(portal.store, params)
         except Exception:
             log.exception("search failed for %r", params.get("q", "")[:200])
-            error = m["none"]
+            error = message("none", edition.code)
     items = []
     if results is not None:
         for hit, t in zip(
@@ -132,8 +131,7 @@ def search_page(portal: Portal, request: Request, edition: Edition) -> Response:
         "search/results.html",
         status=400 if error and results is None and search_request is None else 200,
         cache=False,
-        page_title=m["title"],
-        m=m,
+        page_title=message("title", edition.code),
         form={k: params.get(k, "") for k in _FORM_FIELDS},
         modes=MODES,
         langs=CONTENT_LANGS,
@@ -141,7 +139,7 @@ def search_page(portal: Portal, request: Request, edition: Edition) -> Response:
         results=results,
         items=items,
         error=error,
-        notes=[m.get(n, n) for n in (results.notes if results else ())],
+        notes=[note_text(n, edition.code) for n in (results.notes if results else ())],
         pager=pager,
         page=page,
     )
