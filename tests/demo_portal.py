@@ -7,20 +7,14 @@ data directory (``nashra.demo.build.build_demo``), and the portal is served by u
 
 from __future__ import annotations
 
-import socket
 from pathlib import Path
 
+from httpserver import free_port
 from nashra.config import Settings, load_settings
 from nashra.demo.build import build_demo
 from nashra.sources.registry import Registry
 
 DEMO_LIMIT = 120  # ~25 articles per Arabic outlet, plus hespress and the French outlets
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def build_demo_archive(data_dir: Path, limit: int = DEMO_LIMIT) -> Settings:

@@ -23,6 +23,7 @@ decoded path; anything else is a 404.
 
 from __future__ import annotations
 
+import socket
 import sys
 import threading
 import time
@@ -50,6 +51,13 @@ class Request:
     headers: dict[str, str]  # lower-case names
     body: bytes
     client: tuple[str, int]
+
+
+def free_port() -> int:
+    """A loopback port nobody listens on (for servers that need one up front, or refusals)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
 
 
 def drip(data: bytes, delay: float, chunk: int = 1) -> Iterator[bytes]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import gzip
-import socket
 import threading
 import time
 import tracemalloc
@@ -15,7 +14,7 @@ from collections.abc import Iterator
 import brotli
 import pytest
 
-from httpserver import LoopbackServer, Request, drip
+from httpserver import LoopbackServer, Request, drip, free_port
 from nashra.config import Settings
 from nashra.crawl.fetch import Fetcher, FetchResult, fetch_sync
 
@@ -53,12 +52,6 @@ def fetch(url: str, settings: Settings | None = None, **kw: object) -> FetchResu
 def server() -> Iterator[LoopbackServer]:
     with LoopbackServer() as srv:
         yield srv
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def zeros(n_chunks: int, chunk: int = 1 << 20) -> Iterator[bytes]:

@@ -5,10 +5,8 @@ real uvicorn on loopback."""
 
 from __future__ import annotations
 
-import threading
 import time
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -21,6 +19,7 @@ from nashra.model import Article
 from nashra.moderation.queries import find_image
 from nashra.store import Store
 from nashra.web import create_app
+from test_web_support import LiveServer
 
 CHROMIUM = Path("/usr/bin/chromium")
 THANKS_AR = "شكرا على الإبلاغ! سيتم حجب هذه الصورة تلقائيا عندما يتم الإبلاغ عنها من طرف عدة أشخاص."
@@ -31,32 +30,6 @@ pytestmark = [
 ]
 
 LEAD = "article figure.lead img"
-
-
-class LiveServer:
-    def __init__(self, app: Any) -> None:
-        import uvicorn
-
-        self.server = uvicorn.Server(
-            uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning")
-        )
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-
-    def __enter__(self) -> str:
-        self.thread.start()
-        deadline = time.monotonic() + 10
-        while not self.server.started:
-            assert time.monotonic() < deadline, "uvicorn did not start"
-            time.sleep(0.02)
-        return f"http://127.0.0.1:{self.server.servers[0].sockets[0].getsockname()[1]}"
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.should_exit = True
-        self.thread.join(10)
-
-
-def _app(settings: Settings, store: Store) -> Any:
-    return create_app(settings, store)
 
 
 def test_three_browsers_report_and_the_image_is_replaced_by_the_logo(
@@ -75,7 +48,7 @@ def test_three_browsers_report_and_the_image_is_replaced_by_the_logo(
     saved = store.save_article(Article(source="demo", url="http://o/1", title="خبر", body_text="x"))
     store.set_article_image(saved.pk, image_id)
 
-    with LiveServer(_app(settings, store)) as base, sync_playwright() as pw:
+    with LiveServer(create_app(settings, store)) as base, sync_playwright() as pw:
         browser = pw.chromium.launch(
             executable_path=str(CHROMIUM),
             args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -130,7 +103,7 @@ def test_report_form_works_without_javascript(settings: Settings, sqlite_store: 
     image_id = save_image(store, processed, "http://outlet.test/q.jpg")
     saved = store.save_article(Article(source="demo", url="http://o/2", title="خبر", body_text="x"))
     store.set_article_image(saved.pk, image_id)
-    with LiveServer(_app(settings, store)) as base, sync_playwright() as pw:
+    with LiveServer(create_app(settings, store)) as base, sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=str(CHROMIUM),
                                      args=["--no-sandbox", "--disable-gpu"])  # fmt: skip
         try:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -13,18 +12,13 @@ from pathlib import Path
 
 import httpx
 
+from httpserver import free_port
 from nashra.demo.sites import DemoServer, DemoSites
 from nashra.sources.registry import Registry
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def test_run_serves_and_crawls_then_stops_on_sigterm(tmp_path: Path) -> None:
-    port = _free_port()
+    port = free_port()
     with DemoServer(DemoSites(limit=30)) as sites:
         registry = tmp_path / "sources.yaml"
         Registry(sites.sites.sources(sites.base_url)).save(registry)
