@@ -72,12 +72,15 @@ def enrichment_for(store: Store, pks: Iterable[int]) -> dict[int, dict[str, Any]
     return out
 
 
+def region_members(slug: str) -> Any:
+    """A SELECT of the pks of the articles about region ``slug``."""
+    return select(article_regions.c.article_pk).where(article_regions.c.region == slug)
+
+
 def region_clause(slug: str) -> Any:
     """A WHERE clause on ``articles`` keeping the articles about region ``slug`` — the search
     engine's «منطقة» filter (combine it with its own clauses)."""
-    return articles.c.pk.in_(
-        select(article_regions.c.article_pk).where(article_regions.c.region == slug)
-    )
+    return articles.c.pk.in_(region_members(slug))
 
 
 def region_article_pks(store: Store, slug: str, *, limit: int | None = None) -> list[int]:

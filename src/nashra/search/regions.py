@@ -44,15 +44,11 @@ def region_clause(region: str) -> ColumnElement[bool] | None:
 def gazetteer_links(region: str) -> Select[Any] | None:
     """The built-in links: the gazetteer of ``nashra.enrich`` names the region, and the
     article→region rows that enrichment stores with every article select its articles."""
-    from sqlalchemy import select
-
+    from nashra.enrich.queries import region_members
     from nashra.enrich.regions import find_region
-    from nashra.store.schema import article_regions
 
     found = find_region(region)
-    if found is None:
-        return None
-    return select(article_regions.c.article_pk).where(article_regions.c.region == found.slug)
+    return None if found is None else region_members(found.slug)
 
 
 register_region_links(gazetteer_links)

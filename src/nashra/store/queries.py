@@ -278,12 +278,6 @@ def article_keys(store: Store, pks: list[int]) -> dict[int, tuple[str, int, str]
     return out
 
 
-def image_state(store: Store, sha256: str) -> str | None:
-    """The moderation state of a re-hosted image ("visible", "hidden"...), None if unknown."""
-    with store.engine.connect() as conn:
-        return conn.execute(select(images.c.state).where(images.c.sha256 == sha256)).scalar()
-
-
 def published_range(
     store: Store, filters: Filters | None = None
 ) -> tuple[datetime | None, datetime | None]:
