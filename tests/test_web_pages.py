@@ -348,3 +348,10 @@ def test_a_server_error_renders_a_plain_page_and_is_logged(tmp_path, caplog):
     assert "Traceback" not in response.text and "OperationalError" not in response.text
     assert css(parse(response.text), "main h1")[0].text_content() == "خطأ"
     assert any("error while serving GET /hespress/" in r.getMessage() for r in caplog.records)
+
+
+def test_teasers_without_a_picture_show_the_outlet_logo(client, archive):
+    doc = get_doc(client, "/alyaoum24")
+    logos = [img for img in css(doc, "li.teaser img") if "thumb-logo" in img.get("class")]
+    assert logos and all(img.get("src") == "/media/logo/alyaoum24.svg" for img in logos)
+    assert all(img.get("width") and img.get("height") for img in logos)  # no layout shift
