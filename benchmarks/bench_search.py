@@ -8,7 +8,9 @@ archive, then measures:
   same raw title/body into a plain ``unicode61`` FTS5 table;
 * a fixed mix of 200 queries (one-word, two-word, phrase, prefix, with filters): our end-to-end
   ``search()`` (count, ranked page of 20, rows, highlighted snippets) and the same words as a raw
-  FTS5 ``MATCH … ORDER BY rank LIMIT 20`` (joined to ``articles`` for the filters).
+  FTS5 ``MATCH … ORDER BY rank LIMIT 20`` (joined to ``articles`` for the filters);
+* the price and the effect of the ranked window (``search_rank_window``, 5000 newest matches):
+  the same queries with every match ranked, and how many of the first 20 results both agree on.
 
 Prints a few lines, then one JSON object on its last line (``ratio_vs_fts5_raw`` = our p95 / raw
 p95). Run: .venv/bin/python benchmarks/bench_search.py [--quick] [--articles N]
@@ -30,6 +32,7 @@ from sqlalchemy import insert
 
 from nashra.demo.corpus import load_ant_rows
 from nashra.search import SearchRequest, reindex, search
+from nashra.search.engine import RANK_WINDOW
 from nashra.sections import SECTIONS
 from nashra.store import Store
 from nashra.store.queries import Filters
@@ -175,13 +178,21 @@ def main() -> None:
         raw_query(db, text, flt)
     ours: dict[str, list[float]] = {}
     raw: dict[str, list[float]] = {}
+    ranked_all: list[float] = []
+    agreement: list[float] = []
     for kind, text, flt in mix:
         t = time.perf_counter()
-        search(store, SearchRequest(q=text, filters=filters_of(flt)))
+        windowed = search(store, SearchRequest(q=text, filters=filters_of(flt)))
         ours.setdefault(kind, []).append((time.perf_counter() - t) * 1000)
         t = time.perf_counter()
         raw_query(db, text, flt)
         raw.setdefault(kind, []).append((time.perf_counter() - t) * 1000)
+        t = time.perf_counter()
+        full = search(store, SearchRequest(q=text, filters=filters_of(flt), rank_window=0))
+        ranked_all.append((time.perf_counter() - t) * 1000)
+        top = {h.row["pk"] for h in full.hits}
+        if top:
+            agreement.append(len(top & {h.row["pk"] for h in windowed.hits}) / len(top))
     all_ours = [v for vs in ours.values() for v in vs]
     all_raw = [v for vs in raw.values() for v in vs]
     for kind in ours:
@@ -201,10 +212,19 @@ def main() -> None:
         "raw_fts5_p95_ms": round(pct(all_raw, 95), 2),
         "ratio_vs_fts5_raw": round(pct(all_ours, 95) / pct(all_raw, 95), 2),
         "ratio_p50_vs_fts5_raw": round(statistics.median(all_ours) / statistics.median(all_raw), 2),
+        "rank_window": RANK_WINDOW,
+        "every_match_ranked_p50_ms": round(statistics.median(ranked_all), 2),
+        "every_match_ranked_p95_ms": round(pct(ranked_all, 95), 2),
+        "top20_shared_with_every_match_ranked": round(statistics.mean(agreement), 3),
         "db_mb": round((tmp / "bench.db").stat().st_size / 1e6, 1),
     }
     store.close()
     db.close()
+    print(
+        f"every match ranked: p50 {result['every_match_ranked_p50_ms']} ms, p95 "
+        f"{result['every_match_ranked_p95_ms']} ms; first 20 shared with the window: "
+        f"{result['top20_shared_with_every_match_ranked']:.1%}"
+    )
     print(json.dumps(result))
 
 

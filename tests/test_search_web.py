@@ -181,3 +181,25 @@ def test_cli_reindex_and_search(tmp_path, settings: Settings) -> None:
         click.Group(commands=[search_cmd]), ["search", "x", "--since", "soon"], obj=settings
     )
     assert bad.exit_code == 2 and "since must be a date" in bad.output
+
+
+def test_the_rank_window_setting_reaches_the_page_api_and_cli(
+    settings: Settings, archive: Store
+) -> None:
+    """``search_rank_window``: the newest N matches ranked, the older ones newest first."""
+    settings.search_rank_window = 3
+    with TestClient(create_app(settings, archive)) as client:
+        api = client.get("/api/v1/search", params={"q": "الميزانية", "limit": 10}).json()
+        page = client.get("/search", params={"q": "الميزانية"})
+    assert page.status_code == 200
+    items = api["items"]
+    assert api["total"] == 16 and len(items) == 10
+    newest_first = sorted(items[3:], key=lambda i: i["published"], reverse=True)
+    assert items[3:] == newest_first
+    assert min(i["published"] for i in items[:3]) > max(i["published"] for i in items[3:])
+    assert [i["search"]["score"] for i in items[3:]] == [0] * 7
+    settings.database_url = archive.engine.url.render_as_string(hide_password=False)
+    cli = json.loads(_cli(settings, "search", "الميزانية", "--json").output)
+    assert [(i["source"], i["id"]) for i in cli["items"]][:10] == [
+        (i["source"], i["id"]) for i in items
+    ]

@@ -75,6 +75,8 @@ class Settings:
     story_margin: float = 0.15
     story_copy: float = 0.6  # near-duplicate (MinHash) similarity of a copy
     story_outlet_weights: str = ""  # "slug=1.5,other=0.5": preferred representatives
+    # search: relevance ranks this many newest matches, older ones follow newest first (0: all)
+    search_rank_window: int = 5000
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property

@@ -16,6 +16,7 @@ from sqlalchemy import Connection, delete, insert, select, update
 from nashra.enrich.article import Enrichment, enrich_article
 from nashra.enrich.sections import MODERATOR
 from nashra.model import Article
+from nashra.search.index import refresh_facets
 from nashra.sections import SECTIONS
 from nashra.sources.registry import Source
 from nashra.store.schema import article_regions, articles, section_corrections, sources
@@ -36,7 +37,8 @@ def _moderated_section(conn: Connection, pk: int) -> str | None:
     return row.section if row else None
 
 
-def _write(conn: Connection, pk: int, enrichment: Enrichment) -> None:
+def _write(conn: Connection, pk: int, enrichment: Enrichment) -> str | None:
+    """Store the labels; returns the section the article now has."""
     values: dict[str, Any] = {
         "section": enrichment.section,
         "section_source": enrichment.section_source,
@@ -62,6 +64,7 @@ def _write(conn: Connection, pk: int, enrichment: Enrichment) -> None:
                 for m in enrichment.regions
             ],
         )
+    return values["section"]
 
 
 def write_article_enrichment(conn: Connection, pk: int, article: Article) -> None:
@@ -74,6 +77,7 @@ def save_enrichment(store: Store, pk: int, enrichment: Enrichment) -> None:
     """Store what :func:`enrich_article` decided for the saved article ``pk``."""
     with store.engine.begin() as conn:
         _write(conn, pk, enrichment)
+        refresh_facets(conn, pk)
 
 
 def set_section(store: Store, source: str, num: int, section: str, moderator: str) -> str | None:
@@ -106,6 +110,7 @@ def set_section(store: Store, source: str, num: int, section: str, moderator: st
             .where(articles.c.pk == row.pk)
             .values(section=section, section_source=MODERATOR, section_confidence=1.0)
         )
+        refresh_facets(conn, row.pk)
         return row.section
 
 
@@ -179,7 +184,9 @@ def rebuild(
                     author=row.author,
                 )
                 enrichment = enrich_article(article, source, byline=row.byline or row.author)
-                _write(conn, row.pk, enrichment)
+                section = _write(conn, row.pk, enrichment)
+                if section != row.section:
+                    refresh_facets(conn, row.pk)
                 report.articles += 1
                 report.by_source[row.source] = report.by_source.get(row.source, 0) + 1
                 report.sections_changed += enrichment.section != row.section

@@ -8,6 +8,7 @@ tsquery syntax here, each token quoted, so nothing a reader types is ever read a
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date
 from typing import Any
 
 from sqlalchemy import (
@@ -29,8 +30,10 @@ from sqlalchemy import (
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.selectable import Join
 
+from nashra.search.facets import split_filters
 from nashra.search.query import Term
 from nashra.search.tables import TABLE, fts, pg_search
+from nashra.store.queries import Filters
 from nashra.store.schema import articles
 
 __all__ = ["Clause", "IndexBackend", "backend_for"]
@@ -48,6 +51,11 @@ class IndexBackend:
         self.required = list(required)
 
     key: ColumnElement[Any]  # the index's article pk column
+
+    def take_filters(self, conn: Connection, filters: Filters) -> Filters | None:
+        """Keep what of ``filters`` the index answers itself and return the rest, to be joined
+        as SQL on ``articles``; None when no article can pass them."""
+        return filters
 
     def source(self, with_articles: bool) -> FromClause:
         """The index alone, or joined to ``articles`` (for filters and the date sort)."""
@@ -109,12 +117,32 @@ def _index_first_join(element: _IndexFirstJoin, compiler: Any, **kw: Any) -> str
     return f"{left} CROSS JOIN {right} ON {compiler.process(element.onclause, **kw)}"
 
 
+def _archive_days(conn: Connection) -> tuple[date | None, date | None]:
+    """The UTC days of the oldest and the newest article: two lookups in the published index
+    (one SELECT of both would scan the table)."""
+    first = conn.execute(select(func.min(articles.c.published))).scalar()
+    last = conn.execute(select(func.max(articles.c.published))).scalar()
+    return (first.date() if first else None, last.date() if last else None)
+
+
 class Fts5Backend(IndexBackend):
+    facets = ""  # the filters answered by the index (nashra.search.facets), ANDed to every match
+
     def _match(self, expression: str) -> ColumnElement[bool]:
         # One MATCH per statement (FTS5 allows no more on one table), so one parameter name.
+        if self.facets:
+            expression = f"({expression}) AND {self.facets}"
         return text(f"{TABLE} MATCH :fts_match").bindparams(bindparam("fts_match", expression))
 
     key = fts.c.rowid
+
+    def take_filters(self, conn: Connection, filters: Filters) -> Filters | None:
+        dated = filters.since is not None or filters.until is not None
+        split = split_filters(filters, *(_archive_days(conn) if dated else (None, None)))
+        if split.empty:
+            return None
+        self.facets = split.expression
+        return split.rest
 
     def source(self, with_articles: bool) -> FromClause:
         if not with_articles:
@@ -131,7 +159,7 @@ class Fts5Backend(IndexBackend):
 
     def partial(self) -> list[ColumnElement[bool]]:
         some = " OR ".join(f"({fts_term(t, s)})" for t, s in self.query)
-        expression = f"({some}) NOT ({_fts_all(self.query)})"
+        expression = f"(({some}) NOT ({_fts_all(self.query)}))"
         if self.required:
             expression = f"({_fts_all(self.required)}) AND ({expression})"
         return [self._match(expression)]

@@ -89,10 +89,11 @@ def _hit_json(hit) -> dict:
 def search_cmd(ctx: click.Context, query: tuple[str, ...], as_json: bool, **options: str) -> None:
     """Search the archive: every word required, "exact phrase", prefix*."""
     params = {"q": " ".join(query), **{k: v for k, v in options.items() if v is not None}}
-    store = Store.open(_settings(ctx).resolved_database_url)
+    settings = _settings(ctx)
+    store = Store.open(settings.resolved_database_url)
     try:
         try:
-            request = request_from_params(params)
+            request = request_from_params(params, rank_window=settings.search_rank_window)
             results = search(store, request)
         except SearchError as exc:
             raise click.UsageError(str(exc)) from exc

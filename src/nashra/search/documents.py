@@ -29,9 +29,12 @@ class IndexDocument:
     author: str
     title_words: str
     body_words: str
+    facets: str = ""  # outlet, section, language and day (SQLite only: nashra.search.facets)
 
 
-def build_document(title: str, body: str, author: str, lang: str) -> IndexDocument:
+def build_document(
+    title: str, body: str, author: str, lang: str, facets: str = ""
+) -> IndexDocument:
     """Index columns of an article analysed in its own language."""
     lang = lang or "ar"
     body = (body or "")[:MAX_BODY_CHARS]
@@ -41,6 +44,7 @@ def build_document(title: str, body: str, author: str, lang: str) -> IndexDocume
         author=" ".join(analyse(author or "", lang)),
         title_words=normalize(title or ""),
         body_words=normalize(body or ""),
+        facets=facets,
     )
 
 
@@ -53,8 +57,8 @@ def writer(article: Any) -> str:
     return author if byline in author else f"{author} {byline}".strip()
 
 
-def article_document(article: Article) -> IndexDocument:
-    """The document of an :class:`Article` about to be stored (the body, else its summary)."""
+def article_document(article: Article, facets: str = "") -> IndexDocument:
+    """The document of an :class:`Article` being stored (the body, else its summary)."""
     return build_document(
-        article.title, article.body_text or article.summary, writer(article), article.lang
+        article.title, article.body_text or article.summary, writer(article), article.lang, facets
     )

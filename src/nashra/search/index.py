@@ -11,6 +11,7 @@ from sqlalchemy import Connection, func, select, text
 
 from nashra.model import Article
 from nashra.search.documents import IndexDocument, article_document, build_document, writer
+from nashra.search.facets import facet_tokens
 from nashra.search.tables import TABLE, fts, pg_search
 from nashra.store.schema import articles
 
@@ -19,15 +20,24 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("nashra.search")
 
-__all__ = ["index_article", "index_documents", "index_status", "reindex", "unindex_article"]
+__all__ = [
+    "index_article",
+    "index_documents",
+    "index_status",
+    "refresh_facets",
+    "reindex",
+    "unindex_article",
+]
 
 BATCH = 500
 
 _SQLITE_DELETE = text(f"DELETE FROM {TABLE} WHERE rowid = :pk")
 _SQLITE_INSERT = text(
-    f"INSERT INTO {TABLE} (rowid, title, body, author, title_words, body_words) "
-    "VALUES (:pk, :title, :body, :author, :title_words, :body_words)"
+    f"INSERT INTO {TABLE} (rowid, title, body, author, title_words, body_words, facets) "
+    "VALUES (:pk, :title, :body, :author, :title_words, :body_words, :facets)"
 )
+_SQLITE_FACETS = text(f"UPDATE {TABLE} SET facets = :facets WHERE rowid = :pk")
+_FACET_COLUMNS = (articles.c.source, articles.c.section, articles.c.lang, articles.c.published)
 _PG_UPSERT = text(
     f"INSERT INTO {TABLE} (article_pk, terms, words, author) VALUES (:pk, "
     "setweight(to_tsvector('simple', :title), 'A') || setweight(to_tsvector('simple', :body), 'D'), "
@@ -47,6 +57,7 @@ def _params(pk: int, doc: IndexDocument) -> dict[str, Any]:
         "author": doc.author,
         "title_words": doc.title_words,
         "body_words": doc.body_words,
+        "facets": doc.facets,
     }
 
 
@@ -63,10 +74,27 @@ def index_documents(conn: Connection, docs: Iterable[tuple[int, IndexDocument]])
         conn.execute(_PG_UPSERT, params)
 
 
+def _facets_of(conn: Connection, pk: int) -> str | None:
+    """The facets of the stored article ``pk`` as the row says now (after enrichment chose its
+    section), or None when the backend keeps no facets or the article is gone."""
+    if conn.dialect.name != "sqlite":
+        return None
+    row = conn.execute(select(*_FACET_COLUMNS).where(articles.c.pk == pk)).first()
+    return None if row is None else facet_tokens(*row)
+
+
 def index_article(conn: Connection, pk: int, article: Article) -> None:
     """Index (or re-index) one stored article, on the connection of the transaction that wrote
     it, so the article and its index entry are committed — or lost — together."""
-    index_documents(conn, [(pk, article_document(article))])
+    index_documents(conn, [(pk, article_document(article, _facets_of(conn, pk) or ""))])
+
+
+def refresh_facets(conn: Connection, pk: int) -> None:
+    """Bring the index's filters of article ``pk`` in line with its row: call it in the
+    transaction that changes an indexed article's section (a moderator, an enrichment rebuild)."""
+    facets = _facets_of(conn, pk)
+    if facets is not None:
+        conn.execute(_SQLITE_FACETS, {"pk": pk, "facets": facets})
 
 
 def unindex_article(conn: Connection, pk: int) -> None:
@@ -127,7 +155,7 @@ def reindex(
         articles.c.summary,
         articles.c.author,
         articles.c.byline,
-        articles.c.lang,
+        *_FACET_COLUMNS,
     )
     if progress:
         progress(0, total)
@@ -140,7 +168,16 @@ def reindex(
             if not rows:
                 break
             docs = [
-                (r.pk, build_document(r.title, r.body_text or r.summary, writer(r), r.lang))
+                (
+                    r.pk,
+                    build_document(
+                        r.title,
+                        r.body_text or r.summary,
+                        writer(r),
+                        r.lang,
+                        facet_tokens(r.source, r.section, r.lang, r.published),
+                    ),
+                )
                 for r in rows
             ]
             index_documents(conn, docs)

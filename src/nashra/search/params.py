@@ -6,7 +6,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import UTC, date, datetime, timedelta
 
-from nashra.search.engine import MAX_PAGE, MAX_PER_PAGE, SearchError, SearchRequest
+from nashra.search.engine import (
+    MAX_PAGE,
+    MAX_PER_PAGE,
+    RANK_WINDOW,
+    SearchError,
+    SearchRequest,
+)
 from nashra.search.query import CONTENT_LANGS
 from nashra.sections import SECTIONS
 from nashra.store.queries import Filters
@@ -41,10 +47,14 @@ def _int(name: str, raw: str | None, default: int, high: int) -> int:
 
 
 def request_from_params(
-    params: Mapping[str, str], known_sources: set[str] | None = None, *, per_page: int = 20
+    params: Mapping[str, str],
+    known_sources: set[str] | None = None,
+    *,
+    per_page: int = 20,
+    rank_window: int = RANK_WINDOW,
 ) -> SearchRequest:
     """``q, mode, source, section, lang, region, since, until, sort, page`` (or ``cursor``, the
-    API's name for the page to fetch) and ``limit``."""
+    API's name for the page to fetch) and ``limit``; ``rank_window`` is the instance's setting."""
     source = (params.get("source") or "").strip() or None
     if source and known_sources is not None and source not in known_sources:
         raise SearchError(f"unknown source {source[:64]!r}")
@@ -67,6 +77,7 @@ def request_from_params(
         sort=(params.get("sort") or "relevance").strip() or "relevance",
         page=page,
         per_page=_int("limit", params.get("limit"), per_page, MAX_PER_PAGE),
+        rank_window=rank_window,
     )
     request.validate()
     return request

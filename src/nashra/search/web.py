@@ -38,10 +38,18 @@ def _known_sources(store: Store) -> set[str]:
     return {s["slug"] for s in queries.list_sources(store)}
 
 
-def _run(store: Store, params: Any) -> tuple[SearchRequest | None, SearchResults | None, str]:
+def _request(store: Store, params: Any, settings: Settings) -> SearchRequest:
+    return request_from_params(
+        params, _known_sources(store), rank_window=settings.search_rank_window
+    )
+
+
+def _run(
+    store: Store, params: Any, settings: Settings
+) -> tuple[SearchRequest | None, SearchResults | None, str]:
     """The request, its results and an error message ("" when all went well)."""
     try:
-        request = request_from_params(params, _known_sources(store))
+        request = _request(store, params, settings)
     except SearchError as exc:
         return None, None, str(exc)
     try:
@@ -50,10 +58,10 @@ def _run(store: Store, params: Any) -> tuple[SearchRequest | None, SearchResults
         return request, None, str(exc)
 
 
-def search_api(store: Store, request: Request) -> Response:
+def search_api(store: Store, request: Request, settings: Settings) -> Response:
     """``{"items": [article objects + highlight], "next": page or null, "total": N, …}``."""
     try:
-        search_request = request_from_params(request.query_params, _known_sources(store))
+        search_request = _request(store, request.query_params, settings)
         results = search(store, search_request)
     except SearchError as exc:
         return JSONResponse({"error": str(exc)}, 400, headers={"Cache-Control": "no-store"})
@@ -98,7 +106,7 @@ def search_page(portal: Portal, request: Request, edition: Edition) -> Response:
     search_request, results, error = None, None, ""
     if params.get("q", "").strip() or params.get("region", "").strip():
         try:
-            search_request, results, error = _run(portal.store, params)
+            search_request, results, error = _run(portal.store, params, portal.settings)
         except Exception:
             log.exception("search failed for %r", params.get("q", "")[:200])
             error = message("none", edition.code)
@@ -151,7 +159,7 @@ def routes(settings: Settings, store: Store, portal: Portal | None = None) -> li
     portal = portal or Portal(settings, store)
 
     def api_endpoint(request: Request) -> Response:
-        return search_api(store, request)
+        return search_api(store, request, settings)
 
     out: list[BaseRoute] = [Route("/api/v1/search", api_endpoint, name="api_search")]
     for edition in EDITIONS.values():

@@ -1,0 +1,199 @@
+"""What keeps search fast on a large archive, checked for exactness on both backends: the
+ranked window of the newest matches, filters answered by the SQLite index (facets) and kept in
+step with moderators and enrichment, whole-day date ranges, and migration 0008."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from alembic import command
+from sqlalchemy import create_engine, select, text
+
+from nashra.enrich.article import Enrichment
+from nashra.enrich.store import rebuild, save_enrichment, set_section
+from nashra.model import Article
+from nashra.search import SearchRequest, search
+from nashra.search.facets import day_tokens, facet_tokens
+from nashra.store import Store
+from nashra.store.db import _alembic_config
+from nashra.store.queries import Filters
+from nashra.store.schema import articles
+from nashra.text import analyse
+
+T0 = datetime(2024, 1, 1, tzinfo=UTC)
+
+
+def _save(store: Store, n: int, title: str, body: str, **kw) -> int:
+    values = dict(
+        source="demo",
+        url=f"https://example.test/{n}",
+        title=title,
+        body_text=body,
+        published=T0 + timedelta(hours=n),
+        lang="ar",
+    )
+    values.update(kw)
+    return store.save_article(Article(**values)).pk
+
+
+def _pks(results) -> list[int]:
+    return [h.row["pk"] for h in results.hits]
+
+
+def test_relevance_ranks_the_newest_matches_then_older_ones_newest_first(store: Store) -> None:
+    store.ensure_source("demo", "ديمو")
+    pks = []
+    for n in range(12):
+        strong = n % 3 == 0  # in the title and thrice in the body
+        title = "الميزانية الجديدة" if strong else f"خبر رقم {n}"
+        body = "الميزانية " * (3 if strong else 1) + f"نص الخبر {n} عن الاقتصاد والمال"
+        pks.append(_save(store, n, title, body))
+    full = search(store, SearchRequest(q="الميزانية", per_page=50, rank_window=0))
+    assert full.exact_total == 12 and sorted(_pks(full)) == sorted(pks)
+    windowed = search(store, SearchRequest(q="الميزانية", per_page=50, rank_window=4))
+    newest = sorted(pks, reverse=True)[:4]
+    ranked_order = [pk for pk in _pks(full) if pk in newest]
+    older = sorted(set(pks) - set(newest), reverse=True)
+    assert windowed.exact_total == 12
+    assert _pks(windowed) == ranked_order + older
+    # Pages of any size cut the same list, with nothing repeated or lost across the seam.
+    for size in (3, 4, 5):
+        paged = []
+        for page in range(1, 6):
+            request = SearchRequest(q="الميزانية", per_page=size, page=page, rank_window=4)
+            paged += _pks(search(store, request))
+        assert paged == _pks(windowed)
+
+
+def test_index_filters_follow_moderators_and_enrichment(store: Store) -> None:
+    store.ensure_source("demo", "ديمو")
+    first = _save(store, 1, "الحكومة تقر الميزانية", "نص عن الميزانية", section="economics")
+    _save(store, 2, "الميزانية والرياضة", "نص عن الميزانية", section="sports")
+
+    def in_section(section: str) -> list[int]:
+        request = SearchRequest(q="الميزانية", filters=Filters(section=section))
+        return _pks(search(store, request))
+
+    assert in_section("economics") == [first]
+    with store.engine.connect() as conn:
+        num = conn.execute(select(articles.c.num).where(articles.c.pk == first)).scalar_one()
+    set_section(store, "demo", num, "politics", "moderator")
+    assert in_section("economics") == [] and in_section("politics") == [first]
+    save_enrichment(store, first, Enrichment("culture", "classifier", 0.9))
+    assert in_section("politics") == [first]  # the moderator's choice stands
+    # A rebuild files the articles anew: every section filter agrees with the stored rows.
+    rebuild(store, [])
+    everything = search(store, SearchRequest(q="الميزانية"))
+    with store.engine.connect() as conn:
+        stored = dict(conn.execute(select(articles.c.pk, articles.c.section)).all())
+    assert stored[first] == "politics"
+    for section in set(stored.values()):
+        expected = [pk for pk in _pks(everything) if stored[pk] == section]
+        assert in_section(section) == expected
+
+
+@pytest.mark.parametrize(
+    ("since", "until"),
+    [
+        ("2024-01-02", "2024-01-03"),  # one whole day
+        ("2024-01-02", None),  # open-ended
+        (None, "2024-01-02"),
+        ("2023-12-31", "2025-03-01"),  # years, months and days together
+        ("2024-01-02T12:00:00", "2024-01-04T06:30:00"),  # date-times: kept in SQL
+        ("2030-01-01", None),  # no day of the archive
+    ],
+)
+def test_date_ranges_are_exact_at_their_edges(store: Store, since, until) -> None:
+    store.ensure_source("demo", "ديمو")
+    moments = [
+        T0 - timedelta(seconds=1),
+        T0 + timedelta(days=1) - timedelta(microseconds=1),
+        T0 + timedelta(days=1),
+        T0 + timedelta(days=1, hours=12),
+        T0 + timedelta(days=2),
+        T0 + timedelta(days=3, hours=6, minutes=30),
+        datetime(2024, 12, 31, 23, 59, tzinfo=UTC),
+        datetime(2025, 2, 28, 23, 0, tzinfo=UTC),
+        datetime(2025, 3, 1, tzinfo=UTC),
+    ]
+    saved = {
+        _save(store, n, f"الميزانية {n}", "نص عن الميزانية", published=when): when
+        for n, when in enumerate(moments)
+    }
+    low = datetime.fromisoformat(since).replace(tzinfo=UTC) if since else None
+    high = datetime.fromisoformat(until).replace(tzinfo=UTC) if until else None
+    expected = {
+        pk for pk, when in saved.items() if (not low or when >= low) and (not high or when < high)
+    }
+    request = SearchRequest(q="الميزانية", per_page=50, filters=Filters(since=low, until=high))
+    results = search(store, request)
+    assert set(_pks(results)) == expected and results.exact_total == len(expected)
+
+
+def test_day_tokens_cover_a_range_with_the_fewest_tokens() -> None:
+    from datetime import date
+
+    assert day_tokens(date(2018, 3, 9), date(2018, 3, 11)) == ["d20180309", "d20180310"]
+    assert day_tokens(date(2017, 12, 31), date(2019, 2, 2)) == [
+        "d20171231",
+        "y2018",
+        "m201901",
+        "d20190201",
+    ]
+    assert day_tokens(date(2018, 3, 1), date(2018, 3, 1)) == []
+
+
+def test_migration_0008_moves_an_existing_index_and_keeps_its_trigger(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    engine = create_engine(url)
+    cfg = _alembic_config()
+    with engine.begin() as conn:  # an archive as it was before 0008, with two indexed articles
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "0004")
+        conn.execute(
+            text(
+                "INSERT INTO sources (slug, name_ar, name_fr, name_en, site_url, lang, next_num, "
+                "created_at) VALUES ('هسبريس', '', '', '', '', 'ar', 3, '2024-01-01')"
+            )
+        )
+        for pk, (section, when) in enumerate(
+            [("sports", "2024-02-29 23:59:59.000000"), (None, "2024-03-01 00:00:00.000000")], 1
+        ):
+            conn.execute(
+                text(
+                    "INSERT INTO articles (pk, source, num, url, title, summary, body_html, "
+                    "body_text, norm_text, body_hash, published, fetched_at, author, lang, "
+                    "section, categories, partial) VALUES (:pk, 'هسبريس', :pk, :url, 'عنوان', "
+                    "'', '', 'الميزانية', '', '', :when, :when, '', 'ar', :section, '', 0)"
+                ),
+                {"pk": pk, "url": f"https://x.test/{pk}", "when": when, "section": section},
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO article_search (rowid, title, body, author, title_words, "
+                    "body_words) VALUES (:pk, 'عنوان', :body, '', 'عنوان', 'الميزانية')"
+                ),
+                {"pk": pk, "body": " ".join(analyse("الميزانية", "ar"))},
+            )
+    engine.dispose()
+    store = Store.open(url)  # upgrades to the heads, 0008 among them
+    try:
+        with store.engine.connect() as conn:
+            facets = dict(conn.execute(text("SELECT rowid, facets FROM article_search")).all())
+            rows = conn.execute(
+                select(articles.c.pk, articles.c.source, articles.c.section, articles.c.lang,
+                       articles.c.published)
+            ).all()  # fmt: skip
+        assert facets == {r.pk: facet_tokens(*r[1:]) for r in rows}
+        sports = search(store, SearchRequest(q="الميزانية", filters=Filters(section="sports")))
+        assert _pks(sports) == [1]
+        march = Filters(since=datetime(2024, 3, 1, tzinfo=UTC))
+        assert _pks(search(store, SearchRequest(q="الميزانية", filters=march))) == [2]
+        with store.engine.begin() as conn:
+            conn.execute(articles.delete().where(articles.c.pk == 1))
+        with store.engine.connect() as conn:
+            assert conn.execute(text("SELECT count(*) FROM article_search")).scalar_one() == 1
+    finally:
+        store.close()
