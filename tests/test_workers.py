@@ -265,3 +265,13 @@ def test_database_loss_is_retried_with_backoff_not_fatal(tmp_path: Path, store: 
         assert DB_RETRIES._value.get() > retries_before
     flaky.close()
     proxy.close()
+
+
+def test_farm_pages_are_distinct_news_articles_the_same_every_time() -> None:
+    from nashra.crawl.extract import extract_page
+
+    pages = {(i, n): FeedFarm.page(i, n) for i in range(3) for n in range(20)}
+    assert FeedFarm.page(2, 7) == pages[(2, 7)]
+    assert len(set(pages.values())) == len(pages)
+    extracted = extract_page(pages[(1, 3)].decode(), "http://127.0.0.1/f/1/3.html")
+    assert extracted.body_html.count("<p>") >= 3 and extracted.title

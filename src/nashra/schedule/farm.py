@@ -12,6 +12,8 @@ ever in flight at once per feed and per host — what "never polled twice at onc
 from __future__ import annotations
 
 import email.utils
+import functools
+import random
 import threading
 import time
 from collections import defaultdict
@@ -155,7 +157,7 @@ class FeedFarm:
             hub = (f'<atom:link rel="hub" href="{escape(self.hub_url)}"/>'
                    f'<atom:link rel="self" href="{base}/feed.xml"/>')  # fmt: skip
         items = "".join(
-            f"<item><title>خبر رقم {n} من المصدر {feed.index}</title>"
+            f"<item><title>{escape(_page_text(feed.index, n)[0])}</title>"
             f'<link>{base}/{n}.html</link><guid isPermaLink="false">f{feed.index}-{n}</guid>'
             f"<pubDate>{email.utils.format_datetime(when)}</pubDate>"
             f"<description>ملخص الخبر رقم {n} في موجز قصير.</description></item>"
@@ -169,15 +171,16 @@ class FeedFarm:
 
     @staticmethod
     def page(index: int, number: int) -> bytes:
-        body = "".join(
-            f"<p>هذه فقرة رقم {k} من الخبر رقم {number} الذي نشره المصدر {index}، "
-            "وهي تحكي ما جرى في المدينة اليوم بتفصيل يكفي لاستخراج النص كاملا.</p>"
-            for k in range(4)
-        )
+        """Article ``number`` of feed ``index``: a headline and 3 to 6 paragraphs of the bundled
+        ANT corpus, drawn by the pair (the same page every time), so the archive a crawl builds
+        reads like news: distinct articles, not one template the story engine would see as a
+        single event copied 60,000 times."""
+        title, paragraphs = _page_text(index, number)
+        body = "".join(f"<p>{escape(p)}</p>" for p in paragraphs)
         return (
             f'<!doctype html><html lang="ar" dir="rtl"><head><meta charset="utf-8">'
-            f"<title>خبر رقم {number} من المصدر {index}</title></head><body><article>"
-            f"<h1>خبر رقم {number} من المصدر {index}</h1>{body}</article></body></html>"
+            f"<title>{escape(title)}</title></head><body><article>"
+            f"<h1>{escape(title)}</h1>{body}</article></body></html>"
         ).encode()
 
     # serving ----------------------------------------------------------------------------------
@@ -249,6 +252,23 @@ class _QuietServer(ThreadingHTTPServer):
         if isinstance(sys.exc_info()[1], ConnectionError | TimeoutError):
             return
         super().handle_error(request, client_address)
+
+
+@functools.cache
+def _corpus() -> tuple[list[str], list[str]]:
+    """Headlines and paragraphs (over 40 characters) of the bundled ANT corpus."""
+    from nashra.demo.corpus import load_ant_rows
+
+    rows = load_ant_rows()
+    titles = [r["title"] for r in rows if r["title"]]
+    paragraphs = [p.strip() for r in rows for p in r["text"].split("\n") if len(p.strip()) > 40]
+    return titles, paragraphs
+
+
+def _page_text(index: int, number: int) -> tuple[str, list[str]]:
+    titles, paragraphs = _corpus()
+    pick = random.Random(index * 1_000_003 + number)
+    return pick.choice(titles), [pick.choice(paragraphs) for _ in range(pick.randint(3, 6))]
 
 
 def _mixed(i: int) -> str:
