@@ -2,8 +2,9 @@
 
 A farm of ``--feeds`` feeds (default 2,000) of ``--items`` items each (default 30), spread over
 ``--hosts`` loopback addresses, is crawled cold (every item is new: page fetch, extraction,
-store), then a tenth of the feeds publish one item and every feed is made due again for a
-steady round (ETag feeds answer 304). Each round runs with 1, 2 and 4 ``nashra worker --once``
+store), then a tenth of every feed's items are replaced by new ones (``--changed``: 3 of 30) and
+every feed is made due again for a steady round. Article pages are distinct news texts drawn from
+the bundled ANT corpus (``FeedFarm.page``). Each round runs with 1, 2 and 4 ``nashra worker --once``
 processes on PostgreSQL and 1 on SQLite (timed from the first worker's start to the last one's
 stop, read from their structured logs, so interpreter start-up is left out).
 
@@ -125,9 +126,9 @@ def run_config(kind: str, workers: int, args: argparse.Namespace, tmp: Path) -> 
             cold = _round(db_url, workers, tmp, f"{kind}{workers}-cold")
             with store.engine.connect() as conn:
                 stored = conn.execute(select(func.count()).select_from(articles)).scalar_one()
-            changed = range(0, args.feeds, max(1, round(1 / args.changed)))
-            for i in changed:
-                farm.publish(i)
+            fresh = max(1, round(args.items * args.changed))
+            for i in range(args.feeds):
+                farm.publish(i, fresh)
             with store.engine.begin() as conn:
                 conn.execute(update(feeds).values(next_poll_at=None))
             steady = _round(db_url, workers, tmp, f"{kind}{workers}-steady")
@@ -156,7 +157,12 @@ def main() -> None:
     parser.add_argument("--feeds", type=int, default=2000)
     parser.add_argument("--items", type=int, default=30)
     parser.add_argument("--hosts", type=int, default=16, help="loopback addresses to spread over")
-    parser.add_argument("--changed", type=float, default=0.1, help="share of feeds that publish")
+    parser.add_argument(
+        "--changed",
+        type=float,
+        default=0.1,
+        help="share of each feed's items that are new in the steady round",
+    )
     parser.add_argument(
         "--pg",
         default=os.environ.get("NASHRA_TEST_DATABASE_URL",
