@@ -197,3 +197,32 @@ def test_migration_0008_moves_an_existing_index_and_keeps_its_trigger(tmp_path: 
             assert conn.execute(text("SELECT count(*) FROM article_search")).scalar_one() == 1
     finally:
         store.close()
+
+
+def test_date_sort_walks_the_date_index_with_the_same_results(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Many matches: newest first by walking the published index; few: sorting the matches.
+    Both give the same pages (published order differs from pk order here on purpose)."""
+    from nashra.search import engine
+
+    store.ensure_source("demo", "ديمو")
+    for n in range(30):
+        when = T0 + timedelta(hours=(n * 7) % 30)  # stored out of date order
+        _save(store, n, f"الميزانية {n}", "نص عن الميزانية والاقتصاد", published=when)
+
+    def pages(size: int) -> list[int]:
+        out, page = [], 1
+        while hits := _pks(
+            search(store, SearchRequest(q="الميزانية", sort="date", per_page=size, page=page))
+        ):
+            out, page = out + hits, page + 1
+        return out
+
+    sorted_matches = pages(4)
+    monkeypatch.setattr(engine, "DATE_WALK_ABOVE", 5)
+    assert pages(4) == sorted_matches and pages(7) == sorted_matches
+    with store.engine.connect() as conn:
+        published = dict(conn.execute(select(articles.c.pk, articles.c.published)).all())
+    assert len(sorted_matches) == 30
+    assert sorted_matches == sorted(published, key=lambda pk: (published[pk], pk), reverse=True)

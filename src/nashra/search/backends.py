@@ -16,6 +16,7 @@ from sqlalchemy import (
     Connection,
     FromClause,
     Integer,
+    Select,
     and_,
     bindparam,
     cast,
@@ -56,6 +57,11 @@ class IndexBackend:
         """Keep what of ``filters`` the index answers itself and return the rest, to be joined
         as SQL on ``articles``; None when no article can pass them."""
         return filters
+
+    def date_walk(self, matching: Select[Any]) -> Select[Any]:
+        """The articles whose pk ``matching`` selects, read in date order (newest first, so a
+        LIMIT stops early) rather than fetched by pk and sorted."""
+        return select(articles.c.pk).where(articles.c.pk.in_(matching))
 
     def source(self, with_articles: bool) -> FromClause:
         """The index alone, or joined to ``articles`` (for filters and the date sort)."""
@@ -135,6 +141,11 @@ class Fts5Backend(IndexBackend):
         return text(f"{TABLE} MATCH :fts_match").bindparams(bindparam("fts_match", expression))
 
     key = fts.c.rowid
+
+    def date_walk(self, matching: Select[Any]) -> Select[Any]:
+        # "pk + 0" hides the pk from SQLite's planner, which would otherwise fetch every match
+        # by pk and sort them all; it then reads the published index backwards instead.
+        return select(articles.c.pk).where((articles.c.pk + 0).in_(matching))
 
     def take_filters(self, conn: Connection, filters: Filters) -> Filters | None:
         dated = filters.since is not None or filters.until is not None

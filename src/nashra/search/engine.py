@@ -41,6 +41,7 @@ FALLBACK_POOL = 100  # how many partial matches are ranked and offered at most
 # Relevance ranks the newest RANK_WINDOW matches (older ones follow, newest first): bm25 costs
 # about 1 µs a match, so a word found in 40,000 articles would otherwise cost 40 ms a query.
 RANK_WINDOW = 5000
+DATE_WALK_ABOVE = 2000  # matches from which the date sort walks the date index (see by_date)
 MAX_PER_PAGE = 100
 MAX_PAGE = 500
 
@@ -188,10 +189,18 @@ class _Matches:
         query = query.order_by(self.backend.key.desc()).offset(offset).limit(limit)
         return [(pk, 0.0) for (pk,) in self.conn.execute(query)]
 
-    def by_date(self, offset: int, limit: int) -> list[tuple[int, float]]:
-        query = self._select(self.backend.key, joined=True)
-        query = query.order_by(articles.c.published.desc(), articles.c.pk.desc())
-        return [(pk, 0.0) for (pk,) in self.conn.execute(query.offset(offset).limit(limit))]
+    def by_date(self, total: int, offset: int, limit: int) -> list[tuple[int, float]]:
+        """Newest first. Many matches: walk the archive's date index and keep the articles
+        that match (a few thousand index entries), instead of reading and sorting every match
+        (about 1.3 µs each: 50 ms for 40,000)."""
+        order = (articles.c.published.desc(), articles.c.pk.desc())
+        if total > DATE_WALK_ABOVE and not self.where:
+            matching = select(self.backend.key).select_from(self.backend.source(False))
+            query = self.backend.date_walk(matching.where(*self.condition))
+        else:
+            query = self._select(self.backend.key, joined=True)
+        query = query.order_by(*order).offset(offset).limit(limit)
+        return [(pk, 0.0) for (pk,) in self.conn.execute(query)]
 
 
 def _relevance_page(
@@ -263,7 +272,7 @@ def search(store: Store, request: SearchRequest) -> SearchResults:
                 matches = _Matches(conn, backend, backend.strict(), where)
                 exact_total = matches.count()
                 if request.sort == "date":
-                    strict = matches.by_date(offset, limit)
+                    strict = matches.by_date(exact_total, offset, limit)
                 else:
                     strict = _relevance_page(
                         matches, exact_total, request.rank_window, offset, limit
