@@ -82,6 +82,9 @@ def _fresh_database(kind: str, pg_url: str, tmp: Path) -> tuple[str, callable]:
     admin = create_engine(url, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
+        slow = os.environ.get("BENCH_LOG_SLOW_MS")  # to find statements that grow with the archive
+        if slow:
+            conn.execute(text(f'ALTER DATABASE "{name}" SET log_min_duration_statement = {int(slow)}'))
 
     def drop() -> None:
         with admin.connect() as conn:
@@ -168,10 +171,16 @@ def main() -> None:
         default=os.environ.get("NASHRA_TEST_DATABASE_URL",
                                "postgresql+psycopg://postgres@127.0.0.1:5432/test"),
     )  # fmt: skip
+    parser.add_argument(
+        "--only", action="append", metavar="DB:WORKERS",
+        help="run only these rounds, e.g. --only postgresql:2 (repeatable; default: all four)",
+    )  # fmt: skip
     args = parser.parse_args()
     if args.quick:
         args.feeds, args.items = 100, 5
     configs = [("postgresql", 1), ("postgresql", 2), ("postgresql", 4), ("sqlite", 1)]
+    if args.only:
+        configs = [(kind, int(n)) for kind, n in (o.split(":") for o in args.only)]
     results = []
     with tempfile.TemporaryDirectory() as tmp:
         for kind, workers in configs:

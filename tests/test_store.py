@@ -140,3 +140,39 @@ def test_feed_poll_state_is_kept(store: Store) -> None:
     row = store.list_feeds(source="hespress")[0]
     assert (row.etag, row.error_count, row.last_error) == ('"v1"', 1, "boom")
     assert row.last_new_item_at is not None
+
+
+def test_postgresql_statistics_follow_a_fast_growing_archive(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A new archive filled by a first crawl is analysed as it grows, so PostgreSQL does not
+    keep plans made for an empty database (SQLite plans without statistics)."""
+    from sqlalchemy import text
+
+    from nashra.store import store as store_module
+
+    if store.dialect != "postgresql":
+        pytest.skip("statistics are PostgreSQL's")
+    monkeypatch.setattr(store_module, "ANALYZE_AFTER_ROWS", 5)
+    store.ensure_source("hespress")
+
+    def analysed() -> bool:
+        with store.engine.connect() as conn:
+            return conn.execute(
+                text("SELECT last_analyze IS NOT NULL FROM pg_stat_user_tables "
+                     "WHERE relname = 'articles'")
+            ).scalar_one()  # fmt: skip
+
+    batch = [
+        Article(source="hespress", url=f"https://e.test/{n}", title=f"خبر {n}", body_text="نص")
+        for n in range(4)
+    ]
+    store.save_articles(batch)
+    assert not analysed()
+    store.save_articles(
+        [
+            Article(source="hespress", url=f"https://e.test/b{n}", title="خبر", body_text="نص")
+            for n in range(3)
+        ]
+    )
+    assert analysed()

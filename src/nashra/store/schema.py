@@ -131,7 +131,7 @@ articles = Table(
     UniqueConstraint("source", "guid"),
     Index("ix_articles_published", "published"),
     Index("ix_articles_source_published", "source", "published"),
-    Index("ix_articles_body_hash", "body_hash"),
+    Index("ix_articles_body_hash_published", "body_hash", "published", "pk"),  # 0009
     Index("ix_articles_section_published", "section", "published"),
 )
 

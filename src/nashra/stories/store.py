@@ -17,9 +17,10 @@ from __future__ import annotations
 import hashlib
 import threading
 import weakref
+from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, delete, func, insert, or_, select, update
@@ -60,6 +61,9 @@ def content_key(title: str, body: str) -> str:
     digest = hashlib.sha1(f"{SIGNATURE_VERSION}\x00{title}\x00{body}".encode())
     return digest.hexdigest()[:16]
 
+
+PAST_WINDOWS = 3  # windows of past days kept in memory (see StoryStore._index_for)
+_DAY = timedelta(days=1)
 
 _ARTICLE_COLUMNS = (
     articles.c.pk,
@@ -102,6 +106,7 @@ class StoryStore:
         self.index = self._new_index()
         self._warm = False
         self._seen: datetime | None = None
+        self._past: OrderedDict[date, tuple[StoryIndex, datetime | None]] = OrderedDict()
         self._lock = threading.RLock()
 
     @classmethod
@@ -264,19 +269,32 @@ class StoryStore:
             self._seen = newest
 
     def _index_for(self, conn: Connection, f: Features) -> StoryIndex:
-        """The live window, or for an article older than it, a window loaded around its date."""
+        """The live window, or for an article older than it, a window around its day.
+
+        A first crawl brings many articles from the past days: each day's window is loaded once
+        and kept (the last :data:`PAST_WINDOWS` days used), then brought up to date with the
+        rows written since, like the live window, instead of being read again per article."""
         if self.index.covers(f.published):
             return self.index
-        past = self._new_index()
-        # Judge it as if it had arrived on time: the clock stands at its date and does not move.
-        past.clock, past.pinned = _aware(f.published), True
+        day = _aware(f.published).date()
+        start = datetime(day.year, day.month, day.day, tzinfo=UTC)
         w = self.config.window
-        self._load_into(
-            past,
-            self._window_rows(
-                conn, sigs.c.published >= f.published - w, sigs.c.published <= f.published + w
-            ),
-        )
+        where = [sigs.c.published >= start - w, sigs.c.published < start + _DAY + w]
+        past, seen = self._past.pop(day, (None, None))
+        if past is None:
+            past = self._new_index()
+            past.pinned = True
+        elif seen is not None:
+            changed = select(sigs.c.article_pk).where(sigs.c.updated_at > seen)
+            where.append(sigs.c.article_pk.in_(changed))
+        newest = self._load_into(past, self._window_rows(conn, *where))
+        if newest is not None and (seen is None or newest > seen):
+            seen = newest
+        # Judge it as if it had arrived on time: the clock stands at its date and does not move.
+        past.clock = _aware(f.published)
+        self._past[day] = (past, seen)
+        while len(self._past) > PAST_WINDOWS:
+            self._past.popitem(last=False)
         return past
 
     # -- assignment ------------------------------------------------------------------------
