@@ -84,7 +84,9 @@ def _fresh_database(kind: str, pg_url: str, tmp: Path) -> tuple[str, callable]:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
         slow = os.environ.get("BENCH_LOG_SLOW_MS")  # to find statements that grow with the archive
         if slow:
-            conn.execute(text(f'ALTER DATABASE "{name}" SET log_min_duration_statement = {int(slow)}'))
+            conn.execute(
+                text(f'ALTER DATABASE "{name}" SET log_min_duration_statement = {int(slow)}')
+            )
 
     def drop() -> None:
         with admin.connect() as conn:

@@ -19,9 +19,7 @@ depends_on = None
 
 
 def upgrade() -> None:
-    op.create_index(
-        "ix_articles_body_hash_published", "articles", ["body_hash", "published", "pk"]
-    )
+    op.create_index("ix_articles_body_hash_published", "articles", ["body_hash", "published", "pk"])
     op.drop_index("ix_articles_body_hash", table_name="articles")
 
 
