@@ -130,14 +130,7 @@ def _sources_of(store: Store, registry: Iterable[Source]) -> dict[str, Source]:
     with store.engine.connect() as conn:
         for row in conn.execute(select(sources)):
             if row.slug not in known:  # an outlet gone from the registry: its stored names
-                known[row.slug] = Source(
-                    slug=row.slug,
-                    name_ar=row.name_ar,
-                    name_fr=row.name_fr,
-                    name_en=row.name_en,
-                    lang=row.lang,
-                    default_section=row.default_section,
-                )
+                known[row.slug] = Source.from_row(row)
     return known
 
 

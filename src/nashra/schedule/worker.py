@@ -72,15 +72,7 @@ class SourceBook(dict):
             row = conn.execute(select(sources_table).where(sources_table.c.slug == slug)).first()
         if row is None:
             raise KeyError(slug)
-        source = Source(
-            slug=row.slug,
-            name_ar=row.name_ar,
-            name_fr=row.name_fr,
-            name_en=row.name_en,
-            site_url=row.site_url,
-            lang=row.lang,
-            default_section=row.default_section,
-        )
+        source = Source.from_row(row)
         self[slug] = source
         return source
 

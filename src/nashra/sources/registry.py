@@ -45,6 +45,20 @@ class Source:
     categories: dict[str, str] = field(default_factory=dict)
     enabled: bool = True
 
+    @classmethod
+    def from_row(cls, row: Any) -> Source:
+        """An outlet as the ``sources`` table keeps it (names, site, language, default section;
+        feeds and category maps live in the registry file)."""
+        return cls(
+            slug=row.slug,
+            name_ar=row.name_ar,
+            name_fr=row.name_fr,
+            name_en=row.name_en,
+            site_url=row.site_url,
+            lang=row.lang,
+            default_section=row.default_section,
+        )
+
     def name(self, lang: str = "ar") -> str:
         """The outlet's name in ``lang``, falling back to any name it has, then its slug."""
         preferred = {"ar": self.name_ar, "fr": self.name_fr, "en": self.name_en}.get(lang, "")
