@@ -122,30 +122,6 @@ def test_a_second_process_continues_from_the_stored_window(store: Store) -> None
     _check_invariants(store)
 
 
-def test_past_day_windows_are_kept_and_see_other_processes_writes(store: Store) -> None:
-    """A cold crawl brings many articles of past days: each day's window is loaded once, kept,
-    and brought up to date with what another process assigned since."""
-    one, other = (
-        _assigner(store, story_window_hours="24"),
-        _assigner(store, story_window_hours="24"),
-    )
-    rows = load_ant_rows()
-    for i, row in enumerate(rows[:3]):  # today's news: the live windows start a week later
-        pk = save(store, "ant", f"https://ant.example/{i}", row["title"], row["text"], 24 * 7 + i)
-        one.assign(pk)
-        other.assign(pk)
-    unrelated = save(store, "ant", "https://ant.example/old", rows[5]["title"], rows[5]["text"], 2)
-    other.assign(unrelated)  # `other` keeps the window of that past day
-    assert len(other._past) == 1
-    case = next(c for c in hard_cases() if c["kind"] == "toll" and c["lang"] == "ar")
-    pa = save(store, "a", "https://a.example/1", case["a"]["title"], case["a"]["body"], 1)
-    first = one.assign(pa)  # written by the first process only
-    pb = save(store, "b", "https://b.example/1", case["b"]["title"], case["b"]["body"], 4)
-    assert other.assign(pb).story_id == first.story_id
-    assert len(other._past) == 1  # the same day's window, reused
-    _check_invariants(store)
-
-
 def _load_ant(store: Store, n: int) -> list[int]:
     rows = sorted(load_ant_rows(), key=lambda r: r["time_iso"])[:n]
     pks = []

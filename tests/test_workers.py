@@ -275,3 +275,67 @@ def test_farm_pages_are_distinct_news_articles_the_same_every_time() -> None:
     assert len(set(pages.values())) == len(pages)
     extracted = extract_page(pages[(1, 3)].decode(), "http://127.0.0.1/f/1/3.html")
     assert extracted.body_html.count("<p>") >= 3 and extracted.title
+
+
+def _unsigned(store: Store) -> int:
+    """Stored articles without a story yet."""
+    from sqlalchemy import func
+
+    from nashra.store.schema import article_signatures, articles
+
+    with store.engine.connect() as conn:
+        n_articles = conn.execute(select(func.count()).select_from(articles)).scalar_one()
+        signed = conn.execute(select(func.count()).select_from(article_signatures)).scalar_one()
+    return n_articles - signed
+
+
+def _worker(store: Store, tmp_path: Path, **options: object) -> Worker:
+    from nashra.config import load_settings
+
+    settings = load_settings(env={}, data_dir=tmp_path, respect_robots=False)
+    opts = ScheduleOptions(schedule_jitter=0, worker_idle_seconds=0.05, **options)
+    return Worker(settings, store, options=opts)
+
+
+def test_a_worker_run_until_idle_leaves_no_article_without_a_story(
+    tmp_path: Path, store: Store
+) -> None:
+    """Daily outlets' feeds reach weeks back: those articles wait in the story backlog and the
+    worker assigns them, oldest first, before it calls the round done."""
+    from nashra.observe.metrics import LATE_ASSIGNED
+    from nashra.stories import backlog
+
+    late_before = LATE_ASSIGNED._value.get()
+    with FeedFarm(8, hosts=2, items=10, behaviours=["etag"]) as farm:
+        _register(store, farm)
+        asyncio.run(_worker(store, tmp_path).run(asyncio.Event(), until_idle=True))
+    assert backlog.status(store.engine)[0] == 0
+    assert _unsigned(store) == 0
+    assert LATE_ASSIGNED._value.get() > late_before  # the daily feeds' old items went that way
+
+
+def test_a_running_worker_works_the_story_backlog_beside_the_crawl(
+    tmp_path: Path, store: Store
+) -> None:
+    from nashra.observe.metrics import LATE_ASSIGNED
+    from nashra.stories import backlog
+
+    late_before = LATE_ASSIGNED._value.get()
+    with FeedFarm(8, hosts=2, items=10, behaviours=["etag"]) as farm:
+        _register(store, farm)
+        worker = _worker(store, tmp_path, worker_story_backlog_wait=0.0)
+        stop = asyncio.Event()
+
+        async def main() -> None:
+            run = asyncio.create_task(worker.run(stop))
+            for _ in range(600):  # the loop never goes idle-until-done: the task must do it
+                await asyncio.sleep(0.05)
+                polled = all(farm.hits[f.path] for f in farm.feeds)
+                if polled and not worker.inflight and backlog.status(store.engine)[0] == 0:
+                    break
+            stop.set()
+            await run
+
+        asyncio.run(main())
+    assert _unsigned(store) == 0
+    assert LATE_ASSIGNED._value.get() > late_before

@@ -120,7 +120,8 @@ def crawl_cmd(ctx: click.Context, once: bool, interval: int, as_json: bool) -> N
             click.echo(
                 f"feeds {report.feeds} (304: {report.not_modified}, errors: {report.feed_errors}) · "
                 f"new {report.new} · updated {report.updated} · partial {report.partial} · "
-                f"copies {report.copies} · page errors {report.page_errors}"
+                f"copies {report.copies} · page errors {report.page_errors} · "
+                f"older articles put into stories after the round {report.stories_late}"
             )
         if once:
             return

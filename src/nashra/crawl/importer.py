@@ -21,7 +21,7 @@ from nashra.model import FeedEntry
 from nashra.sections import SECTIONS
 from nashra.sources.registry import SlugError, Source, validate_slug
 from nashra.store import Store
-from nashra.stories.store import assign_story
+from nashra.stories.store import assign_late_stories, assign_story
 from nashra.text import canonical_url
 from nashra.text.dates import parse_date
 
@@ -41,6 +41,7 @@ class ImportReport:
     new: int = 0
     updated: int = 0
     unchanged: int = 0
+    stories_late: int = 0  # articles older than the live story window, assigned at the end
     created_sources: list[str] = field(default_factory=list)
     errors: list[tuple[int, str]] = field(default_factory=list)
 
@@ -120,6 +121,7 @@ def import_jsonl(
             except LineError as exc:
                 report.errors.append((number, str(exc)))
                 log.warning("import line=%d skipped: %s", number, exc)
+    report.stories_late = assign_late_stories(store)
     return report
 
 
@@ -150,5 +152,5 @@ def _import_one(
     article.partial = False  # an archive's text is its own full text
     saved = store.save_article(enriched(article, source, section=section))
     if saved.status != "unchanged":
-        assign_story(store, saved.pk)
+        assign_story(store, saved.pk, defer=True)  # older articles: after the whole file
     setattr(report, saved.status, getattr(report, saved.status) + 1)

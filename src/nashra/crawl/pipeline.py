@@ -26,7 +26,7 @@ from nashra.model import Article, ExtractedPage, FeedEntry
 from nashra.sources.adapters import adapter_for
 from nashra.sources.registry import Source
 from nashra.store import SaveResult, Store
-from nashra.stories.store import assign_story
+from nashra.stories.store import assign_late_stories, assign_story
 from nashra.text import canonical_url
 
 log = logging.getLogger("nashra.crawl")
@@ -59,6 +59,7 @@ class CrawlReport:
     images: int = 0
     image_errors: int = 0
     story_errors: int = 0
+    stories_late: int = 0  # articles older than the live story window, assigned after the round
     errors: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
@@ -92,6 +93,9 @@ class Crawler:
             rows = [r for r in self.store.list_feeds() if r.source in self.sources]
             self.on_event("feeds", total=len(rows))
             await asyncio.gather(*(self._poll(fetcher, row) for row in rows))
+        self.report.stories_late = await asyncio.to_thread(
+            assign_late_stories, self.store, self.settings
+        )
         return self.report
 
     async def discover_missing(self, fetcher: Fetcher) -> None:
@@ -203,9 +207,10 @@ class Crawler:
 
     def _assign_story(self, pk: int) -> None:
         """The stories stage, after the article is safely stored: a failure here costs only
-        the grouping, which ``nashra stories rebuild`` recomputes."""
+        the grouping, which ``nashra stories rebuild`` recomputes. An article older than the
+        live story window waits in the backlog, worked after the round (or by the worker)."""
         try:
-            assign_story(self.store, pk, self.settings)
+            assign_story(self.store, pk, self.settings, defer=True)
         except Exception as exc:
             log.exception("story assignment failed pk=%s", pk)
             self.report.story_errors += 1

@@ -93,6 +93,19 @@ QUEUE_LAG = Gauge(
 )  # fmt: skip
 QUEUE = Gauge("nashra_feeds", "Feeds by state (due, leased, enabled, disabled).", ["state"],
               registry=METRICS)  # fmt: skip
+STORY_BACKLOG = Gauge(
+    "nashra_story_backlog_articles",
+    "Articles older than the live story window waiting to be assigned to a story.",
+    registry=METRICS,
+)
+STORY_BACKLOG_AGE = Gauge(
+    "nashra_story_backlog_age_seconds", "How long the longest-waiting backlog article has waited.",
+    registry=METRICS,
+)  # fmt: skip
+LATE_ASSIGNED = Counter(
+    "nashra_story_late_assigned", "Backlog articles assigned to a story (in date order).",
+    registry=METRICS,
+)  # fmt: skip
 
 
 def record_poll(poll: Any, seconds: float) -> None:
@@ -117,13 +130,18 @@ def record_poll(poll: Any, seconds: float) -> None:
 def refresh_queue(store: Any, now: datetime | None = None) -> None:
     """Read the shared queue into the gauges (called at scrape time)."""
     from nashra.schedule.queries import queue_state
+    from nashra.stories.backlog import status as backlog_status
 
-    state = queue_state(store.engine, now or datetime.now(UTC))
+    now = now or datetime.now(UTC)
+    state = queue_state(store.engine, now)
     QUEUE_LAG.set(state.lag_seconds)
     QUEUE.labels("due").set(state.due)
     QUEUE.labels("leased").set(state.leased)
     QUEUE.labels("enabled").set(state.enabled)
     QUEUE.labels("disabled").set(state.disabled)
+    waiting, since = backlog_status(store.engine)
+    STORY_BACKLOG.set(waiting)
+    STORY_BACKLOG_AGE.set(0 if since is None else max(0.0, (now - since).total_seconds()))
 
 
 def metrics_text(store: Any | None = None) -> bytes:

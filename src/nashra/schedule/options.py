@@ -24,6 +24,8 @@ class ScheduleOptions:
     worker_idle_seconds: float = 5.0  # longest sleep when nothing is due
     worker_shutdown_grace: float = 20.0  # seconds SIGTERM waits for in-flight polls
     worker_db_retry_max: float = 30.0  # longest pause between database reconnection attempts
+    # a busy worker still works the story backlog once its oldest article waited this long
+    worker_story_backlog_wait: float = 300.0
     websub_lease_seconds: int = 7 * 24 * 3600  # subscription length asked of hubs
 
     @classmethod

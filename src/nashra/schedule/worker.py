@@ -24,7 +24,7 @@ import time
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
 from sqlalchemy import select
@@ -53,10 +53,13 @@ from nashra.schedule.websub import discover_hub, needs_subscription, subscribe
 from nashra.sources.registry import Source
 from nashra.store import Store
 from nashra.store.schema import sources as sources_table
+from nashra.stories import backlog
+from nashra.stories.store import StoryStore
 
 log = logging.getLogger("nashra.worker")
 T = TypeVar("T")
 DB_ERRORS = (OperationalError, InterfaceError)
+STORY_SLICE = 2.0  # seconds of story backlog work per call, so that a stop is heard quickly
 
 
 class SourceBook(dict):
@@ -117,6 +120,9 @@ class Worker:
         self.inflight: dict[int, tuple[asyncio.Task, str]] = {}
         self.hard_stop = asyncio.Event()
         self.on_poll: Callable[[Any, FeedPoll, Decision], None] | None = None
+        # Its own assigner: the backlog is worked in a thread, beside the crawl's live window.
+        self.late = StoryStore.from_settings(store, settings)
+        self._sweeping = asyncio.Lock()
 
     # -- database calls that survive a lost connection ---------------------------------------
     async def db(self, fn: Callable[..., T], *args: Any, attempts: int = 0, **kw: Any) -> T:
@@ -151,6 +157,7 @@ class Worker:
         async with self._fetcher() as fetcher:
             crawler = self._crawler()
             beat = asyncio.create_task(self._heartbeat(stop))
+            late = asyncio.create_task(self._story_backlog(stop))
             try:
                 await self.db(ensure_hosts, self.store.engine)
                 self.ready = True
@@ -179,6 +186,7 @@ class Worker:
                     if until_idle and not claimed and not self.inflight:
                         left = await self.db(claimable, self.store.engine, self.clock.now())
                         if not left:
+                            await self._drain_story_backlog(stop)
                             break
                     await self._wait(stop, opts.worker_idle_seconds)
                     if not claimed and not self.inflight:
@@ -186,6 +194,9 @@ class Worker:
             finally:
                 await self._shutdown()
                 beat.cancel()
+                late.cancel()
+                async with self._sweeping:  # a slice in its thread ends within STORY_SLICE
+                    pass
         return self.stats
 
     async def _wait(self, stop: asyncio.Event, timeout: float) -> None:
@@ -213,6 +224,54 @@ class Worker:
             except DB_ERRORS as exc:
                 DB_RETRIES.inc()
                 event(log, "lease renewal failed", logging.WARNING, error=str(exc)[:200])
+
+    async def _story_backlog(self, stop: asyncio.Event) -> None:
+        """Work the story backlog (late articles, in date order) when no feed is in flight, or
+        once its oldest article has waited ``worker_story_backlog_wait`` seconds."""
+        wait = self.options.worker_story_backlog_wait
+        while not stop.is_set():
+            await asyncio.sleep(min(self.options.worker_idle_seconds, 5.0))
+            try:
+                waiting, since = await asyncio.to_thread(backlog.status, self.store.engine)
+            except DB_ERRORS:
+                continue  # the crawl loop reports the outage
+            if not waiting:
+                continue
+            waited = 0.0 if since is None else (datetime.now(UTC) - since).total_seconds()
+            if self.inflight and waited < wait:
+                continue
+            await self._sweep_story_backlog(stop)
+
+    async def _sweep_story_backlog(self, stop: asyncio.Event) -> int:
+        """One sweep of the backlog, oldest first, in slices; returns the articles assigned
+        (-1 when another process is working it)."""
+        done = 0
+        async with self._sweeping:
+            while not stop.is_set():
+                try:
+                    sweep = await asyncio.to_thread(self.late.assign_late, budget=STORY_SLICE)
+                except DB_ERRORS as exc:
+                    event(log, "story backlog interrupted", logging.WARNING,
+                          error=str(exc).splitlines()[0][:200])  # fmt: skip
+                    return done
+                except Exception:  # a bug in one article's assignment must not stop the worker
+                    log.exception("story backlog failed")
+                    return done
+                done += len(sweep.assigned)
+                if sweep.elsewhere:
+                    return -1
+                if sweep.complete:
+                    break
+        if done:
+            event(log, "story backlog worked", owner=self.owner, assigned=done)
+        return done
+
+    async def _drain_story_backlog(self, stop: asyncio.Event) -> None:
+        """Sweep until nothing is left (or another process has the backlog): the end of a
+        ``--until-idle`` run."""
+        while not stop.is_set():
+            if await self._sweep_story_backlog(stop) <= 0:
+                return
 
     async def _shutdown(self) -> None:
         """Let in-flight polls finish within the grace period; hand the rest back."""

@@ -291,6 +291,28 @@ article_signatures = Table(
     Column("updated_at", UTCDateTime(), nullable=False, index=True),
 )
 
+# Articles older than the live story window wait here to be assigned in date order, so that a
+# cold crawl's weeks of past articles slide one window over the archive instead of loading a
+# window per article (nashra.stories.backlog). A row leaves once its article is assigned.
+story_backlog = Table(
+    "story_backlog",
+    metadata,
+    Column("article_pk", PK, ForeignKey("articles.pk", ondelete="CASCADE"), primary_key=True),
+    Column("published", UTCDateTime(), nullable=False),
+    Column("queued_at", UTCDateTime(), nullable=False),
+    Index("ix_story_backlog_published", "published", "article_pk"),
+)
+
+# Named jobs that one process at a time may do, whatever the number of machines (the story
+# backlog): a lease with an expiry, so that a process that dies without letting go is replaced.
+job_leases = Table(
+    "job_leases",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("owner", String(120), nullable=False, default=""),
+    Column("expires_at", UTCDateTime(), nullable=False),
+)
+
 
 # --- enrich: sections, regions and authors (issue 8) ------------------------------------------
 # section_source: "mapping" (the outlet's own labels), "classifier" or "moderator";

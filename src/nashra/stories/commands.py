@@ -1,4 +1,4 @@
-"""``nashra stories …``: recompute every story from the archive, show counts.
+"""``nashra stories …``: recompute every story from the archive, work the backlog, show counts.
 
 The group expects ``ctx.obj`` to be the instance's :class:`nashra.config.Settings`. Thresholds
 come from the settings (``story_window_hours``, ``story_match``, ``story_merge``,
@@ -16,7 +16,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from nashra.config import Settings, load_settings
 from nashra.store import Store
 from nashra.stories.queries import story_counts
-from nashra.stories.store import StoryStore
+from nashra.stories.store import StoryStore, assign_late_stories
 
 
 def _settings(ctx: click.Context) -> Settings:
@@ -71,6 +71,26 @@ def rebuild(ctx: click.Context, batch: int, as_json: bool) -> None:
             )
     finally:
         assigner_store.close()
+
+
+@stories.command()
+@click.pass_context
+def late(ctx: click.Context) -> None:
+    """Assign now the articles waiting in the backlog (older than the live window), oldest
+    first. Workers do this on their own when idle; this is for an instance without one."""
+    settings = _settings(ctx)
+    try:
+        store = Store.open(settings.resolved_database_url)
+    except Exception as exc:
+        raise click.ClickException(f"cannot open the archive: {exc}") from exc
+    try:
+        done = assign_late_stories(store, settings)
+        waiting = story_counts(store)["waiting"]
+    finally:
+        store.close()
+    click.echo(f"{done} articles assigned; {waiting} still waiting")
+    if waiting:
+        click.echo("(another process is working the backlog)", err=True)
 
 
 @stories.command()

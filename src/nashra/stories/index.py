@@ -147,7 +147,10 @@ class StoryIndex:
             published = min(published, self.now() + self.config.future_slack)
         if self.clock is None or published > self.clock:
             self.clock = published
-        floor = self.clock - self.config.window
+        self.evict_before(self.clock - self.config.window)
+
+    def evict_before(self, floor: datetime) -> None:
+        """Forget the articles published before ``floor`` (the window has moved past them)."""
         while self._heap and self._heap[0][0] < floor:
             _, pk = heapq.heappop(self._heap)
             member = self.members.get(pk)

@@ -12,7 +12,7 @@ from sqlalchemy import and_, func, or_, select
 
 from nashra.store.queries import LIST_COLUMNS
 from nashra.store.schema import article_signatures as sigs
-from nashra.store.schema import articles, images, sources, stories
+from nashra.store.schema import articles, images, sources, stories, story_backlog
 from nashra.store.store import Store
 
 TOP_HOURS = 48  # the home's top stories are the biggest of the last two days of news
@@ -280,7 +280,7 @@ class _Rep:
 
 def story_counts(store: Store) -> dict[str, int]:
     """Counts for ``nashra stories stats``: live stories, stories with several outlets,
-    assigned articles, near-duplicate copies."""
+    assigned articles, near-duplicate copies, articles waiting in the backlog."""
     with store.engine.connect() as conn:
         one = lambda q: int(conn.execute(q).scalar() or 0)  # noqa: E731
         live = stories.c.size > 0
@@ -294,4 +294,5 @@ def story_counts(store: Store) -> dict[str, int]:
                 select(func.count()).select_from(sigs).where(sigs.c.copy_of.is_not(None))
             ),
             "articles": one(select(func.count()).select_from(articles)),
+            "waiting": one(select(func.count()).select_from(story_backlog)),
         }

@@ -7,6 +7,12 @@ article's signature row (its story, its near-duplicate original), moved articles
 stories, and the summaries of the stories that changed. An article is in exactly one story
 because its story is one column of one row keyed by the article.
 
+An article older than the live window (a cold crawl brings weeks of them, in no order) is not
+judged on arrival: it waits in the backlog (``backlog.py``) and :meth:`StoryStore.assign_late`
+assigns the waiting articles oldest first, with a window that slides forward through the archive.
+``assign_story`` does that at once; the crawl, the worker and the import queue them and work the
+backlog when they are idle or when it has waited too long.
+
 Several processes may assign at once (a crawl and an import): before each assignment the index
 picks up the rows other processes wrote since it last looked (``updated_at``). A row committed
 late with an older timestamp can be missed; ``nashra stories rebuild`` recomputes everything.
@@ -15,24 +21,44 @@ late with an older timestamp can be missed; ``nashra stories rebuild`` recompute
 from __future__ import annotations
 
 import hashlib
+import logging
+import os
+import socket
 import threading
+import time
+import uuid
 import weakref
-from collections import OrderedDict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Connection, delete, func, insert, or_, select, update
+from sqlalchemy.exc import InterfaceError, OperationalError
 
 from nashra.config import Settings
+from nashra.observe.metrics import LATE_ASSIGNED
 from nashra.store.schema import article_signatures as sigs
-from nashra.store.schema import articles, stories
+from nashra.store.schema import articles, stories, story_backlog
 from nashra.store.store import Store
+from nashra.stories import backlog
 from nashra.stories.features import Features, features_of
 from nashra.stories.index import Decision, StoryConfig, StoryIndex
 from nashra.stories.minhash import SIGNATURE_VERSION
 from nashra.stories.summary import parse_weights, summarise
+from nashra.stories.window import LateWindow, aware, load_window, window_rows
+
+log = logging.getLogger("nashra.stories")
+
+
+@dataclass
+class LatePass:
+    """What one call of :meth:`StoryStore.assign_late` did."""
+
+    assigned: dict[int, StoryAssignment] = field(default_factory=dict)
+    complete: bool = False  # the sweep reached the end of the backlog
+    failed: list[int] = field(default_factory=list)  # articles whose assignment raised
+    elsewhere: bool = False  # another process is working the backlog
 
 
 @dataclass
@@ -40,10 +66,11 @@ class StoryAssignment:
     """Where an article ended up, and what its arrival changed."""
 
     pk: int
-    story_id: int
+    story_id: int | None  # None while a new late article waits in the backlog
     copy_of: int | None = None
     created: bool = False
     unchanged: bool = False
+    pending: bool = False  # waiting in the backlog (see ``StoryStore.assign_late``)
     moved: list[int] = field(default_factory=list)  # other articles pulled into this story
     merged: list[int] = field(default_factory=list)  # stories merged into another
 
@@ -52,18 +79,11 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def _aware(value: datetime) -> datetime:
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
-
-
 def content_key(title: str, body: str) -> str:
     """Changes when the text that features are computed from changes."""
     digest = hashlib.sha1(f"{SIGNATURE_VERSION}\x00{title}\x00{body}".encode())
     return digest.hexdigest()[:16]
 
-
-PAST_WINDOWS = 3  # windows of past days kept in memory (see StoryStore._index_for)
-_DAY = timedelta(days=1)
 
 _ARTICLE_COLUMNS = (
     articles.c.pk,
@@ -81,7 +101,7 @@ def _features_of_row(row: Any) -> Features:
     return features_of(
         pk=row.pk,
         source=row.source,
-        published=_aware(row.published),
+        published=aware(row.published),
         title=row.title or "",
         body=row.body_text or "",
         lang=row.lang or "ar",
@@ -106,7 +126,9 @@ class StoryStore:
         self.index = self._new_index()
         self._warm = False
         self._seen: datetime | None = None
-        self._past: OrderedDict[date, tuple[StoryIndex, datetime | None]] = OrderedDict()
+        self.late = LateWindow(self._new_index, self.config.window)
+        self.owner = f"{socket.gethostname()[:60]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self._late_cursor: tuple[datetime, int] | None = None
         self._lock = threading.RLock()
 
     @classmethod
@@ -171,7 +193,7 @@ class StoryStore:
             return
         members = [dict(r._mapping) for r in rows]
         for m in members:
-            m["published"] = _aware(m["published"])
+            m["published"] = aware(m["published"])
         summary = summarise(members, self.weights)
         conn.execute(
             update(stories)
@@ -192,54 +214,6 @@ class StoryStore:
 
     # -- the window ------------------------------------------------------------------------
 
-    def _window_rows(self, conn: Connection, *where: Any) -> Iterator[Any]:
-        query = (
-            select(
-                sigs.c.article_pk,
-                sigs.c.story_id,
-                sigs.c.link,
-                sigs.c.copy_of.label("near_copy_of"),
-                sigs.c.minhash,
-                sigs.c.features,
-                sigs.c.updated_at,
-                articles.c.source,
-                articles.c.published,
-                articles.c.lang,
-                articles.c.partial,
-                articles.c.copy_of,
-                func.length(articles.c.body_text).label("chars"),
-            )
-            .select_from(sigs.join(articles, articles.c.pk == sigs.c.article_pk))
-            .where(*where)
-            .order_by(articles.c.published, articles.c.pk)
-        )
-        yield from conn.execute(query)
-
-    def _load_into(self, index: StoryIndex, rows: Iterator[Any]) -> datetime | None:
-        newest: datetime | None = None
-        for row in rows:
-            if row.story_id is None or not row.features:
-                continue
-            f = Features.from_json(
-                row.features,
-                pk=row.article_pk,
-                source=row.source,
-                published=_aware(row.published),
-                lang=row.lang or "ar",
-                sig=bytes(row.minhash or b""),
-                body_chars=row.chars or 0,
-                partial=bool(row.partial),
-                exact_copy_of=row.copy_of,
-            )
-            member = index.members.get(row.article_pk)
-            if member is not None:
-                index.relocate(row.article_pk, row.story_id, row.link, row.near_copy_of)
-            else:
-                index.add_member(f, row.story_id, row.link, row.near_copy_of)
-            stamp = _aware(row.updated_at)
-            newest = stamp if newest is None or stamp > newest else newest
-        return newest
-
     def _sync(self, conn: Connection) -> None:
         """Warm the window on first use; afterwards pick up what other processes wrote."""
         if not self._warm:
@@ -250,10 +224,8 @@ class StoryStore:
             if latest is None:
                 self._seen = None
                 return
-            floor = _aware(latest) - self.config.window
-            self._seen = self._load_into(
-                self.index, self._window_rows(conn, sigs.c.published >= floor)
-            )
+            floor = aware(latest) - self.config.window
+            self._seen = load_window(self.index, window_rows(conn, sigs.c.published >= floor))
             return
         # Only the few rows written since the last look: selected by the updated_at index first,
         # so the planner cannot walk the whole window through the published index instead.
@@ -264,49 +236,26 @@ class StoryStore:
         floor = self.index.floor
         if floor is not None:
             where.append(sigs.c.published >= floor)
-        newest = self._load_into(self.index, self._window_rows(conn, *where))
+        newest = load_window(self.index, window_rows(conn, *where))
         if newest is not None and (self._seen is None or newest > self._seen):
             self._seen = newest
 
-    def _index_for(self, conn: Connection, f: Features) -> StoryIndex:
-        """The live window, or for an article older than it, a window around its day.
-
-        A first crawl brings many articles from the past days: each day's window is loaded once
-        and kept (the last :data:`PAST_WINDOWS` days used), then brought up to date with the
-        rows written since, like the live window, instead of being read again per article."""
-        if self.index.covers(f.published):
-            return self.index
-        day = _aware(f.published).date()
-        start = datetime(day.year, day.month, day.day, tzinfo=UTC)
-        w = self.config.window
-        where = [sigs.c.published >= start - w, sigs.c.published < start + _DAY + w]
-        past, seen = self._past.pop(day, (None, None))
-        if past is None:
-            past = self._new_index()
-            past.pinned = True
-        elif seen is not None:
-            changed = select(sigs.c.article_pk).where(sigs.c.updated_at > seen)
-            where.append(sigs.c.article_pk.in_(changed))
-        newest = self._load_into(past, self._window_rows(conn, *where))
-        if newest is not None and (seen is None or newest > seen):
-            seen = newest
-        # Judge it as if it had arrived on time: the clock stands at its date and does not move.
-        past.clock = _aware(f.published)
-        self._past[day] = (past, seen)
-        while len(self._past) > PAST_WINDOWS:
-            self._past.popitem(last=False)
-        return past
-
     # -- assignment ------------------------------------------------------------------------
 
-    def assign(self, pk: int) -> StoryAssignment:
-        """Assign (or re-assign, after its text changed) one stored article to a story."""
+    def assign(self, pk: int, *, defer: bool = False) -> StoryAssignment:
+        """Assign (or re-assign, after its text changed) one stored article to a story.
+
+        An article older than the live window goes to the backlog; with ``defer`` it waits
+        there (``pending``) for :meth:`assign_late`, otherwise the backlog is worked at once."""
         with self._lock, self.store.engine.begin() as conn:
             self._conn = conn
             try:
-                return self._assign(conn, pk)
+                result = self._assign(conn, pk)
             finally:
                 self._conn = None
+        if result.pending and not defer:
+            result = self.assign_late().assigned.get(pk, result)
+        return result
 
     def _assign(self, conn: Connection, pk: int) -> StoryAssignment:
         row = conn.execute(select(*_ARTICLE_COLUMNS).where(articles.c.pk == pk)).first()
@@ -321,11 +270,27 @@ class StoryStore:
         ).first()
         if existing is not None and existing.content_key == key and existing.story_id:
             return StoryAssignment(pk, existing.story_id, existing.copy_of, unchanged=True)
-        f = _features_of_row(row)
-        index = self._index_for(conn, f)
         old_story = existing.story_id if existing is not None else None
+        f = _features_of_row(row)
+        if not self.index.covers(f.published):
+            backlog.queue(conn, pk, f.published)
+            return StoryAssignment(pk, old_story, pending=True)
+        result = self._decide(conn, self.index, f, key, old_story)
+        now = _now()
+        self._seen = now if self._seen is None or now > self._seen else self._seen
+        return result
+
+    def _decide(
+        self,
+        conn: Connection,
+        index: StoryIndex,
+        f: Features,
+        key: str,
+        old_story: int | None = None,
+    ) -> StoryAssignment:
+        """Judge ``f`` in ``index`` and write the decision."""
         if old_story is not None:
-            index.remove(pk)
+            index.remove(f.pk)
         original_story = None
         if f.exact_copy_of is not None and f.exact_copy_of not in index.members:
             original_story = conn.execute(
@@ -336,13 +301,80 @@ class StoryStore:
             decision.touched.add(old_story)
         self.write(conn, decision, f, key)
         return StoryAssignment(
-            pk=pk,
+            pk=f.pk,
             story_id=decision.story,
             copy_of=decision.copy_of,
             created=decision.created,
             moved=[m[0] for m in decision.moves],
             merged=[gone for gone, _ in decision.merges],
         )
+
+    # -- the backlog: late articles in date order -------------------------------------------
+
+    def assign_late(self, *, budget: float | None = None, batch: int = 200) -> LatePass:
+        """Assign the backlog's articles oldest first with one sliding window (see
+        ``backlog.py``), for at most ``budget`` seconds. A sweep that runs out of time goes on
+        where it stopped at the next call; ``complete`` says it reached the end."""
+        deadline = None if budget is None else time.monotonic() + budget
+        result = LatePass()
+        with backlog.exclusive(self.store.engine, self.owner) as held:
+            if not held:
+                result.elsewhere = True
+                return result
+            while deadline is None or time.monotonic() < deadline:
+                if not backlog.renew(self.store.engine, self.owner):
+                    result.elsewhere = True  # we were too slow: another process took over
+                    break
+                with self.store.engine.connect() as conn:
+                    rows = backlog.waiting(conn, batch, self._late_cursor, _ARTICLE_COLUMNS)
+                if not rows:
+                    self._late_cursor = None
+                    result.complete = True
+                    break
+                self._assign_rows(rows, result)
+                self._late_cursor = (rows[-1].published, rows[-1].pk)
+        LATE_ASSIGNED.inc(len(result.assigned))
+        return result
+
+    def _assign_rows(self, rows: list[Any], result: LatePass) -> None:
+        """Waiting articles in one transaction; if that fails for another reason than the
+        database, one by one, so that one bad article is logged and dropped from the backlog
+        (its grouping lost, as on arrival) instead of holding up the rest."""
+        assigned: dict[int, StoryAssignment] = {}
+        try:
+            with self._lock, self.store.engine.begin() as conn:
+                self._conn = conn
+                try:
+                    self.late.sync(conn)
+                    for row in rows:
+                        assigned[row.pk] = self._assign_waiting(conn, row)
+                finally:
+                    self._conn = None
+        except (OperationalError, InterfaceError):
+            self.late.reset()  # the window holds decisions that were not written
+            raise
+        except Exception:
+            self.late.reset()
+            if len(rows) > 1:
+                for row in rows:
+                    self._assign_rows([row], result)
+                return
+            log.exception("late story assignment failed pk=%s", rows[0].pk)
+            with self.store.engine.begin() as conn:
+                backlog.dequeue(conn, rows[0].pk, rows[0].queued_at)
+            result.failed.append(rows[0].pk)
+            return
+        result.assigned.update(assigned)
+
+    def _assign_waiting(self, conn: Connection, row: Any) -> StoryAssignment:
+        key = content_key(row.title or "", row.body_text or "")
+        if row.sig_story and row.sig_key == key:
+            result = StoryAssignment(row.pk, row.sig_story, unchanged=True)
+        else:
+            f = _features_of_row(row)
+            result = self._decide(conn, self.late.at(conn, f.published), f, key, row.sig_story)
+        backlog.dequeue(conn, row.pk, row.queued_at)
+        return result
 
     def write(self, conn: Connection, decision: Decision, f: Features, key: str) -> None:
         """Persist one decision (the article's row, moves, merges, copies, story summaries)."""
@@ -385,7 +417,6 @@ class StoryStore:
         gone = {g for g, _ in decision.merges}
         for story_id in sorted(decision.touched - gone):
             self._refresh_story(conn, story_id, decision.story)
-        self._seen = now if self._seen is None or now > self._seen else self._seen
 
     # -- rebuild -------------------------------------------------------------------------------
 
@@ -400,7 +431,10 @@ class StoryStore:
                 conn.execute(update(stories).values(merged_into=None, representative=None))
                 conn.execute(delete(sigs))
                 conn.execute(delete(stories))
+                conn.execute(delete(story_backlog))
             self.index = self._new_index()
+            self.late.reset()
+            self._late_cursor = None
             self._warm, self._seen = True, None
             done = 0
             cursor: tuple[datetime, int] | None = None
@@ -421,19 +455,8 @@ class StoryStore:
                     self._conn = conn
                     try:
                         for row in rows:
-                            f = _features_of_row(row)
-                            original_story = None
-                            if (
-                                f.exact_copy_of is not None
-                                and f.exact_copy_of not in self.index.members
-                            ):
-                                original_story = conn.execute(
-                                    select(sigs.c.story_id).where(sigs.c.article_pk == f.exact_copy_of)
-                                ).scalar()  # fmt: skip
-                            decision = self.index.assign(f, original_story=original_story)
-                            self.write(
-                                conn, decision, f, content_key(row.title or "", row.body_text or "")
-                            )
+                            key = content_key(row.title or "", row.body_text or "")
+                            self._decide(conn, self.index, _features_of_row(row), key)
                     finally:
                         self._conn = None  # fmt: skip
                 done += len(rows)
@@ -456,7 +479,22 @@ def story_store(store: Store, settings: Settings | None = None) -> StoryStore:
         return current
 
 
-def assign_story(store: Store, pk: int, settings: Settings | None = None) -> StoryAssignment:
+def assign_story(
+    store: Store, pk: int, settings: Settings | None = None, *, defer: bool = False
+) -> StoryAssignment:
     """Put a just-saved article into its story (call after ``Store.save_article`` returned
-    "new" or "updated"; an "unchanged" article is left where it is)."""
-    return story_store(store, settings).assign(pk)
+    "new" or "updated"; an "unchanged" article is left where it is). With ``defer`` an article
+    older than the live window waits in the backlog for :func:`assign_late_stories`."""
+    return story_store(store, settings).assign(pk, defer=defer)
+
+
+def assign_late_stories(store: Store, settings: Settings | None = None) -> int:
+    """Work the whole backlog now (after a crawl or an import); returns the articles assigned.
+    Returns early when another process is working it."""
+    assigner = story_store(store, settings)
+    done = 0
+    while True:
+        sweep = assigner.assign_late()
+        done += len(sweep.assigned)
+        if sweep.elsewhere or not sweep.assigned:
+            return done

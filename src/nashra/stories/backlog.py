@@ -1,0 +1,131 @@
+"""The story backlog: articles older than the live window wait here, then go in date order.
+
+A cold crawl of hundreds of outlets (or an archive import) brings weeks of past articles in no
+particular order. Judging each one on arrival meant loading a window of the archive around its
+day for every article; instead :meth:`StoryStore.assign` queues it here and
+:meth:`StoryStore.assign_late` later walks the queue oldest first with one window that slides
+forward through the archive, so each stored article is read about once per sweep.
+
+One process at a time works the backlog, whatever the number of machines: it holds a lease
+(``job_leases``) renewed before every batch, which expires if the process dies.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Connection, Engine, and_, delete, func, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from nashra.store.schema import article_signatures as sigs
+from nashra.store.schema import articles, job_leases, story_backlog
+
+LEASE = "stories.backlog"
+LEASE_SECONDS = 120.0  # a batch takes seconds; a dead owner is replaced after this
+
+
+def queue(conn: Connection, pk: int, published: datetime) -> None:
+    """Put an article in the backlog (again: a newer text replaces the waiting one)."""
+    values = {"article_pk": pk, "published": published, "queued_at": datetime.now(UTC)}
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    stmt = dialect.insert(story_backlog).values(**values)
+    conn.execute(
+        stmt.on_conflict_do_update(
+            index_elements=[story_backlog.c.article_pk],
+            set_={"published": values["published"], "queued_at": values["queued_at"]},
+        )
+    )
+
+
+def dequeue(conn: Connection, pk: int, queued_at: datetime) -> None:
+    """Take an assigned article out, unless it was queued again meanwhile (its text changed)."""
+    conn.execute(
+        delete(story_backlog).where(
+            story_backlog.c.article_pk == pk, story_backlog.c.queued_at == queued_at
+        )
+    )
+
+
+def waiting(
+    conn: Connection, limit: int, after: tuple[datetime, int] | None, columns: tuple[Any, ...]
+) -> list[Any]:
+    """The next ``limit`` waiting articles, oldest first, after ``after`` (published, pk): the
+    ``columns`` of the article, its current signature (``sig_story``, ``sig_key``) if any, and
+    ``queued_at``."""
+    query = (
+        select(
+            *columns,
+            story_backlog.c.queued_at,
+            sigs.c.story_id.label("sig_story"),
+            sigs.c.content_key.label("sig_key"),
+        )
+        .select_from(
+            story_backlog.join(articles, articles.c.pk == story_backlog.c.article_pk).outerjoin(
+                sigs, sigs.c.article_pk == story_backlog.c.article_pk
+            )
+        )
+        .order_by(story_backlog.c.published, story_backlog.c.article_pk)
+        .limit(limit)
+    )
+    if after is not None:
+        published, pk = after
+        query = query.where(
+            or_(
+                story_backlog.c.published > published,
+                and_(story_backlog.c.published == published, story_backlog.c.article_pk > pk),
+            )
+        )
+    return list(conn.execute(query))
+
+
+def status(engine: Engine) -> tuple[int, datetime | None]:
+    """How many articles wait, and since when the longest-waiting one does."""
+    with engine.connect() as conn:
+        count, oldest = conn.execute(
+            select(func.count(), func.min(story_backlog.c.queued_at))
+        ).one()
+    if oldest is not None and oldest.tzinfo is None:
+        oldest = oldest.replace(tzinfo=UTC)
+    return int(count), oldest
+
+
+@contextmanager
+def exclusive(engine: Engine, owner: str, seconds: float = LEASE_SECONDS) -> Iterator[bool]:
+    """True inside when ``owner`` holds the backlog's lease (nobody else is working it); the
+    lease is let go on the way out, and expires on its own if the process dies."""
+    held = renew(engine, owner, seconds)
+    try:
+        yield held
+    finally:
+        if held:
+            with engine.begin() as conn:
+                conn.execute(
+                    update(job_leases)
+                    .where(job_leases.c.name == LEASE, job_leases.c.owner == owner)
+                    .values(owner="", expires_at=datetime.now(UTC))
+                )
+
+
+def renew(engine: Engine, owner: str, seconds: float = LEASE_SECONDS) -> bool:
+    """Take or extend the lease; False when another owner holds it."""
+    now = datetime.now(UTC)
+    take = (
+        update(job_leases)
+        .where(
+            job_leases.c.name == LEASE,
+            or_(job_leases.c.owner == owner, job_leases.c.expires_at < now),
+        )
+        .values(owner=owner, expires_at=now + timedelta(seconds=seconds))
+    )
+    with engine.begin() as conn:
+        if conn.execute(take).rowcount:
+            return True
+        dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+        first = dialect.insert(job_leases).values(
+            name=LEASE, owner=owner, expires_at=now + timedelta(seconds=seconds)
+        )
+        taken = first.on_conflict_do_nothing().returning(job_leases.c.name)
+        return conn.execute(taken).first() is not None

@@ -1,0 +1,204 @@
+"""The story backlog: articles older than the live window wait, then go oldest first through
+one sliding window (SQLite, and PostgreSQL when configured)."""
+
+from __future__ import annotations
+
+import random
+import time
+
+import pytest
+from sqlalchemy import func, select
+
+from nashra.config import load_settings
+from nashra.demo.corpus import load_ant_rows
+from nashra.store import Store
+from nashra.store.schema import article_signatures, story_backlog
+from nashra.stories import backlog
+from nashra.stories.store import StoryStore, assign_late_stories, assign_story, story_store
+from test_stories_store import _check_invariants
+from test_stories_support import hard_cases, save
+
+WEEK = 24 * 7
+
+
+def _assigner(store: Store) -> StoryStore:
+    return StoryStore.from_settings(store, load_settings(env={}, story_window_hours="24"))
+
+
+def _live_week_later(store: Store, *assigners: StoryStore) -> None:
+    """Today's news, a week after the past articles: the live windows start there."""
+    for i, row in enumerate(load_ant_rows()[:3]):
+        pk = save(
+            store, "ant", f"https://ant.example/live/{i}", row["title"], row["text"], WEEK + i
+        )
+        for assigner in assigners:
+            assigner.assign(pk)
+
+
+def _waiting(store: Store) -> int:
+    with store.engine.connect() as conn:
+        return conn.execute(select(func.count()).select_from(story_backlog)).scalar_one()
+
+
+def _story(store: Store, pk: int) -> int | None:
+    with store.engine.connect() as conn:
+        return conn.execute(
+            select(article_signatures.c.story_id).where(article_signatures.c.article_pk == pk)
+        ).scalar()
+
+
+def test_late_articles_wait_then_one_sweep_assigns_them_oldest_first(store: Store) -> None:
+    assigner = _assigner(store)
+    _live_week_later(store, assigner)
+    pairs = [c for c in hard_cases() if c["same"]][:4]
+    past = []
+    for i, case in enumerate(pairs):  # each pair on its own day of the past week
+        hours = 30 * i
+        pa = save(store, f"a{i}", f"https://a.example/{i}", case["a"]["title"], case["a"]["body"], hours, lang=case["lang"])  # fmt: skip
+        pb = save(store, f"b{i}", f"https://b.example/{i}", case["b"]["title"], case["b"]["body"], hours + 2, lang=case["lang"])  # fmt: skip
+        past += [(pa, pb)]
+    arrivals = [pk for pair in past for pk in pair]
+    random.Random(7).shuffle(arrivals)  # a cold crawl brings them in no order
+    for pk in arrivals:
+        waiting = assigner.assign(pk, defer=True)
+        assert waiting.pending and waiting.story_id is None
+    assert _waiting(store) == len(arrivals)
+    assert all(_story(store, pk) is None for pk in arrivals)
+
+    sweep = assigner.assign_late()
+    assert sweep.complete and not sweep.elsewhere and not sweep.failed
+    assert sorted(sweep.assigned) == sorted(arrivals)
+    assert _waiting(store) == 0
+    # One window slid over the whole week: read once, not once per article or per day.
+    assert assigner.late.reads == 1
+    for pa, pb in past:
+        assert _story(store, pa) == _story(store, pb) is not None
+    _check_invariants(store)
+
+
+def test_assign_story_without_defer_works_the_backlog_at_once(store: Store) -> None:
+    _live_week_later(store, story_store(store))
+    case = next(c for c in hard_cases() if c["kind"] == "toll" and c["lang"] == "fr")
+    pa = save(store, "a", "https://a.example/1", case["a"]["title"], case["a"]["body"], 0, lang="fr")  # fmt: skip
+    pb = save(store, "b", "https://b.example/1", case["b"]["title"], case["b"]["body"], 5, lang="fr")  # fmt: skip
+    first = assign_story(store, pa)
+    assert not first.pending and first.story_id is not None
+    assert assign_story(store, pb).story_id == first.story_id
+    assert _waiting(store) == 0
+    _check_invariants(store)
+
+
+def test_the_sliding_window_sees_what_another_process_assigned(store: Store) -> None:
+    one, other = _assigner(store), _assigner(store)
+    _live_week_later(store, one, other)
+    rows = load_ant_rows()
+    early = save(store, "ant", "https://ant.example/old", rows[5]["title"], rows[5]["text"], 0)
+    other.assign(early)  # `other` now holds a late window starting that day
+    reads = other.late.reads
+    case = next(c for c in hard_cases() if c["kind"] == "toll" and c["lang"] == "ar")
+    pa = save(store, "a", "https://a.example/1", case["a"]["title"], case["a"]["body"], 20)
+    first = one.assign(pa)  # written by the first process only
+    pb = save(store, "b", "https://b.example/1", case["b"]["title"], case["b"]["body"], 23)
+    assert other.assign(pb).story_id == first.story_id
+    assert other.late.reads == reads  # the same window, brought up to date, not read again
+    _check_invariants(store)
+
+
+def test_one_process_at_a_time_works_the_backlog(store: Store) -> None:
+    assigner = _assigner(store)
+    _live_week_later(store, assigner)
+    rows = load_ant_rows()
+    pk = save(store, "ant", "https://ant.example/old", rows[5]["title"], rows[5]["text"], 0)
+    assigner.assign(pk, defer=True)
+    with backlog.exclusive(store.engine, "another machine:123") as held:
+        assert held
+        busy = _assigner(store).assign_late()
+        assert busy.elsewhere and not busy.assigned
+        assert _waiting(store) == 1
+    assert _assigner(store).assign_late().assigned.keys() == {pk}
+
+
+def test_the_lease_of_a_process_that_died_expires(store: Store) -> None:
+    assigner = _assigner(store)
+    _live_week_later(store, assigner)
+    rows = load_ant_rows()
+    pk = save(store, "ant", "https://ant.example/old", rows[5]["title"], rows[5]["text"], 0)
+    assigner.assign(pk, defer=True)
+    assert backlog.renew(store.engine, "dead:1", seconds=0.3)  # took it, then died
+    assert assigner.assign_late().elsewhere
+    time.sleep(0.4)
+    assert assigner.assign_late().assigned.keys() == {pk}
+    assert backlog.renew(store.engine, assigner.owner)  # let go after the sweep: free again
+
+
+def test_an_article_that_fails_is_dropped_and_the_rest_are_assigned(
+    store: Store, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assigner = _assigner(store)
+    _live_week_later(store, assigner)
+    rows = load_ant_rows()
+    pks = [save(store, "ant", f"https://ant.example/old/{i}", r["title"], r["text"], i) for i, r in enumerate(rows[5:10])]  # fmt: skip
+    for pk in pks:
+        assigner.assign(pk, defer=True)
+    bad = pks[2]
+    decide = StoryStore._decide
+
+    def broken(self, conn, index, f, key, old_story=None):
+        if f.pk == bad:
+            raise ValueError("a bug in one article")
+        return decide(self, conn, index, f, key, old_story)
+
+    monkeypatch.setattr(StoryStore, "_decide", broken)
+    sweep = assigner.assign_late(batch=10)
+    assert sweep.failed == [bad]
+    assert sorted(sweep.assigned) == sorted(set(pks) - {bad})
+    assert _waiting(store) == 0 and _story(store, bad) is None
+    assert f"late story assignment failed pk={bad}" in caplog.text
+
+
+def test_an_article_rewritten_while_it_waits_is_judged_by_its_new_text(store: Store) -> None:
+    assigner = _assigner(store)
+    _live_week_later(store, assigner)
+    toll = next(c for c in hard_cases() if c["kind"] == "toll" and c["lang"] == "ar")
+    other = next(c for c in hard_cases() if c["kind"] == "paraphrase" and c["lang"] == "ar")
+    pa = save(store, "a", "https://a.example/1", toll["a"]["title"], toll["a"]["body"], 1)
+    pb = save(store, "b", "https://b.example/1", other["a"]["title"], other["a"]["body"], 3)
+    assigner.assign(pa, defer=True)
+    assigner.assign(pb, defer=True)
+    # Outlet b rewrites its article into the toll story before the backlog is worked.
+    save(store, "b", "https://b.example/1", toll["b"]["title"], toll["b"]["body"], 3)
+    assigner.assign(pb, defer=True)
+    assert _waiting(store) == 2
+    assert assign_late_stories(store) == 2  # the backlog is the archive's: any process works it
+    assert _story(store, pa) == _story(store, pb)
+    _check_invariants(store)
+
+
+def test_status_counts_the_waiting_articles(store: Store) -> None:
+    assert backlog.status(store.engine) == (0, None)
+    assigner = _assigner(store)
+    _live_week_later(store, assigner)
+    rows = load_ant_rows()
+    pk = save(store, "ant", "https://ant.example/old", rows[5]["title"], rows[5]["text"], 0)
+    assigner.assign(pk, defer=True)
+    count, since = backlog.status(store.engine)
+    assert count == 1 and since is not None and since.tzinfo is not None
+
+
+def test_cli_late_works_the_backlog(store: Store, settings, database_url: str) -> None:
+    from click.testing import CliRunner
+
+    from test_stories_store import _cli
+
+    settings.database_url = database_url
+    assigner = story_store(store, settings)
+    _live_week_later(store, assigner)
+    rows = load_ant_rows()
+    pk = save(store, "ant", "https://ant.example/old", rows[5]["title"], rows[5]["text"], 0)
+    assigner.assign(pk, defer=True)
+    stats = CliRunner().invoke(_cli(settings), ["stories", "stats", "--json"])
+    assert '"waiting": 1' in stats.output
+    result = CliRunner().invoke(_cli(settings), ["stories", "late"])
+    assert result.exit_code == 0, result.output
+    assert "1 articles assigned; 0 still waiting" in result.output
+    assert _story(store, pk) is not None
