@@ -478,3 +478,32 @@ def test_str_input_and_odd_arguments():
     assert len(parse_feed(text).entries) == 3  # type: ignore[arg-type]
     assert parse_feed(_read("atom10.xml"), max_entries=0).entries == []
     assert parse_feed(None).bozo  # type: ignore[arg-type]
+
+
+def test_the_common_rfc822_form_reads_as_email_utils_reads_it():
+    """The one-match path for "Sun, 29 Nov 2026 15:30:00 +0000" agrees with email.utils on every
+    variant it takes, and leaves the rest (and impossible dates) to the full path."""
+    from email.utils import parsedate_to_datetime
+
+    from nashra.crawl.feeds.dates import _rfc822, parse_feed_date
+
+    forms = []
+    for day, month, zone in [(1, "Jan", "+0000"), (29, "Feb", "+0100"), (31, "dec", "-0530"),
+                             (9, "Nov", "GMT"), (15, "Jul", "+01:00"), (2, "Mar", ""),
+                             (28, "Aug", "-0000"), (30, "Apr", "UT"), (5, "May", "Z")]:  # fmt: skip
+        for head in ("", "Mon, ", "Sun,"):
+            for clock in ("23:59:59", "00:00", "12:30:05"):
+                forms.append(f"{head}{day} {month} 2024 {clock} {zone}".strip())
+    for value in forms:
+        slow = parsedate_to_datetime(value.replace("+01:00", "+0100"))
+        slow = slow.replace(tzinfo=UTC) if slow.tzinfo is None else slow.astimezone(UTC)
+        assert _rfc822(value) == slow, value
+        assert parse_feed_date(value) == slow
+    assert _rfc822("Fri, 13 Dec 2024 10:15:00 EST") is None  # named zones: the full path
+    assert parse_feed_date("Fri, 13 Dec 2024 10:15:00 EST") == datetime(
+        2024, 12, 13, 15, 15, tzinfo=UTC
+    )
+    with pytest.raises(ValueError):  # an impossible date: parse_feed_date catches it
+        _rfc822("31 Feb 2024 10:00:00 +0000")
+    assert parse_feed_date("31 Feb 2024 10:00:00 +0000") is None
+    assert parse_feed_date("13 Foo 2024 10:00:00 +0000") is None

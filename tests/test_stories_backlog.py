@@ -35,6 +35,16 @@ def _live_week_later(store: Store, *assigners: StoryStore) -> None:
             assigner.assign(pk)
 
 
+def _one_waiting(store: Store, assigner: StoryStore | None = None) -> tuple[StoryStore, int]:
+    """An assigner whose live window is a week on, and one week-old article it queued."""
+    assigner = assigner or _assigner(store)
+    _live_week_later(store, assigner)
+    row = load_ant_rows()[5]
+    pk = save(store, "ant", "https://ant.example/old", row["title"], row["text"], 0)
+    assert assigner.assign(pk, defer=True).pending
+    return assigner, pk
+
+
 def _waiting(store: Store) -> int:
     with store.engine.connect() as conn:
         return conn.execute(select(func.count()).select_from(story_backlog)).scalar_one()
@@ -105,11 +115,7 @@ def test_the_sliding_window_sees_what_another_process_assigned(store: Store) -> 
 
 
 def test_one_process_at_a_time_works_the_backlog(store: Store) -> None:
-    assigner = _assigner(store)
-    _live_week_later(store, assigner)
-    rows = load_ant_rows()
-    pk = save(store, "ant", "https://ant.example/old", rows[5]["title"], rows[5]["text"], 0)
-    assigner.assign(pk, defer=True)
+    _, pk = _one_waiting(store)
     with backlog.exclusive(store.engine, "another machine:123") as held:
         assert held
         busy = _assigner(store).assign_late()
@@ -119,11 +125,7 @@ def test_one_process_at_a_time_works_the_backlog(store: Store) -> None:
 
 
 def test_the_lease_of_a_process_that_died_expires(store: Store) -> None:
-    assigner = _assigner(store)
-    _live_week_later(store, assigner)
-    rows = load_ant_rows()
-    pk = save(store, "ant", "https://ant.example/old", rows[5]["title"], rows[5]["text"], 0)
-    assigner.assign(pk, defer=True)
+    assigner, pk = _one_waiting(store)
     assert backlog.renew(store.engine, "dead:1", seconds=0.3)  # took it, then died
     assert assigner.assign_late().elsewhere
     time.sleep(0.4)
@@ -176,11 +178,7 @@ def test_an_article_rewritten_while_it_waits_is_judged_by_its_new_text(store: St
 
 def test_status_counts_the_waiting_articles(store: Store) -> None:
     assert backlog.status(store.engine) == (0, None)
-    assigner = _assigner(store)
-    _live_week_later(store, assigner)
-    rows = load_ant_rows()
-    pk = save(store, "ant", "https://ant.example/old", rows[5]["title"], rows[5]["text"], 0)
-    assigner.assign(pk, defer=True)
+    _one_waiting(store)
     count, since = backlog.status(store.engine)
     assert count == 1 and since is not None and since.tzinfo is not None
 
@@ -191,11 +189,7 @@ def test_cli_late_works_the_backlog(store: Store, settings, database_url: str) -
     from test_stories_store import _cli
 
     settings.database_url = database_url
-    assigner = story_store(store, settings)
-    _live_week_later(store, assigner)
-    rows = load_ant_rows()
-    pk = save(store, "ant", "https://ant.example/old", rows[5]["title"], rows[5]["text"], 0)
-    assigner.assign(pk, defer=True)
+    _, pk = _one_waiting(store, story_store(store, settings))
     stats = CliRunner().invoke(_cli(settings), ["stories", "stats", "--json"])
     assert '"waiting": 1' in stats.output
     result = CliRunner().invoke(_cli(settings), ["stories", "late"])

@@ -14,6 +14,7 @@ workers run, a host never sees more than ``per_host_concurrency`` concurrent req
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import logging
 import os
@@ -157,7 +158,8 @@ class Worker:
         async with self._fetcher() as fetcher:
             crawler = self._crawler()
             beat = asyncio.create_task(self._heartbeat(stop))
-            late = asyncio.create_task(self._story_backlog(stop))
+            late_stop = asyncio.Event()
+            late = asyncio.create_task(self._story_backlog(late_stop))
             try:
                 await self.db(ensure_hosts, self.store.engine)
                 self.ready = True
@@ -194,9 +196,8 @@ class Worker:
             finally:
                 await self._shutdown()
                 beat.cancel()
-                late.cancel()
-                async with self._sweeping:  # a slice in its thread ends within STORY_SLICE
-                    pass
+                late_stop.set()
+                await late  # a slice of backlog work in progress ends first (STORY_SLICE)
         return self.stats
 
     async def _wait(self, stop: asyncio.Event, timeout: float) -> None:
@@ -230,7 +231,9 @@ class Worker:
         once its oldest article has waited ``worker_story_backlog_wait`` seconds."""
         wait = self.options.worker_story_backlog_wait
         while not stop.is_set():
-            await asyncio.sleep(min(self.options.worker_idle_seconds, 5.0))
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), min(self.options.worker_idle_seconds, 5.0))
+                return
             try:
                 waiting, since = await asyncio.to_thread(backlog.status, self.store.engine)
             except DB_ERRORS:

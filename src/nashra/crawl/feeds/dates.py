@@ -10,13 +10,37 @@ from __future__ import annotations
 
 import calendar
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 
 from nashra.text.dates import parse_date
 
 _ISO_HINT = re.compile(r"^\d{4}-\d{2}-\d{2}")
 _COLON_ZONE = re.compile(r"([+-]\d\d):(\d\d)$")  # "+02:00": email.utils would ignore it
+# The form nearly every RSS feed uses ("Sun, 29 Nov 2026 15:30:00 +0000"), read in one match;
+# anything else (named zones but GMT, two-digit years, odd spacing) goes to email.utils.
+_RFC822 = re.compile(
+    r"(?:[A-Za-z]{3},\s*)?(\d{1,2}) ([A-Za-z]{3}) (\d{4}) (\d{2}):(\d{2})(?::(\d{2}))?"
+    r"(?: ?(?:([+-])(\d{2}):?(\d{2})|GMT|UTC|UT|Z))?"
+)
+_MONTHS = {
+    m: n
+    for n, m in enumerate(
+        ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], 1
+    )
+}
+
+
+def _rfc822(value: str) -> datetime | None:
+    m = _RFC822.fullmatch(value)
+    month = _MONTHS.get(m[2].lower()) if m else None
+    if m is None or month is None:
+        return None
+    dt = datetime(int(m[3]), month, int(m[1]), int(m[4]), int(m[5]), int(m[6] or 0), tzinfo=UTC)
+    if m[7]:
+        minutes = int(m[8]) * 60 + int(m[9])
+        dt -= timedelta(minutes=minutes if m[7] == "+" else -minutes)
+    return dt
 
 
 def _utc(dt: datetime) -> datetime:
@@ -38,7 +62,7 @@ def parse_feed_date(raw: str | None) -> datetime | None:
         if _ISO_HINT.match(value):
             return _utc(datetime.fromisoformat(value))
         if value[:1].isalpha() or value[:1].isdigit():
-            return _utc(parsedate_to_datetime(_COLON_ZONE.sub(r"\1\2", value)))
+            return _rfc822(value) or _utc(parsedate_to_datetime(_COLON_ZONE.sub(r"\1\2", value)))
     except (TypeError, ValueError, IndexError, OverflowError):
         pass
     try:
