@@ -96,7 +96,8 @@ class Decision:
     vetoed: list[tuple[int, str]] = field(default_factory=list)  # candidate pk, reason
 
 
-def _aware(when: datetime) -> datetime:
+def aware(when: datetime) -> datetime:
+    """``when`` with UTC as its zone when it has none (SQLite gives naive datetimes)."""
     return when if when.tzinfo else when.replace(tzinfo=UTC)
 
 
@@ -137,12 +138,12 @@ class StoryIndex:
 
     def covers(self, published: datetime) -> bool:
         """True when ``published`` falls where this window can judge it (not before its floor)."""
-        return self.floor is None or _aware(published) >= self.floor
+        return self.floor is None or aware(published) >= self.floor
 
     def _advance(self, published: datetime) -> None:
         if self.pinned:
             return
-        published = _aware(published)
+        published = aware(published)
         if self.now is not None:
             published = min(published, self.now() + self.config.future_slack)
         if self.clock is None or published > self.clock:
@@ -154,7 +155,7 @@ class StoryIndex:
         while self._heap and self._heap[0][0] < floor:
             _, pk = heapq.heappop(self._heap)
             member = self.members.get(pk)
-            if member is not None and _aware(member.features.published) < floor:
+            if member is not None and aware(member.features.published) < floor:
                 self._forget(pk)
 
     def _idf(self, term: str) -> float:
@@ -183,7 +184,7 @@ class StoryIndex:
             self.postings.setdefault(key, set()).add(features.pk)
         for key in member.bands:
             self.bands.setdefault(key, set()).add(features.pk)
-        heapq.heappush(self._heap, (_aware(features.published), features.pk))
+        heapq.heappush(self._heap, (aware(features.published), features.pk))
         self._next_story = max(self._next_story, story)
 
     def _forget(self, pk: int) -> Member | None:
@@ -213,7 +214,7 @@ class StoryIndex:
         return member
 
     def _note_first(self, story: int, published: datetime) -> None:
-        when = _aware(published)
+        when = aware(published)
         known = self.story_first.get(story)
         if known is None or when < known:
             self.story_first[story] = when
@@ -302,7 +303,7 @@ class StoryIndex:
             self._forget(f.pk)
         self._advance(f.published)
         window = self.config.window
-        published = _aware(f.published)
+        published = aware(f.published)
         bands = band_keys(f.sig)
         query = self.query_weights(f)
         norm = query[1]
@@ -310,7 +311,7 @@ class StoryIndex:
         oldest = published - window * self.config.span
 
         def in_window(m: Member) -> bool:
-            if abs(_aware(m.features.published) - published) > window:
+            if abs(aware(m.features.published) - published) > window:
                 return False
             return self.story_first.get(m.story, published) >= oldest
 
@@ -382,7 +383,7 @@ class StoryIndex:
         # 4. The earliest publisher is the original of a family of copies.
         if copy_of is not None:
             original = self.members.get(copy_of)
-            if original is not None and _aware(original.features.published) > published:
+            if original is not None and aware(original.features.published) > published:
                 family = [pk for pk, m in self.members.items() if m.copy_of == copy_of]
                 for pk in [copy_of, *family]:
                     self.members[pk].copy_of = f.pk
@@ -444,7 +445,7 @@ class StoryIndex:
             self.postings.setdefault(key, set()).add(f.pk)
         for key in bands:
             self.bands.setdefault(key, set()).add(f.pk)
-        heapq.heappush(self._heap, (_aware(f.published), f.pk))
+        heapq.heappush(self._heap, (aware(f.published), f.pk))
 
     def story_of(self, pk: int) -> int | None:
         member = self.members.get(pk)

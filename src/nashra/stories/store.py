@@ -43,10 +43,10 @@ from nashra.store.schema import articles, stories, story_backlog
 from nashra.store.store import Store
 from nashra.stories import backlog
 from nashra.stories.features import Features, features_of
-from nashra.stories.index import Decision, StoryConfig, StoryIndex
+from nashra.stories.index import Decision, StoryConfig, StoryIndex, aware
 from nashra.stories.minhash import SIGNATURE_VERSION
 from nashra.stories.summary import parse_weights, summarise
-from nashra.stories.window import LateWindow, aware, load_window, window_rows
+from nashra.stories.window import LateWindow, load_window, window_rows
 
 log = logging.getLogger("nashra.stories")
 

@@ -13,11 +13,7 @@ from sqlalchemy import Connection, func, select
 from nashra.store.schema import article_signatures as sigs
 from nashra.store.schema import articles
 from nashra.stories.features import Features
-from nashra.stories.index import StoryIndex
-
-
-def aware(value: datetime) -> datetime:
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
+from nashra.stories.index import StoryIndex, aware
 
 
 def window_rows(conn: Connection, *where: Any) -> Iterator[Any]:
