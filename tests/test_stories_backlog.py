@@ -196,3 +196,13 @@ def test_cli_late_works_the_backlog(store: Store, settings, database_url: str) -
     assert result.exit_code == 0, result.output
     assert "1 articles assigned; 0 still waiting" in result.output
     assert _story(store, pk) is not None
+
+
+def test_cli_late_reports_an_archive_it_cannot_open(settings) -> None:
+    from click.testing import CliRunner
+
+    from test_stories_store import _cli
+
+    settings.database_url = "postgresql+psycopg://nobody@127.0.0.1:1/none"
+    result = CliRunner().invoke(_cli(settings), ["stories", "late"])
+    assert result.exit_code != 0 and "cannot open the archive" in result.output

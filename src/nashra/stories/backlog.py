@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Engine, and_, delete, func, or_, select, update
+from sqlalchemy import Connection, Engine, Table, and_, delete, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from nashra.store.schema import article_signatures as sigs
@@ -27,11 +27,16 @@ LEASE = "stories.backlog"
 LEASE_SECONDS = 120.0  # a batch takes seconds; a dead owner is replaced after this
 
 
+def _insert(conn: Connection, table: Table, **values: Any) -> Any:
+    """An INSERT that can say ON CONFLICT (both backends speak it; SQLAlchemy has it per dialect)."""
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    return dialect.insert(table).values(**values)
+
+
 def queue(conn: Connection, pk: int, published: datetime) -> None:
     """Put an article in the backlog (again: a newer text replaces the waiting one)."""
     values = {"article_pk": pk, "published": published, "queued_at": datetime.now(UTC)}
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-    stmt = dialect.insert(story_backlog).values(**values)
+    stmt = _insert(conn, story_backlog, **values)
     conn.execute(
         stmt.on_conflict_do_update(
             index_elements=[story_backlog.c.article_pk],
@@ -87,9 +92,7 @@ def status(engine: Engine) -> tuple[int, datetime | None]:
         count, oldest = conn.execute(
             select(func.count(), func.min(story_backlog.c.queued_at))
         ).one()
-    if oldest is not None and oldest.tzinfo is None:
-        oldest = oldest.replace(tzinfo=UTC)
-    return int(count), oldest
+    return int(count), oldest  # aware: min() keeps the column's UTC type
 
 
 @contextmanager
@@ -123,9 +126,8 @@ def renew(engine: Engine, owner: str, seconds: float = LEASE_SECONDS) -> bool:
     with engine.begin() as conn:
         if conn.execute(take).rowcount:
             return True
-        dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-        first = dialect.insert(job_leases).values(
-            name=LEASE, owner=owner, expires_at=now + timedelta(seconds=seconds)
+        first = _insert(
+            conn, job_leases, name=LEASE, owner=owner, expires_at=now + timedelta(seconds=seconds)
         )
         taken = first.on_conflict_do_nothing().returning(job_leases.c.name)
         return conn.execute(taken).first() is not None

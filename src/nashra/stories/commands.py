@@ -24,6 +24,13 @@ def _settings(ctx: click.Context) -> Settings:
     return obj if obj is not None else load_settings()
 
 
+def _open_store(settings: Settings) -> Store:
+    try:
+        return Store.open(settings.resolved_database_url)
+    except Exception as exc:  # a bad URL or an unreachable server: a message, not a traceback
+        raise click.ClickException(f"cannot open the archive: {exc}") from exc
+
+
 @click.group()
 def stories() -> None:
     """Copies and stories: the same news across outlets."""
@@ -36,10 +43,7 @@ def stories() -> None:
 def rebuild(ctx: click.Context, batch: int, as_json: bool) -> None:
     """Recompute every story from the archive (after a threshold change), oldest first."""
     settings = _settings(ctx)
-    try:
-        assigner_store = Store.open(settings.resolved_database_url)
-    except Exception as exc:  # a bad URL or an unreachable server: a message, not a traceback
-        raise click.ClickException(f"cannot open the archive: {exc}") from exc
+    assigner_store = _open_store(settings)
     try:
         try:
             assigner = StoryStore.from_settings(assigner_store, settings)
@@ -79,10 +83,7 @@ def late(ctx: click.Context) -> None:
     """Assign now the articles waiting in the backlog (older than the live window), oldest
     first. Workers do this on their own when idle; this is for an instance without one."""
     settings = _settings(ctx)
-    try:
-        store = Store.open(settings.resolved_database_url)
-    except Exception as exc:
-        raise click.ClickException(f"cannot open the archive: {exc}") from exc
+    store = _open_store(settings)
     try:
         done = assign_late_stories(store, settings)
         waiting = story_counts(store)["waiting"]
@@ -99,7 +100,7 @@ def late(ctx: click.Context) -> None:
 def stats(ctx: click.Context, as_json: bool) -> None:
     """Counts of stories, stories across outlets, assigned articles and copies."""
     settings = _settings(ctx)
-    store = Store.open(settings.resolved_database_url)
+    store = _open_store(settings)
     try:
         counts = story_counts(store)
     finally:
