@@ -201,9 +201,10 @@ def _serve(settings: Settings, host: str, port: int) -> None:
     import uvicorn
 
     from nashra.web.app import create_app
+    from nashra.web.serving import uvicorn_options
 
     click.echo(f"Nashra is serving on http://{host}:{port}/")
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="warning")
+    uvicorn.run(create_app(settings), host=host, port=port, **uvicorn_options(settings))
 
 
 @main.command()

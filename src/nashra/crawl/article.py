@@ -12,6 +12,7 @@ from nashra.sections import SECTIONS
 from nashra.sources.adapters import Adapter, adapter_for
 from nashra.sources.registry import Source
 from nashra.text import canonical_url, detect_lang, fingerprint_normal, normalize, numeric_id
+from nashra.text.urls import strip_userinfo
 
 
 def section_for(source: Source, categories: list[str], url: str) -> str | None:
@@ -88,7 +89,7 @@ def build_article(
         lang=lang,
         section=section_for(source, categories, url),
         categories=categories,
-        image_url=page.image_url or entry.image_url,
+        image_url=strip_userinfo(page.image_url or entry.image_url or "") or None,
         partial=partial,
         norm_text=f"{normalize(title, lang)}\n{normal_body}",
         body_hash=fingerprint_normal(normal_body),

@@ -26,6 +26,7 @@ from nashra.schedule.options import ScheduleOptions
 from nashra.schedule.queries import feed_statuses
 from nashra.store import Store
 from nashra.store.schema import feeds
+from nashra.web.serving import uvicorn_options
 
 log = logging.getLogger("nashra.worker")
 
@@ -145,8 +146,9 @@ def run_command(
         worker = Worker(settings, store, registry=registry)
         app = build_app(settings, store, ready=lambda: worker.ready)
         config = uvicorn.Config(
-            app, host=host or settings.host, port=port or settings.port, log_level="warning"
-        )
+            app, host=host or settings.host, port=port or settings.port,
+            **uvicorn_options(settings),
+        )  # fmt: skip
         server = _Server(config)
         stop = asyncio.Event()
         install_stop_signals(stop, worker.hard_stop)
