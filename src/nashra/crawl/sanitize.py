@@ -6,11 +6,14 @@ goes. nh3 (Rust's ammonia) does the work; this module only states the policy.
 
 from __future__ import annotations
 
+import logging
 import re
 
 import lxml.html
 import nh3
 from lxml import etree
+
+log = logging.getLogger("nashra.crawl")
 
 ALLOWED_TAGS = {
     "p", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "li", "blockquote", "q", "cite",
@@ -36,6 +39,9 @@ VOID_TAGS = frozenset({"area", "base", "br", "col", "embed", "hr", "img", "input
 # Real articles nest a few dozen elements deep; a hostile page nests thousands to make
 # tree-walking code recursive or quadratic. What lies deeper than this is flattened.
 MAX_NESTING = 64
+# An article's HTML is a few dozen KB; what lies past this many characters is cut before
+# cleaning (a longer body is an attack or a whole site pasted in, never an article).
+MAX_HTML_CHARS = 1_000_000
 _TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9:-]*)\b[^>]*>")
 _SPACES = re.compile(r"[ \t\u00a0]+")
 _H1 = re.compile(r"<(/?)h1\b", re.IGNORECASE)
@@ -45,6 +51,10 @@ def sanitize_html(html: str) -> str:
     """Clean untrusted article HTML down to the allowed structure (idempotent)."""
     if not html or not html.strip():
         return ""
+    if len(html) > MAX_HTML_CHARS:
+        log.warning("article HTML of %d characters cut to %d", len(html), MAX_HTML_CHARS)
+        cut = html.rfind("<", 0, MAX_HTML_CHARS)
+        html = html[: cut if cut > 0 else MAX_HTML_CHARS]
     cleaned = nh3.clean(
         _H1.sub(
             r"<\1h2", flatten_nesting(html)
