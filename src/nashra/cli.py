@@ -141,7 +141,7 @@ def import_cmd(ctx: click.Context, file: Path) -> None:
     registry = _registry(settings)
     store.sync_sources(registry.values())
     sources = dict(registry)
-    report = import_jsonl(store, file, sources)
+    report = import_jsonl(store, file, sources, settings=settings)
     for number, error in report.errors[:100]:
         click.echo(f"line {number}: {error}", err=True)
     if len(report.errors) > 100:

@@ -39,6 +39,8 @@ class Settings:
     max_entries_per_feed: int = 200
     # seconds of CPU-bound work (parsing, extraction, sanitising) one feed or entry may take
     item_time_budget: float = 10.0
+    # import: a JSON line longer than this is refused unread
+    import_max_line_bytes: int = 10 * 1024 * 1024
     # demo
     demo_port: int = 8001
     secret_key: str = ""  # signs reporter cookies and sessions; generated in the data dir if empty
