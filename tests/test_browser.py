@@ -236,3 +236,22 @@ def test_no_serious_or_critical_axe_violations(portal, paths, open_page, name):
         ]
         assert serious == [], f"{paths[name]} at {viewport['width']}px"
         assert result["testEngine"]["name"] == "axe-core"
+
+
+@pytest.mark.parametrize("name", ["home", "article", "search", "widget", "outlets"])
+def test_pages_satisfy_their_content_security_policy(portal, paths, open_page, name):
+    """Issue 13 §7: the policy is strict (scripts from the portal only) and the pages keep it —
+    the report control's script runs, and Chromium reports no violation."""
+    base, _ = portal
+    page = open_page()
+    violations: list[str] = []
+    page.on(
+        "console",
+        lambda msg: violations.append(msg.text) if "Content Security Policy" in msg.text else None,
+    )
+    response = page.goto(base + paths[name])
+    policy = response.headers["content-security-policy"]
+    assert "script-src 'self'" in policy and "object-src 'none'" in policy
+    assert ("frame-ancestors 'self'" in policy) == (name != "widget")
+    page.wait_for_load_state("load")
+    assert violations == []

@@ -12,6 +12,7 @@ from nashra.sections import SECTIONS
 from nashra.sources.adapters import Adapter, adapter_for
 from nashra.sources.registry import Source
 from nashra.text import canonical_url, detect_lang, fingerprint_normal, normalize, numeric_id
+from nashra.text.display import strip_bidi_controls
 from nashra.text.urls import strip_userinfo
 
 
@@ -68,7 +69,7 @@ def build_article(
         if summary_text:
             body_text = summary_text
             body_html = _summary_html(entry) or f"<p>{html.escape(summary_text)}</p>"
-    title = entry.title.strip() or page.title or summary_text[:120]
+    title = strip_bidi_controls(entry.title.strip() or page.title or summary_text[:120]).strip()
     lang = source.lang or page.lang or detect_lang(title + " " + body_text)
     if page.lang in {"ar", "fr", "en"} and page.lang != source.lang and len(body_text) > 200:
         lang = detect_lang(body_text, default=source.lang)
