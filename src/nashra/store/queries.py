@@ -16,6 +16,7 @@ from sqlalchemy import and_, func, or_, select
 
 from nashra.store.schema import articles, images, sources
 from nashra.store.store import Store
+from nashra.text.dates import checked_instant
 
 LIST_COLUMNS = (
     articles.c.pk,
@@ -42,20 +43,32 @@ LIST_COLUMNS = (
 )
 
 
+MAX_KEY = 2**63 - 1  # keys are signed 64-bit integers in both databases
+
+
 class CursorError(ValueError):
     """A pagination cursor that was not made by us (or was damaged on the way)."""
 
 
-def encode_cursor(published: datetime, pk: int) -> str:
-    raw = f"{published.astimezone(UTC).isoformat()}|{pk}".encode()
+def encode_cursor(moment: datetime, key: int) -> str:
+    """The opaque cursor of a keyset listing ordered by (moment, key) descending."""
+    raw = f"{moment.astimezone(UTC).isoformat()}|{key}".encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
 def decode_cursor(cursor: str) -> tuple[datetime, int]:
+    """(moment in UTC, key) of a cursor we made; :class:`CursorError` for anything else,
+    including well-formed cursors whose values no listing could have produced."""
     try:
+        if len(cursor) > 200:
+            raise ValueError("too long")
         padded = cursor + "=" * (-len(cursor) % 4)
-        stamp, pk = base64.urlsafe_b64decode(padded.encode()).decode().split("|")
-        return datetime.fromisoformat(stamp), int(pk)
+        stamp, key = base64.urlsafe_b64decode(padded.encode()).decode().split("|")
+        moment = checked_instant(datetime.fromisoformat(stamp))
+        number = int(key)
+        if not 0 <= number <= MAX_KEY:
+            raise ValueError(f"key {number} out of range")
+        return moment, number
     except (binascii.Error, ValueError, UnicodeDecodeError) as exc:
         raise CursorError(
             f"invalid cursor {cursor[:40]!r}: use the 'next' value of a listing"

@@ -3,14 +3,12 @@ show. Every query is bounded (a page, a story, a window of recent stories), neve
 
 from __future__ import annotations
 
-import base64
-import binascii
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, func, or_, select
 
-from nashra.store.queries import LIST_COLUMNS
+from nashra.store.queries import LIST_COLUMNS, CursorError, decode_cursor, encode_cursor
 from nashra.store.schema import article_signatures as sigs
 from nashra.store.schema import articles, images, sources, stories, story_backlog
 from nashra.store.store import Store
@@ -18,8 +16,7 @@ from nashra.store.store import Store
 TOP_HOURS = 48  # the home's top stories are the biggest of the last two days of news
 
 
-class StoryCursorError(ValueError):
-    """A stories cursor that was not made by us."""
+StoryCursorError = CursorError
 
 
 def _aware(value: datetime | None) -> datetime | None:
@@ -219,20 +216,8 @@ def ticker_stories(
     return [reps[r.representative] for r in story_rows if r.representative in reps]
 
 
-def encode_story_cursor(last_published: datetime, story_id: int) -> str:
-    raw = f"{last_published.astimezone(UTC).isoformat()}|{story_id}".encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def decode_story_cursor(cursor: str) -> tuple[datetime, int]:
-    try:
-        padded = cursor + "=" * (-len(cursor) % 4)
-        stamp, sid = base64.urlsafe_b64decode(padded.encode()).decode().split("|")
-        return datetime.fromisoformat(stamp), int(sid)
-    except (binascii.Error, ValueError, UnicodeDecodeError) as exc:
-        raise StoryCursorError(
-            f"invalid cursor {cursor[:40]!r}: use the 'next' value of a listing"
-        ) from exc
+encode_story_cursor = encode_cursor  # stories page by (last published, story id)
+decode_story_cursor = decode_cursor
 
 
 def list_stories(
