@@ -47,7 +47,10 @@ def main(ctx: click.Context, data_dir: Path | None, database_url: str | None, ve
     """Nashra: a news aggregation portal for the Arabic press (French beside it)."""
     level = logging.WARNING - 10 * min(verbose, 2)
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    ctx.obj = load_settings(data_dir=data_dir, database_url=database_url)
+    try:
+        ctx.obj = load_settings(data_dir=data_dir, database_url=database_url)
+    except ValueError as exc:  # a setting that cannot be used: say which, no traceback
+        raise click.UsageError(f"bad setting: {exc}") from exc
 
 
 @main.command()

@@ -136,4 +136,12 @@ def load_settings(env: dict[str, str] | None = None, **overrides: Any) -> Settin
             settings.extra[name] = raw
             continue
         setattr(settings, name, _coerce(fields[name].type, raw))
+    _validate(settings)
     return settings
+
+
+def _validate(settings: Settings) -> None:
+    """Refuse at load, with the setting's name, what would otherwise fail deep inside a fetch."""
+    from nashra.crawl.guard import parse_networks
+
+    parse_networks(settings.fetch_allow_networks)  # "fetch_allow_networks: 'x' is not a network"

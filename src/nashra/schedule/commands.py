@@ -308,7 +308,10 @@ def standalone() -> click.Group:
     @click.option("--database-url", default=None)
     @click.pass_context
     def group(ctx: click.Context, data_dir: str | None, database_url: str | None) -> None:
-        ctx.obj = load_settings(data_dir=data_dir, database_url=database_url)
+        try:
+            ctx.obj = load_settings(data_dir=data_dir, database_url=database_url)
+        except ValueError as exc:
+            raise click.UsageError(f"bad setting: {exc}") from exc
 
     for command in MAIN_COMMANDS:
         group.add_command(command)
