@@ -137,11 +137,12 @@ def test_hostile_items_are_handled_while_the_portal_keeps_answering(
     # Stored, trimmed to what a reader can use, and quickly.
     assert sorted(r.source for r in stored) == ["huge", "nested"]
     assert all("أول الخبر" in r.body_text and len(r.body_text) < 100_000 for r in stored)
-    # Each round (feed fetch and parse, page fetch, cleaning, store) ends within seconds where
-    # it took 19 s, and the portal on the same event loop never waits a second for an answer.
-    assert results["nested"] < 3.0 and results["huge"] < 3.0, results
+    # The portal on the same event loop never waits a second for an answer, and each round
+    # (feed fetch and parse, page fetch, cleaning, store, stories) ends far below the 19 s
+    # the nested item alone took (the bound leaves room for a loaded CI machine).
     assert statuses and set(statuses) == {200}
     assert max(latencies) < 1.0, max(latencies)
+    assert results["nested"] < 10.0 and results["huge"] < 10.0, results
 
 
 def test_one_hostile_entry_is_cleaned_in_under_a_second() -> None:

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
+import weakref
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -198,11 +200,9 @@ class Crawler:
         # One transaction per feed: a crash before it commits only means these pages are
         # fetched again on restart (the feed's validators are not saved yet either).
         articles = [a for a in built if a]
-        results = self.store.save_articles(articles)
-        for saved, article in zip(results, articles, strict=True):
-            self._count(saved, article)
-            if saved.status != "unchanged":
-                self._assign_story(saved.pk)
+        # Storing (with the search index's analysis) and grouping are CPU and database work:
+        # a thread keeps the event loop, and a portal served beside the crawl, answering.
+        results = await asyncio.to_thread(self._save_and_group, articles)
         await asyncio.gather(
             *(
                 self._rehost_image(fetcher, saved.pk, article.image_url)
@@ -210,6 +210,17 @@ class Crawler:
                 if saved.status == "new" and article.image_url
             )
         )
+
+    def _save_and_group(self, articles: list[Article]) -> list[SaveResult]:
+        """Save a feed's articles and put them into stories; one feed at a time per store, as
+        when this ran on the event loop (two feeds may carry the same article)."""
+        with _write_lock(self.store):
+            results = self.store.save_articles(articles)
+            for saved, article in zip(results, articles, strict=True):
+                self._count(saved, article)
+                if saved.status != "unchanged":
+                    self._assign_story(saved.pk)
+        return results
 
     def _assign_story(self, pk: int) -> None:
         """The stories stage, after the article is safely stored: a failure here costs only
@@ -355,6 +366,18 @@ class _FeedProbe:
         if self.result is None and url == self._feed_url:
             self.result = result
         return result
+
+
+_WRITE_LOCKS: weakref.WeakKeyDictionary[Store, threading.Lock] = weakref.WeakKeyDictionary()
+_WRITE_LOCKS_GUARD = threading.Lock()
+
+
+def _write_lock(store: Store) -> threading.Lock:
+    with _WRITE_LOCKS_GUARD:
+        lock = _WRITE_LOCKS.get(store)
+        if lock is None:
+            lock = _WRITE_LOCKS[store] = threading.Lock()
+        return lock
 
 
 def crawl(settings: Settings, store: Store, sources: Iterable[Source], **kw: Any) -> CrawlReport:
