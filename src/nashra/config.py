@@ -18,6 +18,10 @@ from typing import Any
 class Settings:
     data_dir: Path = Path("nashra-data")
     database_url: str = ""
+    # web processes read pages, feeds, search and the API from these (comma-separated URLs)
+    database_replica_urls: str = ""
+    replica_max_lag_seconds: float = 30.0  # a replica further behind is skipped
+    replica_check_seconds: float = 5.0  # how often each replica's health and lag are checked
     sources_file: Path | None = None
     host: str = "127.0.0.1"
     port: int = 8000
@@ -143,5 +147,7 @@ def load_settings(env: dict[str, str] | None = None, **overrides: Any) -> Settin
 def _validate(settings: Settings) -> None:
     """Refuse at load, with the setting's name, what would otherwise fail deep inside a fetch."""
     from nashra.crawl.guard import parse_networks
+    from nashra.store.replicas import parse_replica_urls
 
     parse_networks(settings.fetch_allow_networks)  # "fetch_allow_networks: 'x' is not a network"
+    parse_replica_urls(settings.database_replica_urls)  # "database_replica_urls: 'x' is not …"

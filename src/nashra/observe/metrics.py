@@ -177,7 +177,11 @@ def _db_ok(store: Any) -> tuple[bool, str]:
 
 
 def routes(
-    settings: Any, store: Any, *, ready: Callable[[], bool] | None = None
+    settings: Any,
+    store: Any,
+    *,
+    ready: Callable[[], bool] | None = None,
+    replicas: Any = None,
 ) -> list[BaseRoute]:
     """``/metrics`` (Prometheus text) and ``/readyz`` (200 when the database answers and its
     schema is current, and ``ready()`` — e.g. the embedded worker started — holds; else 503)."""
@@ -193,8 +197,11 @@ def routes(
         ok, why = _db_ok(store)
         if ok and ready is not None and not ready():
             ok, why = False, "starting"
+        body: dict[str, Any] = {"status": "ready" if ok else "not ready", "reason": why}
+        if replicas is not None:  # which replicas this process reads from, and why not the others
+            body.update(replicas.status())
         return Response(
-            json.dumps({"status": "ready" if ok else "not ready", "reason": why}),
+            json.dumps(body),
             status_code=200 if ok else 503,
             media_type="application/json",
             headers={"Cache-Control": "no-store"},

@@ -24,8 +24,9 @@ from sqlalchemy.engine import Connection, make_url
 from nashra.text.dates import checked_instant
 
 
-def create_db_engine(url: str) -> Engine:
-    """An engine for ``url``; SQLite gets WAL, foreign keys and a busy timeout on every connection."""
+def create_db_engine(url: str, *, connect_timeout: int | None = None) -> Engine:
+    """An engine for ``url``; SQLite gets WAL, foreign keys and a busy timeout on every connection.
+    ``connect_timeout`` (seconds, PostgreSQL) bounds the wait for a server that does not answer."""
     parsed = make_url(url)
     if parsed.drivername.startswith("postgresql") and parsed.drivername == "postgresql":
         url = str(parsed.set(drivername="postgresql+psycopg"))
@@ -44,7 +45,10 @@ def create_db_engine(url: str) -> Engine:
             cur.close()
 
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5)
+    connect_args = {} if connect_timeout is None else {"connect_timeout": connect_timeout}
+    return create_engine(
+        url, pool_pre_ping=True, pool_size=5, max_overflow=5, connect_args=connect_args
+    )
 
 
 def _alembic_config() -> Config:

@@ -245,6 +245,12 @@ crawl_hosts = Table(
 
 # -- portal (issue 3): the archive version probe reads these, once a second, in O(1) -------------
 # max(updated) is one index step; the (few) images that are not visible have their own index.
+# Kept by triggers on articles (migration scale1): the footer and outlet counts stay O(outlets).
+sources.append_column(
+    Column("article_count", BigInteger, nullable=False, default=0, server_default="0")
+)
+sources.append_column(Column("latest_published", UTCDateTime()))
+
 Index("ix_articles_updated", articles.c.updated)
 Index("ix_images_not_visible", images.c.id, sqlite_where=images.c.state != "visible",
       postgresql_where=images.c.state != "visible")  # fmt: skip

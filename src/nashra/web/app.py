@@ -20,6 +20,7 @@ from nashra.config import Settings
 from nashra.observe.metrics import MetricsMiddleware
 from nashra.sections import SECTIONS
 from nashra.store import queries
+from nashra.store.replicas import reading_store
 from nashra.store.schema import article_signatures, section_corrections
 from nashra.store.store import Store
 from nashra.web import api, feeds, pages
@@ -99,7 +100,10 @@ def create_app(
     """The portal as an ASGI application; ``store`` defaults to the configured database."""
     owns_store = store is None
     store = store or Store.open(settings.resolved_database_url)
-    portal = Portal(settings, store)
+    # Pages, feeds, search and the API read through ``reader`` (the replicas when configured);
+    # reports, moderation, sessions and WebSub write through ``store`` (the primary).
+    reader, replicas = reading_store(settings, store)
+    portal = Portal(settings, reader)
 
     def static(request: Request) -> Response:
         asset = portal.static.get(request.path_params["name"])
@@ -135,12 +139,12 @@ def create_app(
 
     # Feature routes first: the editions' catch-all /{source}/… patterns come last.
     routes: list[BaseRoute] = [
-        *observe_routes(settings, store, ready=ready),
+        *observe_routes(settings, store, ready=ready, replicas=replicas),
         *websub_routes(settings, store, clock=clock),
         *moderation.routes(settings, store),
-        *search_routes(settings, store, portal),
-        *region_routes(settings, store, portal),
-        *story_routes(settings, store, portal),
+        *search_routes(settings, reader, portal),
+        *region_routes(settings, reader, portal),
+        *story_routes(settings, reader, portal),
         Route("/healthz", healthz),
         Route("/static/{name}", static),
         Route("/robots.txt", lambda request: feeds.robots(portal, request)),
@@ -192,6 +196,8 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: Starlette):
         yield
+        if replicas is not None:
+            replicas.dispose()
         if owns_store:
             store.close()
 
@@ -200,7 +206,7 @@ def create_app(
         max_bytes=settings.page_cache_mb * 1024 * 1024,
     )
     cache.on_reset.append(portal.clear_memos)
-    watch = ArchiveWatch(lambda: portal_version(store), settings.cache_check_seconds)
+    watch = ArchiveWatch(lambda: portal_version(reader), settings.cache_check_seconds)
     app = Starlette(
         routes=routes,
         middleware=[
