@@ -43,7 +43,7 @@ from nashra.store.schema import articles, stories, story_backlog
 from nashra.store.store import Store
 from nashra.stories import backlog
 from nashra.stories.features import Features, features_of
-from nashra.stories.index import Decision, StoryConfig, StoryIndex, aware
+from nashra.stories.index import STORY_SETTINGS, Decision, StoryConfig, StoryIndex, aware
 from nashra.stories.minhash import SIGNATURE_VERSION
 from nashra.stories.summary import parse_weights, summarise
 from nashra.stories.window import LateWindow, load_window, window_rows
@@ -133,10 +133,9 @@ class StoryStore:
 
     @classmethod
     def from_settings(cls, store: Store, settings: Settings | None) -> StoryStore:
-        names = ("story_window_hours", "story_match", "story_merge", "story_margin", "story_copy")
         extra: dict[str, object] = {}
         if settings is not None:
-            extra = {name: getattr(settings, name) for name in names}
+            extra = {name: getattr(settings, name) for name in STORY_SETTINGS}
             extra["story_outlet_weights"] = settings.story_outlet_weights or None
         return cls(
             store,
