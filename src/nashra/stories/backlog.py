@@ -27,7 +27,7 @@ LEASE = "stories.backlog"
 LEASE_SECONDS = 120.0  # a batch takes seconds; a dead owner is replaced after this
 
 
-def _insert(conn: Connection, table: Table, **values: Any) -> Any:
+def dialect_insert(conn: Connection, table: Table, **values: Any) -> Any:
     """An INSERT that can say ON CONFLICT (both backends speak it; SQLAlchemy has it per dialect)."""
     dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
     return dialect.insert(table).values(**values)
@@ -36,7 +36,7 @@ def _insert(conn: Connection, table: Table, **values: Any) -> Any:
 def queue(conn: Connection, pk: int, published: datetime) -> None:
     """Put an article in the backlog (again: a newer text replaces the waiting one)."""
     values = {"article_pk": pk, "published": published, "queued_at": datetime.now(UTC)}
-    stmt = _insert(conn, story_backlog, **values)
+    stmt = dialect_insert(conn, story_backlog, **values)
     conn.execute(
         stmt.on_conflict_do_update(
             index_elements=[story_backlog.c.article_pk],
@@ -126,7 +126,7 @@ def renew(engine: Engine, owner: str, seconds: float = LEASE_SECONDS) -> bool:
     with engine.begin() as conn:
         if conn.execute(take).rowcount:
             return True
-        first = _insert(
+        first = dialect_insert(
             conn, job_leases, name=LEASE, owner=owner, expires_at=now + timedelta(seconds=seconds)
         )
         taken = first.on_conflict_do_nothing().returning(job_leases.c.name)

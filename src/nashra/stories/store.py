@@ -257,19 +257,24 @@ class StoryStore:
         return result
 
     def _assign(self, conn: Connection, pk: int) -> StoryAssignment:
-        row = conn.execute(select(*_ARTICLE_COLUMNS).where(articles.c.pk == pk)).first()
+        # The article and its signature row in one round trip.
+        row = conn.execute(
+            select(
+                *_ARTICLE_COLUMNS,
+                sigs.c.story_id.label("sig_story"),
+                sigs.c.copy_of.label("sig_copy_of"),
+                sigs.c.content_key.label("sig_key"),
+            )
+            .select_from(articles.outerjoin(sigs, sigs.c.article_pk == articles.c.pk))
+            .where(articles.c.pk == pk)
+        ).first()
         if row is None:
             raise LookupError(f"no article with pk {pk}")
         self._sync(conn)
         key = content_key(row.title or "", row.body_text or "")
-        existing = conn.execute(
-            select(sigs.c.story_id, sigs.c.copy_of, sigs.c.content_key).where(
-                sigs.c.article_pk == pk
-            )
-        ).first()
-        if existing is not None and existing.content_key == key and existing.story_id:
-            return StoryAssignment(pk, existing.story_id, existing.copy_of, unchanged=True)
-        old_story = existing.story_id if existing is not None else None
+        if row.sig_key == key and row.sig_story:
+            return StoryAssignment(pk, row.sig_story, row.sig_copy_of, unchanged=True)
+        old_story = row.sig_story
         f = _features_of_row(row)
         if not self.index.covers(f.published):
             backlog.queue(conn, pk, f.published)
@@ -410,9 +415,8 @@ class StoryStore:
             "version": SIGNATURE_VERSION,
             "updated_at": now,
         }
-        done = conn.execute(update(sigs).where(sigs.c.article_pk == f.pk).values(**values))
-        if done.rowcount == 0:
-            conn.execute(insert(sigs).values(article_pk=f.pk, **values))
+        stmt = backlog.dialect_insert(conn, sigs, article_pk=f.pk, **values)
+        conn.execute(stmt.on_conflict_do_update(index_elements=[sigs.c.article_pk], set_=values))
         gone = {g for g, _ in decision.merges}
         for story_id in sorted(decision.touched - gone):
             self._refresh_story(conn, story_id, decision.story)
