@@ -50,7 +50,13 @@ GRID: dict[str, tuple[str, tuple[object, ...]]] = {
     "decay_hours": ("story_decay_hours", (0.0, 24.0, 48.0, 72.0)),
     "guards": (
         "story_guards",
-        (("figure", "place", "negation"), ("place", "negation"), ("negation",), ()),
+        (
+            ("figure", "place", "country", "negation"),
+            ("figure", "place", "negation"),
+            ("place", "negation"),
+            ("negation",),
+            (),
+        ),
     ),
 }
 

@@ -326,3 +326,21 @@ def test_two_halves_of_one_event_look_alike_as_wholes_and_merge() -> None:
     ledger.check()
     assert decision.merges and len({ledger.story_of(pk) for pk in (1, 2, 3, 4, 6)}) == 1
     assert ledger.story_of(5) == fire
+
+
+def test_conflicts_lists_every_reason_and_countries_are_their_own_guard() -> None:
+    from nashra.stories.entities import conflicts
+
+    e = extract_entities
+    both = conflicts(e("حجز 3 أطنان بطنجة"), e("حجز 7 أطنان بالناظور"))
+    assert both == ["figure", "place"]
+    assert conflicts(e("قمة في مصر"), e("قمة في تونس")) == ["country"]
+    assert conflict(e("قمة في مصر"), e("قمة في تونس")) == "country"
+    assert conflicts(e("حجز كمية من المخدرات"), e("حجز 3 أطنان بطنجة")) == []
+    # with the figure guard off, the place still vetoes
+    index = StoryIndex(StoryConfig(guards=("place",)))
+    assert index._veto(e("حجز 3 أطنان بطنجة"), e("حجز 7 أطنان بالناظور")) == "place"
+    assert (
+        StoryIndex(StoryConfig(guards=("figure", "place")))._veto(e("قمة في مصر"), e("قمة في تونس"))
+        is None
+    )

@@ -73,7 +73,7 @@ class Settings:
     # stories
     story_window_hours: float = 48.0  # articles further apart are never one story
     # fitted: the values between these marks are written by scripts/fit_stories.py
-    story_match: float = 0.3  # similarity that joins an article to a story
+    story_match: float = 0.33  # similarity that joins an article to a story
     story_merge: float = 0.45  # similarity that merges two stories
     story_title_weight: float = 3.0  # a headline term counts this many body occurrences
     story_centroid: float = 1.0  # share of the story centroid in the score (rest: best member)

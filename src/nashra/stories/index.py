@@ -31,13 +31,13 @@ from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime, timedelta
 
 from nashra.config import Settings
-from nashra.stories.entities import Entities, conflict
+from nashra.stories.entities import Entities, conflicts
 from nashra.stories.features import Features
 from nashra.stories.minhash import band_keys
 from nashra.stories.minhash import similarity as sig_similarity
 
 IDF_PRIOR = 100
-GUARDS = ("figure", "place", "negation")
+GUARDS = ("figure", "place", "country", "negation")
 # One home for the defaults: the settings (where scripts/fit_stories.py writes what it fits).
 _DEFAULT = {f.name: f.default for f in fields(Settings) if f.name.startswith("story_")}
 STORY_SETTINGS = (
@@ -397,8 +397,7 @@ class StoryIndex:
         return found
 
     def _veto(self, a: Entities, b: Entities) -> str | None:
-        reason = conflict(a, b)
-        return reason if reason in self.config.guards else None
+        return next((r for r in conflicts(a, b) if r in self.config.guards), None)
 
     def _decay(self, published: datetime, cluster: Cluster) -> float:
         hours = self.config.decay_hours
