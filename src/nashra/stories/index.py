@@ -157,8 +157,8 @@ class Cluster:
 
     def add(self, member: Member, sign: float) -> None:
         c = self.centroid
-        dot = sum(c.get(t, 0.0) * x for t, x in member.unit.items())
-        self.norm2 = max(0.0, self.norm2 + 2.0 * sign * dot + 1.0) if member.unit else self.norm2
+        shared = dot(c, member.unit)
+        self.norm2 = max(0.0, self.norm2 + 2.0 * sign * shared + 1.0) if member.unit else self.norm2
         for t, x in member.unit.items():
             value = c.get(t, 0.0) + sign * x
             if sign < 0 and abs(value) < 1e-9:
@@ -179,9 +179,7 @@ class Cluster:
 
     def absorb(self, other: Cluster) -> None:
         c = self.centroid
-        small, big = (other.centroid, c) if len(other.centroid) <= len(c) else (c, other.centroid)
-        dot = sum(big.get(t, 0.0) * x for t, x in small.items())
-        self.norm2 = max(0.0, self.norm2 + other.norm2 + 2.0 * dot)
+        self.norm2 = max(0.0, self.norm2 + other.norm2 + 2.0 * dot(c, other.centroid))
         for t, x in other.centroid.items():
             c[t] = c.get(t, 0.0) + x
         self.names.update(other.names)
@@ -189,6 +187,12 @@ class Cluster:
             if when is not None:
                 self.first = when if self.first is None or when < self.first else self.first
                 self.last = when if self.last is None or when > self.last else self.last
+
+
+def dot(a: dict[str, float], b: dict[str, float]) -> float:
+    """Dot product of two sparse vectors: the shared terms found by a set intersection (C
+    speed), summed exactly (``fsum``), so the result does not depend on the set's order."""
+    return math.fsum(a[t] * b[t] for t in a.keys() & b.keys())
 
 
 def _names(e: Entities) -> list[str]:
@@ -424,9 +428,7 @@ class StoryIndex:
         own: dict[int, float] = {}
         best_member: dict[int, Member] = {}
         for m in members:
-            other = m.unit
-            small, big = (unit, other) if len(unit) <= len(other) else (other, unit)
-            sim = sum(x * big.get(t, 0.0) for t, x in small.items())
+            sim = dot(unit, m.unit)
             own[m.features.pk] = sim
             known = best_member.get(m.story)
             if known is None or sim > own[known.features.pk]:
@@ -441,9 +443,8 @@ class StoryIndex:
             cluster = self.clusters[story]
             value = own[m.features.pk]
             if cfg.centroid > 0 and cluster.norm2 > 0:
-                c = cluster.centroid
-                dot = sum(x * c.get(t, 0.0) for t, x in unit.items())
-                value = cfg.centroid * dot / math.sqrt(cluster.norm2) + (1 - cfg.centroid) * value
+                to_centroid = dot(unit, cluster.centroid) / math.sqrt(cluster.norm2)
+                value = cfg.centroid * to_centroid + (1 - cfg.centroid) * value
             value = (value + self._evidence(f, cluster)) * self._decay(published, cluster)
             scored.append((value, story))
         scored.sort(key=lambda p: (-p[0], p[1]))
@@ -455,11 +456,7 @@ class StoryIndex:
         ca, cb = self.clusters.get(a), self.clusters.get(b)
         if ca is None or cb is None or not ca.norm2 or not cb.norm2:
             return 0.0
-        small, big = (ca.centroid, cb.centroid)
-        if len(small) > len(big):
-            small, big = big, small
-        dot = sum(x * big.get(t, 0.0) for t, x in small.items())
-        return dot / math.sqrt(ca.norm2 * cb.norm2)
+        return dot(ca.centroid, cb.centroid) / math.sqrt(ca.norm2 * cb.norm2)
 
     # -- assignment ---------------------------------------------------------------------------
 
