@@ -17,6 +17,13 @@ The last line is JSON.
 
     .venv/bin/python benchmarks/bench_stories.py            # 200,000 articles
     .venv/bin/python benchmarks/bench_stories.py --quick    # 20,000 articles
+    .venv/bin/python benchmarks/bench_stories.py --quick \
+        --database postgresql+psycopg://postgres@127.0.0.1:5432/postgres   # + the store's cost
+
+With ``--database`` (a server URL; a throw-away database is created on it and dropped after),
+the first ``--db-articles`` articles of the stream are also saved and assigned through the
+store (``StoryStore.assign``, one transaction each, as the crawl does): the JSON then has the
+milliseconds and the SQL statements (round trips) per assignment.
 """
 
 from __future__ import annotations
@@ -89,10 +96,75 @@ def stream(n: int, seed: int = 5):
         yield pk, kind, source, fields
 
 
+def store_cost(url: str, n: int) -> dict[str, float]:
+    """Milliseconds and SQL statements per assignment through the store, on a fresh database."""
+    import uuid
+
+    from sqlalchemy import create_engine, event, text
+    from sqlalchemy.engine import make_url
+
+    from nashra.model import Article
+    from nashra.store import Store
+    from nashra.stories.store import StoryStore
+    from nashra.text import fingerprint, normalize
+
+    server = make_url(url)
+    name = f"nashra_bench_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        store = Store.open(server.set(database=name).render_as_string(hide_password=False))
+        statements = 0
+
+        def count(*_args: object) -> None:
+            nonlocal statements
+            statements += 1
+
+        assigner = StoryStore(store)
+        spent = 0.0
+        counted = 0
+        for _pk, _kind, _source, fields in stream(n):
+            store.ensure_source(fields["source"], fields["source"], "ar")
+            body = fields["body"]
+            saved = store.save_article(
+                Article(
+                    source=fields["source"],
+                    url=f"https://{fields['source']}.example/{fields['pk']}",
+                    title=fields["title"],
+                    body_html="".join(f"<p>{p}</p>" for p in body.split("\n")),
+                    body_text=body,
+                    published=fields["published"],
+                    lang="ar",
+                    norm_text=normalize(f"{fields['title']}\n{body}", "ar"),
+                    body_hash=fingerprint(body, "ar"),
+                )
+            )
+            event.listen(store.engine, "before_cursor_execute", count)
+            before = statements
+            t0 = time.perf_counter()
+            assigner.assign(saved.pk)
+            spent += time.perf_counter() - t0
+            counted += statements - before
+            event.remove(store.engine, "before_cursor_execute", count)
+        store.close()
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+    return {
+        "db_articles": n,
+        "db_ms_per_assignment": round(1000 * spent / n, 3),
+        "db_statements_per_assignment": round(counted / n, 2),
+    }
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="20,000 articles instead of 200,000")
     parser.add_argument("-n", type=int, default=None, help="number of articles")
+    parser.add_argument("--database", help="also measure the store on this server (see above)")
+    parser.add_argument("--db-articles", type=int, default=2000)
     args = parser.parse_args(argv)
     n = args.n or (20_000 if args.quick else 200_000)
     edge = max(1, min(10_000, n // 10))  # the first and last slices compared for growth
@@ -167,6 +239,8 @@ def main(argv: list[str] | None = None) -> int:
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
         "ratio_vs_fingerprints": round(total / fp_time, 3),
     }
+    if args.database:
+        result.update(store_cost(args.database, min(args.db_articles, n)))
     print(json.dumps(result))
     return 0
 

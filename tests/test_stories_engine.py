@@ -243,3 +243,104 @@ def test_a_weakly_attached_article_moves_to_a_better_match() -> None:
     assert ledger.story_of(2) == ledger.story_of(3) != ledger.story_of(1)
     assert index.members[2].link > weak_link
     ledger.check()
+
+
+def test_config_reads_the_fitted_settings_and_refuses_bad_ones() -> None:
+    config = StoryConfig.from_settings(
+        {
+            "story_title_weight": "2",
+            "story_centroid": "0.5",
+            "story_entity_weight": "0.03",
+            "story_decay_hours": "12",
+            "story_guards": "place, negation",
+        }
+    )
+    assert (config.title_weight, config.centroid, config.entity_weight) == (2.0, 0.5, 0.03)
+    assert config.decay_hours == 12.0 and config.guards == ("place", "negation")
+    assert StoryConfig.from_settings({"story_guards": ""}).guards == ()
+    with pytest.raises(ValueError, match="unknown guard 'colour'"):
+        StoryConfig.from_settings({"story_guards": "place,colour"})
+    with pytest.raises(ValueError, match="story_decay_hours"):
+        StoryConfig.from_settings({"story_decay_hours": "-1"})
+    with pytest.raises(ValueError, match="story_centroid"):
+        StoryConfig.from_settings({"story_centroid": "1.5"})
+    with pytest.raises(ValueError, match="unknown story settings"):
+        StoryConfig().tuned(threshold=0.3)
+
+
+def test_defaults_come_from_the_settings() -> None:
+    from nashra.config import Settings
+
+    config, settings = StoryConfig(), Settings()
+    assert config.match == settings.story_match and config.merge == settings.story_merge
+    assert config.decay_hours == settings.story_decay_hours
+    assert ",".join(config.guards) == settings.story_guards
+
+
+def test_guards_can_be_switched_off_one_by_one() -> None:
+    case = next(c for c in hard_cases() if c["kind"] == "negation")
+
+    def grouped(guards: tuple[str, ...]) -> bool:
+        index = StoryIndex(StoryConfig(guards=guards))
+        a = _f(1, case["a"]["title"], case["a"]["body"], 0)
+        b = _f(2, case["b"]["title"], case["b"]["body"], 1)
+        index.assign(a)
+        index.assign(b)
+        return index.story_of(1) == index.story_of(2)
+
+    assert not grouped(("figure", "place", "negation"))
+    assert grouped(("figure", "place"))  # without its guard the negated headline joins
+
+
+def test_time_decay_weakens_a_match_far_from_the_story() -> None:
+    title, body = "حريق يلتهم سوقا شعبيا بفاس", "اندلع حريق مهول في سوق شعبي بفاس ليلة الأحد"
+    for decay, hours, together in ((0.0, 40, True), (6.0, 40, False), (6.0, 1, True)):
+        index = StoryIndex(StoryConfig(decay_hours=decay))
+        index.assign(_f(1, title, body, 0))
+        index.assign(_f(2, title + " والسلطات تحقق", body + " والسلطات تفتح تحقيقا", hours))
+        assert (index.story_of(1) == index.story_of(2)) is together, (decay, hours)
+
+
+def test_two_halves_of_one_event_look_alike_as_wholes_and_merge() -> None:
+    index = StoryIndex(StoryConfig(match=0.5, merge=0.45))
+    ledger = StoryLedger()
+    visit = "ولي العهد السعودي يصل إلى واشنطن في زيارة رسمية يلتقي خلالها ترامب في البيت الأبيض"
+    talks = "ترامب يستقبل ولي العهد السعودي في البيت الأبيض ويبحثان العلاقات والاستثمارات"
+    rows = [
+        (1, "ولي العهد السعودي يصل واشنطن", visit),
+        (2, "محمد بن سلمان في واشنطن", visit + " وتستمر الزيارة أسبوعين"),
+        (3, "ترامب يستقبل ولي العهد في البيت الأبيض", talks),
+        (4, "ترامب وولي العهد يبحثان الاستثمارات", talks + " بمئتي مليار دولار"),
+        (5, "حريق يلتهم سوقا شعبيا بفاس", "اندلع حريق مهول في سوق شعبي بفاس ليلة الأحد"),
+    ]
+    for pk, title, body in rows:
+        ledger.apply(index.assign(_f(pk, title, body, pk)))
+    visit_story, talks_story, fire = (ledger.story_of(pk) for pk in (1, 3, 5))
+    assert len({visit_story, talks_story, fire}) == 3  # a strict threshold keeps them apart
+    assert index._cluster_cosine(visit_story, talks_story) > 0.3
+    assert index._cluster_cosine(visit_story, fire) < 0.1
+    index.config = replace(index.config, match=0.3)
+    bridge = _f(6, "ولي العهد السعودي وترامب في البيت الأبيض", visit + " " + talks, 6)
+    decision = index.assign(bridge)
+    ledger.apply(decision)
+    ledger.check()
+    assert decision.merges and len({ledger.story_of(pk) for pk in (1, 2, 3, 4, 6)}) == 1
+    assert ledger.story_of(5) == fire
+
+
+def test_conflicts_lists_every_reason_and_countries_are_their_own_guard() -> None:
+    from nashra.stories.entities import conflicts
+
+    e = extract_entities
+    both = conflicts(e("حجز 3 أطنان بطنجة"), e("حجز 7 أطنان بالناظور"))
+    assert both == ["figure", "place"]
+    assert conflicts(e("قمة في مصر"), e("قمة في تونس")) == ["country"]
+    assert conflict(e("قمة في مصر"), e("قمة في تونس")) == "country"
+    assert conflicts(e("حجز كمية من المخدرات"), e("حجز 3 أطنان بطنجة")) == []
+    # with the figure guard off, the place still vetoes
+    index = StoryIndex(StoryConfig(guards=("place",)))
+    assert index._veto(e("حجز 3 أطنان بطنجة"), e("حجز 7 أطنان بالناظور")) == "place"
+    assert (
+        StoryIndex(StoryConfig(guards=("figure", "place")))._veto(e("قمة في مصر"), e("قمة في تونس"))
+        is None
+    )

@@ -8,11 +8,12 @@ are printed (run with ``-s`` to see them) and must stay above the floors below.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import pytest
 
 from nashra.demo.corpus import load_ant_rows
+from nashra.stories.evaluation import hard_case_outcomes
 from nashra.stories.features import features_of
 from nashra.stories.index import StoryIndex
 from nashra.stories.ledger import StoryLedger
@@ -63,25 +64,7 @@ def _hard_outcomes(rows: list[dict]) -> list[tuple[bool, bool, str]]:
         )
         for i, row in enumerate(rows[:300], start=1)
     ]
-    start = background[-1].published
-    out = []
-    for case in hard_cases():
-        index = StoryIndex()
-        for f in background:
-            index.add_member(f, f.pk, 1.0, None)
-        ledger = StoryLedger()
-        for pk, side, hours in ((10_001, "a", 1), (10_002, "b", 5)):
-            f = features_of(
-                pk=pk,
-                source=f"outlet-{side}",
-                published=start + timedelta(hours=hours),
-                title=case[side]["title"],
-                body=case[side]["body"],
-                lang=case["lang"],
-            )
-            ledger.apply(index.assign(f))
-        out.append((case["same"], ledger.story_of(10_001) == ledger.story_of(10_002), case["kind"]))
-    return out
+    return hard_case_outcomes(hard_cases(), background)
 
 
 def test_labelled_pairs_are_all_present(corpus_run) -> None:

@@ -174,3 +174,76 @@ def test_merged_story_page_redirects_to_the_live_story(
     response = client.get(f"/story/{gone}", follow_redirects=False)
     assert response.status_code == 301 and response.headers["location"] == f"/story/{live}"
     assert client.get(f"/api/v1/stories/{gone}").json()["merged_into"] == live
+
+
+def test_story_page_folds_copies_under_their_original(
+    client: TestClient, store: Store, archive
+) -> None:
+    sid = queries.story_ids(store, [archive["first"]])[archive["first"]]
+    html = client.get(f"/story/{sid}").text
+    versions = html[html.index('id="versions-h"') :]
+    # hespress first, then its near-copies folded under it, earliest first
+    first, copies, third = (versions.index(f"/{s}/") for s in ("hespress", "le360", "alyaoum24"))
+    assert first < versions.index("story-copies") < copies < third
+    assert "نسختان من هذه الرواية" in versions  # le360's and alyaoum24's near-copies
+    assert versions.count('class="story-copies"') == 1
+
+
+def test_fold_copies_keeps_orphan_copies_as_versions() -> None:
+    from nashra.stories.web import fold_copies
+
+    rows = [
+        {"pk": 1, "copy_of": None, "near_copy_of": None},
+        {"pk": 2, "copy_of": None, "near_copy_of": 1},
+        {"pk": 3, "copy_of": 99, "near_copy_of": None},  # its original is not in the story
+    ]
+    items = [{"n": 1}, {"n": 2}, {"n": 3}]
+    assert fold_copies(rows, items) == [({"n": 1}, [{"n": 2}]), ({"n": 3}, [])]
+
+
+def test_top_stories_rank_outlets_with_freshness() -> None:
+    # five outlets a day ago give way to four outlets now; at equal age more outlets win
+    assert queries.top_score(4, 4, 0.0) > queries.top_score(5, 5, 24.0)
+    assert queries.top_score(5, 5, 3.0) > queries.top_score(4, 4, 3.0)
+    assert queries.top_score(3, 10, 0.0) > queries.top_score(3, 3, 0.0)
+    assert queries.top_score(3, 3, -5.0) == queries.top_score(3, 3, 0.0)  # a clock skew
+    assert queries.top_score(3, 3, 1e6, float("inf")) == 3  # a widened window: coverage only
+
+
+def test_home_prefers_a_fresh_story_to_a_stale_wider_one(store: Store) -> None:
+    assigner = StoryStore(store)
+    stale = next(c for c in hard_cases() if c["kind"] == "wire copy")
+    fresh = next(c for c in hard_cases() if c["kind"] == "toll")
+    for i, outlet in enumerate(("hespress", "le360", "alyaoum24")):
+        pk = save(store, outlet, f"https://{outlet}.example/old", stale["a"]["title"],
+                  stale["a"]["body"], i * 0.1)  # fmt: skip
+        assigner.assign(pk)
+    for i, (outlet, side) in enumerate((("goud", "a"), ("hibapress", "b"))):
+        pk = save(store, outlet, f"https://{outlet}.example/new", fresh[side]["title"],
+                  fresh[side]["body"], 40 + i)  # fmt: skip
+        assigner.assign(pk)
+    top = queries.top_stories(store, lang="ar", limit=2)
+    assert [t["story"]["outlet_count"] for t in top] == [2, 3]
+
+
+def test_story_title_is_its_most_representative_headline() -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from nashra.stories.summary import summarise
+
+    t0 = datetime(2024, 3, 1, tzinfo=UTC)
+    base = {"lang": "ar", "copy_of": None, "partial": False, "chars": 2000}
+    titles = [
+        "شاهد.. لحظة وصول الوفد",  # the first to publish, but says little
+        "ولي العهد السعودي يلتقي ترامب في البيت الأبيض",
+        "ترامب يستقبل ولي العهد السعودي في البيت الأبيض",
+        "ولي العهد السعودي في البيت الأبيض: ترامب يشيد بالعلاقات",
+    ]
+    members = [
+        {**base, "pk": i + 1, "source": f"o{i}", "published": t0 + timedelta(hours=i), "title": t}
+        for i, t in enumerate(titles)
+    ]
+    summary = summarise(members)
+    assert summary.representative != 1
+    assert summary.title in titles[1:]
+    assert summary.first_published == t0

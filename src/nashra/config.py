@@ -83,8 +83,15 @@ class Settings:
     websub_lease_seconds: int = 7 * 24 * 3600  # subscription length asked of hubs
     # stories
     story_window_hours: float = 48.0  # articles further apart are never one story
-    story_match: float = 0.40  # similarity that joins an article to a story
-    story_merge: float = 0.55  # similarity that merges two stories
+    # fitted: the values between these marks are written by scripts/fit_stories.py
+    story_match: float = 0.33  # similarity that joins an article to a story
+    story_merge: float = 0.45  # similarity that merges two stories
+    story_title_weight: float = 3.0  # a headline term counts this many body occurrences
+    story_centroid: float = 1.0  # share of the story centroid in the score (rest: best member)
+    story_entity_weight: float = 0.0  # added per place, name or figure the story also names
+    story_decay_hours: float = 48.0  # score x exp(-hours outside the story's span / this); 0 off
+    story_guards: str = "figure,place,negation"  # headline contradictions that veto a match
+    # end fitted
     story_margin: float = 0.15
     story_copy: float = 0.6  # near-duplicate (MinHash) similarity of a copy
     story_outlet_weights: str = ""  # "slug=1.5,other=0.5": preferred representatives

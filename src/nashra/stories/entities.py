@@ -194,18 +194,25 @@ def extract_entities(title: str, lang: str = "ar") -> Entities:
     )
 
 
-def conflict(a: Entities, b: Entities) -> str | None:
-    """Why two headlines cannot report the same event, or None when nothing contradicts.
-
-    A field contradicts only when both headlines fill it and share nothing: a headline that
-    names no port says nothing against one that does.
-    """
+def conflicts(a: Entities, b: Entities) -> list[str]:
+    """Every reason two headlines cannot report the same event: ``figure``, ``place`` (two
+    different cities), ``country`` (two different countries), ``negation``; empty when nothing
+    contradicts. A field contradicts only when both headlines fill it and share nothing: a
+    headline that names no port says nothing against one that does."""
+    out = []
     if a.figures and b.figures and not (a.figures & b.figures):
-        return "figure"
+        out.append("figure")
     if a.cities and b.cities and not (a.cities & b.cities):
-        return "place"
+        out.append("place")
     if a.countries and b.countries and not (a.countries & b.countries):
-        return "place"
+        out.append("country")
     if a.negated != b.negated:
-        return "negation"
-    return None
+        out.append("negation")
+    return out
+
+
+def conflict(a: Entities, b: Entities) -> str | None:
+    """The first reason two headlines cannot report the same event, or None (see
+    :func:`conflicts`)."""
+    found = conflicts(a, b)
+    return found[0] if found else None

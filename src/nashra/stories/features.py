@@ -1,9 +1,11 @@
 """What story assignment knows about one article: a pure function of its stored fields.
 
-Titles weigh more than bodies: the matching vector counts each title term ``TITLE_WEIGHT`` times
-and only the lead of the body (its first ``LEAD_TERMS`` terms, where news puts who, what, where).
-Function words are dropped; how rare each remaining term is gets decided later, against the
-articles of the time window (see ``index.py``).
+An article is matched by its headline terms and by the terms of its whole body (the first
+``BODY_TERMS`` of them: a long feature does not outweigh a wire report), kept apart so that how
+much the headline counts is a setting (``index.py`` weighs them, with how rare each term is in
+the time window). Function words are dropped. Entities (figures, places, Latin names, negation)
+are read twice: in the headline, where a contradiction keeps two events apart, and in the
+headline with the lead, where shared names are evidence for one event.
 """
 
 from __future__ import annotations
@@ -17,8 +19,9 @@ from nashra.stories.entities import Entities, extract_entities
 from nashra.stories.minhash import signature
 from nashra.text import analyse
 
-TITLE_WEIGHT = 3
 LEAD_TERMS = 60
+BODY_TERMS = 400
+LEAD_CHARS = 400  # the lead read for entities: the first sentences, where news names who and where
 
 # Function words (analysed forms are computed at import, so they match ``analyse`` output).
 _STOP_RAW = """
@@ -49,21 +52,23 @@ class Features:
     published: datetime
     lang: str
     title_terms: tuple[str, ...]
-    vector: dict[str, int]  # term → weight (title terms x TITLE_WEIGHT + lead terms)
-    entities: Entities
+    vector: dict[str, int]  # body term → count (the first BODY_TERMS content terms)
+    entities: Entities  # of the headline: what contradicts another headline
     sig: bytes  # MinHash of the whole analysed body ("" when too short)
     body_chars: int = 0
     partial: bool = False
     exact_copy_of: int | None = None  # set by the store when the normalised body is identical
     keys: tuple[str, ...] = field(default=())  # the terms this article is found by
+    context: Entities = field(default_factory=Entities)  # of headline + lead: shared evidence
 
     def to_json(self) -> str:
         """The stored part that is not a column (reloaded to warm the window after a restart)."""
         return json.dumps(
             {
                 "t": list(self.title_terms),
-                "v": self.vector,
+                "b": self.vector,
                 "e": self.entities.as_dict(),
+                "c": self.context.as_dict(),
                 "k": list(self.keys),
             },
             ensure_ascii=False,
@@ -91,8 +96,10 @@ class Features:
             published=published,
             lang=lang,
             title_terms=tuple(data["t"]),
-            vector=dict(data["v"]),
+            # "v" (headline x 3 + lead) is how archives written before whole bodies stored it.
+            vector=dict(data["b"] if "b" in data else data["v"]),
             entities=Entities.from_dict(data["e"]),
+            context=Entities.from_dict(data.get("c") or data["e"]),
             sig=sig,
             body_chars=body_chars,
             partial=partial,
@@ -117,10 +124,9 @@ def features_of(
     stop = _stop_words(lang)
     title_terms = tuple(t for t in analyse(title, lang) if t not in stop and len(t) > 1)
     body_terms = analyse(body, lang)
-    lead = [t for t in body_terms[: LEAD_TERMS * 2] if t not in stop and len(t) > 1][:LEAD_TERMS]
-    vector: Counter[str] = Counter(lead)
-    for term in title_terms:
-        vector[term] += TITLE_WEIGHT
+    content = [t for t in body_terms[: BODY_TERMS * 2] if t not in stop and len(t) > 1]
+    lead = content[:LEAD_TERMS]
+    vector: Counter[str] = Counter(content[:BODY_TERMS])
     # Found by its title terms and the first lead terms: a paraphrased headline still shares
     # the lead's names and places with the other outlet's headline.
     keys = tuple(dict.fromkeys([*title_terms, *lead[:15]]))
@@ -132,6 +138,7 @@ def features_of(
         title_terms=title_terms,
         vector=dict(vector),
         entities=extract_entities(title, lang),
+        context=extract_entities(f"{title}\n{body[:LEAD_CHARS]}", lang),
         sig=signature(body_terms),
         body_chars=len(body),
         partial=partial,

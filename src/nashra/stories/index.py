@@ -4,8 +4,18 @@ Each new article is compared only with the articles of the window (default 48 ho
 newest publication seen), found through two in-memory indexes: LSH bands of the body's MinHash
 (near-duplicate copies) and postings of title and lead terms (other outlets' versions of the same
 event). Articles older than the window are evicted, so the work per article does not grow with
-the archive. Nothing is re-clustered: an arrival joins the story of its best match, may pull a
+the archive. Nothing is re-clustered: an arrival joins the story it matches best, may pull a
 weakly attached article over (re-assignment) and may join two stories it strongly matches (merge).
+
+How an arrival is scored against a story (after Miranda et al. 2018, "Multilingual Clustering
+of Streaming News"): the cosine of its TF-IDF vector (headline terms weighted ``title_weight``,
+the whole body with sublinear counts, IDF over the window) with the story's **centroid** (the
+sum of its members' unit vectors), blended with its best single member; plus ``entity_weight``
+for each place, name or figure of its headline and lead that the story's members also name;
+times a **time decay** ``exp(-gap / decay_hours)`` where ``gap`` is how far it is from the
+story's span. The window stays as the memory bound. A headline that contradicts the story's
+closest member (another figure, place, or a negation) vetoes the match when that guard is on.
+The threshold and weights are fitted on hand-labelled news by ``scripts/fit_stories.py``.
 
 The store (``store.py``) persists what this engine decides; the benchmark and ``rebuild`` drive
 the same engine, so what is measured is what runs.
@@ -17,32 +27,55 @@ import heapq
 import math
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime, timedelta
 
-from nashra.stories.entities import Entities, conflict
+from nashra.config import Settings
+from nashra.stories.entities import Entities, conflicts
 from nashra.stories.features import Features
 from nashra.stories.minhash import band_keys
 from nashra.stories.minhash import similarity as sig_similarity
 
 IDF_PRIOR = 100
+GUARDS = ("figure", "place", "country", "negation")
+# One home for the defaults: the settings (where scripts/fit_stories.py writes what it fits).
+_DEFAULT = {f.name: f.default for f in fields(Settings) if f.name.startswith("story_")}
+STORY_SETTINGS = (
+    "story_window_hours",
+    "story_match",
+    "story_merge",
+    "story_margin",
+    "story_copy",
+    "story_title_weight",
+    "story_centroid",
+    "story_entity_weight",
+    "story_decay_hours",
+    "story_guards",
+)
 
 
 @dataclass(frozen=True)
 class StoryConfig:
-    """Thresholds of story assignment (``nashra stories rebuild`` re-applies them to the archive).
+    """Thresholds and weights of story assignment (``nashra stories rebuild`` re-applies them).
 
-    ``match`` is the score an article needs with a member of a story to join it, ``merge`` the
-    score with a member of a second story that joins the two stories, ``margin`` how much better
-    a new match must be than an article's current attachment to pull it over, ``copy`` the
-    estimated Jaccard similarity of body shingles above which an article is a near-copy.
+    ``match`` is the score an article needs with a story to join it, ``merge`` the score with a
+    second story that joins the two stories, ``margin`` how much better a new match must be than
+    an article's current attachment to pull it over, ``copy`` the estimated Jaccard similarity of
+    body shingles above which an article is a near-copy. ``title_weight``, ``centroid``,
+    ``entity_weight``, ``decay_hours`` and ``guards`` shape the score (see the module docstring).
     """
 
-    window: timedelta = timedelta(hours=48)
-    match: float = 0.40
-    merge: float = 0.55
-    margin: float = 0.15
-    copy: float = 0.6
+    window: timedelta = timedelta(hours=_DEFAULT["story_window_hours"])
+    match: float = _DEFAULT["story_match"]
+    merge: float = _DEFAULT["story_merge"]
+    margin: float = _DEFAULT["story_margin"]
+    copy: float = _DEFAULT["story_copy"]
+    title_weight: float = _DEFAULT["story_title_weight"]
+    centroid: float = _DEFAULT["story_centroid"]  # the rest of the story score: best member
+    entity_weight: float = _DEFAULT["story_entity_weight"]  # per shared place, name or figure
+    entity_cap: int = 3
+    decay_hours: float = _DEFAULT["story_decay_hours"]  # 0: no decay inside the window
+    guards: tuple[str, ...] = tuple(g for g in _DEFAULT["story_guards"].split(",") if g)
     max_key_share: float = 0.03  # a term in more of the window's articles finds nothing
     min_key_df: int = 40
     max_candidates: int = 40
@@ -51,20 +84,51 @@ class StoryConfig:
 
     @classmethod
     def from_settings(cls, extra: dict[str, object]) -> StoryConfig:
-        """Read ``story_window_hours``, ``story_match``, ``story_merge``, ``story_margin`` and
-        ``story_copy`` (fields of the settings: TOML or ``NASHRA_STORY_*``)."""
+        """Read ``story_window_hours``, ``story_match``, ``story_merge``, ``story_margin``,
+        ``story_copy``, ``story_title_weight``, ``story_centroid``, ``story_entity_weight``,
+        ``story_decay_hours`` and ``story_guards`` (fields of the settings: TOML or
+        ``NASHRA_STORY_*``); absent ones keep the defaults."""
         base = cls()
         get = lambda key, default: float(extra.get(key, default))  # noqa: E731
         hours = get("story_window_hours", base.window.total_seconds() / 3600)
         if hours <= 0:
             raise ValueError(f"story_window_hours must be positive, not {hours}")
+        decay = get("story_decay_hours", base.decay_hours)
+        if decay < 0:
+            raise ValueError(f"story_decay_hours must be 0 (off) or positive, not {decay}")
+        centroid = get("story_centroid", base.centroid)
+        if not 0.0 <= centroid <= 1.0:
+            raise ValueError(f"story_centroid must be between 0 and 1, not {centroid}")
         return cls(
             window=timedelta(hours=hours),
             match=get("story_match", base.match),
             merge=get("story_merge", base.merge),
             margin=get("story_margin", base.margin),
             copy=get("story_copy", base.copy),
+            title_weight=get("story_title_weight", base.title_weight),
+            centroid=centroid,
+            entity_weight=get("story_entity_weight", base.entity_weight),
+            decay_hours=decay,
+            guards=parse_guards(extra.get("story_guards", ",".join(base.guards))),
         )
+
+    def tuned(self, **values: object) -> StoryConfig:
+        """A copy with some fields changed (the fitting script's grid)."""
+        known = {f.name for f in fields(self)}
+        unknown = set(values) - known
+        if unknown:
+            raise ValueError(f"unknown story settings: {sorted(unknown)}")
+        return StoryConfig(**{**{f.name: getattr(self, f.name) for f in fields(self)}, **values})
+
+
+def parse_guards(raw: object) -> tuple[str, ...]:
+    """``"figure,place,negation"`` (or a list) → the guards that veto a match; ``""``: none."""
+    items = raw if isinstance(raw, list | tuple) else str(raw or "").split(",")
+    out = tuple(dict.fromkeys(str(g).strip() for g in items if str(g).strip()))
+    unknown = [g for g in out if g not in GUARDS]
+    if unknown:
+        raise ValueError(f"story_guards: unknown guard {unknown[0]!r}: any of {', '.join(GUARDS)}")
+    return out
 
 
 @dataclass
@@ -77,6 +141,67 @@ class Member:
     copy_of: int | None
     norm: float = 0.0
     bands: list[int] = field(default_factory=list)
+    unit: dict[str, float] = field(default_factory=dict)  # TF-IDF vector, length 1
+
+
+@dataclass
+class Cluster:
+    """A story as the window sees it: the sum of its members' unit vectors (the centroid), the
+    names they share and the time they span."""
+
+    centroid: dict[str, float] = field(default_factory=dict)
+    norm2: float = 0.0
+    names: Counter[str] = field(default_factory=Counter)
+    first: datetime | None = None
+    last: datetime | None = None
+
+    def add(self, member: Member, sign: float) -> None:
+        c = self.centroid
+        shared = dot(c, member.unit)
+        self.norm2 = max(0.0, self.norm2 + 2.0 * sign * shared + 1.0) if member.unit else self.norm2
+        for t, x in member.unit.items():
+            value = c.get(t, 0.0) + sign * x
+            if sign < 0 and abs(value) < 1e-9:
+                c.pop(t, None)
+            else:
+                c[t] = value
+        names = _names(member.features.context)
+        if sign > 0:
+            self.names.update(names)
+            when = aware(member.features.published)
+            self.first = when if self.first is None or when < self.first else self.first
+            self.last = when if self.last is None or when > self.last else self.last
+        else:
+            self.names.subtract(names)
+            for name in names:
+                if self.names[name] <= 0:
+                    del self.names[name]
+
+    def absorb(self, other: Cluster) -> None:
+        c = self.centroid
+        self.norm2 = max(0.0, self.norm2 + other.norm2 + 2.0 * dot(c, other.centroid))
+        for t, x in other.centroid.items():
+            c[t] = c.get(t, 0.0) + x
+        self.names.update(other.names)
+        for when in (other.first, other.last):
+            if when is not None:
+                self.first = when if self.first is None or when < self.first else self.first
+                self.last = when if self.last is None or when > self.last else self.last
+
+
+def dot(a: dict[str, float], b: dict[str, float]) -> float:
+    """Dot product of two sparse vectors: the shared terms found by a set intersection (C
+    speed), summed exactly (``fsum``), so the result does not depend on the set's order."""
+    return math.fsum(a[t] * b[t] for t in a.keys() & b.keys())
+
+
+def _names(e: Entities) -> list[str]:
+    """What an article names, as one bag: places, Latin names and figures (tolls apart)."""
+    return [
+        *(f"p:{x}" for x in e.cities | e.countries),
+        *(f"n:{x}" for x in e.names),
+        *(f"f:{x}" for x in e.figures),
+    ]
 
 
 @dataclass
@@ -117,6 +242,7 @@ class StoryIndex:
         self.now = now
         self.members: dict[int, Member] = {}
         self.by_story: dict[int, set[int]] = {}
+        self.clusters: dict[int, Cluster] = {}
         self.postings: dict[str, set[int]] = {}
         self.bands: dict[int, set[int]] = {}
         self.df: Counter[str] = Counter()
@@ -163,8 +289,19 @@ class StoryIndex:
         # instance, a quiet night) every term weighs about the same instead of noise deciding.
         return math.log((len(self.members) + IDF_PRIOR) / (self.df.get(term, 0) + 1)) + 1.0
 
-    def _norm(self, vector: dict[str, int]) -> float:
-        return math.sqrt(sum((w * self._idf(t)) ** 2 for t, w in vector.items())) or 1.0
+    def unit_vector(self, f: Features) -> dict[str, float]:
+        """The article's TF-IDF vector with length 1: headline terms ``title_weight`` each, body
+        terms ``1 + ln(count)``, times the idf of the window (computed once, on arrival)."""
+        tw = self.config.title_weight
+        raw: dict[str, float] = {t: 1.0 + math.log(c) for t, c in f.vector.items() if c > 0}
+        for term in f.title_terms:
+            raw[term] = raw.get(term, 0.0) + tw
+        out = {t: w * self._idf(t) for t, w in raw.items()}
+        norm = math.sqrt(sum(x * x for x in out.values()))
+        return {t: x / norm for t, x in out.items()} if norm else {}
+
+    def _terms(self, f: Features) -> set[str]:
+        return {*f.vector, *f.title_terms}
 
     def add_member(self, features: Features, story: int, link: float, copy_of: int | None) -> None:
         """Put an article with a known story into the window (warming up from the store)."""
@@ -173,26 +310,35 @@ class StoryIndex:
             return
         if features.pk in self.members:
             self._forget(features.pk)
-        for term in features.vector:
-            self.df[term] += 1
-        member = Member(features, story, link, copy_of, bands=band_keys(features.sig))
-        member.norm = self._norm(features.vector)
-        self.members[features.pk] = member
-        self.by_story.setdefault(story, set()).add(features.pk)
-        self._note_first(story, features.published)
-        for key in features.keys:
-            self.postings.setdefault(key, set()).add(features.pk)
-        for key in member.bands:
-            self.bands.setdefault(key, set()).add(features.pk)
-        heapq.heappush(self._heap, (aware(features.published), features.pk))
+        unit = self.unit_vector(features)
+        self._insert(features, story, link, copy_of, band_keys(features.sig), unit)
         self._next_story = max(self._next_story, story)
+
+    def _join(self, member: Member, story: int) -> None:
+        member.story = story
+        self.by_story.setdefault(story, set()).add(member.features.pk)
+        self.clusters.setdefault(story, Cluster()).add(member, 1.0)
+        self._note_first(story, member.features.published)
+
+    def _leave(self, member: Member) -> None:
+        story = member.story
+        group = self.by_story.get(story)
+        if group is None:
+            return
+        group.discard(member.features.pk)
+        if not group:
+            del self.by_story[story]
+            self.clusters.pop(story, None)
+            self.story_first.pop(story, None)
+        else:
+            self.clusters[story].add(member, -1.0)
 
     def _forget(self, pk: int) -> Member | None:
         member = self.members.pop(pk, None)
         if member is None:
             return None
         f = member.features
-        for term in f.vector:
+        for term in self._terms(f):
             left = self.df[term] - 1
             if left > 0:
                 self.df[term] = left
@@ -205,12 +351,7 @@ class StoryIndex:
                     bucket.discard(pk)
                     if not bucket:
                         del table[key]
-        group = self.by_story.get(member.story)
-        if group is not None:
-            group.discard(pk)
-            if not group:
-                del self.by_story[member.story]
-                self.story_first.pop(member.story, None)
+        self._leave(member)
         return member
 
     def _note_first(self, story: int, published: datetime) -> None:
@@ -225,15 +366,8 @@ class StoryIndex:
         if member is None:
             return
         if member.story != story:
-            group = self.by_story.get(member.story)
-            if group is not None:
-                group.discard(pk)
-                if not group:
-                    del self.by_story[member.story]
-                    self.story_first.pop(member.story, None)
-            member.story = story
-            self.by_story.setdefault(story, set()).add(pk)
-            self._note_first(story, member.features.published)
+            self._leave(member)
+            self._join(member, story)
         member.link, member.copy_of = link, copy_of
 
     def remove(self, pk: int) -> Member | None:
@@ -241,31 +375,6 @@ class StoryIndex:
         return self._forget(pk)
 
     # -- scoring ------------------------------------------------------------------------------
-
-    def query_weights(self, f: Features) -> tuple[dict[str, float], float]:
-        """The article's terms weighted by ``weight x idf²`` (idf from the window), and its norm:
-        computed once per arrival, so scoring a candidate is one set intersection."""
-        weights: dict[str, float] = {}
-        norm = 0.0
-        for term, weight in f.vector.items():
-            idf = self._idf(term)
-            weights[term] = weight * idf * idf
-            norm += (weight * idf) ** 2
-        return weights, math.sqrt(norm) or 1.0
-
-    def score(
-        self, a: Features, query: tuple[dict[str, float], float], b: Member
-    ) -> tuple[float, str | None]:
-        """Similarity of two articles (title-weighted cosine, IDF over the window, a bonus for
-        shared named things) and the reason they cannot be one story, if any."""
-        reason = conflict(a.entities, b.features.entities)
-        if reason is not None:
-            return 0.0, reason
-        weights, norm = query
-        other = b.features.vector
-        dot = sum(weights[t] * other[t] for t in weights.keys() & other.keys())
-        cosine = dot / (norm * b.norm)
-        return cosine + _entity_bonus(a.entities, b.features.entities), None
 
     def _candidates(self, f: Features) -> list[int]:
         limit = max(self.config.min_key_df, self.config.max_key_share * len(self.members))
@@ -291,6 +400,64 @@ class StoryIndex:
                     found.append((sim, member))
         return found
 
+    def _veto(self, a: Entities, b: Entities) -> str | None:
+        return next((r for r in conflicts(a, b) if r in self.config.guards), None)
+
+    def _decay(self, published: datetime, cluster: Cluster) -> float:
+        hours = self.config.decay_hours
+        if not hours or cluster.first is None or cluster.last is None:
+            return 1.0
+        if published < cluster.first:
+            gap = cluster.first - published
+        elif published > cluster.last:
+            gap = published - cluster.last
+        else:
+            return 1.0
+        return math.exp(-gap.total_seconds() / 3600.0 / hours)
+
+    def _evidence(self, f: Features, cluster: Cluster) -> float:
+        shared = sum(1 for name in set(_names(f.context)) if cluster.names.get(name, 0) > 0)
+        return self.config.entity_weight * min(self.config.entity_cap, shared)
+
+    def _story_scores(
+        self, f: Features, unit: dict[str, float], members: list[Member], published: datetime
+    ) -> tuple[list[tuple[float, int]], dict[int, float], list[tuple[int, str]]]:
+        """Score the stories of the candidate members: (score, story) best first, each
+        member's own score, and the vetoes."""
+        cfg = self.config
+        own: dict[int, float] = {}
+        best_member: dict[int, Member] = {}
+        for m in members:
+            sim = dot(unit, m.unit)
+            own[m.features.pk] = sim
+            known = best_member.get(m.story)
+            if known is None or sim > own[known.features.pk]:
+                best_member[m.story] = m
+        scored: list[tuple[float, int]] = []
+        vetoed: list[tuple[int, str]] = []
+        for story, m in best_member.items():
+            reason = self._veto(f.entities, m.features.entities)
+            if reason:
+                vetoed.append((m.features.pk, reason))
+                continue
+            cluster = self.clusters[story]
+            value = own[m.features.pk]
+            if cfg.centroid > 0 and cluster.norm2 > 0:
+                to_centroid = dot(unit, cluster.centroid) / math.sqrt(cluster.norm2)
+                value = cfg.centroid * to_centroid + (1 - cfg.centroid) * value
+            value = (value + self._evidence(f, cluster)) * self._decay(published, cluster)
+            scored.append((value, story))
+        scored.sort(key=lambda p: (-p[0], p[1]))
+        return scored, own, vetoed
+
+    def _cluster_cosine(self, a: int, b: int) -> float:
+        """Cosine of two stories' centroids: two halves of one event look alike as wholes even
+        when no single arrival is close enough to both."""
+        ca, cb = self.clusters.get(a), self.clusters.get(b)
+        if ca is None or cb is None or not ca.norm2 or not cb.norm2:
+            return 0.0
+        return dot(ca.centroid, cb.centroid) / math.sqrt(ca.norm2 * cb.norm2)
+
     # -- assignment ---------------------------------------------------------------------------
 
     def assign(self, f: Features, *, original_story: int | None = None) -> Decision:
@@ -305,8 +472,7 @@ class StoryIndex:
         window = self.config.window
         published = aware(f.published)
         bands = band_keys(f.sig)
-        query = self.query_weights(f)
-        norm = query[1]
+        unit = self.unit_vector(f)
 
         oldest = published - window * self.config.span
 
@@ -334,7 +500,7 @@ class StoryIndex:
             for sim, m in self._near_copies(f, bands):
                 if not in_window(m):
                     continue
-                reason = conflict(f.entities, m.features.entities)
+                reason = self._veto(f.entities, m.features.entities)
                 if reason:
                     vetoed.append((m.features.pk, reason))
                     continue
@@ -344,21 +510,14 @@ class StoryIndex:
                 copy_of = m.copy_of or m.features.pk
                 story, link = m.story, 1.0
 
-        # 2. Other outlets' versions: score the candidates found by shared terms.
-        scored: list[tuple[float, Member]] = []
-        for pk in self._candidates(f):
-            m = self.members[pk]
-            if not in_window(m):
-                continue
-            value, reason = self.score(f, query, m)
-            if reason:
-                vetoed.append((pk, reason))
-            elif value >= self.config.match:
-                scored.append((value, m))
-        scored.sort(key=lambda p: (-p[0], p[1].features.pk))
-        best = scored[0][0] if scored else 0.0
-        if story is None and scored:
-            story, link = scored[0][1].story, scored[0][0]
+        # 2. Other outlets' versions: score the stories of the candidates found by shared terms.
+        members = [m for pk in self._candidates(f) if in_window(m := self.members[pk])]
+        ranked, own, story_vetoes = self._story_scores(f, unit, members, published)
+        vetoed.extend(story_vetoes)
+        strong = [(value, s) for value, s in ranked if value >= self.config.match]
+        best = ranked[0][0] if ranked else 0.0
+        if story is None and strong:
+            link, story = strong[0]
         created = story is None
         if story is None:
             story, link = self.allocate(f), 1.0
@@ -366,16 +525,28 @@ class StoryIndex:
         decision = Decision(f.pk, story, link, copy_of, created=created, best=best, vetoed=vetoed)
         decision.touched.add(story)
 
-        # 3. Merges and re-assignments suggested by the other strong matches.
-        for value, m in scored:
+        # 3. Merges suggested by the other strong stories; a member that matches the arrival
+        #    clearly better than it matched its own story is pulled over.
+        for value, other in strong:
             current = self._resolve(decision, story)
-            if m.story == current:
+            other = self._resolve(decision, other)
+            if other == current:
                 continue
-            if value >= self.config.merge or len(self.by_story.get(m.story, ())) == 1:
-                into, gone = min(current, m.story), max(current, m.story)
+            if (
+                value >= self.config.merge
+                or len(self.by_story.get(other, ())) == 1
+                or self._cluster_cosine(current, other) >= self.config.merge
+            ):
+                into, gone = min(current, other), max(current, other)
                 self._merge(gone, into, decision)
                 story = into
-            elif value >= m.link + self.config.margin and m.copy_of is None:
+        current = self._resolve(decision, story)
+        for m in members:
+            value = own[m.features.pk]
+            if m.story == current or m.copy_of is not None or m.features.pk not in self.members:
+                continue
+            clearly = value >= self.config.match and value >= m.link + self.config.margin
+            if clearly and self._veto(f.entities, m.features.entities) is None:
                 self._move(m, current, value, decision)
         story = self._resolve(decision, story)
         decision.story = story
@@ -391,7 +562,7 @@ class StoryIndex:
                 copy_of = None
                 decision.copy_of = None
 
-        self._insert(f, story, link, copy_of, norm, bands)
+        self._insert(f, story, link, copy_of, bands, unit)
         decision.touched = {self._resolve(decision, s) for s in decision.touched}
         decision.touched |= {gone for gone, _ in decision.merges}
         return decision
@@ -406,6 +577,9 @@ class StoryIndex:
         first = self.story_first.pop(gone, None)
         if first is not None:
             self._note_first(into, first)
+        absorbed = self.clusters.pop(gone, None)
+        if absorbed is not None:
+            self.clusters.setdefault(into, Cluster()).absorb(absorbed)
         for pk in self.by_story.pop(gone, set()):
             self.members[pk].story = into
             self.by_story.setdefault(into, set()).add(pk)
@@ -414,15 +588,9 @@ class StoryIndex:
 
     def _move(self, m: Member, into: int, value: float, decision: Decision) -> None:
         old = m.story
-        group = self.by_story.get(old)
-        if group is not None:
-            group.discard(m.features.pk)
-            if not group:
-                del self.by_story[old]
-                self.story_first.pop(old, None)
-        m.story, m.link = into, value
-        self.by_story.setdefault(into, set()).add(m.features.pk)
-        self._note_first(into, m.features.published)
+        self._leave(m)
+        self._join(m, into)
+        m.link = value
         decision.moves.append((m.features.pk, old, into, value))
         decision.touched |= {old, into}
 
@@ -432,15 +600,14 @@ class StoryIndex:
         story: int,
         link: float,
         copy_of: int | None,
-        norm: float,
         bands: list[int],
+        unit: dict[str, float],
     ) -> None:
-        for term in f.vector:
+        for term in self._terms(f):
             self.df[term] += 1
-        member = Member(f, story, link, copy_of, norm=norm, bands=bands)
+        member = Member(f, story, link, copy_of, norm=1.0, bands=bands, unit=unit)
         self.members[f.pk] = member
-        self.by_story.setdefault(story, set()).add(f.pk)
-        self._note_first(story, f.published)
+        self._join(member, story)
         for key in f.keys:
             self.postings.setdefault(key, set()).add(f.pk)
         for key in bands:
@@ -450,16 +617,3 @@ class StoryIndex:
     def story_of(self, pk: int) -> int | None:
         member = self.members.get(pk)
         return None if member is None else member.story
-
-
-def _entity_bonus(a: Entities, b: Entities) -> float:
-    """Shared places, names and figures make a match more certain (0.05 each, at most 0.15);
-    two casualty counts are one more sign of the same developing event (a toll update)."""
-    shared = (
-        len(a.cities & b.cities)
-        + len(a.countries & b.countries)
-        + len(a.names & b.names)
-        + len(a.figures & b.figures)
-        + (1 if a.tolls and b.tolls else 0)
-    )
-    return min(0.15, 0.05 * shared)

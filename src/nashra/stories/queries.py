@@ -3,6 +3,7 @@ show. Every query is bounded (a page, a story, a window of recent stories), neve
 
 from __future__ import annotations
 
+import math
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -15,6 +16,8 @@ from nashra.store.schema import articles, images, sources, stories, story_backlo
 from nashra.store.store import Store
 
 TOP_HOURS = 48  # the home's top stories are the biggest of the last two days of news
+TOP_HALF_LIFE_HOURS = 12.0  # a story's weight on the home page halves every 12 hours
+TOP_CANDIDATES = 5  # widest stories read per top story shown, then ranked with freshness
 
 
 StoryCursorError = CursorError
@@ -166,12 +169,24 @@ def _representatives(store: Store, story_rows: list[Any]) -> dict[int, dict[str,
     return {r["pk"]: r for r in rows}
 
 
+def top_score(
+    outlet_count: int, size: int, age_hours: float, half_life: float = TOP_HALF_LIFE_HOURS
+) -> float:
+    """How high a story ranks on the home page: the outlets that cover it (and, much less, its
+    articles), halved every ``half_life`` hours since its latest article, so a story five
+    outlets covered yesterday gives way to one four outlets cover now."""
+    coverage = outlet_count + 0.1 * max(0, size - outlet_count)
+    if not math.isfinite(half_life):
+        return coverage
+    return coverage * 0.5 ** (max(0.0, age_hours) / half_life)
+
+
 def top_stories(
     store: Store, *, lang: str | None = None, limit: int = 6, hours: float = TOP_HOURS
 ) -> list[dict[str, Any]]:
-    """The home's top stories: the most widely covered stories of the last ``hours`` of news
-    (most outlets, then most articles, then latest), each as ``{"story", "article", "also"}``:
-    the representative's listing row and the other outlets' versions (one row per outlet)."""
+    """The home's top stories: the stories of the last ``hours`` of news ranked by
+    :func:`top_score` (outlets, then freshness), each as ``{"story", "article", "also"}``: the
+    representative's listing row and the other outlets' versions (one row per outlet)."""
     limit = max(1, min(int(limit), 50))
     order = (
         stories.c.outlet_count.desc(),
@@ -179,7 +194,20 @@ def top_stories(
         stories.c.last_published.desc(),
         stories.c.id.desc(),
     )
-    story_rows = _recent_stories(store, lang, hours, limit, order)
+    # The widest stories are the candidates; freshness then orders them.
+    candidates = _recent_stories(store, lang, hours, limit * TOP_CANDIDATES, order)
+    newest = max((_aware(r.last_published) for r in candidates), default=None)
+
+    # Freshness counts in the live two days; a window widened over an archive that is not
+    # current (the demo, a restored backup) ranks by coverage alone.
+    half_life = TOP_HALF_LIFE_HOURS if hours <= TOP_HOURS else math.inf
+
+    def rank(r: Any) -> tuple[float, float, int]:
+        age = (newest - _aware(r.last_published)).total_seconds() / 3600 if newest else 0.0
+        score = top_score(r.outlet_count, r.size, age, half_life)
+        return (-score, -_aware(r.last_published).timestamp(), -r.id)
+
+    story_rows = sorted(candidates, key=rank)[:limit]
     reps = _representatives(store, story_rows)
     ids = [r.id for r in story_rows]
     members = (

@@ -38,12 +38,13 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 
 from nashra.config import Settings
 from nashra.observe.metrics import LATE_ASSIGNED
+from nashra.store.db import insert_for
 from nashra.store.schema import article_signatures as sigs
 from nashra.store.schema import articles, stories, story_backlog
 from nashra.store.store import Store
 from nashra.stories import backlog
 from nashra.stories.features import Features, features_of
-from nashra.stories.index import Decision, StoryConfig, StoryIndex, aware
+from nashra.stories.index import STORY_SETTINGS, Decision, StoryConfig, StoryIndex, aware
 from nashra.stories.minhash import SIGNATURE_VERSION
 from nashra.stories.summary import parse_weights, summarise
 from nashra.stories.window import LateWindow, load_window, window_rows
@@ -133,10 +134,9 @@ class StoryStore:
 
     @classmethod
     def from_settings(cls, store: Store, settings: Settings | None) -> StoryStore:
-        names = ("story_window_hours", "story_match", "story_merge", "story_margin", "story_copy")
         extra: dict[str, object] = {}
         if settings is not None:
-            extra = {name: getattr(settings, name) for name in names}
+            extra = {name: getattr(settings, name) for name in STORY_SETTINGS}
             extra["story_outlet_weights"] = settings.story_outlet_weights or None
         return cls(
             store,
@@ -258,19 +258,24 @@ class StoryStore:
         return result
 
     def _assign(self, conn: Connection, pk: int) -> StoryAssignment:
-        row = conn.execute(select(*_ARTICLE_COLUMNS).where(articles.c.pk == pk)).first()
+        # The article and its signature row in one round trip.
+        row = conn.execute(
+            select(
+                *_ARTICLE_COLUMNS,
+                sigs.c.story_id.label("sig_story"),
+                sigs.c.copy_of.label("sig_copy_of"),
+                sigs.c.content_key.label("sig_key"),
+            )
+            .select_from(articles.outerjoin(sigs, sigs.c.article_pk == articles.c.pk))
+            .where(articles.c.pk == pk)
+        ).first()
         if row is None:
             raise LookupError(f"no article with pk {pk}")
         self._sync(conn)
         key = content_key(row.title or "", row.body_text or "")
-        existing = conn.execute(
-            select(sigs.c.story_id, sigs.c.copy_of, sigs.c.content_key).where(
-                sigs.c.article_pk == pk
-            )
-        ).first()
-        if existing is not None and existing.content_key == key and existing.story_id:
-            return StoryAssignment(pk, existing.story_id, existing.copy_of, unchanged=True)
-        old_story = existing.story_id if existing is not None else None
+        if row.sig_key == key and row.sig_story:
+            return StoryAssignment(pk, row.sig_story, row.sig_copy_of, unchanged=True)
+        old_story = row.sig_story
         f = _features_of_row(row)
         if not self.index.covers(f.published):
             backlog.queue(conn, pk, f.published)
@@ -411,9 +416,8 @@ class StoryStore:
             "version": SIGNATURE_VERSION,
             "updated_at": now,
         }
-        done = conn.execute(update(sigs).where(sigs.c.article_pk == f.pk).values(**values))
-        if done.rowcount == 0:
-            conn.execute(insert(sigs).values(article_pk=f.pk, **values))
+        stmt = insert_for(conn, sigs, article_pk=f.pk, **values)
+        conn.execute(stmt.on_conflict_do_update(index_elements=[sigs.c.article_pk], set_=values))
         gone = {g for g, _ in decision.merges}
         for story_id in sorted(decision.touched - gone):
             self._refresh_story(conn, story_id, decision.story)

@@ -1,4 +1,8 @@
-"""What a story shows: its representative article, outlets, size and time span (pure)."""
+"""What a story shows: its representative article, outlets, size and time span (pure).
+
+The representative is the article whose headline best stands for the story (the one sharing
+most words with the other headlines of the story, a medoid), preferring the first to publish, a
+complete text, an original and a weighty outlet; its headline is the story's title."""
 
 from __future__ import annotations
 
@@ -7,7 +11,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from nashra.text import analyse
+
 COMPLETE_CHARS = 1500  # a body this long counts as complete
+CENTRALITY_PEERS = 30
 
 
 @dataclass(frozen=True)
@@ -39,12 +46,33 @@ def parse_weights(raw: object) -> dict[str, float]:
     return out
 
 
+def headline_centrality(members: list[Mapping[str, Any]]) -> list[float]:
+    """For each member, how much its headline shares with the story's other headlines (mean
+    Jaccard overlap of analysed terms), scaled so that the most central headline has 1.0.
+    Compared with the first ``CENTRALITY_PEERS`` headlines only, so a huge story costs linear
+    time on each refresh."""
+    terms = [set(analyse(m["title"] or "", m.get("lang") or "ar")) for m in members]
+    peers = terms[:CENTRALITY_PEERS]
+    raw = []
+    for i, mine in enumerate(terms):
+        others = [t for j, t in enumerate(peers) if j != i]
+        if not mine or not others:
+            raw.append(0.0)
+            continue
+        raw.append(sum(len(mine & t) / len(mine | t) for t in others if t) / len(others))
+    top = max(raw, default=0.0)
+    return [r / top if top else 0.0 for r in raw]
+
+
 def representative_score(
-    member: Mapping[str, Any], earliest: datetime, weights: Mapping[str, float]
+    member: Mapping[str, Any],
+    earliest: datetime,
+    weights: Mapping[str, float],
+    centrality: float = 0.0,
 ) -> float:
-    """Why this article stands for its story: the first to publish, complete, from a weighty
-    outlet, an original rather than a copy."""
-    score = min(1.0, (member["chars"] or 0) / COMPLETE_CHARS)
+    """Why this article stands for its story: a headline like the others', the first to
+    publish, complete, from a weighty outlet, an original rather than a copy."""
+    score = centrality + min(1.0, (member["chars"] or 0) / COMPLETE_CHARS)
     if member["published"] == earliest:
         score += 0.5
     if member["partial"]:
@@ -64,9 +92,13 @@ def summarise(
     weights = weights or {}
     ordered = sorted(members, key=lambda m: (m["published"], m["pk"]))
     earliest = ordered[0]["published"]
+    central = dict(zip((m["pk"] for m in ordered), headline_centrality(ordered), strict=True))
     best = max(
         ordered,
-        key=lambda m: (representative_score(m, earliest, weights), -m["published"].timestamp()),
+        key=lambda m: (
+            representative_score(m, earliest, weights, central[m["pk"]]),
+            -m["published"].timestamp(),
+        ),
     )
     outlets = tuple(dict.fromkeys(m["source"] for m in ordered))
     return StorySummary(

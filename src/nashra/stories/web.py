@@ -71,6 +71,27 @@ def story_object(story: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def fold_copies(
+    rows: list[dict[str, Any]], items: list[dict[str, Any]]
+) -> list[tuple[dict[str, Any], list[dict[str, Any]]]]:
+    """Every version earliest first, each copy (a wire text re-posted) under its original
+    instead of beside it: ``[(teaser, [copy teasers])]``. A copy whose original is not in the
+    story (or not in the page) stays a version of its own."""
+    pks = {row["pk"] for row in rows}
+    versions: list[tuple[dict[str, Any], list[dict[str, Any]]]] = []
+    under: dict[int, list[dict[str, Any]]] = {}
+    for row, item in zip(rows, items, strict=True):
+        original = row.get("near_copy_of") or row.get("copy_of")
+        if original is not None and original in pks and original != row["pk"]:
+            under.setdefault(original, []).append(item)
+    for row, item in zip(rows, items, strict=True):
+        original = row.get("near_copy_of") or row.get("copy_of")
+        if original is not None and original in pks and original != row["pk"]:
+            continue
+        versions.append((item, under.get(row["pk"], [])))
+    return versions
+
+
 def _parse_id(raw: str) -> int:
     if not raw.isascii() or not raw.isdigit() or len(raw) > MAX_ID_DIGITS:
         raise HTTPException(404)
@@ -145,6 +166,7 @@ def routes(settings: Settings, store: Store, portal: Portal | None = None) -> li
                 story=story,
                 lead=lead,
                 items=items,
+                versions=fold_copies(story["articles"], items),
             )
 
         story_page.__name__ = f"story_page_{edition.code}"
