@@ -45,7 +45,7 @@ MODEL_VERSION = 2
 LEAD_CHARS = 2000  # the lead says what an article is about; the tail adds noise and time
 CHAR_NGRAMS = (2, 5)
 WORDS, CHARS = "words", "chars"
-_CACHE_SIZE = 200_000
+_CACHE_SIZE = 50_000  # terms; one tuple of floats each
 _is_not_none = partial(is_not, None)
 
 
@@ -146,6 +146,9 @@ class Block:
         self.idf = idf
         self.idf2 = [i * i for i in idf]
         self.index = {t: i for i, t in enumerate(terms)}
+        # bigrams also by their pair of terms: looking up a pair of cached strings is cheaper
+        # than joining them into a new one
+        self.pairs = {tuple(t.split(" ")): i for t, i in self.index.items() if " " in t}
         self.rows = list(map(tuple, rows))
 
     def to_json(self) -> dict[str, Any]:
@@ -210,8 +213,16 @@ class LanguageModel:
         k = len(self.sections)
         words = self.blocks[WORDS]
         terms = title_terms + body_terms
-        grams = chain(terms, bigrams(title_terms), bigrams(body_terms))
-        found = list(filter(_is_not_none, map(words.index.get, grams)))
+        found = list(
+            filter(
+                _is_not_none,
+                chain(
+                    map(words.index.get, terms),
+                    map(words.pairs.get, zip(title_terms, title_terms[1:])),  # noqa: B905
+                    map(words.pairs.get, zip(body_terms, body_terms[1:])),  # noqa: B905
+                ),
+            )
+        )
         counts = Counter(found)
         squares = map(
             mul, map(mul, counts.values(), counts.values()), map(words.idf2.__getitem__, counts)
