@@ -25,7 +25,6 @@ its word vector, and one C-level column sum per section.
 from __future__ import annotations
 
 import gzip
-import hashlib
 import json
 import math
 from collections import Counter
@@ -85,11 +84,6 @@ class Features:
 def lead(summary: str, body: str) -> str:
     """The text classified besides the title: the feed summary, then the body."""
     return f"{summary}\n{body}" if summary and not body.startswith(summary[:80]) else body
-
-
-def is_held_out(key: str, buckets: int = 5) -> bool:
-    """The fixed held-out split of undated examples: one key in five, by a hash."""
-    return hashlib.sha1(key.encode("utf-8")).digest()[0] % buckets == 0
 
 
 def analysed(title: str, body: str, lang: str) -> tuple[list[str], list[str]]:
