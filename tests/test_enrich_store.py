@@ -18,6 +18,7 @@ from nashra.config import Settings, load_settings
 from nashra.crawl.pipeline import crawl
 from nashra.demo.sites import DemoServer, DemoSites
 from nashra.enrich import enrich_article
+from nashra.enrich.classifier import shipped_model
 from nashra.enrich.commands import enrich_group
 from nashra.enrich.queries import (
     author_clause,
@@ -28,6 +29,13 @@ from nashra.enrich.queries import (
     region_counts,
 )
 from nashra.enrich.store import ArticleNotFound, rebuild, save_enrichment, set_section
+from nashra.enrich.training import (
+    ant_examples,
+    correction_examples,
+    jsonl_examples,
+    split,
+    write_jsonl,
+)
 from nashra.enrich.web import routes
 from nashra.model import Article
 from nashra.sources.registry import Source
@@ -47,7 +55,8 @@ ARTICLES = [
     (
         "https://akhbar.ma/a/1",
         "الوداد يفوز في الدار البيضاء",
-        "فاز الوداد على الرجاء في ديربي الدار البيضاء بهدفين.",
+        # long enough for the classifier to be sure (a one-line match report is not)
+        "فاز فريق الوداد على الرجاء في مباراة الديربي بهدفين.",
         "الدار البيضاء - عبد الله العلوي",
         [],
     ),
@@ -113,6 +122,55 @@ def test_labels_are_stored_and_served_to_the_api(store: Store) -> None:
         assert list(by_author) == [pks[0], pks[2]]
     assert byline == "الرباط (و م ع)"
     assert enrichment_for(store, []) == {}
+
+
+def test_unsure_classifier_leaves_no_section_but_stores_its_confidence(store: Store) -> None:
+    model = shipped_model()
+    assert model is not None
+    # the first held-out ANT article the shipped model is not sure about (computed, not chosen)
+    unsure = next(
+        e
+        for e in split(list(ant_examples()))[1]
+        if (p := model.predict(e.title, e.body, e.lang)) is not None and not p.sure
+    )
+    prediction = model.predict(unsure.title, unsure.body, "ar")
+    assert prediction is not None
+    store.sync_sources([OUTLET])
+    article = Article(
+        source=OUTLET.slug,
+        url="https://akhbar.ma/unsure/1",
+        title=unsure.title,
+        body_text=unsure.body,
+        published=T0,
+    )
+    enrichment = enrich_article(article, OUTLET)
+    saved = store.save_article(enrichment.apply(article))
+    save_enrichment(store, saved.pk, enrichment)
+    info = enrichment_for(store, [saved.pk])[saved.pk]
+    assert (info["section"], info["section_source"]) == (None, "classifier")
+    assert info["section_confidence"] == pytest.approx(prediction.confidence, abs=1e-4)
+    assert info["section_confidence"] < model.languages["ar"].threshold
+
+
+def test_moderators_corrections_are_exported_as_training_examples(
+    store: Store, tmp_path: Path
+) -> None:
+    pks = _store_articles(store)
+    assert correction_examples(store) == []
+    set_section(store, OUTLET.slug, _num(store, pks[1]), "politics", "amina")
+    set_section(store, OUTLET.slug, _num(store, pks[1]), "society", "amina")  # the last one counts
+    set_section(store, OUTLET.slug, _num(store, pks[0]), "sports", "omar")
+    examples = correction_examples(store)
+    assert [(e.section, e.title) for e in examples] == [
+        ("sports", ARTICLES[0][1]),
+        ("society", ARTICLES[1][1]),
+    ]
+    assert all(e.lang == "ar" and e.key.startswith("correction:akhbar/") for e in examples)
+    assert ARTICLES[1][2] in examples[1].body
+    assert split(examples) == (examples, [])  # corrections always train
+    path = tmp_path / "corrections.jsonl"
+    assert write_jsonl(examples, path) == 2
+    assert list(jsonl_examples(path)) == examples
 
 
 def test_region_queries_and_search_hook(store: Store) -> None:

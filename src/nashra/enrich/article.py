@@ -10,6 +10,7 @@ import dataclasses
 from dataclasses import dataclass
 
 from nashra.enrich.authors import clean_byline
+from nashra.enrich.classifier import lead
 from nashra.enrich.regions import RegionMatch, tag_regions
 from nashra.enrich.sections import choose_section
 from nashra.model import Article
@@ -48,7 +49,12 @@ def enrich_article(article: Article, source: Source, *, byline: str | None = Non
     raw = article.author if byline is None else byline
     body = article.body_text or article.summary
     choice = choose_section(
-        source, article.categories, article.url, article.title, body, article.lang
+        source,
+        article.categories,
+        article.url,
+        article.title,
+        lead(article.summary, article.body_text),
+        article.lang,
     )
     cleaned = clean_byline(raw, outlet_names(source))
     return Enrichment(

@@ -1,183 +1,268 @@
-"""The section classifier: a Naive Bayes text model trained at build time and shipped as JSON.
+"""The section classifier: a linear model over word and character n-grams, shipped as JSON.
 
-Why self-written: scikit-learn is a large dependency for what is, here, counting words. The model
-is a *complement* Naive Bayes (Rennie et al., 2003) over the terms of :func:`nashra.text.analyse`
-(the same analyser search uses, so «والمغرب» and «المغربية» count as one word). Complement NB
-estimates each section's weights from every *other* section's articles, which keeps a section with
-few examples (religion, health) from winning every long article just because its own counts are
-thin. One model per language (Arabic and French share no words); each stores its sections, its
-smoothed weights and a temperature that turns scores into a confidence between 0 and 1.
+Features of an article (one function, :func:`article_features`, for training and the portal):
+the terms of :func:`nashra.text.analyse` over the title and the lead (the feed summary and the
+first :data:`LEAD_CHARS` characters of the body), in two TF-IDF blocks:
 
-The model file (``sections_model.json.gz`` beside this module) holds sparse term counts; the
-weights are computed once when it is loaded (well under a second).
+* words — unigrams and bigrams (bigrams stay inside the title or the body), raw counts times
+  IDF, scaled to unit length;
+* chars — character 2–5-grams of each analysed term, padded with spaces (they catch what a stem
+  misses: «الاستثمارات» and «استثمار» share «ستثم»), raw counts times IDF, divided by the number of
+  terms (so the block is the mean of the terms' n-gram vectors).
+
+The weights are fitted at build time by ``scripts/train_sections.py`` (a linear SVM from
+scikit-learn, see :mod:`nashra.enrich.fitting`) and exported to ``sections_model.json.gz``; this
+module scores with plain Python and never imports scikit-learn or numpy. Scores become a
+confidence by a softmax whose temperature, like the confidence threshold under which an article
+gets no section, was chosen on the training side of the data (see the fitting module).
+
+Speed: both blocks are linear in the terms' occurrences, so each term's contribution to every
+section's score (its unigram row, and the sum of its n-grams' rows) is computed once and cached;
+an article then costs a cached look-up per term, a dictionary look-up per bigram, the length of
+its word vector, and one C-level column sum per section.
 """
 
 from __future__ import annotations
 
 import gzip
-import hashlib
 import json
 import math
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import lru_cache, partial
 from importlib import resources
+from itertools import chain
+from operator import is_not, mul
 from pathlib import Path
 from typing import Any
 
 from nashra.text import analyse
 
 MODEL_FILE = "sections_model.json.gz"
-MODEL_VERSION = 1
-BODY_CHARS = 2000  # the lead says what an article is about; the tail adds noise and time
-TITLE_WEIGHT = 2  # a title term counts as much as two body terms
-SMOOTHING = 0.1
-# Sections are re-weighted towards equal mass by (mean docs / section docs) ** BALANCE: the demo
-# corpus has 2,000 international articles and a handful of religion ones.
-BALANCE = 0.5
+MODEL_VERSION = 2
+LEAD_CHARS = 2000  # the lead says what an article is about; the tail adds noise and time
+CHAR_NGRAMS = (2, 5)
+WORDS, CHARS = "words", "chars"
+_CACHE_SIZE = 50_000  # terms; one tuple of floats each
+_is_not_none = partial(is_not, None)
 
 
 @dataclass(frozen=True)
 class Example:
-    """One labelled text. ``key`` is stable (a document number), so the split never moves."""
+    """One labelled text. ``key`` is stable (a document number); ``published`` (an ISO date, or
+    empty) places it in the split by date."""
 
     key: str
     lang: str
     section: str
     title: str
     body: str = ""
+    published: str = ""
 
 
 @dataclass(frozen=True)
 class Prediction:
-    """The classifier's answer: the best section and how sure it is (0..1), with runners-up."""
+    """The classifier's answer: the best section, how sure it is (0..1), whether that clears the
+    model's threshold, and every section's probability."""
 
     section: str
     confidence: float
+    sure: bool = True
     scores: dict[str, float] = field(default_factory=dict)
 
 
-def is_held_out(key: str, buckets: int = 5) -> bool:
-    """The fixed held-out split: one key in five, chosen by a hash (stable across runs/machines)."""
-    return hashlib.sha1(key.encode("utf-8")).digest()[0] % buckets == 0
+@dataclass(frozen=True)
+class Features:
+    """Raw feature counts of one article, per block, and its number of terms."""
+
+    words: Counter[str]
+    chars: Counter[str]
+    terms: int
 
 
-def _is_calibration(key: str) -> bool:
-    # A second, disjoint slice of the training side, used to fit the confidence temperature.
-    return hashlib.sha1(key.encode("utf-8")).digest()[1] % 6 == 0
+def lead(summary: str, body: str) -> str:
+    """The text classified besides the title: the feed summary, then the body."""
+    return f"{summary}\n{body}" if summary and not body.startswith(summary[:80]) else body
 
 
-def terms(title: str, body: str, lang: str) -> Counter[str]:
-    """The features of an article: analysed terms of the title (weighted) and of the lead."""
-    counts: Counter[str] = Counter()
-    for weight, text in ((TITLE_WEIGHT, title), (1, body[:BODY_CHARS])):
-        for term in analyse(text, lang):
-            if len(term) > 1 and not term.isdigit():
-                counts[term] += weight
-    return counts
+def analysed(title: str, body: str, lang: str) -> tuple[list[str], list[str]]:
+    """The analysed terms of the title and of the lead of the body."""
+    return analyse(title, lang), analyse(body[:LEAD_CHARS], lang)
 
 
-def _tf(counts: Counter[str]) -> dict[str, float]:
-    # Damped term frequency (the tenth «مباراة» says less than the first), then unit length, so
-    # a one-line example and a long article weigh the same in training.
-    damped = {t: 1.0 + math.log(c) for t, c in counts.items()}
-    norm = math.sqrt(sum(v * v for v in damped.values())) or 1.0
-    return {t: v / norm for t, v in damped.items()}
+def bigrams(terms: Sequence[str]) -> list[str]:
+    return list(map(" ".join, zip(terms, terms[1:], strict=False)))
+
+
+def char_ngrams(term: str) -> list[str]:
+    """Character n-grams of one term, padded with a space on each side."""
+    padded = f" {term} "
+    low, high = CHAR_NGRAMS
+    out = []
+    for n in range(low, high + 1):
+        if len(padded) < n:
+            break
+        out.extend(padded[i : i + n] for i in range(len(padded) - n + 1))
+    return out
+
+
+def article_features(title: str, body: str, lang: str) -> Features:
+    """The raw counts :class:`LanguageModel` scores, as strings (the training side)."""
+    title_terms, body_terms = analysed(title, body, lang)
+    terms = title_terms + body_terms
+    words = Counter(terms)
+    words.update(bigrams(title_terms))
+    words.update(bigrams(body_terms))
+    chars = Counter(chain.from_iterable(map(char_ngrams, terms)))
+    return Features(words, chars, len(terms))
+
+
+def softmax(values: Sequence[float]) -> list[float]:
+    top = max(values)
+    exps = [math.exp(v - top) for v in values]
+    total = sum(exps)
+    return [e / total for e in exps]
+
+
+class Block:
+    """One feature block: vocabulary, IDF, and per feature a row of every section's weight
+    times the feature's IDF (what one occurrence adds to the scores, before normalising)."""
+
+    def __init__(
+        self, terms: list[str], idf: list[float], rows: Sequence[Sequence[float]], sections: int
+    ) -> None:
+        if len(idf) != len(terms) or len(rows) != len(terms):
+            raise ValueError("a feature block needs one IDF and one weight row per term")
+        if any(len(row) != sections for row in rows):
+            raise ValueError("a feature block needs one weight per section in every row")
+        self.terms = terms
+        self.idf = idf
+        self.idf2 = [i * i for i in idf]
+        self.index = {t: i for i, t in enumerate(terms)}
+        # bigrams also by their pair of terms: looking up a pair of cached strings is cheaper
+        # than joining them into a new one
+        self.pairs = {tuple(t.split(" ")): i for t, i in self.index.items() if " " in t}
+        self.rows = list(map(tuple, rows))
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "terms": self.terms,
+            "idf": [round(v, 5) for v in self.idf],
+            "rows": [[float(f"{w:.4g}") for w in row] for row in self.rows],
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any], sections: int) -> Block:
+        return cls(list(data["terms"]), data["idf"], data["rows"], sections)
+
+
+def _column_sums(rows: Iterable[tuple[float, ...]], width: int) -> list[float]:
+    sums = list(map(sum, zip(*rows, strict=True)))
+    return sums or [0.0] * width
 
 
 class LanguageModel:
-    """Complement NB weights for one language."""
+    """The linear model of one language: two blocks, a bias per section, a temperature for the
+    confidence and the threshold under which the answer is not sure enough to show."""
 
     def __init__(
         self,
         sections: list[str],
-        counts: dict[str, list[float]],
-        docs: list[int],
+        blocks: dict[str, Block],
+        bias: list[float],
         temperature: float = 1.0,
-        smoothing: float = SMOOTHING,
-        balance: float = BALANCE,
+        threshold: float = 0.0,
     ) -> None:
+        if set(blocks) != {WORDS, CHARS}:
+            raise ValueError(f"a section model needs the blocks {WORDS!r} and {CHARS!r}")
+        if len(bias) != len(sections):
+            raise ValueError("a section model needs one bias per section")
         self.sections = sections
-        self.counts = counts
-        self.docs = docs
+        self.blocks = blocks
+        self.bias = bias
         self.temperature = temperature
-        self.smoothing = smoothing
-        self.balance = balance
-        k = len(sections)
-        mean = sum(docs) / k
-        scale = [(mean / max(n, 1)) ** balance for n in docs]
-        counts = {t: [c * scale[i] for i, c in enumerate(row)] for t, row in counts.items()}
-        totals = [0.0] * k
-        for row in counts.values():
-            for i, c in enumerate(row):
-                totals[i] += c
-        grand = sum(totals)
-        vocab = len(counts)
-        # weight[t][c] = log θ(t | not c), normalised so that long classes do not dominate.
-        raw: dict[str, list[float]] = {}
-        norms = [0.0] * k
-        for term, row in counts.items():
-            all_count = sum(row)
-            weights = []
-            for i in range(k):
-                comp = all_count - row[i]
-                comp_total = grand - totals[i]
-                w = math.log((comp + smoothing) / (comp_total + smoothing * vocab))
-                weights.append(w)
-                norms[i] += abs(w)
-            raw[term] = weights
-        self.weights = {t: [w[i] / norms[i] for i in range(k)] for t, w in raw.items()}
+        self.threshold = threshold
+        self._zero = (0.0,) * len(sections)
+        self._char_cache: dict[str, tuple[float, ...]] = {}
 
-    def scores(self, features: dict[str, float]) -> list[float]:
-        """Higher is more likely (the negated complement likelihood)."""
+    def _char_row(self, term: str) -> tuple[float, ...]:
+        """What one occurrence of ``term`` adds to each section through its n-grams."""
+        if len(self._char_cache) >= _CACHE_SIZE:
+            self._char_cache.clear()
+        block = self.blocks[CHARS]
+        rows = [block.rows[block.index[g]] for g in char_ngrams(term) if g in block.index]
+        found = tuple(_column_sums(rows, len(self.sections))) if rows else self._zero
+        self._char_cache[term] = found
+        return found
+
+    def known(self, title_terms: list[str], body_terms: list[str]) -> bool:
+        """Whether any term of the text is in the word vocabulary."""
+        index = self.blocks[WORDS].index
+        return any(t in index for t in chain(title_terms, body_terms))
+
+    def scores(self, title_terms: list[str], body_terms: list[str]) -> list[float]:
+        """Raw scores, higher is more likely."""
+        # Written with map/filter over built-ins: the per-term work stays in C.
         k = len(self.sections)
-        out = [0.0] * k
-        for term, value in features.items():
-            row = self.weights.get(term)
-            if row is None:
-                continue
-            for i in range(k):
-                out[i] -= value * row[i]
-        return out
+        words = self.blocks[WORDS]
+        terms = title_terms + body_terms
+        found = list(
+            filter(
+                _is_not_none,
+                chain(
+                    map(words.index.get, terms),
+                    map(words.pairs.get, zip(title_terms, title_terms[1:])),  # noqa: B905
+                    map(words.pairs.get, zip(body_terms, body_terms[1:])),  # noqa: B905
+                ),
+            )
+        )
+        counts = Counter(found)
+        squares = map(
+            mul, map(mul, counts.values(), counts.values()), map(words.idf2.__getitem__, counts)
+        )
+        norm = math.sqrt(sum(squares)) or 1.0
+        word_sums = _column_sums(map(words.rows.__getitem__, found), k)
+        char_rows = list(map(self._char_cache.get, terms))
+        if None in char_rows:
+            char_rows = [
+                r if r is not None else self._char_row(t)
+                for r, t in zip(char_rows, terms, strict=True)
+            ]
+        char_sums = _column_sums(char_rows, k)
+        n = len(terms) or 1
+        return [
+            b + w / norm + c / n for b, w, c in zip(self.bias, word_sums, char_sums, strict=True)
+        ]
 
-    def predict(self, features: dict[str, float]) -> Prediction:
-        raw = self.scores(features)
-        probs = _softmax([s * self.temperature for s in raw])
+    def predict(self, title_terms: list[str], body_terms: list[str]) -> Prediction:
+        probs = softmax([s * self.temperature for s in self.scores(title_terms, body_terms)])
         best = max(range(len(probs)), key=probs.__getitem__)
         return Prediction(
             self.sections[best],
             probs[best],
+            probs[best] >= self.threshold,
             {s: round(p, 4) for s, p in zip(self.sections, probs, strict=True)},
         )
 
     def to_json(self) -> dict[str, Any]:
         return {
             "sections": self.sections,
-            "docs": self.docs,
+            "bias": [round(b, 6) for b in self.bias],
             "temperature": self.temperature,
-            "smoothing": self.smoothing,
-            "balance": self.balance,
-            "counts": {t: [round(c, 3) for c in row] for t, row in sorted(self.counts.items())},
+            "threshold": self.threshold,
+            "blocks": {name: block.to_json() for name, block in sorted(self.blocks.items())},
         }
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> LanguageModel:
         return cls(
             list(data["sections"]),
-            {t: list(map(float, row)) for t, row in data["counts"].items()},
-            [int(n) for n in data["docs"]],
+            {name: Block.from_json(b, len(data["sections"])) for name, b in data["blocks"].items()},
+            [float(b) for b in data["bias"]],
             float(data["temperature"]),
-            float(data["smoothing"]),
-            float(data["balance"]),
+            float(data["threshold"]),
         )
-
-
-def _softmax(values: Sequence[float]) -> list[float]:
-    top = max(values)
-    exps = [math.exp(v - top) for v in values]
-    total = sum(exps)
-    return [e / total for e in exps]
 
 
 class SectionModel:
@@ -188,14 +273,15 @@ class SectionModel:
         self.meta = meta or {}
 
     def predict(self, title: str, body: str, lang: str) -> Prediction | None:
-        """The section of an article, or None when the language has no model or no known word."""
+        """The section of an article (``body``: see :func:`lead`), or None when the language has
+        no model or the text no known word."""
         model = self.languages.get(lang)
         if model is None:
             return None
-        features = _tf(terms(title, body, lang))
-        if not any(t in model.weights for t in features):
+        title_terms, body_terms = analysed(title, body, lang)
+        if not model.known(title_terms, body_terms):
             return None
-        return model.predict(features)
+        return model.predict(title_terms, body_terms)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -215,7 +301,7 @@ class SectionModel:
 
     def save(self, path: str | Path) -> None:
         raw = json.dumps(self.to_json(), ensure_ascii=False, separators=(",", ":"))
-        Path(path).write_bytes(gzip.compress(raw.encode("utf-8"), mtime=0))
+        Path(path).write_bytes(gzip.compress(raw.encode("utf-8"), compresslevel=9, mtime=0))
 
     @classmethod
     def load_file(cls, path: str | Path) -> SectionModel:
@@ -232,86 +318,17 @@ def shipped_model() -> SectionModel | None:
     return SectionModel.from_json(json.loads(gzip.decompress(resource.read_bytes())))
 
 
-# --------------------------------------------------------------------------------- training
-
-
-def _count(
-    examples: Iterable[Example], min_df: int
-) -> tuple[list[str], dict[str, list[float]], list[int]]:
-    examples = list(examples)
-    sections = sorted({e.section for e in examples})
-    index = {s: i for i, s in enumerate(sections)}
-    docs = [0] * len(sections)
-    df: Counter[str] = Counter()
-    feats = []
-    for e in examples:
-        f = _tf(terms(e.title, e.body, e.lang))
-        feats.append((index[e.section], f))
-        docs[index[e.section]] += 1
-        df.update(f.keys())
-    counts: dict[str, list[float]] = {}
-    for i, f in feats:
-        for term, value in f.items():
-            if df[term] < min_df:
-                continue
-            row = counts.get(term)
-            if row is None:
-                row = counts[term] = [0.0] * len(sections)
-            row[i] += value
-    return sections, counts, docs
-
-
-def _fit_temperature(model: LanguageModel, examples: list[Example]) -> float:
-    """The scale that minimises the log-loss of the confidence on held-aside examples."""
-    rows = []
-    for e in examples:
-        if e.section not in model.sections:
-            continue
-        raw = model.scores(_tf(terms(e.title, e.body, e.lang)))
-        rows.append((raw, model.sections.index(e.section)))
-    if not rows:
-        return 1.0
-    best, best_loss = 1.0, float("inf")
-    # Scores are small (unit-length features, normalised weights): search T on a log scale.
-    for step in range(0, 161):
-        t = 10 ** (step / 20)
-        loss = 0.0
-        for raw, gold in rows:
-            probs = _softmax([s * t for s in raw])
-            loss -= math.log(max(probs[gold], 1e-12))
-        if loss < best_loss:
-            best, best_loss = t, loss
-    return best
-
-
-def train(examples: Iterable[Example], *, min_df: int | None = None) -> SectionModel:
-    """A model trained on ``examples`` (all of them: split before calling).
-
-    ``min_df``: a term seen in fewer documents is dropped; by default 2 for a language with
-    over a thousand examples (keeps the file small) and 1 below (every word counts)."""
-    by_lang: dict[str, list[Example]] = {}
-    for e in examples:
-        by_lang.setdefault(e.lang, []).append(e)
-    languages = {}
-    meta: dict[str, Any] = {"examples": {}}
-    for lang, items in sorted(by_lang.items()):
-        lang_min_df = min_df if min_df is not None else (2 if len(items) > 1000 else 1)
-        fit = [e for e in items if not _is_calibration(e.key)]
-        calib = [e for e in items if _is_calibration(e.key)]
-        sections, counts, docs = _count(fit, lang_min_df)
-        temperature = _fit_temperature(LanguageModel(sections, counts, docs), calib)
-        sections, counts, docs = _count(items, lang_min_df)
-        languages[lang] = LanguageModel(sections, counts, docs, temperature)
-        meta["examples"][lang] = dict(sorted(Counter(e.section for e in items).items()))
-    return SectionModel(languages, meta)
+# ------------------------------------------------------------------------------- evaluation
 
 
 @dataclass
 class Evaluation:
-    """Accuracy and per-section precision/recall/F1 of a model on labelled examples."""
+    """Accuracy and per-section precision/recall/F1 of answers to labelled examples; an example
+    left without an answer (None) counts as wrong."""
 
     total: int
     correct: int
+    answered: int
     per_section: dict[str, dict[str, float]]
 
     @property
@@ -322,6 +339,23 @@ class Evaluation:
     def macro_f1(self) -> float:
         f1s = [v["f1"] for v in self.per_section.values() if v["support"]]
         return sum(f1s) / len(f1s) if f1s else 0.0
+
+    @property
+    def coverage(self) -> float:
+        return self.answered / self.total if self.total else 0.0
+
+    @property
+    def precision(self) -> float:
+        """Correct among the answered."""
+        return self.correct / self.answered if self.answered else 0.0
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "n": self.total,
+            "accuracy": round(self.accuracy, 4),
+            "macro_f1": round(self.macro_f1, 4),
+            "f1": {s: round(v["f1"], 4) for s, v in sorted(self.per_section.items())},
+        }
 
     def table(self) -> str:
         lines = [f"{'section':<14} {'prec':>6} {'rec':>6} {'f1':>6} {'n':>5}"]
@@ -337,21 +371,18 @@ class Evaluation:
         return "\n".join(lines)
 
 
-def evaluate(model: SectionModel, examples: Iterable[Example]) -> Evaluation:
-    """Score ``model`` on ``examples``; an example the model cannot classify counts as wrong."""
+def score(gold: Sequence[str], guesses: Sequence[str | None]) -> Evaluation:
+    """Compare ``guesses`` with ``gold`` (same order)."""
+    if len(gold) != len(guesses):
+        raise ValueError(f"{len(gold)} labels but {len(guesses)} answers")
     tp: Counter[str] = Counter()
     fp: Counter[str] = Counter()
     fn: Counter[str] = Counter()
-    total = correct = 0
-    for e in examples:
-        total += 1
-        prediction = model.predict(e.title, e.body, e.lang)
-        guess = prediction.section if prediction else None
-        if guess == e.section:
-            correct += 1
-            tp[e.section] += 1
+    for truth, guess in zip(gold, guesses, strict=True):
+        if guess == truth:
+            tp[truth] += 1
         else:
-            fn[e.section] += 1
+            fn[truth] += 1
             if guess:
                 fp[guess] += 1
     per_section = {}
@@ -365,4 +396,19 @@ def evaluate(model: SectionModel, examples: Iterable[Example]) -> Evaluation:
             "f1": f1,
             "support": float(tp[section] + fn[section]),
         }
-    return Evaluation(total, correct, per_section)
+    answered = sum(1 for g in guesses if g)
+    return Evaluation(len(gold), sum(tp.values()), answered, per_section)
+
+
+def evaluate(
+    model: SectionModel, examples: Iterable[Example], *, sure_only: bool = False
+) -> Evaluation:
+    """Score ``model``'s best guesses on ``examples`` (``sure_only``: only the answers above the
+    model's threshold count as answers, as the portal shows them)."""
+    gold, guesses = [], []
+    for e in examples:
+        prediction = model.predict(e.title, e.body, e.lang)
+        gold.append(e.section)
+        keep = prediction is not None and (prediction.sure or not sure_only)
+        guesses.append(prediction.section if keep and prediction else None)
+    return score(gold, guesses)

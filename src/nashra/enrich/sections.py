@@ -5,10 +5,11 @@ Order (each step only when the previous one gave nothing):
 1. the outlet's feed categories, then its URL path segments, mapped by the registry
    (``Source.categories``; :func:`nashra.crawl.article.section_for` is the one home of that rule)
    — source "mapping", confidence 1.0;
-2. the classifier, when it is at least :data:`CLASSIFIER_MIN_CONFIDENCE` sure — "classifier";
+2. the classifier, when its confidence clears the threshold stored in the model (chosen by
+   ``scripts/train_sections.py`` on the training data) — "classifier";
 3. the outlet's ``default_section`` (a sports outlet files everything under sports) — "mapping";
-4. the classifier's best guess however unsure, with its (low) confidence stored so moderators
-   and pages can tell — "classifier".
+4. otherwise no section: a reader is better served by none than by a wrong one. The source is
+   still "classifier" and its (low) confidence is stored, so moderators can find these articles.
 
 A moderator's correction (source "moderator") is never overwritten; see ``store.py``.
 """
@@ -18,11 +19,10 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 
-from nashra.enrich.classifier import shipped_model
+from nashra.enrich.classifier import SectionModel, shipped_model
 from nashra.sections import SECTIONS
 from nashra.sources.registry import Source
 
-CLASSIFIER_MIN_CONFIDENCE = 0.5
 MAPPING, CLASSIFIER, MODERATOR = "mapping", "classifier", "moderator"
 
 
@@ -42,20 +42,28 @@ def mapped_section(source: Source, categories: list[str], url: str) -> str | Non
 
 
 def choose_section(
-    source: Source, categories: list[str], url: str, title: str, body: str, lang: str
+    source: Source,
+    categories: list[str],
+    url: str,
+    title: str,
+    body: str,
+    lang: str,
+    *,
+    model: SectionModel | None = None,
 ) -> SectionChoice:
-    """The section of one article (see the module docstring for the order)."""
+    """The section of one article (see the module docstring for the order); ``model``: the
+    classifier to ask (the shipped one by default)."""
     mapped = mapped_section(source, categories, url)
     if mapped:
         return SectionChoice(mapped, MAPPING, 1.0)
-    model = shipped_model()
+    model = model or shipped_model()
     prediction = model.predict(title, body, lang) if model else None
     if prediction and prediction.section not in SECTIONS:
         prediction = None
-    if prediction and prediction.confidence >= CLASSIFIER_MIN_CONFIDENCE:
+    if prediction and prediction.sure:
         return SectionChoice(prediction.section, CLASSIFIER, round(prediction.confidence, 4))
     if source.default_section in SECTIONS:
         return SectionChoice(source.default_section, MAPPING, 1.0)
     if prediction:
-        return SectionChoice(prediction.section, CLASSIFIER, round(prediction.confidence, 4))
+        return SectionChoice(None, CLASSIFIER, round(prediction.confidence, 4))
     return SectionChoice(None, None, None)
