@@ -104,18 +104,22 @@ class Portal:
         self.process.wait(timeout=10)
 
 
-def scored(questions: Sequence[Question], found: Callable[[Question], list[str]]) -> dict:
+def scored(
+    questions: Sequence[Question], found: Callable[[Question], list[str]], same: dict[str, str]
+) -> dict:
     """Scores of ``found`` on every question, the tuning half and the held-out half (each
-    question asked once)."""
+    question asked once); ``copies_as_one``: a word-for-word copy of the relevant passage
+    counts as the answer too."""
     answers = {q.query_id: found(q) for q in questions}
 
-    def on(subset: list[Question]) -> dict:
-        return score(subset, lambda q: answers[q.query_id]).as_dict()
+    def on(subset: list[Question], same: dict[str, str] | None = None) -> dict:
+        return score(subset, lambda q: answers[q.query_id], same).as_dict()
 
     return {
         "all": on(list(questions)),
         "tuning": on([q for q in questions if q.tuning]),
         "held_out": on([q for q in questions if not q.tuning]),
+        "copies_as_one": on(list(questions), same),
         "_answers": answers,
     }
 
@@ -152,13 +156,14 @@ def main() -> None:
     print(f"{len(data.passages)} passages, {len(questions)} questions")
 
     results: dict[str, dict] = {}
+    same = data.originals()
     anchors = {
         "fts5_raw": bm25_anchor(data.passages, str.split),
         "snowball": bm25_anchor(data.passages, snowball_tokens()),
         "analyser_bm25": bm25_anchor(data.passages, analyse),
     }
     for name, found in anchors.items():
-        results[name] = scored(questions, found)
+        results[name] = scored(questions, found, same)
     records = import_records(data.passages)
     with tempfile.TemporaryDirectory(prefix="nashra-eval-search-") as tmp:
         backends = {
@@ -171,7 +176,7 @@ def main() -> None:
             portal = Portal(folder, records, url)
             try:
                 t = time.perf_counter()
-                results[f"end_to_end_{backend}"] = scored(questions, portal.found)
+                results[f"end_to_end_{backend}"] = scored(questions, portal.found, same)
                 per_query = (time.perf_counter() - t) / max(len(questions), 1) * 1000
                 print(f"{backend}: import {portal.import_s:.1f}s, {per_query:.1f} ms a question")
             finally:
@@ -180,7 +185,8 @@ def main() -> None:
     for name, figures in results.items():
         print(
             f"{name:>24}  MRR@10 {figures['all']['mrr@10']:.4f}  R@10 {figures['all']['recall@10']:.4f}"
-            f"  (tuning {figures['tuning']['mrr@10']:.4f}, held-out {figures['held_out']['mrr@10']:.4f})"
+            f"  (tuning {figures['tuning']['mrr@10']:.4f}, held-out {figures['held_out']['mrr@10']:.4f};"
+            f" copies as one {figures['copies_as_one']['mrr@10']:.4f})"
         )
     ours = results["end_to_end_sqlite"]
     summary: dict = {

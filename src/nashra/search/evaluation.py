@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import re
 import sqlite3
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -57,6 +57,12 @@ class Question:
 class RetrievalSet:
     passages: list[Passage]
     questions: list[Question]
+
+    def originals(self) -> dict[str, str]:
+        """doc_id → the doc_id of the first passage with the same title and text (ARCD repeats
+        some sentences word for word; a copy of the relevant passage is as good an answer)."""
+        first: dict[tuple[str, str], str] = {}
+        return {p.doc_id: first.setdefault((p.title, p.text), p.doc_id) for p in self.passages}
 
     def subset(self, articles: int) -> RetrievalSet:
         """The passages of the first ``articles`` Wikipedia articles and their questions."""
@@ -107,13 +113,24 @@ class Scores:
         }
 
 
-def score(questions: Sequence[Question], found: Callable[[Question], Sequence[str]]) -> Scores:
-    """MRR@10 and Recall@10 of ``found`` (the doc_ids of a question's results, best first)."""
+def score(
+    questions: Sequence[Question],
+    found: Callable[[Question], Sequence[str]],
+    same: Mapping[str, str] | None = None,
+) -> Scores:
+    """MRR@10 and Recall@10 of ``found`` (the doc_ids of a question's results, best first).
+    With ``same`` (doc_id → a representative, e.g. :meth:`RetrievalSet.originals`) a result
+    counts when it is the relevant passage or a copy of it."""
+
+    def key(doc_id: str) -> str:
+        return same.get(doc_id, doc_id) if same else doc_id
+
     reciprocal = hits = 0.0
     for question in questions:
-        top = list(found(question))[:10]
-        if question.answer in top:
-            reciprocal += 1 / (top.index(question.answer) + 1)
+        top = [key(d) for d in list(found(question))[:10]]
+        answer = key(question.answer)
+        if answer in top:
+            reciprocal += 1 / (top.index(answer) + 1)
             hits += 1
     n = len(questions) or 1
     return Scores(reciprocal / n, hits / n, len(questions))

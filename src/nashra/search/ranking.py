@@ -108,8 +108,9 @@ def rank(
     docs: int,
     df: Mapping[str, int],
 ) -> list[Ranked]:
-    """``candidates`` best first (ties: newest, i.e. highest pk, first); ``docs`` articles in
-    the index, ``df[token]`` how many hold the token."""
+    """``candidates`` best first; ``docs`` articles in the index, ``df[token]`` how many hold
+    the token. Equal scores (in practice: the same text stored twice) put the article stored
+    first — the original — before its later copies."""
     if not candidates:
         return []
     mean_title = sum(d.title_distinct for d in candidates.values()) / len(candidates) or 1.0
@@ -142,7 +143,7 @@ def rank(
                     everything = False
         score += COVERAGE * matched / mass + ADJACENT * _adjacent(units, doc)
         out.append(Ranked(pk, score, everything))
-    out.sort(key=lambda r: (-r.score, -r.pk))
+    out.sort(key=lambda r: (-r.score, r.pk))
     return out
 
 
