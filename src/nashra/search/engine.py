@@ -248,6 +248,9 @@ def _ranked_page(
     page and which of its articles have every word."""
     backend, conn = matches.backend, matches.conn
     units = units_of(query)
+    if not units:  # prefixes only: every candidate matches all of it, the index's order stands
+        page = _relevance_page(matches, total, window, offset, limit)
+        return page, {pk for pk, _ in page}
     tokens = {tok for u in units for tok in u.tokens}
     pool = _relevance_page(matches, total, window, 0, min(POOL, total))
     docs, df = corpus_stats(conn, backend, sorted(tokens))

@@ -34,9 +34,9 @@ __all__ = ["POOL", "DocTerms", "Ranked", "Unit", "rank", "units_of"]
 
 POOL = 200  # candidates ranked here, taken from the index's own best-first order
 K1 = 1.2
-B = 0.75
-W_TITLE = 5.0
-W_LEAD = 2.0
+B = 0.5
+W_TITLE = 7.0
+W_LEAD = 3.0
 LEAD_TERMS = 60
 STOP_WEIGHT = 0.3
 COVERAGE = 2.0
