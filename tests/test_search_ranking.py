@@ -46,7 +46,9 @@ def _ranked(
     units = units_of(parsed)
     wanted = {tok for u in units for tok in u.tokens}
     candidates = {
-        pk: DocTerms.from_tokens(analyse(" ".join(title)), analyse(" ".join(body)), wanted)
+        pk: DocTerms.from_text(
+            " ".join(analyse(" ".join(title))), " ".join(analyse(" ".join(body))), wanted
+        )
         for pk, (title, body) in docs.items()
     }
     return [r.pk for r in rank(units, candidates, 1000, df)]

@@ -224,11 +224,10 @@ class Fts5Backend(IndexBackend):
         if not pks:
             return {}
         ids = ", ".join(str(int(pk)) for pk in pks)
-        rows = conn.execute(text(f"SELECT rowid, title, body FROM {TABLE} WHERE rowid IN ({ids})"))
-        return {
-            pk: DocTerms.from_tokens(title.split(), body.split(), tokens)
-            for pk, title, body in rows
-        }
+        # FTS5 keeps the indexed text in its %_content table (c0 title, c1 body): read by
+        # primary key there, where the virtual table would scan for an IN list (3x slower).
+        rows = conn.execute(text(f"SELECT id, c0, c1 FROM {TABLE}_content WHERE id IN ({ids})"))
+        return {pk: DocTerms.from_text(title, body, tokens) for pk, title, body in rows}
 
     def doc_freqs(self, conn: Connection, tokens: Sequence[str]) -> dict[str, int]:
         count = text(f"SELECT count(*) FROM {TABLE} WHERE {TABLE} MATCH :q")
@@ -287,12 +286,12 @@ def _tsquery(expression: str) -> ColumnElement[Any]:
     return func.to_tsquery(literal_column("'simple'::regconfig"), expression)
 
 
-# The title's length in the stream (its last position: the body's positions follow it) and the
-# distinct tokens of title (weight A) and body (weight D); then the positions of the query's
-# tokens. Positions are 1-based in PostgreSQL, 0-based in :class:`DocTerms`.
+# The lengths of the title (its last position: the body's positions follow it) and of the
+# whole stream (the last position of all); then the positions of the query's tokens. Positions
+# are 1-based in PostgreSQL, 0-based in :class:`DocTerms`.
 _PG_LENGTHS = text(
     f"SELECT s.article_pk, (SELECT max(p) FROM unnest(ts_filter(s.terms, '{{a}}')) AS u, "
-    "unnest(u.positions) AS p), length(ts_filter(s.terms, '{a}')), length(ts_filter(s.terms, '{d}')) "
+    "unnest(u.positions) AS p), (SELECT max(p) FROM unnest(s.terms) AS u, unnest(u.positions) AS p) "
     f"FROM {TABLE} AS s WHERE s.article_pk = ANY(:pks)"
 )
 _PG_POSITIONS = text(
@@ -353,10 +352,8 @@ class PostgresBackend(IndexBackend):
         if not pks:
             return {}
         docs = {
-            pk: DocTerms(title_tokens or 0, title_distinct, body_distinct)
-            for pk, title_tokens, title_distinct, body_distinct in conn.execute(
-                _PG_LENGTHS, {"pks": list(pks)}
-            )
+            pk: DocTerms(title or 0, (stream or 0) - (title or 0))
+            for pk, title, stream in conn.execute(_PG_LENGTHS, {"pks": list(pks)})
         }
         if tokens:
             for pk, lexeme, positions in conn.execute(

@@ -3,16 +3,16 @@
 The index (FTS5 or PostgreSQL) finds the articles with at least one of the query's words and
 hands over its best :data:`POOL` by its own score; this module orders them the same way on both
 backends, from facts both can give exactly: where each query token occurs in the article's
-analysed title and body (one stream, title first), how many distinct tokens the title and the
-body have, and how many articles hold each token.
+analysed title and body (one stream, title first), how long the title and the body are, and
+how many articles hold each token.
 
 Score of an article, higher is better:
 
 * **BM25F** over the fields title (weight :data:`W_TITLE`), lead (the first :data:`LEAD_TERMS`
   tokens of the body, :data:`W_LEAD`) and the rest of the body (1): the field-weighted counts of
   a token are added *before* saturation (``k1``, ``b``), so a word in the title and the lead is
-  not counted as two independent pieces of evidence. Lengths are distinct tokens, normalised by
-  the mean of the candidates. Function words (``Term.optional``) weigh :data:`STOP_WEIGHT`.
+  not counted as two independent pieces of evidence. Lengths are in tokens, normalised by the
+  mean of the candidates. Function words (``Term.optional``) weigh :data:`STOP_WEIGHT`.
 * **coverage**: :data:`COVERAGE` × the share of the query's rarity (idf) the article matches,
   so an article with more of the query — the rare words above all — comes first;
 * **proximity**: :data:`ADJACENT` for each place where two consecutive words of the query follow
@@ -55,20 +55,32 @@ class Unit:
 @dataclass
 class DocTerms:
     """What the index knows of one candidate: ``positions`` of the query's tokens in the stream
-    title + body (0-based), ``title_tokens`` the length of the title in that stream (where the
-    body starts), and the distinct tokens of the title and of the body."""
+    title + body (0-based), and the lengths of the title (where the body starts) and the body
+    in tokens."""
 
     title_tokens: int
-    title_distinct: int
-    body_distinct: int
+    body_tokens: int
     positions: dict[str, list[int]] = field(default_factory=dict)
 
     @classmethod
-    def from_tokens(cls, title: Sequence[str], body: Sequence[str], wanted: set[str]) -> DocTerms:
-        doc = cls(len(title), len(set(title)), len(set(body)))
-        for i, tok in enumerate((*title, *body)):
+    def from_text(cls, title: str, body: str, wanted: set[str]) -> DocTerms:
+        """From the space-separated analysed tokens of the title and the body (what the FTS5
+        index stores). The body is searched for each wanted token with ``str.find`` (C speed)
+        rather than walked token by token in Python: several times faster on news bodies."""
+        titles = title.split()
+        doc = cls(len(titles), body.count(" ") + 1 if body else 0)
+        for i, tok in enumerate(titles):
             if tok in wanted:
                 doc.positions.setdefault(tok, []).append(i)
+        padded = f" {body} "  # a token is found as " token ", its place by the spaces before it
+        for tok in wanted:
+            needle = f" {tok} "
+            at, seen, last = padded.find(needle), 0, 0
+            while at >= 0:
+                seen += padded.count(" ", last, at)
+                last = at
+                doc.positions.setdefault(tok, []).append(len(titles) + seen)
+                at = padded.find(needle, at + 1)
         return doc
 
 
@@ -113,14 +125,14 @@ def rank(
     first — the original — before its later copies."""
     if not candidates:
         return []
-    mean_title = sum(d.title_distinct for d in candidates.values()) / len(candidates) or 1.0
-    mean_body = sum(d.body_distinct for d in candidates.values()) / len(candidates) or 1.0
+    mean_title = sum(d.title_tokens for d in candidates.values()) / len(candidates) or 1.0
+    mean_body = sum(d.body_tokens for d in candidates.values()) / len(candidates) or 1.0
     idf = {tok: _idf(max(docs, 1), df.get(tok, 0)) for u in units for tok in u.tokens}
     mass = sum(max(idf[t] for t in u.tokens) for u in units if u.counts) or 1.0
     out = []
     for pk, doc in candidates.items():
-        title_norm = 1 - B + B * doc.title_distinct / mean_title
-        body_norm = 1 - B + B * doc.body_distinct / mean_body
+        title_norm = 1 - B + B * doc.title_tokens / mean_title
+        body_norm = 1 - B + B * doc.body_tokens / mean_body
         lead_end = doc.title_tokens + LEAD_TERMS
         score = matched = 0.0
         everything = True
