@@ -252,7 +252,8 @@ def _ranked_page(
         page = _relevance_page(matches, total, window, offset, limit)
         return page, {pk for pk, _ in page}
     tokens = {tok for u in units for tok in u.tokens}
-    pool = _relevance_page(matches, total, window, 0, min(POOL, total))
+    ranked_by_index = window if 0 < window < total else total  # the rest: newest first
+    pool = _relevance_page(matches, total, window, 0, min(POOL, ranked_by_index))
     docs, df = corpus_stats(conn, backend, sorted(tokens))
     ranked = rank(units, backend.doc_terms(conn, [pk for pk, _ in pool], tokens), docs, df)
     page = [(r.pk, r.score) for r in ranked[offset : offset + limit]]
