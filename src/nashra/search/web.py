@@ -41,14 +41,14 @@ __all__ = ["routes", "search_api", "search_page"]
 _FORM_FIELDS = ("q", "mode", "source", "section", "lang", "region", "since", "until", "sort")
 
 
-def _known_sources(store: Store) -> set[str]:
-    return {s["slug"] for s in queries.list_sources(store)}
+def _outlets(portal: Portal) -> list[dict[str, Any]]:
+    """The outlets (for the form and to check ``source``), read once per archive version."""
+    return portal.memo("search_outlets", lambda: queries.list_sources(portal.store))
 
 
-def _request(store: Store, params: Any, settings: Settings) -> SearchRequest:
-    return request_from_params(
-        params, _known_sources(store), rank_window=settings.search_rank_window
-    )
+def _request(portal: Portal, params: Any) -> SearchRequest:
+    known = {s["slug"] for s in _outlets(portal)}
+    return request_from_params(params, known, rank_window=portal.settings.search_rank_window)
 
 
 def results_cache(portal: Portal) -> ResultsCache:
@@ -58,13 +58,12 @@ def results_cache(portal: Portal) -> ResultsCache:
 
 def _run(portal: Portal, params: Any) -> tuple[SearchRequest | None, SearchResults | None, str]:
     """The request, its results and an error message ("" when all went well)."""
-    store = portal.store
     try:
-        request = _request(store, params, portal.settings)
+        request = _request(portal, params)
     except SearchError as exc:
         return None, None, str(exc)
     try:
-        return request, results_cache(portal).search(store, request), ""
+        return request, results_cache(portal).search(portal.store, request), ""
     except SearchError as exc:
         return request, None, str(exc)
 
@@ -75,9 +74,9 @@ def _cache_control(request: SearchRequest) -> str:
 
 def search_api(portal: Portal, request: Request) -> Response:
     """``{"items": [article objects + highlight], "next": page or null, "total": N, …}``."""
-    store, settings = portal.store, portal.settings
+    store = portal.store
     try:
-        search_request = _request(store, request.query_params, settings)
+        search_request = _request(portal, request.query_params)
         results = results_cache(portal).search(store, search_request)
     except SearchError as exc:
         return JSONResponse({"error": str(exc)}, 400, headers={"Cache-Control": "no-store"})
@@ -146,7 +145,7 @@ def search_page(portal: Portal, request: Request, edition: Edition) -> Response:
     sources = sorted(
         (
             {"slug": s["slug"], "name": s.get(f"name_{edition.code}") or s["name_ar"] or s["slug"]}
-            for s in queries.list_sources(portal.store)
+            for s in _outlets(portal)
         ),
         key=lambda s: s["name"],
     )
