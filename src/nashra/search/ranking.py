@@ -32,7 +32,10 @@ from nashra.search.query import Query, Term
 
 __all__ = ["POOL", "DocTerms", "Ranked", "Unit", "rank", "units_of"]
 
-POOL = 200  # candidates ranked here, taken from the index's own best-first order
+# Candidates ranked here, taken from the index's own best-first order. 100 would cost ~1.7 ms
+# less a query at 100,000 articles and rank ARCD as well, but SQLite and PostgreSQL (whose first
+# orders differ) would give the same top 10 for 84 % of its questions instead of 95 %.
+POOL = 200
 K1 = 1.2
 B = 0.5
 W_TITLE = 7.0
