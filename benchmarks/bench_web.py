@@ -1,9 +1,12 @@
 """Requests per second and p99 latency of the portal's home and article pages, beside nginx
-serving a static copy of the same HTML, in the same run.
+serving a static copy of the same HTML, in the same run; and of search (the page ``/search`` and
+``/api/v1/search``): a popular query asked again and again (answered from the caches), and
+uncached, every request a different query (``search_uncached``, ``api_search_uncached``).
 
     .venv/bin/python benchmarks/bench_web.py [--quick] [--duration 10] [--connections 64] [--workers 2]
 
-Needs ``wrk`` and ``nginx`` (Debian packages) on PATH; without them it says so in the JSON. The
+Needs ``wrk`` (Debian package) on PATH, and ``nginx`` for the static copies (without it the
+nginx figures are null); without wrk it says so in the JSON. The
 archive is built in a temporary directory through ``Store.save_article`` (the seed article and
 600 more), the portal runs under uvicorn (``nashra.web.app:app_from_env --factory``) on loopback.
 The last line is JSON with both figures and the ratio per page.
@@ -23,6 +26,7 @@ import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from urllib.parse import quote
 
 import httpx
 
@@ -78,8 +82,25 @@ def build(data_dir: Path) -> None:
     store.close()
 
 
-def wrk(url: str, duration: int, connections: int) -> dict[str, float]:
-    out = subprocess.run(["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--latency", url],
+# Every request a different query: the popular word and a number no other request asks (each
+# wrk thread counts on its own, so thread k asks k, k + 2, k + 4, ...).
+UNCACHED_LUA = """
+local threads = 0
+function setup(thread)
+  thread:set("id", threads)
+  threads = threads + 1
+end
+local i = 0
+request = function()
+  i = i + 1
+  return wrk.format("GET", wrk.path .. (i * 2 + id))
+end
+"""
+
+
+def wrk(url: str, duration: int, connections: int, script: Path | None = None) -> dict[str, float]:
+    extra = ["-s", str(script)] if script else []
+    out = subprocess.run(["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--latency", *extra, url],
                          capture_output=True, text=True, check=True).stdout  # fmt: skip
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
     p99 = re.search(r"99%\s+([\d.]+)(us|ms|s)", out)
@@ -119,7 +140,7 @@ def main() -> None:
     args = parser.parse_args()
     if args.quick:
         args.duration = 3
-    missing = [tool for tool in ("wrk", "nginx") if shutil.which(tool) is None]
+    missing = [tool for tool in ("wrk",) if shutil.which(tool) is None]
     if missing:
         print(
             json.dumps(
@@ -139,26 +160,41 @@ def main() -> None:
     try:
         base = f"http://127.0.0.1:{port}"
         wait_up(base + "/healthz")
-        pages = {"home": "/", "article": "/hespress/1599"}
-        (root / "www" / "hespress").mkdir(parents=True)
+        word = quote("الخبر")  # in every generated title: a popular query
+        pages = {"home": "/", "article": "/hespress/1599", "search": f"/search?q={word}",
+                 "api_search": f"/api/v1/search?q={word}"}  # fmt: skip
         for path in pages.values():
-            target = root / "www" / (path.strip("/") or "index.html")
+            target = root / "www" / path.split("?")[0].strip("/") / "index.html"
+            target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(httpx.get(base + path).content)
-        nginx = start_nginx(root, nginx_port)
-        wait_up(f"http://127.0.0.1:{nginx_port}/")
+        if shutil.which("nginx"):
+            nginx = start_nginx(root, nginx_port)
+            wait_up(f"http://127.0.0.1:{nginx_port}/")
         results = {}
         for name, path in pages.items():
             ours = wrk(base + path, args.duration, args.connections)
-            static = wrk(f"http://127.0.0.1:{nginx_port}{path}", args.duration, args.connections)
+            static = None
+            if nginx:
+                static = wrk(
+                    f"http://127.0.0.1:{nginx_port}{path}", args.duration, args.connections
+                )
             results[name] = {"bytes": len(httpx.get(base + path).content), "nashra": ours, "nginx": static,
-                             "throughput_share": round(ours["rps"] / static["rps"], 3)}  # fmt: skip
-        # Our cost ÷ nginx's for the same page: the inverse of the throughput ratio.
-        results["ratio_vs_nginx"] = round(
-            results["article"]["nginx"]["rps"] / results["article"]["nashra"]["rps"], 3
-        )
-        results["ratio_vs_nginx_home"] = round(
-            results["home"]["nginx"]["rps"] / results["home"]["nashra"]["rps"], 3
-        )
+                             "throughput_share": round(ours["rps"] / static["rps"], 3) if static else None}  # fmt: skip
+        script = root / "uncached.lua"
+        script.write_text(UNCACHED_LUA)
+        for name, path in (
+            ("search_uncached", "/search?q="),
+            ("api_search_uncached", "/api/v1/search?q="),
+        ):
+            results[name] = {"nashra": wrk(base + path, args.duration, args.connections, script)}
+        if nginx:
+            # Our cost ÷ nginx's for the same page: the inverse of the throughput ratio.
+            results["ratio_vs_nginx"] = round(
+                results["article"]["nginx"]["rps"] / results["article"]["nashra"]["rps"], 3
+            )
+            results["ratio_vs_nginx_home"] = round(
+                results["home"]["nginx"]["rps"] / results["home"]["nashra"]["rps"], 3
+            )
         print(json.dumps(results))
     finally:
         server.terminate()

@@ -147,9 +147,51 @@ def test_matched_words_are_highlighted_in_the_original_text(
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
-def test_all_words_first_then_most_of_the_words(archives: dict[str, Store], backend: str) -> None:
+def test_relevance_finds_any_word_and_ranks_more_of_the_query_first(
+    archives: dict[str, Store], backend: str
+) -> None:
     store = _archive(archives, backend)
     results = search(store, SearchRequest(q="الحكومة المغربية", per_page=100))
+    either = {
+        pk
+        for q in ("الحكومة", "المغربية")
+        for pk in (h.row["pk"] for h in search(store, SearchRequest(q=q, per_page=100)).hits)
+    }
+    assert results.total >= len(either) > results.exact_total >= 1
+    assert {h.row["pk"] for h in results.hits} <= either
+    kinds = [h.matched for h in results.hits]
+    assert kinds.count("all") == results.exact_total and "some" in kinds
+    assert kinds[0] == "all"  # the one article with both words comes first
+    scores = [h.score for h in results.hits]
+    assert scores == sorted(scores, reverse=True)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_function_and_question_words_never_decide_what_is_shown(
+    archives: dict[str, Store], backend: str
+) -> None:
+    store = _archive(archives, backend)
+
+    def found(q: str) -> set[int]:
+        return {h.row["pk"] for h in search(store, SearchRequest(q=q, per_page=100)).hits}
+
+    base = found("ترامب")
+    assert base
+    for question in ("متى ترامب", "من هو ترامب؟", "هل ترامب في", "ترامب على"):
+        results = search(store, SearchRequest(q=question, per_page=100))
+        assert {h.row["pk"] for h in results.hits} == base, question
+        assert all(h.matched == "all" for h in results.hits)
+        assert "<mark>في</mark>" not in " ".join(h.snippet_html for h in results.hits)
+    # A query of function words only still looks for them.
+    assert search(store, SearchRequest(q="هذا")).hits
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_date_sort_puts_all_words_first_then_most_of_the_words(
+    archives: dict[str, Store], backend: str
+) -> None:
+    store = _archive(archives, backend)
+    results = search(store, SearchRequest(q="الحكومة المغربية", sort="date", per_page=100))
     assert results.exact_total < FALLBACK_BELOW
     kinds = [h.matched for h in results.hits]
     assert kinds[: results.exact_total] == ["all"] * results.exact_total
@@ -157,7 +199,7 @@ def test_all_words_first_then_most_of_the_words(archives: dict[str, Store], back
     assert len(results.hits) == min(100, results.total)
     assert 0 < results.total - results.exact_total <= FALLBACK_POOL
     # A query that finds enough with every word gets no partial matches.
-    many = search(store, SearchRequest(q="ترامب", per_page=100))
+    many = search(store, SearchRequest(q="ترامب", sort="date", per_page=100))
     assert many.exact_total >= FALLBACK_BELOW
     assert {h.matched for h in many.hits} == {"all"}
 

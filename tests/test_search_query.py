@@ -92,3 +92,31 @@ def test_snippet_finds_diacritised_and_hamza_spellings_without_folding_the_body(
         assert snippet == folded.snippet(text, "ar", words=20)
         for word in ("الحُكُومَةُ", "الإسلاميّة", "المـغرب"):
             assert f"<mark>{word}</mark>" in snippet
+
+
+def test_function_and_question_words_are_optional() -> None:
+    query = parse_query("متى وُلد جمال خاشقجي في المدينة؟")
+    optional = {t.text.strip("؟") for t in query.terms if t.optional}
+    assert optional == {"متى", "في"}
+    assert [t.text for t in query.words] == ["وُلد", "جمال", "خاشقجي", "المدينة؟"]
+    # Clitic and spelling variants of a function word are function words too.
+    *function, content = parse_query("ومتى وهل إلى الى الزلزال").terms
+    assert all(t.optional for t in function) and not content.optional
+    french = parse_query("quand est né Macron")
+    assert [t.text for t in french.words] == ["Macron"]
+    # Highlighting leaves the optional words alone.
+    assert analyse("متى")[0] not in parse_query("متى الزلزال").stems
+
+
+def test_a_query_of_function_words_only_looks_for_them() -> None:
+    query = parse_query("من هو")
+    assert query.terms and not any(t.optional for t in query.terms)
+    assert len(query.words) == 2
+
+
+def test_phrases_and_prefixes_are_required_and_keep_their_function_words() -> None:
+    query = parse_query('"في المغرب" ترام* من')
+    phrase, prefix, word = query.terms
+    assert phrase.required and prefix.required and not word.required
+    assert phrase.variants[0][0] == analyse("في")[0] and not phrase.optional
+    assert word.optional and query.words == ()

@@ -15,6 +15,7 @@ from nashra.config import Settings
 from nashra.model import Article
 from nashra.search import reindex
 from nashra.search.commands import reindex_cmd, search_cmd
+from nashra.search.engine import SearchError
 from nashra.search.web import routes
 from nashra.store import Store
 from nashra.web.app import create_app
@@ -203,3 +204,68 @@ def test_the_rank_window_setting_reaches_the_page_api_and_cli(
     assert [(i["source"], i["id"]) for i in cli["items"]][:10] == [
         (i["source"], i["id"]) for i in items
     ]
+
+
+# -- the cache of first result pages ------------------------------------------------------------
+
+
+def test_first_pages_are_cached_by_what_the_query_means(archive: Store) -> None:
+    from nashra.search import SearchRequest
+    from nashra.search.cache import ResultsCache
+
+    cache = ResultsCache()
+    first = cache.search(archive, SearchRequest(q="الميزانية"))
+    assert first.hits and (cache.hits, cache.misses) == (0, 1)
+    for same in ("الميزانيه", " الميزانية ", "الْمِيزَانِيَّة"):
+        assert cache.search(archive, SearchRequest(q=same)) is first, same
+    assert cache.hits == 3
+    # Other filters, another mode or a later page are other results.
+    cache.search(archive, SearchRequest(q="الميزانية", mode="writer"))
+    assert cache.misses == 2
+    second = cache.search(archive, SearchRequest(q="الميزانية", page=2, per_page=5))
+    assert second.request.page == 2 and len(cache) == 2
+    # Bad parameters are refused before the cache is consulted.
+    with pytest.raises(SearchError):
+        cache.search(archive, SearchRequest(q="الميزانية", sort="random"))
+
+
+def test_cached_pages_expire_and_are_bounded(archive: Store) -> None:
+    from nashra.search import SearchRequest
+    from nashra.search.cache import ResultsCache
+
+    expired = ResultsCache(ttl=0.0)
+    expired.search(archive, SearchRequest(q="الميزانية"))
+    expired.search(archive, SearchRequest(q="الميزانية"))
+    assert expired.hits == 0 and expired.misses == 2
+    small = ResultsCache(max_entries=2)
+    for q in ("الميزانية", "البرلمان", "الوداد"):
+        small.search(archive, SearchRequest(q=q))
+    assert len(small) == 2
+    small.search(archive, SearchRequest(q="الميزانية"))  # the oldest entry was dropped
+    assert small.hits == 0
+
+
+def test_a_new_article_reaches_the_cached_search_page_and_api(
+    settings: Settings, archive: Store
+) -> None:
+    settings.cache_check_seconds = 0.0  # the portal checks the archive on every request
+    with TestClient(create_app(settings, archive)) as client:
+        page = client.get("/search", params={"q": "الزلزال"})
+        api = client.get("/api/v1/search", params={"q": "الزلزال"})
+        assert page.headers["cache-control"].startswith("public")
+        assert api.json()["total"] == 0
+        again = client.get("/search", params={"q": "الزلزال"})
+        assert again.text == page.text  # answered from the page cache
+        archive.save_article(
+            Article(
+                source="hespress",
+                url="https://example.test/quake",
+                title="الزلزال يضرب المنطقة",
+                body_text="ضرب زلزال قوي المنطقة.",
+                published=T0 + timedelta(days=30),
+            )
+        )
+        assert client.get("/api/v1/search", params={"q": "الزلزال"}).json()["total"] == 1
+        assert "الزلزال يضرب المنطقة" in client.get("/search", params={"q": "الزلزال"}).text
+        later = client.get("/api/v1/search", params={"q": "الزلزال", "cursor": "2"})
+        assert later.headers["cache-control"] == "no-store"

@@ -33,6 +33,7 @@ from sqlalchemy.sql.selectable import Join
 
 from nashra.search.facets import split_filters
 from nashra.search.query import Term
+from nashra.search.ranking import DocTerms
 from nashra.search.tables import TABLE, fts, pg_search
 from nashra.store.queries import Filters
 from nashra.store.schema import articles
@@ -44,12 +45,16 @@ Clause = tuple[Term, str]
 
 
 class IndexBackend:
-    """Shared shape; ``query`` terms are required (all, or most in the fallback), ``required``
-    ones (e.g. a region matched by its name) are always required."""
+    """Shared shape. ``query`` clauses: the reader's; ``required`` ones (e.g. a region matched by
+    its name) are always required. ``strict`` asks for every query term but the optional
+    (function) words; ``any_match`` for one of the words, with the phrases and prefixes."""
 
     def __init__(self, query: Sequence[Clause], required: Sequence[Clause] = ()) -> None:
-        self.query = list(query)
+        self.all_terms = list(query)
+        self.query = [(t, s) for t, s in query if not t.optional]
         self.required = list(required)
+        self.words = [(t, s) for t, s in self.query if not t.required]
+        self.musts = [(t, s) for t, s in self.query if t.required] + self.required
 
     key: ColumnElement[Any]  # the index's article pk column
 
@@ -76,6 +81,25 @@ class IndexBackend:
 
     def partial(self) -> list[ColumnElement[bool]]:
         """Articles matching some query terms (and every required one) but not all of them."""
+        raise NotImplementedError
+
+    def any_match(self) -> list[ColumnElement[bool]]:
+        """Articles with at least one of the words (when there are words) and every phrase,
+        prefix and required term: the candidates of relevance ranking."""
+        raise NotImplementedError
+
+    def doc_terms(
+        self, conn: Connection, pks: Sequence[int], tokens: set[str]
+    ) -> dict[int, DocTerms]:
+        """Where ``tokens`` occur in the articles ``pks`` (see :class:`DocTerms`)."""
+        raise NotImplementedError
+
+    def doc_freqs(self, conn: Connection, tokens: Sequence[str]) -> dict[str, int]:
+        """How many articles hold each token (in the title or the body)."""
+        raise NotImplementedError
+
+    def doc_count(self, conn: Connection) -> int:
+        """How many articles the index holds."""
         raise NotImplementedError
 
     def score(self) -> ColumnElement[float]:
@@ -105,6 +129,19 @@ def fts_term(term: Term, scope: str) -> str:
 
 def _fts_all(clauses: Sequence[Clause]) -> str:
     return " AND ".join(f"({fts_term(t, s)})" for t, s in clauses)
+
+
+def _varint(data: bytes) -> int:
+    """The SQLite varint at the start of ``data`` (big-endian groups of 7 bits; a 9th byte
+    brings 8)."""
+    value = 0
+    for i, byte in enumerate(data[:9]):
+        if i == 8:
+            return (value << 8) | byte
+        value = (value << 7) | (byte & 0x7F)
+        if byte < 0x80:
+            return value
+    return value
 
 
 class _IndexFirstJoin(Join):
@@ -175,6 +212,36 @@ class Fts5Backend(IndexBackend):
             expression = f"({_fts_all(self.required)}) AND ({expression})"
         return [self._match(expression)]
 
+    def any_match(self) -> list[ColumnElement[bool]]:
+        parts = [_fts_all(self.musts)] if self.musts else []
+        if self.words:
+            parts.append(" OR ".join(f"({fts_term(t, s)})" for t, s in self.words))
+        return [self._match(" AND ".join(f"({p})" for p in parts))]
+
+    def doc_terms(
+        self, conn: Connection, pks: Sequence[int], tokens: set[str]
+    ) -> dict[int, DocTerms]:
+        if not pks:
+            return {}
+        ids = ", ".join(str(int(pk)) for pk in pks)
+        # FTS5 keeps the indexed text in its %_content table (c0 title, c1 body): read by
+        # primary key there, where the virtual table would scan for an IN list (3x slower).
+        rows = conn.execute(text(f"SELECT id, c0, c1 FROM {TABLE}_content WHERE id IN ({ids})"))
+        return {pk: DocTerms.from_text(title, body, tokens) for pk, title, body in rows}
+
+    def doc_freqs(self, conn: Connection, tokens: Sequence[str]) -> dict[str, int]:
+        count = text(f"SELECT count(*) FROM {TABLE} WHERE {TABLE} MATCH :q")
+        return {
+            tok: conn.execute(count, {"q": "{title body} : " + _fts_string([tok])}).scalar_one()
+            for tok in tokens
+        }
+
+    def doc_count(self, conn: Connection) -> int:
+        # FTS5 keeps the row count as the first varint of its "averages" record (id 1 of the
+        # %_data table): one read instead of a scan of every row.
+        block = conn.execute(text(f"SELECT block FROM {TABLE}_data WHERE id = 1")).scalar()
+        return _varint(block) if block else 0
+
     def score(self) -> ColumnElement[float]:
         return literal_column(f"-{TABLE}.rank")
 
@@ -219,6 +286,20 @@ def _tsquery(expression: str) -> ColumnElement[Any]:
     return func.to_tsquery(literal_column("'simple'::regconfig"), expression)
 
 
+# The lengths of the title (its last position: the body's positions follow it) and of the
+# whole stream (the last position of all); then the positions of the query's tokens. Positions
+# are 1-based in PostgreSQL, 0-based in :class:`DocTerms`.
+_PG_LENGTHS = text(
+    f"SELECT s.article_pk, (SELECT max(p) FROM unnest(ts_filter(s.terms, '{{a}}')) AS u, "
+    "unnest(u.positions) AS p), (SELECT max(p) FROM unnest(s.terms) AS u, unnest(u.positions) AS p) "
+    f"FROM {TABLE} AS s WHERE s.article_pk = ANY(:pks)"
+)
+_PG_POSITIONS = text(
+    f"SELECT s.article_pk, u.lexeme, u.positions FROM {TABLE} AS s, unnest(s.terms) AS u "
+    "WHERE s.article_pk = ANY(:pks) AND u.lexeme = ANY(:tokens)"
+)
+
+
 class PostgresBackend(IndexBackend):
     def _groups(self, clauses: Sequence[Clause]) -> dict[str, tuple[ColumnElement[Any], list[str]]]:
         groups: dict[str, tuple[ColumnElement[Any], list[str]]] = {}
@@ -261,6 +342,38 @@ class PostgresBackend(IndexBackend):
             self._any(self.query),
             not_(and_(*self._all(self.query))),
         ]
+
+    def any_match(self) -> list[ColumnElement[bool]]:
+        return [*self._all(self.musts), *([self._any(self.words)] if self.words else [])]
+
+    def doc_terms(
+        self, conn: Connection, pks: Sequence[int], tokens: set[str]
+    ) -> dict[int, DocTerms]:
+        if not pks:
+            return {}
+        docs = {
+            pk: DocTerms(title or 0, (stream or 0) - (title or 0))
+            for pk, title, stream in conn.execute(_PG_LENGTHS, {"pks": list(pks)})
+        }
+        if tokens:
+            for pk, lexeme, positions in conn.execute(
+                _PG_POSITIONS, {"pks": list(pks), "tokens": sorted(tokens)}
+            ):
+                docs[pk].positions[lexeme] = [p - 1 for p in positions]
+        return docs
+
+    def doc_freqs(self, conn: Connection, tokens: Sequence[str]) -> dict[str, int]:
+        return {
+            tok: conn.execute(
+                select(func.count())
+                .select_from(pg_search)
+                .where(pg_search.c.terms.op("@@", is_comparison=True)(_tsquery(_tsq_token(tok))))
+            ).scalar_one()
+            for tok in tokens
+        }
+
+    def doc_count(self, conn: Connection) -> int:
+        return conn.execute(select(func.count()).select_from(pg_search)).scalar_one()
 
     def score(self) -> ColumnElement[float]:
         ranks = [

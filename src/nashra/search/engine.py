@@ -1,6 +1,10 @@
-"""The search itself: every word required, then — when that finds fewer than
-:data:`FALLBACK_BELOW` articles — the articles matching most of the words, ranked; filters, sort,
-pagination, and the snippets of the page shown.
+"""The search itself: filters, sort, pagination, and the snippets of the page shown.
+
+* topic search by relevance: the articles with any of the words (and every phrase and prefix),
+  the index's best :data:`~nashra.search.ranking.POOL` ordered by :mod:`nashra.search.ranking`
+  (the same on both backends), then the index's own order;
+* by date, and the writer and region modes: every word required, then — when that finds fewer
+  than :data:`FALLBACK_BELOW` articles — the articles matching most of the words.
 
 ``search(store, request)`` is the one entry point of the web page, the JSON API and the CLI.
 """
@@ -15,7 +19,9 @@ from sqlalchemy import Connection, func, select
 from nashra.search.backends import Clause, IndexBackend, backend_for
 from nashra.search.highlight import Highlighter
 from nashra.search.query import CONTENT_LANGS, NO_WORDS, Query, parse_query
+from nashra.search.ranking import POOL, rank, units_of
 from nashra.search.regions import region_clause
+from nashra.search.stats import corpus_stats
 from nashra.store.queries import LIST_COLUMNS, Filters
 from nashra.store.schema import articles, images, sources
 
@@ -234,6 +240,33 @@ def _partial_pool(matches: _Matches, window: int, sort: str) -> list[tuple[int, 
     return pool
 
 
+def _ranked_page(
+    matches: _Matches, query: Query, total: int, window: int, offset: int, limit: int
+) -> tuple[list[tuple[int, float]], set[int]]:
+    """Relevance for a topic search: the first :data:`POOL` results of the index's order
+    re-ordered by :func:`nashra.search.ranking.rank`, the index's order after them. Returns the
+    page and which of its articles have every word."""
+    backend, conn = matches.backend, matches.conn
+    units = units_of(query)
+    if not units:  # prefixes only: every candidate matches all of it, the index's order stands
+        page = _relevance_page(matches, total, window, offset, limit)
+        return page, {pk for pk, _ in page}
+    tokens = {tok for u in units for tok in u.tokens}
+    ranked_by_index = window if 0 < window < total else total  # the rest: newest first
+    pool = _relevance_page(matches, total, window, 0, min(POOL, ranked_by_index))
+    docs, df = corpus_stats(conn, backend, sorted(tokens))
+    ranked = rank(units, backend.doc_terms(conn, [pk for pk, _ in pool], tokens), docs, df)
+    page = [(r.pk, r.score) for r in ranked[offset : offset + limit]]
+    complete = {r.pk for r in ranked[offset : offset + limit] if r.all_words}
+    if offset + limit > len(pool) and total > len(pool):
+        start = max(offset, len(pool))
+        rest = _relevance_page(matches, total, window, start, offset + limit - start)
+        page += rest
+        later = rank(units, backend.doc_terms(conn, [pk for pk, _ in rest], tokens), docs, df)
+        complete |= {r.pk for r in later if r.all_words}
+    return page, complete
+
+
 def _listing_page(
     conn: Connection, where: list[Any], offset: int, limit: int
 ) -> tuple[int, list[tuple[int, float]]]:
@@ -258,6 +291,8 @@ def search(store: Store, request: SearchRequest) -> SearchResults:
     strict: list[tuple[int, float]] = []
     partial: list[tuple[int, float]] = []
     exact_total = 0
+    complete: set[int] | None = None  # the shown articles with every word (None: the strict ones)
+    total = 0
     with store.engine.connect() as conn:
         if not clauses and not required:
             if not extra or request.mode != "region":
@@ -271,19 +306,26 @@ def search(store: Store, request: SearchRequest) -> SearchResults:
                 where = [*rest.clauses(), *extra]
                 matches = _Matches(conn, backend, backend.strict(), where)
                 exact_total = matches.count()
-                if request.sort == "date":
+                if request.mode == "topic" and request.sort == "relevance":
+                    candidates = _Matches(conn, backend, backend.any_match(), where)
+                    total = candidates.count() if len(backend.words) > 1 else exact_total
+                    strict, complete = _ranked_page(
+                        candidates, query, total, request.rank_window, offset, limit
+                    )
+                elif request.sort == "date":
                     strict = matches.by_date(exact_total, offset, limit)
                 else:
                     strict = _relevance_page(
                         matches, exact_total, request.rank_window, offset, limit
                     )
-                if exact_total < FALLBACK_BELOW and len(clauses) > 1:
+                if complete is None and exact_total < FALLBACK_BELOW and len(clauses) > 1:
                     others = _Matches(conn, backend, backend.partial(), where)
                     partial = _partial_pool(others, request.rank_window, request.sort)
         start = max(0, offset - exact_total)
         shown = strict + partial[start : start + limit - len(strict)]
         rows = _hydrate(conn, [pk for pk, _ in shown])
-    strict_pks = {pk for pk, _ in strict}
+    strict_pks = {pk for pk, _ in strict} if complete is None else complete
+    total = total or exact_total + len(partial)
     highlighter = Highlighter(
         query.stems | {tok for t, _ in required for v in t.variants for tok in v},
         query.prefixes,
@@ -305,4 +347,4 @@ def search(store: Store, request: SearchRequest) -> SearchResults:
                 author_html=highlighter.mark(row.get("author") or "", lang),
             )
         )
-    return SearchResults(request, query, hits, exact_total + len(partial), exact_total, query.notes)
+    return SearchResults(request, query, hits, total, exact_total, query.notes)

@@ -1,9 +1,13 @@
 """The reader's query language, parsed into terms of the one analyser (pure, never raises).
 
-* words: every word is required (AND); ``OR``, ``NOT``, ``NEAR``, ``-``, ``:``, ``^``, column
+* words: an article is shown when it has at least one of them; the ranking (``ranking``) puts
+  the articles with more of them, rarer ones, closer together, first. Function and question
+  words («متى», «من», «le», see ``nashra.text.stopwords``) are *optional*: they never decide
+  whether an article is shown (unless the query has nothing else), they only add to its score;
+  ``OR``, ``NOT``, ``NEAR``, ``-``, ``:``, ``^``, column
   names… are plain text here, never operators, so no input can reach the index as syntax;
-* ``"exact phrase"`` (also «…» and “…”): the words in that order, next to each other;
-* ``prefix*``: words starting with the typed letters (normalised, not stemmed);
+* ``"exact phrase"`` (also «…» and “…”): required, the words in that order, next to each other;
+* ``prefix*``: required, words starting with the typed letters (normalised, not stemmed);
 * an unbalanced quote is read as plain words; a very long query is shortened; what was changed is
   reported in :attr:`Query.notes` so the page can say so.
 
@@ -14,9 +18,10 @@ folding for the Latin names quoted in Arabic articles) and the variants are alte
 from __future__ import annotations
 
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from nashra.text import analyse, normalize
+from nashra.text.stopwords import is_stop_token
 
 __all__ = ["CONTENT_LANGS", "MAX_QUERY_CHARS", "MAX_TERMS", "Query", "Term", "parse_query"]
 
@@ -36,15 +41,22 @@ NO_WORDS = "no_words"
 
 @dataclass(frozen=True)
 class Term:
-    """One required element of a query.
+    """One element of a query.
 
     ``variants`` are alternative token sequences (one per content language that analyses the text
     differently); a word has one token per variant, a phrase several, a prefix one unstemmed token.
+    An ``optional`` word (a function word) only adds to the score of the articles that have it.
     """
 
     kind: str  # "word" | "phrase" | "prefix"
     text: str
     variants: tuple[tuple[str, ...], ...]
+    optional: bool = False
+
+    @property
+    def required(self) -> bool:
+        """Phrases and prefixes must match; words are alternatives (any one is enough)."""
+        return self.kind != "word"
 
 
 @dataclass(frozen=True)
@@ -61,8 +73,17 @@ class Query:
     def stems(self) -> frozenset[str]:
         """Analysed tokens a matched word of a document has (for highlighting)."""
         return frozenset(
-            tok for t in self.terms if t.kind != "prefix" for v in t.variants for tok in v
+            tok
+            for t in self.terms
+            if t.kind != "prefix" and not t.optional
+            for v in t.variants
+            for tok in v
         )
+
+    @property
+    def words(self) -> tuple[Term, ...]:
+        """The words that decide whether an article is shown (any one of them is enough)."""
+        return tuple(t for t in self.terms if t.kind == "word" and not t.optional)
 
     @property
     def prefixes(self) -> tuple[str, ...]:
@@ -140,6 +161,16 @@ def _chunk_terms(chunk: str, langs: tuple[str, ...], notes: list[str]) -> list[T
     return _word_terms(chunk, langs)
 
 
+def _mark_optional(terms: list[Term]) -> list[Term]:
+    """Function words become optional, unless nothing else would be left to look for."""
+    stop = [
+        t.kind == "word" and all(is_stop_token(tok) for v in t.variants for tok in v) for t in terms
+    ]
+    if all(stop):
+        return terms
+    return [replace(t, optional=True) if s else t for t, s in zip(terms, stop, strict=True)]
+
+
 def parse_query(raw: str | None, langs: tuple[str, ...] = CONTENT_LANGS) -> Query:
     """The :class:`Query` of what a reader typed; any input gives a query (maybe empty)."""
     raw = raw or ""
@@ -159,7 +190,7 @@ def parse_query(raw: str | None, langs: tuple[str, ...] = CONTENT_LANGS) -> Quer
             continue
         for chunk in segment.split():
             terms.extend(_chunk_terms(chunk, langs, notes))
-    unique = list(dict.fromkeys(terms))
+    unique = _mark_optional(list(dict.fromkeys(terms)))
     if len(unique) > MAX_TERMS:
         unique = unique[:MAX_TERMS]
         notes.append(TOO_MANY_WORDS)

@@ -3,6 +3,11 @@
 
 Every reader input ends in results or a clear message: parameters out of range give the page (or
 JSON) with the reason and status 400; a failure of the index is logged and shown as a message.
+
+A first page of results is served from the portal's :class:`~nashra.search.cache.ResultsCache`
+(keyed by the analysed query and filters, dropped when the archive changes), and the first page
+of the HTML and the JSON is cacheable, so the portal's page cache answers a popular query again
+without rendering it.
 """
 
 from __future__ import annotations
@@ -17,13 +22,15 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from nashra.config import Settings
-from nashra.search.engine import MODES, SearchError, SearchRequest, SearchResults, search
+from nashra.search.cache import ResultsCache
+from nashra.search.engine import MODES, SearchError, SearchRequest, SearchResults
 from nashra.search.messages import message, note_text
 from nashra.search.params import request_from_params
 from nashra.search.query import CONTENT_LANGS
 from nashra.store import queries
 from nashra.store.store import Store
 from nashra.web.api import article_objects
+from nashra.web.cache import PAGE_CACHE_CONTROL
 from nashra.web.editions import EDITIONS, Edition
 from nashra.web.portal import Portal
 
@@ -34,35 +41,43 @@ __all__ = ["routes", "search_api", "search_page"]
 _FORM_FIELDS = ("q", "mode", "source", "section", "lang", "region", "since", "until", "sort")
 
 
-def _known_sources(store: Store) -> set[str]:
-    return {s["slug"] for s in queries.list_sources(store)}
+def _outlets(portal: Portal) -> list[dict[str, Any]]:
+    """The outlets (for the form and to check ``source``), read once per archive version."""
+    return portal.memo("search_outlets", lambda: queries.list_sources(portal.store))
 
 
-def _request(store: Store, params: Any, settings: Settings) -> SearchRequest:
-    return request_from_params(
-        params, _known_sources(store), rank_window=settings.search_rank_window
-    )
+def _request(portal: Portal, params: Any) -> SearchRequest:
+    known = {s["slug"] for s in _outlets(portal)}
+    return request_from_params(params, known, rank_window=portal.settings.search_rank_window)
 
 
-def _run(
-    store: Store, params: Any, settings: Settings
-) -> tuple[SearchRequest | None, SearchResults | None, str]:
+def results_cache(portal: Portal) -> ResultsCache:
+    """The portal's cache of first result pages (a memo: a new one after an archive change)."""
+    return portal.memo("search_results", ResultsCache)
+
+
+def _run(portal: Portal, params: Any) -> tuple[SearchRequest | None, SearchResults | None, str]:
     """The request, its results and an error message ("" when all went well)."""
     try:
-        request = _request(store, params, settings)
+        request = _request(portal, params)
     except SearchError as exc:
         return None, None, str(exc)
     try:
-        return request, search(store, request), ""
+        return request, results_cache(portal).search(portal.store, request), ""
     except SearchError as exc:
         return request, None, str(exc)
 
 
-def search_api(store: Store, request: Request, settings: Settings) -> Response:
+def _cache_control(request: SearchRequest) -> str:
+    return PAGE_CACHE_CONTROL if request.page == 1 else "no-store"
+
+
+def search_api(portal: Portal, request: Request) -> Response:
     """``{"items": [article objects + highlight], "next": page or null, "total": N, …}``."""
+    store = portal.store
     try:
-        search_request = _request(store, request.query_params, settings)
-        results = search(store, search_request)
+        search_request = _request(portal, request.query_params)
+        results = results_cache(portal).search(store, search_request)
     except SearchError as exc:
         return JSONResponse({"error": str(exc)}, 400, headers={"Cache-Control": "no-store"})
     except Exception:
@@ -91,7 +106,7 @@ def search_api(store: Store, request: Request, settings: Settings) -> Response:
         "page": search_request.page,
         "notes": [{"code": n, "message": note_text(n, "en")} for n in results.notes],
     }
-    return JSONResponse(payload, headers={"Cache-Control": "no-store"})
+    return JSONResponse(payload, headers={"Cache-Control": _cache_control(search_request)})
 
 
 def _page_url(edition: Edition, params: dict[str, str], page: int) -> str:
@@ -106,7 +121,7 @@ def search_page(portal: Portal, request: Request, edition: Edition) -> Response:
     search_request, results, error = None, None, ""
     if params.get("q", "").strip() or params.get("region", "").strip():
         try:
-            search_request, results, error = _run(portal.store, params, portal.settings)
+            search_request, results, error = _run(portal, params)
         except Exception:
             log.exception("search failed for %r", params.get("q", "")[:200])
             error = message("none", edition.code)
@@ -130,7 +145,7 @@ def search_page(portal: Portal, request: Request, edition: Edition) -> Response:
     sources = sorted(
         (
             {"slug": s["slug"], "name": s.get(f"name_{edition.code}") or s["name_ar"] or s["slug"]}
-            for s in queries.list_sources(portal.store)
+            for s in _outlets(portal)
         ),
         key=lambda s: s["name"],
     )
@@ -138,7 +153,7 @@ def search_page(portal: Portal, request: Request, edition: Edition) -> Response:
         edition,
         "search/results.html",
         status=400 if error and results is None and search_request is None else 200,
-        cache=False,
+        cache=results is not None and not error and page == 1,
         page_title=message("title", edition.code),
         form={k: params.get(k, "") for k in _FORM_FIELDS},
         modes=MODES,
@@ -159,7 +174,7 @@ def routes(settings: Settings, store: Store, portal: Portal | None = None) -> li
     portal = portal or Portal(settings, store)
 
     def api_endpoint(request: Request) -> Response:
-        return search_api(store, request, settings)
+        return search_api(portal, request)
 
     out: list[BaseRoute] = [Route("/api/v1/search", api_endpoint, name="api_search")]
     for edition in EDITIONS.values():
