@@ -53,6 +53,7 @@ class CrawlReport:
     updated: int = 0
     unchanged: int = 0
     skipped: int = 0
+    refused: int = 0  # entries a takedown covers (nashra.moderation.takedowns)
     page_errors: int = 0
     partial: int = 0
     copies: int = 0
@@ -205,7 +206,7 @@ class Crawler:
         results = self.store.save_articles(articles)
         for saved, article in zip(results, articles, strict=True):
             self._count(saved, article)
-            if saved.status != "unchanged":
+            if saved.status in ("new", "updated"):
                 self._assign_story(saved.pk)
         await asyncio.gather(
             *(
@@ -244,6 +245,8 @@ class Crawler:
             self.report.copies += saved.copy_of is not None
         elif saved.status == "updated":
             self.report.updated += 1
+        elif saved.status == "refused":
+            self.report.refused += 1
         else:
             self.report.unchanged += 1
         self.on_event("article", status=saved.status, source=article.source, num=saved.num)
