@@ -20,6 +20,7 @@ from nashra.crawl.encoding import decode_html
 from nashra.crawl.extract import extract_page
 from nashra.crawl.feeds import parse_feed
 from nashra.crawl.fetch import Fetcher, FetchResult
+from nashra.crawl.kept import keep_page
 from nashra.enrich.article import enriched
 from nashra.media.fetch import fetch_image
 from nashra.model import Article, ExtractedPage, FeedEntry
@@ -256,7 +257,7 @@ class Crawler:
     ) -> Article | None:
         """Fetch and extract one entry's page and join it with the entry (None: unusable)."""
         self.report.entries += 1
-        adapter = adapter_for(source.slug)
+        adapter = adapter_for(source)
         try:
             canonical_url(entry.url)
         except ValueError as exc:
@@ -264,7 +265,13 @@ class Crawler:
             self.report.errors.append(f"{entry.url}: {exc}")
             self.on_event("page_error", url=entry.url, error=str(exc))
             return None
+        if adapter.feed_content and entry.content_html:
+            # The outlet's rules say its feed carries the full text: no page to fetch.
+            article = await self._off_loop(_entry_article, source, entry, None, adapter)
+            return article if article.title or article.body_text else None
         result = await fetcher.fetch(entry.url, accept=PAGE_ACCEPT)
+        if result.ok and result.content and self.settings.keep_pages_days > 0:
+            keep_page(self.store, source.slug, entry.url, result, self.settings.keep_pages_days)
         if result.error_kind == "blocked":
             # A link to an address the guard refuses is never stored, not even as a summary:
             # the portal would publish a link into the private network.

@@ -256,11 +256,25 @@ def enable_command(ctx: click.Context, target: str) -> None:
 
 
 @click.command("check")
-@click.argument("feed")
+@click.argument("feed", required=False)
+@click.option("--all", "check_all", is_flag=True,
+              help="Poll every enabled outlet's address once (nothing stored): what answered, "
+              "what redirected, what failed.")  # fmt: skip
+@click.option("--update", is_flag=True, help="With --all: write redirected addresses to the registry.")  # fmt: skip
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_context
-def check_command(ctx: click.Context, feed: str, as_json: bool) -> None:
-    """Poll one feed (id or URL) now; success re-enables it if it was switched off."""
+def check_command(
+    ctx: click.Context, feed: str | None, check_all: bool, update: bool, as_json: bool
+) -> None:
+    """Poll one feed (id or URL) now; success re-enables it if it was switched off. With --all:
+    check every enabled outlet's address of the registry."""
+    if check_all:
+        from nashra.sources.commands import check_all_command
+
+        ctx.invoke(check_all_command, update=update, as_json=as_json)
+        return
+    if not feed:
+        raise click.UsageError("give a feed id or URL, or --all")
     from nashra.schedule.worker import Worker
 
     settings = _settings(ctx)

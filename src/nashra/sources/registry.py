@@ -22,6 +22,7 @@ from urllib.parse import urlsplit
 import yaml
 
 from nashra.sections import SECTIONS
+from nashra.sources.rules import ExtractRules, parse_rules, rules_to_mapping
 
 if TYPE_CHECKING:
     from nashra.config import Settings
@@ -44,6 +45,8 @@ class Source:
     # The outlet's own categories or URL path segments mapped to our sections.
     categories: dict[str, str] = field(default_factory=dict)
     enabled: bool = True
+    # How the outlet's pages are read (selectors, date format, feed content): nashra.sources.rules
+    extract: ExtractRules | None = None
 
     @classmethod
     def from_row(cls, row: Any) -> Source:
@@ -244,6 +247,8 @@ def source_problems(source: Source) -> list[str]:
         problems.extend(_id_pattern_problems(source.id_pattern))
     if not isinstance(source.enabled, bool):
         problems.append(f"enabled must be true or false, got {source.enabled!r}")
+    if source.extract is not None and not isinstance(source.extract, ExtractRules):
+        problems.append(f"extract must be extraction rules, got {source.extract!r}")
     return problems
 
 
@@ -294,6 +299,9 @@ def _source_from_mapping(entry: Any, where: str) -> tuple[Source | None, list[st
         values["categories"] = {}
     if not isinstance(values.get("slug"), str):
         values["slug"] = "" if values.get("slug") is None else str(values["slug"])
+    if "extract" in values:
+        values["extract"], rule_problems = parse_rules(values["extract"])
+        problems.extend(f"{where}: {problem}" for problem in rule_problems)
     source = Source(**values)
     problems.extend(f"{where}: {problem}" for problem in source_problems(source))
     return source, problems
@@ -317,6 +325,8 @@ def source_to_mapping(source: Source) -> dict[str, Any]:
         data["categories"] = dict(source.categories)
     if not source.enabled:
         data["enabled"] = False
+    if source.extract is not None and not source.extract.is_empty():
+        data["extract"] = rules_to_mapping(source.extract)
     return data
 
 
