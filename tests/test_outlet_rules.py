@@ -259,7 +259,10 @@ def test_sources_check_all_reports_ok_redirected_failed(settings, outlet) -> Non
     text = _cli(settings, "sources", "check", "--all")
     assert "--update" in text.output and "redirected" in text.output
     _cli(settings, "sources", "check", "--all", "--update")
-    assert Registry.load(settings.registry_path)["moved"].feeds == [outlet.url("/feed")]
+    after = Registry.load(settings.registry_path)
+    assert after["moved"].feeds == [outlet.url("/feed")]
+    assert after["fine"].verified and after["moved"].verified and after["sitely"].verified
+    assert after["gone-away"].verified == ""  # it failed: still not verified
 
 
 def test_reextract_needs_a_known_outlet(settings) -> None:

@@ -13,7 +13,7 @@ from nashra.crawl.feeds import parse_feed
 from nashra.crawl.fetch import Fetcher
 from nashra.sources.registry import Registry, same_address_key
 
-__all__ = ["AddressCheck", "check_all", "apply_redirects"]
+__all__ = ["AddressCheck", "check_all", "apply_checks"]
 
 FEED_ACCEPT = "application/rss+xml, application/atom+xml, application/feed+json, */*;q=0.5"
 
@@ -63,16 +63,20 @@ async def check_all(settings: Settings, registry: Registry) -> list[AddressCheck
         return list(await asyncio.gather(*(_check(fetcher, *t) for t in targets)))
 
 
-def apply_redirects(registry: Registry, checks: list[AddressCheck]) -> list[str]:
-    """Move each redirected address to where it now leads; returns what changed."""
+def apply_checks(registry: Registry, checks: list[AddressCheck], today: str) -> list[str]:
+    """Write what the checks learnt into the registry: a redirected address becomes where it now
+    leads, and every outlet whose addresses all answered is marked verified ``today``."""
     changed = []
+    failed = {check.source for check in checks if check.outcome == "failed"}
     for check in checks:
-        if check.outcome != "redirected":
-            continue
         source = registry[check.source]
-        if check.kind == "feed":
-            source.feeds = [check.final_url if f == check.url else f for f in source.feeds]
-        else:
-            source.site_url = check.final_url
-        changed.append(f"{check.source}: {check.url} -> {check.final_url}")
+        if check.outcome == "redirected":
+            if check.kind == "feed":
+                source.feeds = [check.final_url if f == check.url else f for f in source.feeds]
+            else:
+                source.site_url = check.final_url
+            changed.append(f"{check.source}: {check.url} -> {check.final_url}")
+        if check.source not in failed and source.verified != today:
+            source.verified = today
+            changed.append(f"{check.source}: verified {today}")
     return changed

@@ -77,13 +77,18 @@ def list_sources(ctx: click.Context, as_json: bool) -> None:
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
         return
     table = Table(title=f"{len(registry)} sources ({path if path.is_file() else 'default'})")
-    for column in ("slug", "name", "lang", "feeds"):
+    for column in ("slug", "name", "lang", "feeds", "verified"):
         table.add_column(column)
     for source in registry.values():
         status = feed_status(source)
         if not source.enabled:
-            status += " (disabled)"
-        table.add_row(source.slug, source.name(source.lang), source.lang, status)
+            status += (
+                f" (disabled: {source.disabled_reason[:60]})"
+                if source.disabled_reason
+                else " (disabled)"
+            )
+        verified = source.verified or ("not yet" if source.site_url or source.feeds else "")
+        table.add_row(source.slug, source.name(source.lang), source.lang, status, verified)
     Console(file=sys.stdout).print(table)
 
 
@@ -316,11 +321,14 @@ def check_all_command(ctx: click.Context, update: bool, as_json: bool) -> None:
     """``nashra sources check --all`` (see nashra.sources.check)."""
     import asyncio
 
-    from nashra.sources.check import apply_redirects, check_all
+    from datetime import UTC, datetime
+
+    from nashra.sources.check import apply_checks, check_all
 
     registry, path = _load(ctx)
     checks = asyncio.run(check_all(_settings(ctx), registry))
-    changed = apply_redirects(registry, checks) if update else []
+    today = datetime.now(UTC).date().isoformat()
+    changed = apply_checks(registry, checks, today) if update else []
     if changed:
         _save(registry, path)
     counts = {k: sum(c.outcome == k for c in checks) for k in ("ok", "redirected", "failed")}
@@ -339,7 +347,8 @@ def check_all_command(ctx: click.Context, update: bool, as_json: bool) -> None:
         Console(file=sys.stdout, width=180).print(table)
         if counts["redirected"] and not update:
             click.echo("some addresses moved: run `nashra sources check --all --update` to "
-                       "write where they lead now into the registry")  # fmt: skip
+                       "write where they lead now into the registry (and mark what answered "
+                       "verified)")  # fmt: skip
         for line in changed:
             click.echo(f"updated {line}")
     if counts["failed"]:

@@ -91,6 +91,10 @@ def _describe(outline: etree._Element, source: Source) -> None:
         outline.set(_N + "idPattern", source.id_pattern)
     if source.categories:
         outline.set(_N + "categories", json.dumps(source.categories, ensure_ascii=False))
+    for attr, name in (("provenance", "provenance"), ("verified", "verified"),
+                       ("disabled_reason", "disabledReason")):  # fmt: skip
+        if getattr(source, attr):
+            outline.set(_N + name, getattr(source, attr))
     if source.extract is not None and not source.extract.is_empty():
         outline.set(
             _N + "extract", json.dumps(rules_to_mapping(source.extract), ensure_ascii=False)
@@ -339,6 +343,9 @@ def _to_source(feeds: list[_Feed], taken: set[str], problems: list[str]) -> Sour
         source.default_section = meta.get("section") or None
         source.id_pattern = meta.get("idPattern") or None
         source.enabled = meta.get("enabled", "true").lower() != "false"
+        source.provenance = meta.get("provenance", "")
+        source.verified = meta.get("verified", "")
+        source.disabled_reason = meta.get("disabledReason", "")
         if meta.get("categories"):
             try:
                 categories = json.loads(meta["categories"])

@@ -47,6 +47,12 @@ class Source:
     enabled: bool = True
     # How the outlet's pages are read (selectors, date format, feed content): nashra.sources.rules
     extract: ExtractRules | None = None
+    # Where the outlet's addresses came from (a list, a page, an operator) and how sure it is.
+    provenance: str = ""
+    # The date (YYYY-MM-DD) its address last answered `nashra sources check`; "" = not verified.
+    verified: str = ""
+    # Why the outlet is disabled (closed, no known address…), shown by `sources list`.
+    disabled_reason: str = ""
 
     @classmethod
     def from_row(cls, row: Any) -> Source:
@@ -209,7 +215,7 @@ def source_problems(source: Source) -> list[str]:
         validate_slug(source.slug)
     except SlugError as exc:
         problems.append(str(exc))
-    for attr in ("name_ar", "name_fr", "name_en", "site_url"):
+    for attr in ("name_ar", "name_fr", "name_en", "site_url", "provenance", "disabled_reason"):
         if not isinstance(getattr(source, attr), str):
             problems.append(f"{attr} must be text, got {getattr(source, attr)!r}")
     if source.lang not in LANGS:
@@ -247,6 +253,13 @@ def source_problems(source: Source) -> list[str]:
         problems.extend(_id_pattern_problems(source.id_pattern))
     if not isinstance(source.enabled, bool):
         problems.append(f"enabled must be true or false, got {source.enabled!r}")
+    if not isinstance(source.verified, str) or (
+        source.verified and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", source.verified)
+    ):
+        problems.append(
+            f"verified must be the date its address answered a check (YYYY-MM-DD) or empty, "
+            f"got {source.verified!r}"
+        )
     if source.extract is not None and not isinstance(source.extract, ExtractRules):
         problems.append(f"extract must be extraction rules, got {source.extract!r}")
     return problems
@@ -287,9 +300,12 @@ def _source_from_mapping(entry: Any, where: str) -> tuple[Source | None, list[st
         problems.append(f"{where}: missing 'slug'")
         return None, problems
     values = {key: entry[key] for key in _FIELDS if key in entry}
-    for key in ("name_ar", "name_fr", "name_en", "site_url"):
+    for key in ("name_ar", "name_fr", "name_en", "site_url", "provenance", "disabled_reason"):
         if values.get(key) is None and key in values:
             values[key] = ""
+    if "verified" in values:  # YAML reads an unquoted 2026-12-04 as a date
+        raw = values["verified"]
+        values["verified"] = "" if raw in (None, False) else str(raw)
     for key in ("default_section", "id_pattern"):
         if values.get(key) == "":
             values[key] = None  # an empty value in YAML means "none", as leaving it out does
@@ -325,6 +341,11 @@ def source_to_mapping(source: Source) -> dict[str, Any]:
         data["categories"] = dict(source.categories)
     if not source.enabled:
         data["enabled"] = False
+    if source.disabled_reason:
+        data["disabled_reason"] = source.disabled_reason
+    if source.provenance:
+        data["provenance"] = source.provenance
+    data["verified"] = source.verified
     if source.extract is not None and not source.extract.is_empty():
         data["extract"] = rules_to_mapping(source.extract)
     return data
