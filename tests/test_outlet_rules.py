@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 import yaml
@@ -22,74 +21,20 @@ from nashra.config import Settings
 from nashra.crawl.pipeline import crawl
 from nashra.moderation import takedowns
 from nashra.sources.adapters import adapter_for
-from nashra.sources.registry import Registry, RegistryError, Source, default_registry
+from nashra.sources.registry import Registry, RegistryError, default_registry
 from nashra.store import Store
 from nashra.store.schema import articles, fetched_pages
-
-PAGE = (Path(__file__).parent / "data" / "outlets" / "misread.html").read_text(encoding="utf-8")
-COUNT = 5
-RULES = {
-    "body": "div.txt-zone",
-    "title": "h2.headline",
-    "author": "span.writer",
-    "date": "xpath://span[@class='stamp']",
-    "date_format": "%d/%m/%Y %H:%M",
-}
-
-
-def _page(n: int) -> bytes:
-    return PAGE.format(
-        title=f"البرلمان يصادق على القانون رقم {n}",
-        stamp=f"{10 + n:02d}/03/2024 10:30",
-        lead=f"صادق مجلس النواب على مشروع القانون رقم {n} بأغلبية أعضائه بعد نقاش طويل.",
-    ).encode()
-
-
-def _feed(base: str, *, full: bool = False) -> bytes:
-    items = []
-    for n in range(1, COUNT + 1):
-        content = (
-            f"<content:encoded><![CDATA[<p>النص الكامل للخبر رقم {n} كما ينشره الموقع في "
-            "خلاصته، وهو أطول من الملخص بكثير حتى يعتمد عليه.</p>]]></content:encoded>"
-            if full else ""
-        )  # fmt: skip
-        items.append(
-            f"<item><title>البرلمان يصادق على القانون رقم {n}</title>"
-            f"<link>{base}/akhbar/{n}.html</link><guid>{base}/akhbar/{n}.html</guid>"
-            f"<description>ملخص الخبر {n}</description>{content}"
-            f"<pubDate>Mon, {10 + n:02d} Mar 2024 09:00:00 GMT</pubDate></item>"
-        )
-    return (
-        '<?xml version="1.0" encoding="utf-8"?><rss version="2.0" '
-        'xmlns:content="http://purl.org/rss/1.0/modules/content/"><channel><title>أخبار</title>'
-        f"<link>{base}/</link>{''.join(items)}</channel></rss>"
-    ).encode()
+from outlet_site import COUNT, RULES, outlet_source, start_outlet
 
 
 @pytest.fixture
 def outlet() -> Iterator[LoopbackServer]:
-    server = LoopbackServer().start()
-    html = {"Content-Type": "text/html; charset=utf-8"}
-    server.routes = {
-        "/feed": (200, {"Content-Type": "application/rss+xml"}, _feed(server.base_url)),
-        "/full-feed": (
-            200,
-            {"Content-Type": "application/rss+xml"},
-            _feed(server.base_url, full=True),
-        ),  # fmt: skip
-        **{f"/akhbar/{n}.html": (200, html, _page(n)) for n in range(1, COUNT + 1)},
-    }
+    server = start_outlet()
     yield server
     server.stop()
 
 
-def _source(server: LoopbackServer, extract: dict | None = None, feed: str = "/feed") -> Source:
-    return Registry.loads(
-        yaml.safe_dump({"sources": [{
-            "slug": "akhbar", "name_ar": "أخبار", "site_url": server.url("/"),
-            "feeds": [server.url(feed)], "lang": "ar", **({"extract": extract} if extract else {}),
-        }]}, allow_unicode=True)
-    )["akhbar"]  # fmt: skip
+_source = outlet_source
 
 
 def _cli(settings: Settings, *args: str):
@@ -143,7 +88,7 @@ def test_a_rule_fixes_a_misread_outlet_and_reextract_applies_it(settings, outlet
     assert "changed" in table.output and "yes" in table.output
     # the same from a saved file (no fetch)
     saved = settings.data_dir / "page.html"
-    saved.write_bytes(_page(3))
+    saved.write_bytes(article_page(3))
     assert (
         "author"
         in json.loads(_cli(settings, "sources", "test", "akhbar", str(saved), "--json").output)[
@@ -179,7 +124,7 @@ def test_a_taken_down_article_is_not_stored_by_a_later_crawl(settings, store, ou
     )
     # the outlet edits the headline, so the crawl fetches and builds the entry again
     outlet.routes["/feed"] = (200, {"Content-Type": "application/rss+xml"},
-                              _feed(outlet.base_url).replace("رقم".encode(), "عدد".encode()))  # fmt: skip
+                              outlet_feed(outlet.base_url).replace("رقم".encode(), "عدد".encode()))  # fmt: skip
     report = crawl(settings, store, [source])
     assert report.refused == 1
     assert first["url"] not in {a["url"] for a in _stored(store)}

@@ -106,7 +106,9 @@ class Crawler:
 
         have = {row.source for row in self.store.list_feeds(enabled_only=False)}
         pending = [
-            s for s in self.sources.values() if not s.feeds and s.site_url and s.slug not in have
+            s
+            for s in self.sources.values()
+            if s.enabled and not s.feeds and s.site_url and s.slug not in have
         ]
 
         async def discover(source: Source) -> None:

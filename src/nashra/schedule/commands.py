@@ -188,10 +188,20 @@ def _fmt(value: datetime | None, now: datetime) -> str:
 @click.command("status")
 @click.argument("slug", required=False)
 @click.option("--failing", is_flag=True, help="Only feeds that fail or are disabled.")
+@click.option("--outlets", is_flag=True,
+              help="The outlet health board (as /admin/outlets), worst first.")  # fmt: skip
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.pass_context
-def status_command(ctx: click.Context, slug: str | None, failing: bool, as_json: bool) -> None:
-    """Per feed: last poll, last new item, next poll, error count and why."""
+def status_command(
+    ctx: click.Context, slug: str | None, failing: bool, outlets: bool, as_json: bool
+) -> None:
+    """Per feed: last poll, last new item, next poll, error count and why. With --outlets: per
+    outlet health (error rates, articles per day, partial/copy shares, silent outlets)."""
+    if outlets:
+        from nashra.sources.commands import health_command
+
+        ctx.invoke(health_command, slug=slug, as_json=as_json)
+        return
     settings = _settings(ctx)
     store = _open_store(settings)
     now = SystemClock().now()

@@ -320,7 +320,6 @@ def reextract_command(ctx: click.Context, slug: str, since, as_json: bool) -> No
 def check_all_command(ctx: click.Context, update: bool, as_json: bool) -> None:
     """``nashra sources check --all`` (see nashra.sources.check)."""
     import asyncio
-
     from datetime import UTC, datetime
 
     from nashra.sources.check import apply_checks, check_all
@@ -353,3 +352,37 @@ def check_all_command(ctx: click.Context, update: bool, as_json: bool) -> None:
             click.echo(f"updated {line}")
     if counts["failed"]:
         ctx.exit(1)
+
+
+@click.command("health", hidden=True)
+@click.argument("slug", required=False)
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def health_command(ctx: click.Context, slug: str | None, as_json: bool) -> None:
+    """``nashra sources status --outlets`` (see nashra.sources.health)."""
+    from nashra.sources.health import outlet_health
+    from nashra.store import Store
+
+    store = Store.open(_settings(ctx).resolved_database_url)
+    try:
+        board = [h for h in outlet_health(store) if slug is None or h.slug == slug]
+    finally:
+        store.close()
+    if as_json:
+        click.echo(json.dumps([h.as_dict() for h in board], ensure_ascii=False, indent=2))
+        return
+
+    def pct(value: float | None) -> str:
+        return "—" if value is None else f"{value:.0%}"
+
+    table = Table(title=f"{len(board)} outlets, worst first")
+    for column in ("outlet", "7 days", "per day", "errors 24h", "partial", "median chars",
+                   "no image", "no author", "copies", "last article", "silent"):  # fmt: skip
+        table.add_column(column, overflow="fold")
+    for h in board:
+        rates = [f.error_rate_24h for f in h.feeds if f.error_rate_24h is not None]
+        table.add_row(h.slug, str(h.articles_7d), h.sparkline, pct(max(rates) if rates else None),
+                      pct(h.partial_share), str(h.median_body_chars or "—"), pct(h.no_image_share),
+                      pct(h.no_author_share), pct(h.copy_share), (h.last_article or "—")[:16],
+                      "SILENT" if h.silent else "")  # fmt: skip
+    Console(file=sys.stdout, width=200).print(table)

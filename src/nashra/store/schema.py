@@ -416,3 +416,16 @@ fetched_pages = Table(
     Column("fetched_at", UTCDateTime(), nullable=False),
     Index("ix_fetched_pages_source_fetched", "source", "fetched_at"),
 )
+
+# Every feed poll's outcome for a week (the outlet health board's error rates over 24 h and 7 d).
+feed_polls = Table(
+    "feed_polls",
+    metadata,
+    Column("id", PK, primary_key=True, autoincrement=True),
+    Column("feed_id", PK, ForeignKey("feeds.id", ondelete="CASCADE"), nullable=False),
+    Column("at", UTCDateTime(), nullable=False),
+    Column("ok", Boolean, nullable=False),
+    Column("status", Integer, nullable=False, default=0),
+    Column("error", Text),
+    Index("ix_feed_polls_feed_at", "feed_id", "at"),
+)

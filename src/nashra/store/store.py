@@ -10,16 +10,16 @@ import hashlib
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Engine, and_, func, insert, or_, select, text, update
+from sqlalchemy import Connection, Engine, and_, delete, func, insert, or_, select, text, update
 from sqlalchemy.exc import IntegrityError
 
 from nashra.model import Article
 from nashra.sources.registry import Source
 from nashra.store.db import create_db_engine, migrate
-from nashra.store.schema import articles, feeds, images, sources
+from nashra.store.schema import articles, feed_polls, feeds, images, sources
 
 log = logging.getLogger("nashra.store")
 
@@ -52,6 +52,7 @@ SaveHook = Callable[[Connection, int, Article], None]
 # Asked before a new article is inserted: a reason it may not be stored, or None.
 AdmissionCheck = Callable[[Connection, Article], "str | None"]
 ANALYZE_AFTER_ROWS = 1000  # see Store._note_growth
+POLL_HISTORY = timedelta(days=8)  # feed_polls kept per feed (the health board looks back 7 days)
 
 
 def default_save_hooks() -> list[SaveHook]:
@@ -205,6 +206,14 @@ class Store:
             values["title"] = title
         with self.engine.begin() as conn:
             conn.execute(update(feeds).where(feeds.c.id == feed_id).values(**values))
+            # the outlet health board's error rates (a week of history per feed)
+            conn.execute(insert(feed_polls).values(feed_id=feed_id, at=now, ok=not error,
+                                                   status=status, error=error))  # fmt: skip
+            conn.execute(
+                delete(feed_polls).where(
+                    feed_polls.c.feed_id == feed_id, feed_polls.c.at < now - POLL_HISTORY
+                )
+            )
 
     # -- articles ---------------------------------------------------------------------------
 

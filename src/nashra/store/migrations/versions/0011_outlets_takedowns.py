@@ -1,4 +1,4 @@
-"""outlets: moderator roles, takedowns and their tombstones, fetched pages (issue 19)
+"""outlets: moderator roles, takedowns and their tombstones, fetched pages, poll history (issue 19)
 
 Revision ID: 0011o
 Revises: 0002
@@ -67,9 +67,25 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("source", "url", name="pk_fetched_pages"),
     )
     op.create_index("ix_fetched_pages_source_fetched", "fetched_pages", ["source", "fetched_at"])
+    op.create_table(
+        "feed_polls",
+        sa.Column("id", PK, primary_key=True, autoincrement=True),
+        sa.Column(
+            "feed_id",
+            PK,
+            sa.ForeignKey("feeds.id", name="fk_feed_polls_feed_id_feeds", ondelete="CASCADE"),
+            nullable=False,
+        ),
+        sa.Column("at", UTC(timezone=True), nullable=False),
+        sa.Column("ok", sa.Boolean(), nullable=False),
+        sa.Column("status", sa.Integer(), nullable=False),
+        sa.Column("error", sa.Text()),
+    )
+    op.create_index("ix_feed_polls_feed_at", "feed_polls", ["feed_id", "at"])
 
 
 def downgrade() -> None:
+    op.drop_table("feed_polls")
     op.drop_table("fetched_pages")
     op.drop_table("takedown_items")
     op.drop_table("takedowns")
