@@ -24,7 +24,7 @@ from nashra.sources.adapters import adapter_for
 from nashra.sources.registry import Registry, RegistryError, default_registry
 from nashra.store import Store
 from nashra.store.schema import articles, fetched_pages
-from outlet_site import COUNT, RULES, outlet_source, start_outlet
+from outlet_site import COUNT, RULES, article_page, outlet_feed, outlet_source, start_outlet
 
 
 @pytest.fixture
