@@ -6,12 +6,18 @@ generic extractor misreads (``tests/data/outlets/misread.html``), served on loop
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import yaml
 
 from httpserver import LoopbackServer
+from nashra.config import Settings
+from nashra.crawl.pipeline import crawl
+from nashra.model import Article
+from nashra.moderation import accounts
 from nashra.sources.registry import Registry, Source
+from nashra.store import Store
 
 PAGE = (Path(__file__).parent / "data" / "outlets" / "misread.html").read_text(encoding="utf-8")
 COUNT = 5
@@ -79,3 +85,32 @@ def outlet_source(
             "feeds": [server.url(feed)], "lang": "ar", **({"extract": extract} if extract else {}),
         }]}, allow_unicode=True)
     )["akhbar"]  # fmt: skip
+
+
+PASSWORD = "correct horse battery"
+
+
+def build_board(settings: Settings, store: Store, outlet: LoopbackServer) -> Store:
+    """akhbar crawled (5 articles, its pages kept), a feed that fails, a lively outlet and a
+    silent one (an article every two hours, then nothing for two days); an operator ``omar``
+    and a moderator ``amina``."""
+    settings.secret_key = "test-secret"
+    settings.cache_check_seconds = 0.0
+    akhbar = outlet_source(outlet)
+    broken = Source(slug="broken", name_ar="معطل", site_url=outlet.url("/"),
+                    feeds=[outlet.url("/missing-feed")])  # fmt: skip
+    lively = Source(slug="lively", name_ar="نشيط")
+    quiet = Source(slug="quiet", name_ar="صامت")
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    Registry([akhbar, broken, lively, quiet]).save(settings.registry_path)
+    store.sync_sources([akhbar, broken, lively, quiet])
+    crawl(settings, store, [akhbar, broken])
+    now = datetime.now(UTC)
+    for slug, end in (("lively", now - timedelta(minutes=30)), ("quiet", now - timedelta(days=2))):
+        for i in range(10):
+            store.save_article(Article(source=slug, url=f"https://{slug}.example/{i}",
+                                       title=f"{slug} {i}", body_text="نص " * 50,
+                                       published=end - timedelta(hours=2 * i)))  # fmt: skip
+    accounts.create_user(store, "omar", PASSWORD, role="operator")
+    accounts.create_user(store, "amina", PASSWORD)
+    return store

@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import pytest
 from click.testing import CliRunner
@@ -18,15 +18,12 @@ from starlette.testclient import TestClient
 from httpserver import LoopbackServer
 from nashra.cli import main
 from nashra.config import Settings
-from nashra.crawl.pipeline import crawl
-from nashra.model import Article
-from nashra.moderation import accounts
 from nashra.sources.health import outlet_health, silent_outlets, sparkline, usual_gap
-from nashra.sources.registry import Registry, Source
+from nashra.sources.registry import Registry
 from nashra.store import Store
 from nashra.store.schema import moderation_log
 from nashra.web import create_app
-from outlet_site import COUNT, RULES, outlet_source, start_outlet
+from outlet_site import COUNT, RULES, build_board, start_outlet
 
 PASSWORD = "correct horse battery"
 
@@ -40,28 +37,7 @@ def outlet() -> Iterator[LoopbackServer]:
 
 @pytest.fixture
 def board(settings: Settings, store: Store, outlet: LoopbackServer) -> Store:
-    """akhbar crawled (5 articles, its pages kept), a feed that fails, a lively outlet and a
-    silent one (an article every two hours, then nothing for two days)."""
-    settings.secret_key = "test-secret"
-    settings.cache_check_seconds = 0.0
-    akhbar = outlet_source(outlet)
-    broken = Source(slug="broken", name_ar="معطل", site_url=outlet.url("/"),
-                    feeds=[outlet.url("/missing-feed")])  # fmt: skip
-    lively = Source(slug="lively", name_ar="نشيط")
-    quiet = Source(slug="quiet", name_ar="صامت")
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    Registry([akhbar, broken, lively, quiet]).save(settings.registry_path)
-    store.sync_sources([akhbar, broken, lively, quiet])
-    crawl(settings, store, [akhbar, broken])
-    now = datetime.now(UTC)
-    for slug, end in (("lively", now - timedelta(minutes=30)), ("quiet", now - timedelta(days=2))):
-        for i in range(10):
-            store.save_article(Article(source=slug, url=f"https://{slug}.example/{i}",
-                                       title=f"{slug} {i}", body_text="نص " * 50,
-                                       published=end - timedelta(hours=2 * i)))  # fmt: skip
-    accounts.create_user(store, "omar", PASSWORD, role="operator")
-    accounts.create_user(store, "amina", PASSWORD)
-    return store
+    return build_board(settings, store, outlet)
 
 
 def test_health_figures_worst_first(settings, board) -> None:
