@@ -221,3 +221,17 @@ def test_only_an_operator_takes_down_in_admin(client, archive, tmp_path: Path) -
     page = client.get("/admin/takedowns")
     assert "défamation" in page.text and "omar" in page.text
     assert "takedown" in client.get("/admin/log").text
+
+
+def test_a_story_left_empty_keeps_no_trace_of_the_headline(client, archive) -> None:
+    store = archive.store
+    pk = archive.pks["lone_3"]
+    row = _row(store, pk)
+    with store.engine.connect() as conn:
+        story_id = conn.execute(
+            select(article_signatures.c.story_id).where(article_signatures.c.article_pk == pk)
+        ).scalar_one()
+    assert row["title"] in client.get(f"/api/v1/stories/{story_id}").text
+    takedowns.take_down(store, takedowns.Target("article", row["source"], row["num"]), "x", "omar")
+    for path in (f"/story/{story_id}", f"/api/v1/stories/{story_id}", "/api/v1/stories"):
+        assert row["title"] not in client.get(path).text, path

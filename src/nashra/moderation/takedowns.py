@@ -238,6 +238,12 @@ def _purge(conn: Connection, store: Store, takedown_id: int, pks: list[int], now
         refresher = StoryStore(store)
         for story_id in sorted(story_ids):
             refresher._refresh_story(conn, story_id, None)  # type: ignore[arg-type]
+        # a story left with no article keeps no trace of the removed one's headline
+        conn.execute(
+            update(stories)
+            .where(stories.c.id.in_(story_ids), stories.c.size == 0)
+            .values(title="", representative=None)
+        )
     image_ids = {r.image_id for r in rows if r.image_id is not None}
     if image_ids:
         still_used = set(
