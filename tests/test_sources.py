@@ -195,13 +195,24 @@ def test_default_registry_has_every_maghress_outlet_and_the_known_feeds() -> Non
     assert len(rows) == 115
     for row in rows:
         assert registry[row["slug"]].name_ar == row["name_ar"]
+    # issue 19: the addresses of sources-morocco.tsv, with where they came from, unverified
+    packaged = Path(__file__).parents[1] / "src" / "nashra" / "sources" / "data"
+    with (packaged / "sources-morocco.tsv").open(encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh, delimiter="\t"))
+    for row in rows:
+        source = registry[row["slug"]]
+        if row["feed_url"]:
+            assert source.feeds == [row["feed_url"]]
+        if row["site_url"]:
+            assert source.site_url == row["site_url"]
+            assert f"confidence {row['confidence']}" in source.provenance
+        if row["note"].startswith("CLOSED"):
+            assert not source.enabled and source.disabled_reason == row["note"]
+    assert all(source.verified == "" for source in registry.values())
     known = {
         "hespress": ("https://www.hespress.com/feed", "ar"),
         "hespress-fr": ("https://fr.hespress.com/feed", "fr"),
         "le360": ("https://ar.le360.ma/rss.xml", "ar"),
-        "alyaoum24": ("https://www.alyaoum24.com/feed", "ar"),
-        "al3omk": ("https://al3omk.com/feed", "ar"),
-        "goud": ("https://www.goud.ma/feed", "ar"),
         "rue20": ("https://www.rue20.com/feed", "ar"),
         "medias24": ("https://medias24.com/feed", "fr"),
         "lematin": ("https://lematin.ma/rss", "fr"),
@@ -209,9 +220,16 @@ def test_default_registry_has_every_maghress_outlet_and_the_known_feeds() -> Non
     for slug, (feed, lang) in known.items():
         assert registry[slug].feeds == [feed]
         assert registry[slug].lang == lang
-    # Outlets without a known address stay in the registry, with no address to crawl.
+        assert registry[slug].provenance
+    # Outlets without a known address stay in the registry, disabled, with no address to crawl.
     assert registry["alboussala"].site_url == ""
     assert registry["alboussala"].feeds == []
+    assert not registry["alboussala"].enabled
+    assert registry["alboussala"].disabled_reason == "no known address"
+    assert not registry["attajdid"].enabled  # closed in 2017
+    enabled = registry.enabled()
+    assert len([s for s in enabled if s.feeds]) >= 46
+    assert all(s.site_url or s.feeds for s in enabled)
 
 
 def test_default_registry_file_validates_when_loaded_from_disk() -> None:
@@ -698,7 +716,7 @@ def test_cli_list_json(settings: Settings) -> None:
     assert len(rows) == len(default_registry())
     assert rows["hespress"]["feeds"] == ["https://www.hespress.com/feed"]
     assert rows["hespress"]["status"] == "1 feed"
-    assert rows["alaoual"]["status"] == "autodiscovery"
+    assert rows["profvb"]["status"] == "autodiscovery"
     assert rows["alboussala"]["status"] == "no address"
 
 
@@ -770,17 +788,17 @@ def test_cli_import_opml_adds_new_outlets_and_skips_followed_ones(settings: Sett
     code, out, err = _cli(settings, "import-opml", str(DATA / "reader-export.opml"))
     assert code == 0, err
     # Outlets already followed gain the feeds they lacked; nothing is duplicated.
-    assert "added 1 feed to hesport" in out  # same site, followed by autodiscovery until now
+    assert "skipped hesport: already followed as hesport" in out  # its feed is in the registry
     assert "added 1 feed to hespress" in out  # its politics feed
     assert "skipped hespress-fr: already followed as hespress-fr" in out
     # feed://medias24.com/feed is the https feed of the default registry.
     assert "skipped medias24: already followed as medias24" in out
     assert "added blog-one (1 feed)" in out
     assert "added example-video (1 feed)" in out
-    assert "imported 3 new and 2 updated of 7 outlets" in out
+    assert "imported 3 new and 1 updated of 7 outlets" in out
     assert "'javascript:alert(1)' is not http(s)" in err
     saved = Registry.load(settings.registry_path)
-    assert saved["hesport"].feeds == ["https://www.hesport.com/feed"]
+    assert saved["hesport"].feeds == ["https://hesport.com/feed"]  # the TSV's address, kept
     assert saved["hespress"].feeds == [
         "https://www.hespress.com/feed",
         "https://www.hespress.com/politique/feed",

@@ -204,7 +204,7 @@ def demo(
 def _register_groups() -> None:
     """Each feature keeps its commands in its own package; the CLI only gathers them."""
     from nashra.enrich.commands import enrich_group
-    from nashra.moderation.commands import admin
+    from nashra.moderation.commands import admin, takedown_command
     from nashra.schedule.commands import MAIN_COMMANDS, SOURCES_COMMANDS
     from nashra.search.commands import reindex_cmd, search_cmd
     from nashra.sources.commands import sources
@@ -212,6 +212,7 @@ def _register_groups() -> None:
 
     for command in SOURCES_COMMANDS:
         sources.add_command(command)
+    main.add_command(takedown_command)
     for command in (sources, admin, enrich_group, stories, reindex_cmd, search_cmd, *MAIN_COMMANDS):
         main.add_command(command)
 

@@ -41,6 +41,8 @@ class Settings:
     fetch_allow_networks: str = ""
     # pipeline
     max_entries_per_feed: int = 200
+    # days of fetched article HTML kept per outlet, for `nashra sources reextract` (0: none)
+    keep_pages_days: int = 14
     # seconds of CPU-bound work (parsing, extraction, sanitising) one feed or entry may take
     item_time_budget: float = 10.0
     # import: a JSON line longer than this is refused unread

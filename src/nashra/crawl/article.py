@@ -55,13 +55,13 @@ def build_article(
     The longest trustworthy body wins: the page's extraction, else the feed's full content, else
     its summary — and an article that only has the summary is marked partial.
     """
-    adapter = adapter or adapter_for(source.slug)
+    adapter = adapter or adapter_for(source)
     page = page or ExtractedPage()
     url = canonical_url(entry.url)
     body_html, body_text, partial = page.body_html, page.body_text, False
     feed_html = sanitize_html(entry.content_html) if entry.content_html else ""
     feed_text = html_to_text(feed_html) if feed_html else ""
-    if len(feed_text) > len(body_text):
+    if len(feed_text) > len(body_text) or (adapter.feed_content and feed_text):
         body_html, body_text = feed_html, feed_text
     summary_text = entry.summary.strip() or page.description
     if extraction_failed(body_text, summary_text):
@@ -69,7 +69,10 @@ def build_article(
         if summary_text:
             body_text = summary_text
             body_html = _summary_html(entry) or f"<p>{html.escape(summary_text)}</p>"
-    title = strip_bidi_controls(entry.title.strip() or page.title or summary_text[:120]).strip()
+    # A rule the operator wrote for the page wins over the feed; the feed wins over guesses.
+    ruled = adapter.title_xpath and page.title
+    title = page.title if ruled else entry.title.strip() or page.title or summary_text[:120]
+    title = strip_bidi_controls(title).strip()
     lang = source.lang or page.lang or detect_lang(title + " " + body_text)
     if page.lang in {"ar", "fr", "en"} and page.lang != source.lang and len(body_text) > 200:
         lang = detect_lang(body_text, default=source.lang)
@@ -84,9 +87,15 @@ def build_article(
         summary=summary_text,
         body_html=body_html,
         body_text=body_text,
-        published=entry.published or page.published or now or datetime.now(UTC),
+        published=(page.published if adapter.date_xpath and page.published else None)
+        or entry.published
+        or page.published
+        or now
+        or datetime.now(UTC),
         updated=entry.updated,
-        author=entry.author.strip() or page.author,
+        author=(page.author if adapter.author_xpath and page.author else "")
+        or entry.author.strip()
+        or page.author,
         lang=lang,
         section=section_for(source, categories, url),
         categories=categories,

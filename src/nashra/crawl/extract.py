@@ -10,6 +10,8 @@ import copy
 import logging
 import re
 from collections.abc import Callable
+from datetime import UTC, datetime
+from urllib.parse import urljoin
 
 import lxml.html
 import trafilatura
@@ -58,7 +60,50 @@ def _body_by_adapter(tree: etree._Element, adapter: Adapter) -> str:
         return ""
     if not nodes or not isinstance(nodes[0], etree._Element):
         return ""
-    return etree.tostring(nodes[0], encoding="unicode", method="html")
+    body = copy.deepcopy(nodes[0])
+    for xpath in adapter.prune_xpath:  # the outlet's own blocks inside its body (related, share)
+        try:
+            for node in body.xpath(_relative(xpath)):
+                if isinstance(node, etree._Element) and node.getparent() is not None:
+                    node.getparent().remove(node)
+        except etree.XPathError as exc:
+            log.error("adapter prune_xpath %r is invalid: %s", xpath, exc)
+    return etree.tostring(body, encoding="unicode", method="html")
+
+
+def _relative(xpath: str) -> str:
+    """Search below the body element, not from the document root (``//x`` → ``.//x``;
+    cssselect's ``descendant-or-self::x`` already is)."""
+    return "." + xpath if xpath.startswith("/") else xpath
+
+
+def _rule_text(tree: etree._Element, xpath: str | None) -> str:
+    """The text (or attribute value) of the first node a rule selects, squashed; "" if none."""
+    if not xpath:
+        return ""
+    try:
+        found = tree.xpath(xpath)
+    except etree.XPathError:
+        return ""
+    if not isinstance(found, list):
+        return _squash(str(found))
+    for node in found:
+        value = node if isinstance(node, str) else "".join(node.itertext())
+        if node is not None and not isinstance(node, str) and node.tag == "img":
+            value = node.get("src") or ""
+        if _squash(value):
+            return _squash(value)
+    return ""
+
+
+def _rule_date(text: str, date_format: str | None) -> datetime | None:
+    if date_format:
+        try:
+            parsed = datetime.strptime(text, date_format)
+        except ValueError:
+            return parse_date(text)
+        return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+    return parse_date(text)
 
 
 # News items can be one short paragraph (a video's caption, a breaking line). trafilatura's
@@ -110,21 +155,7 @@ def _drop_leading_title(body_html: str, title: str) -> str:
 
 
 def _byline(tree: etree._Element, adapter: Adapter) -> tuple[str, str]:
-    author, date_text = "", ""
-    for xpath, slot in ((adapter.author_xpath, "author"), (adapter.date_xpath, "date")):
-        if not xpath:
-            continue
-        try:
-            found = tree.xpath(xpath)
-        except etree.XPathError:
-            continue
-        if found:
-            value = found[0] if isinstance(found[0], str) else "".join(found[0].itertext())
-            if slot == "author":
-                author = _squash(value)
-            else:
-                date_text = _squash(value)
-    return author, date_text
+    return _rule_text(tree, adapter.author_xpath), _rule_text(tree, adapter.date_xpath)
 
 
 def _visible_date(tree: etree._Element) -> str:
@@ -153,12 +184,15 @@ def extract_tree(
         reparse = lambda: spare  # noqa: E731
     md = read_metadata(tree, url)
     author, date_text = _byline(tree, adapter)
-    published = parse_published(md) or (parse_date(date_text) if date_text else None)
+    ruled_title = _rule_text(tree, adapter.title_xpath)
+    ruled_image = _rule_text(tree, adapter.image_xpath)
+    ruled_date = _rule_date(date_text, adapter.date_format) if date_text else None
+    published = ruled_date or parse_published(md)
     if published is None:
         visible = _visible_date(tree)
         published = parse_date(visible) if visible else None
     raw_body = _body_by_adapter(tree, adapter) or _body_by_trafilatura(tree, url, adapter, reparse)
-    title = _squash(md.title)
+    title = ruled_title or _squash(md.title)
     body_html = sanitize_html(_drop_leading_title(raw_body, title))
     return ExtractedPage(
         title=title,
@@ -166,7 +200,7 @@ def extract_tree(
         body_text=html_to_text(body_html),
         author=author or _squash(md.author),
         published=published,
-        image_url=md.image or None,
+        image_url=(urljoin(url, ruled_image) if ruled_image else md.image) or None,
         canonical_url=md.canonical or None,
         description=_squash(md.description),
         lang=md.lang or None,

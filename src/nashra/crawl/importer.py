@@ -47,6 +47,7 @@ class ImportReport:
     new: int = 0
     updated: int = 0
     unchanged: int = 0
+    refused: int = 0  # lines a takedown covers (never stored again)
     stories_late: int = 0  # articles older than the live story window, assigned at the end
     created_sources: list[str] = field(default_factory=list)
     errors: list[tuple[int, str]] = field(default_factory=list)
@@ -199,6 +200,6 @@ def _import_one(
         article.lang = lang
     article.partial = False  # an archive's text is its own full text
     saved = store.save_article(enriched(article, source, section=section))
-    if saved.status != "unchanged":
+    if saved.status in ("new", "updated"):
         assign_story(store, saved.pk, settings, defer=True)  # older ones: after the whole file
     setattr(report, saved.status, getattr(report, saved.status) + 1)

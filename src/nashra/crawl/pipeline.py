@@ -22,6 +22,7 @@ from nashra.crawl.encoding import decode_html
 from nashra.crawl.extract import extract_page
 from nashra.crawl.feeds import parse_feed
 from nashra.crawl.fetch import Fetcher, FetchResult
+from nashra.crawl.kept import keep_page
 from nashra.enrich.article import enriched
 from nashra.media.fetch import fetch_image
 from nashra.model import Article, ExtractedPage, FeedEntry
@@ -55,6 +56,7 @@ class CrawlReport:
     updated: int = 0
     unchanged: int = 0
     skipped: int = 0
+    refused: int = 0  # entries a takedown covers (nashra.moderation.takedowns)
     page_errors: int = 0
     partial: int = 0
     copies: int = 0
@@ -106,7 +108,9 @@ class Crawler:
 
         have = {row.source for row in self.store.list_feeds(enabled_only=False)}
         pending = [
-            s for s in self.sources.values() if not s.feeds and s.site_url and s.slug not in have
+            s
+            for s in self.sources.values()
+            if s.enabled and not s.feeds and s.site_url and s.slug not in have
         ]
 
         async def discover(source: Source) -> None:
@@ -218,7 +222,7 @@ class Crawler:
             results = self.store.save_articles(articles)
             for saved, article in zip(results, articles, strict=True):
                 self._count(saved, article)
-                if saved.status != "unchanged":
+                if saved.status in ("new", "updated"):
                     self._assign_story(saved.pk)
         return results
 
@@ -251,6 +255,8 @@ class Crawler:
             self.report.copies += saved.copy_of is not None
         elif saved.status == "updated":
             self.report.updated += 1
+        elif saved.status == "refused":
+            self.report.refused += 1
         else:
             self.report.unchanged += 1
         self.on_event("article", status=saved.status, source=article.source, num=saved.num)
@@ -260,7 +266,7 @@ class Crawler:
     ) -> Article | None:
         """Fetch and extract one entry's page and join it with the entry (None: unusable)."""
         self.report.entries += 1
-        adapter = adapter_for(source.slug)
+        adapter = adapter_for(source)
         try:
             canonical_url(entry.url)
         except ValueError as exc:
@@ -268,7 +274,13 @@ class Crawler:
             self.report.errors.append(f"{entry.url}: {exc}")
             self.on_event("page_error", url=entry.url, error=str(exc))
             return None
+        if adapter.feed_content and entry.content_html:
+            # The outlet's rules say its feed carries the full text: no page to fetch.
+            article = await self._off_loop(_entry_article, source, entry, None, adapter)
+            return article if article.title or article.body_text else None
         result = await fetcher.fetch(entry.url, accept=PAGE_ACCEPT)
+        if result.ok and result.content and self.settings.keep_pages_days > 0:
+            keep_page(self.store, source.slug, entry.url, result, self.settings.keep_pages_days)
         if result.error_kind == "blocked":
             # A link to an address the guard refuses is never stored, not even as a summary:
             # the portal would publish a link into the private network.

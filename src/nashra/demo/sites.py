@@ -48,7 +48,7 @@ from nashra.demo.pages import (
 )
 from nashra.demo.responses import Resource, Response, finish, reason
 from nashra.demo.server import DemoServer
-from nashra.sources.registry import Source
+from nashra.sources.registry import Source, default_registry
 
 __all__ = ["DemoServer", "DemoSites", "url_path"]
 
@@ -180,8 +180,10 @@ class DemoSites:
     def sources(self, base_url: str) -> list[Source]:
         """Registry entries for every demo outlet, with all its feed URLs, under ``base_url``."""
         base = base_url.rstrip("/")
+        known = default_registry()  # the demo outlets read with the real outlets' rules
         out = []
         for o in self._outlets:
+            real = known.get(o.slug)
             out.append(
                 Source(
                     slug=o.slug,
@@ -194,6 +196,7 @@ class DemoSites:
                     default_section=o.default_section,
                     id_pattern=o.id_pattern,
                     categories=o.categories_mapping(),
+                    extract=real.extract if real else None,
                 )
             )
         return out

@@ -29,6 +29,7 @@ from nashra.store import Store
 from nashra.store.schema import login_attempts, moderation_log, moderator_sessions, moderators
 
 __all__ = [
+    "ROLES",
     "LoginResult",
     "Moderator",
     "create_user",
@@ -40,12 +41,19 @@ __all__ = [
 _hasher = PasswordHasher()
 MIN_PASSWORD = 10
 UNKNOWN_ACTOR = "?"  # refused logins for names that are no moderator share one audit row
+#: "moderator": images and sections; "operator": also extraction rules, takedowns and outlets.
+ROLES: tuple[str, ...] = ("moderator", "operator")
 
 
 @dataclass(frozen=True)
 class Moderator:
     id: int
     username: str
+    role: str = "moderator"
+
+    @property
+    def is_operator(self) -> bool:
+        return self.role == "operator"
 
 
 @dataclass
@@ -61,8 +69,11 @@ def _digest(value: str) -> str:
     return hashlib.sha256(value.encode()).hexdigest()
 
 
-def create_user(store: Store, username: str, password: str) -> int:
-    """Create a moderator (or reset the password of an existing one); returns its id."""
+def create_user(store: Store, username: str, password: str, role: str = "moderator") -> int:
+    """Create an account with ``role`` (or reset the password and role of an existing one);
+    returns its id."""
+    if role not in ROLES:
+        raise ValueError(f"unknown role {role!r}: use one of {', '.join(ROLES)}")
     username = username.strip()
     if not username or len(username) > 64:
         raise ValueError("a user name is 1 to 64 characters")
@@ -76,19 +87,23 @@ def create_user(store: Store, username: str, password: str) -> int:
             conn.execute(
                 update(moderators)
                 .where(moderators.c.id == row.id)
-                .values(password_hash=hashed, active=True)
+                .values(password_hash=hashed, active=True, role=role)
             )
-            log_action(conn, "cli", "reset_password", None, username)
+            log_action(conn, "cli", "reset_password", None, f"{username} role={role}")
             return int(row.id)
         try:
             new_id = conn.execute(
                 insert(moderators).values(
-                    username=username, password_hash=hashed, active=True, created_at=now
+                    username=username,
+                    password_hash=hashed,
+                    active=True,
+                    created_at=now,
+                    role=role,
                 )
             ).inserted_primary_key[0]
         except IntegrityError as exc:
             raise ValueError(f"user {username!r} was created concurrently") from exc
-        log_action(conn, "cli", "create_user", None, username)
+        log_action(conn, "cli", "create_user", None, f"{username} role={role}")
         return int(new_id)
 
 
@@ -157,7 +172,7 @@ def login(
         # Old sessions and attempts are not worth keeping.
         conn.execute(delete(moderator_sessions).where(moderator_sessions.c.expires_at < now))
         conn.execute(delete(login_attempts).where(login_attempts.c.created_at < since))
-        return LoginResult("ok", token, Moderator(int(row.id), row.username))
+        return LoginResult("ok", token, Moderator(int(row.id), row.username, row.role))
 
 
 def _audit_refused(conn: Connection, actor: str, action: str, since: datetime) -> None:
@@ -189,7 +204,7 @@ def session_user(store: Store, token: str | None) -> Moderator | None:
         return None
     with store.engine.connect() as conn:
         row = conn.execute(
-            select(moderators.c.id, moderators.c.username)
+            select(moderators.c.id, moderators.c.username, moderators.c.role)
             .join(moderator_sessions, moderator_sessions.c.moderator_id == moderators.c.id)
             .where(
                 moderator_sessions.c.token_hash == _digest(token),
@@ -197,7 +212,7 @@ def session_user(store: Store, token: str | None) -> Moderator | None:
                 moderators.c.active.is_(True),
             )
         ).first()
-    return Moderator(int(row.id), row.username) if row else None
+    return Moderator(int(row.id), row.username, row.role) if row else None
 
 
 def end_session(store: Store, token: str | None) -> None:

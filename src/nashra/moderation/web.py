@@ -12,6 +12,8 @@ Mount them before the portal's own routes (``routes(settings, store) + ...``):
   ``/admin/hide``, ``/admin/log``, ``/admin/media/…`` – moderation, behind a login.
 * ``/admin/article?source=…&num=…`` – an article's section, corrected by a moderator (issue 8).
 * ``GET /moderation/report.js`` – the in-place reporting script.
+* ``/admin/takedowns``, ``/admin/outlets``, ``/admin/rules/{slug}`` – for the operator role
+  (``nashra.moderation.operator``, issue 19).
 """
 
 from __future__ import annotations
@@ -489,7 +491,10 @@ def routes(settings: Settings, store: Store) -> list[BaseRoute]:
             path, media_type="image/webp", headers={"Cache-Control": "private, no-store"}
         )
 
+    from nashra.moderation.operator import operator_routes
+
     return [
+        *operator_routes(web, _guarded),
         Route("/media/logo/{name}", logo),
         Route("/media/{name}", media),
         Route("/moderation/report.js", script),

@@ -108,6 +108,11 @@ STORY_BACKLOG_AGE = Gauge(
     "nashra_story_backlog_age_seconds", "How long the longest-waiting backlog article has waited.",
     registry=METRICS,
 )  # fmt: skip
+SILENT_OUTLETS = Gauge(
+    "nashra_outlets_silent",
+    "Outlets with no new article for three times their usual gap (nashra.sources.health).",
+    registry=METRICS,
+)
 LATE_ASSIGNED = Counter(
     "nashra_story_late_assigned", "Backlog articles assigned to a story (in date order).",
     registry=METRICS,
@@ -148,6 +153,9 @@ def refresh_queue(store: Any, now: datetime | None = None) -> None:
     waiting, since = backlog_status(store.engine)
     STORY_BACKLOG.set(waiting)
     STORY_BACKLOG_AGE.set(0 if since is None else max(0.0, (now - since).total_seconds()))
+    from nashra.sources.health import silent_outlets
+
+    SILENT_OUTLETS.set(len(silent_outlets(store, now)))
 
 
 def metrics_text(store: Any | None = None) -> bytes:

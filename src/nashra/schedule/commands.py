@@ -184,10 +184,20 @@ def _fmt(value: datetime | None, now: datetime) -> str:
 @click.command("status")
 @click.argument("slug", required=False)
 @click.option("--failing", is_flag=True, help="Only feeds that fail or are disabled.")
+@click.option("--outlets", is_flag=True,
+              help="The outlet health board (as /admin/outlets), worst first.")  # fmt: skip
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.pass_context
-def status_command(ctx: click.Context, slug: str | None, failing: bool, as_json: bool) -> None:
-    """Per feed: last poll, last new item, next poll, error count and why."""
+def status_command(
+    ctx: click.Context, slug: str | None, failing: bool, outlets: bool, as_json: bool
+) -> None:
+    """Per feed: last poll, last new item, next poll, error count and why. With --outlets: per
+    outlet health (error rates, articles per day, partial/copy shares, silent outlets)."""
+    if outlets:
+        from nashra.sources.commands import health_command
+
+        ctx.invoke(health_command, slug=slug, as_json=as_json)
+        return
     settings = _settings(ctx)
     store = open_store(settings)
     now = SystemClock().now()
@@ -252,11 +262,25 @@ def enable_command(ctx: click.Context, target: str) -> None:
 
 
 @click.command("check")
-@click.argument("feed")
+@click.argument("feed", required=False)
+@click.option("--all", "check_all", is_flag=True,
+              help="Poll every enabled outlet's address once (nothing stored): what answered, "
+              "what redirected, what failed.")  # fmt: skip
+@click.option("--update", is_flag=True, help="With --all: write redirected addresses to the registry.")  # fmt: skip
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_context
-def check_command(ctx: click.Context, feed: str, as_json: bool) -> None:
-    """Poll one feed (id or URL) now; success re-enables it if it was switched off."""
+def check_command(
+    ctx: click.Context, feed: str | None, check_all: bool, update: bool, as_json: bool
+) -> None:
+    """Poll one feed (id or URL) now; success re-enables it if it was switched off. With --all:
+    check every enabled outlet's address of the registry."""
+    if check_all:
+        from nashra.sources.commands import check_all_command
+
+        ctx.invoke(check_all_command, update=update, as_json=as_json)
+        return
+    if not feed:
+        raise click.UsageError("give a feed id or URL, or --all")
     from nashra.schedule.worker import Worker
 
     settings = _settings(ctx)

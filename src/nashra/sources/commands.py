@@ -77,13 +77,18 @@ def list_sources(ctx: click.Context, as_json: bool) -> None:
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
         return
     table = Table(title=f"{len(registry)} sources ({path if path.is_file() else 'default'})")
-    for column in ("slug", "name", "lang", "feeds"):
+    for column in ("slug", "name", "lang", "feeds", "verified"):
         table.add_column(column)
     for source in registry.values():
         status = feed_status(source)
         if not source.enabled:
-            status += " (disabled)"
-        table.add_row(source.slug, source.name(source.lang), source.lang, status)
+            status += (
+                f" (disabled: {source.disabled_reason[:60]})"
+                if source.disabled_reason
+                else " (disabled)"
+            )
+        verified = source.verified or ("not yet" if source.site_url or source.feeds else "")
+        table.add_row(source.slug, source.name(source.lang), source.lang, status, verified)
     Console(file=sys.stdout).print(table)
 
 
@@ -218,3 +223,166 @@ def export_opml_command(ctx: click.Context, file: Path | None) -> None:
     except OSError as exc:
         raise click.ClickException(f"cannot write {file}: {exc}") from None
     click.echo(f"wrote {len(registry)} outlets to {file}", err=True)
+
+
+def _source_named(registry: Registry, slug: str) -> Source:
+    try:
+        return registry[slug]
+    except KeyError as exc:
+        raise click.ClickException(str(exc.args[0])) from None
+
+
+@sources.command("test")
+@click.argument("slug")
+@click.argument("target", metavar="URL_OR_FILE")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_context
+def test_rules(ctx: click.Context, slug: str, target: str, as_json: bool) -> None:
+    """Extract one page generically and with SLUG's rules, side by side (fetched through the
+    guarded client, or read from a file): title, author, date, image, first and last paragraphs,
+    word counts, and which fields the rules changed."""
+    import asyncio
+
+    from nashra.sources.preview import FIELDS, load_page, preview
+
+    registry, _ = _load(ctx)
+    source = _source_named(registry, slug)
+    try:
+        content, url, ctype = asyncio.run(load_page(_settings(ctx), target))
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
+    result = preview(source, content, url, ctype)
+    if as_json:
+        click.echo(json.dumps(result.as_dict(), ensure_ascii=False, indent=2))
+        return
+    rules = "its rules" if source.extract else "no rules (the generic extraction twice)"
+    table = Table(title=f"{slug}: generic extraction vs {rules}")
+    for column in ("field", "generic", "rules", "changed"):
+        table.add_column(column, overflow="fold")
+    for name in FIELDS:
+        before, after = getattr(result.generic, name), getattr(result.rules, name)
+        table.add_row(name, str(before)[:200], str(after)[:200],
+                      "yes" if name in result.changed else "")  # fmt: skip
+    Console(file=sys.stdout, width=160).print(table)
+
+
+@sources.command("reextract")
+@click.argument("slug")
+@click.option(
+    "--since",
+    type=click.DateTime(formats=["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S"]),
+    help="Only pages fetched on or after this date (UTC).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.pass_context
+def reextract_command(ctx: click.Context, slug: str, since, as_json: bool) -> None:
+    """Run extraction again, with SLUG's current rules, on its kept pages (no refetch) and update
+    the stored articles. Pages are kept NASHRA_KEEP_PAGES_DAYS days."""
+    from datetime import UTC
+
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+    from nashra.crawl.kept import count_kept, reextract
+    from nashra.store import Store
+
+    settings = _settings(ctx)
+    registry, _ = _load(ctx)
+    source = _source_named(registry, slug)
+    since = since.replace(tzinfo=UTC) if since is not None and since.tzinfo is None else since
+    store = Store.open(settings.resolved_database_url)
+    try:
+        total = count_kept(store, slug, since)
+        with Progress(
+            "[bold]re-extracting", BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+            disable=as_json, transient=True,
+        ) as progress:  # fmt: skip
+            task = progress.add_task(slug, total=total)
+            report = reextract(store, source, since, on_page=lambda: progress.advance(task))
+    finally:
+        store.close()
+    if as_json:
+        click.echo(json.dumps(report.as_dict(), ensure_ascii=False, indent=2))
+        return
+    rate = report.pages / report.seconds if report.seconds else 0.0
+    click.echo(
+        f"{slug}: {report.pages} kept pages, {report.updated} articles updated, "
+        f"{report.unchanged} unchanged, {report.not_stored} not in the archive, "
+        f"{len(report.errors)} errors ({rate:.0f} pages/s)"
+    )
+    for error in report.errors[:20]:
+        click.echo(f"  {error}")
+
+
+@click.command("check-all", hidden=True)
+@click.option("--update", is_flag=True)
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def check_all_command(ctx: click.Context, update: bool, as_json: bool) -> None:
+    """``nashra sources check --all`` (see nashra.sources.check)."""
+    import asyncio
+    from datetime import UTC, datetime
+
+    from nashra.sources.check import apply_checks, check_all
+
+    registry, path = _load(ctx)
+    checks = asyncio.run(check_all(_settings(ctx), registry))
+    today = datetime.now(UTC).date().isoformat()
+    changed = apply_checks(registry, checks, today) if update else []
+    if changed:
+        _save(registry, path)
+    counts = {k: sum(c.outcome == k for c in checks) for k in ("ok", "redirected", "failed")}
+    if as_json:
+        click.echo(json.dumps({"counts": counts, "checks": [c.as_dict() for c in checks],
+                               "updated": changed}, ensure_ascii=False, indent=2))  # fmt: skip
+    else:
+        table = Table(title=f"{len(checks)} addresses: {counts['ok']} ok, "
+                      f"{counts['redirected']} redirected, {counts['failed']} failed")  # fmt: skip
+        for column in ("outlet", "kind", "address", "outcome", "HTTP", "items", "now at / why"):
+            table.add_column(column, overflow="fold")
+        for c in sorted(checks, key=lambda c: ("failed", "redirected", "ok").index(c.outcome)):
+            detail = c.error or (c.final_url if c.outcome == "redirected" else "")
+            table.add_row(c.source, c.kind, c.url, c.outcome, str(c.status or "—"),
+                          str(c.entries) if c.kind == "feed" else "", detail)  # fmt: skip
+        Console(file=sys.stdout, width=180).print(table)
+        if counts["redirected"] and not update:
+            click.echo("some addresses moved: run `nashra sources check --all --update` to "
+                       "write where they lead now into the registry (and mark what answered "
+                       "verified)")  # fmt: skip
+        for line in changed:
+            click.echo(f"updated {line}")
+    if counts["failed"]:
+        ctx.exit(1)
+
+
+@click.command("health", hidden=True)
+@click.argument("slug", required=False)
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def health_command(ctx: click.Context, slug: str | None, as_json: bool) -> None:
+    """``nashra sources status --outlets`` (see nashra.sources.health)."""
+    from nashra.sources.health import outlet_health
+    from nashra.store import Store
+
+    store = Store.open(_settings(ctx).resolved_database_url)
+    try:
+        board = [h for h in outlet_health(store) if slug is None or h.slug == slug]
+    finally:
+        store.close()
+    if as_json:
+        click.echo(json.dumps([h.as_dict() for h in board], ensure_ascii=False, indent=2))
+        return
+
+    def pct(value: float | None) -> str:
+        return "—" if value is None else f"{value:.0%}"
+
+    table = Table(title=f"{len(board)} outlets, worst first")
+    for column in ("outlet", "7 days", "per day", "errors 24h", "partial", "median chars",
+                   "no image", "no author", "copies", "last article", "silent"):  # fmt: skip
+        table.add_column(column, overflow="fold")
+    for h in board:
+        rates = [f.error_rate_24h for f in h.feeds if f.error_rate_24h is not None]
+        table.add_row(h.slug, str(h.articles_7d), h.sparkline, pct(max(rates) if rates else None),
+                      pct(h.partial_share), str(h.median_body_chars or "—"), pct(h.no_image_share),
+                      pct(h.no_author_share), pct(h.copy_share), (h.last_article or "—")[:16],
+                      "SILENT" if h.silent else "")  # fmt: skip
+    Console(file=sys.stdout, width=200).print(table)

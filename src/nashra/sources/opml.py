@@ -28,6 +28,7 @@ from nashra.sources.registry import (
     source_problems,
     validate_slug,
 )
+from nashra.sources.rules import parse_rules, rules_to_mapping
 
 NASHRA_NS = "https://github.com/nashra/nashra#opml"
 _N = f"{{{NASHRA_NS}}}"
@@ -90,6 +91,14 @@ def _describe(outline: etree._Element, source: Source) -> None:
         outline.set(_N + "idPattern", source.id_pattern)
     if source.categories:
         outline.set(_N + "categories", json.dumps(source.categories, ensure_ascii=False))
+    for attr, name in (("provenance", "provenance"), ("verified", "verified"),
+                       ("disabled_reason", "disabledReason")):  # fmt: skip
+        if getattr(source, attr):
+            outline.set(_N + name, getattr(source, attr))
+    if source.extract is not None and not source.extract.is_empty():
+        outline.set(
+            _N + "extract", json.dumps(rules_to_mapping(source.extract), ensure_ascii=False)
+        )
     if not source.enabled:
         outline.set(_N + "enabled", "false")
 
@@ -334,12 +343,26 @@ def _to_source(feeds: list[_Feed], taken: set[str], problems: list[str]) -> Sour
         source.default_section = meta.get("section") or None
         source.id_pattern = meta.get("idPattern") or None
         source.enabled = meta.get("enabled", "true").lower() != "false"
+        source.provenance = meta.get("provenance", "")
+        source.verified = meta.get("verified", "")
+        source.disabled_reason = meta.get("disabledReason", "")
         if meta.get("categories"):
             try:
                 categories = json.loads(meta["categories"])
                 source.categories = categories if isinstance(categories, dict) else {}
             except json.JSONDecodeError:
                 problems.append(f"{first.where}: ignored nashra:categories: not JSON")
+        if meta.get("extract"):
+            try:
+                rules, rule_problems = parse_rules(json.loads(meta["extract"]))
+            except json.JSONDecodeError:
+                rules, rule_problems = None, ["not JSON"]
+            if rule_problems:
+                problems.append(
+                    f"{first.where}: ignored nashra:extract: " + "; ".join(rule_problems)
+                )
+            else:
+                source.extract = rules
     else:
         title = next((feed.title for feed in feeds if feed.title), "")
         if title:

@@ -22,6 +22,7 @@ from urllib.parse import urlsplit
 import yaml
 
 from nashra.sections import SECTIONS
+from nashra.sources.rules import ExtractRules, parse_rules, rules_to_mapping
 
 if TYPE_CHECKING:
     from nashra.config import Settings
@@ -44,6 +45,14 @@ class Source:
     # The outlet's own categories or URL path segments mapped to our sections.
     categories: dict[str, str] = field(default_factory=dict)
     enabled: bool = True
+    # How the outlet's pages are read (selectors, date format, feed content): nashra.sources.rules
+    extract: ExtractRules | None = None
+    # Where the outlet's addresses came from (a list, a page, an operator) and how sure it is.
+    provenance: str = ""
+    # The date (YYYY-MM-DD) its address last answered `nashra sources check`; "" = not verified.
+    verified: str = ""
+    # Why the outlet is disabled (closed, no known address…), shown by `sources list`.
+    disabled_reason: str = ""
 
     @classmethod
     def from_row(cls, row: Any) -> Source:
@@ -206,7 +215,7 @@ def source_problems(source: Source) -> list[str]:
         validate_slug(source.slug)
     except SlugError as exc:
         problems.append(str(exc))
-    for attr in ("name_ar", "name_fr", "name_en", "site_url"):
+    for attr in ("name_ar", "name_fr", "name_en", "site_url", "provenance", "disabled_reason"):
         if not isinstance(getattr(source, attr), str):
             problems.append(f"{attr} must be text, got {getattr(source, attr)!r}")
     if source.lang not in LANGS:
@@ -244,6 +253,15 @@ def source_problems(source: Source) -> list[str]:
         problems.extend(_id_pattern_problems(source.id_pattern))
     if not isinstance(source.enabled, bool):
         problems.append(f"enabled must be true or false, got {source.enabled!r}")
+    if not isinstance(source.verified, str) or (
+        source.verified and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", source.verified)
+    ):
+        problems.append(
+            f"verified must be the date its address answered a check (YYYY-MM-DD) or empty, "
+            f"got {source.verified!r}"
+        )
+    if source.extract is not None and not isinstance(source.extract, ExtractRules):
+        problems.append(f"extract must be extraction rules, got {source.extract!r}")
     return problems
 
 
@@ -282,9 +300,12 @@ def _source_from_mapping(entry: Any, where: str) -> tuple[Source | None, list[st
         problems.append(f"{where}: missing 'slug'")
         return None, problems
     values = {key: entry[key] for key in _FIELDS if key in entry}
-    for key in ("name_ar", "name_fr", "name_en", "site_url"):
+    for key in ("name_ar", "name_fr", "name_en", "site_url", "provenance", "disabled_reason"):
         if values.get(key) is None and key in values:
             values[key] = ""
+    if "verified" in values:  # YAML reads an unquoted 2026-12-04 as a date
+        raw = values["verified"]
+        values["verified"] = "" if raw in (None, False) else str(raw)
     for key in ("default_section", "id_pattern"):
         if values.get(key) == "":
             values[key] = None  # an empty value in YAML means "none", as leaving it out does
@@ -294,6 +315,9 @@ def _source_from_mapping(entry: Any, where: str) -> tuple[Source | None, list[st
         values["categories"] = {}
     if not isinstance(values.get("slug"), str):
         values["slug"] = "" if values.get("slug") is None else str(values["slug"])
+    if "extract" in values:
+        values["extract"], rule_problems = parse_rules(values["extract"])
+        problems.extend(f"{where}: {problem}" for problem in rule_problems)
     source = Source(**values)
     problems.extend(f"{where}: {problem}" for problem in source_problems(source))
     return source, problems
@@ -317,6 +341,13 @@ def source_to_mapping(source: Source) -> dict[str, Any]:
         data["categories"] = dict(source.categories)
     if not source.enabled:
         data["enabled"] = False
+    if source.disabled_reason:
+        data["disabled_reason"] = source.disabled_reason
+    if source.provenance:
+        data["provenance"] = source.provenance
+    data["verified"] = source.verified
+    if source.extract is not None and not source.extract.is_empty():
+        data["extract"] = rules_to_mapping(source.extract)
     return data
 
 

@@ -12,6 +12,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -365,3 +366,72 @@ section_corrections = Table(
 # a side table of ``tsvector`` columns (a type SQLite cannot compile). Both are named
 # ``article_search`` and are described in ``nashra.search.tables``; their rows are written by
 # ``nashra.search.index`` (``index_article`` in the transaction that saves the article).
+
+
+# --- outlets (issue 19): roles, takedowns, the fetched pages kept for re-extraction -----------
+# A moderator account's role: "moderator" (images, sections) or "operator" (also extraction
+# rules, takedowns and outlets).
+moderators.append_column(
+    Column("role", String(16), nullable=False, default="moderator", server_default="moderator")
+)
+
+# One row per takedown decision: an article, all of an outlet's articles, or an outlet's articles
+# published before a date. ``undone_at`` set: later crawls may bring the articles back.
+takedowns = Table(
+    "takedowns",
+    metadata,
+    Column("id", PK, primary_key=True, autoincrement=True),
+    Column("scope", String(16), nullable=False),  # article | outlet | before
+    Column("source", String(64), nullable=False),
+    Column("url", Text),  # scope article: the origin's URL
+    Column("before", UTCDateTime()),  # scope before
+    Column("reason", Text, nullable=False, default=""),
+    Column("actor", String(64), nullable=False, default=""),
+    Column("removed", Integer, nullable=False, default=0),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("undone_at", UTCDateTime()),
+    Column("undone_by", String(64)),
+    Index("ix_takedowns_source", "source"),
+)
+
+# The tombstone of each removed article: its portal address (410 Gone) and its origin URL/GUID
+# (never re-ingested). No text: the text is purged.
+takedown_items = Table(
+    "takedown_items",
+    metadata,
+    Column("id", PK, primary_key=True, autoincrement=True),
+    Column("takedown_id", PK, ForeignKey("takedowns.id", ondelete="CASCADE"), nullable=False),
+    Column("source", String(64), nullable=False),
+    Column("num", BigInteger, nullable=False),
+    Column("url", Text, nullable=False),
+    Column("guid", Text),
+    Index("ix_takedown_items_source_num", "source", "num"),
+    Index("ix_takedown_items_source_url", "source", "url"),
+)
+
+# The HTML of article pages as fetched, kept ``keep_pages_days`` per outlet, so that a changed
+# extraction rule can be applied again without refetching (``nashra sources reextract``).
+fetched_pages = Table(
+    "fetched_pages",
+    metadata,
+    Column("source", String(64), primary_key=True),
+    Column("url", Text, primary_key=True),
+    Column("final_url", Text, nullable=False, default=""),
+    Column("content_type", String(200), nullable=False, default=""),
+    Column("body", LargeBinary, nullable=False),  # zlib-compressed bytes as received
+    Column("fetched_at", UTCDateTime(), nullable=False),
+    Index("ix_fetched_pages_source_fetched", "source", "fetched_at"),
+)
+
+# Every feed poll's outcome for a week (the outlet health board's error rates over 24 h and 7 d).
+feed_polls = Table(
+    "feed_polls",
+    metadata,
+    Column("id", PK, primary_key=True, autoincrement=True),
+    Column("feed_id", PK, ForeignKey("feeds.id", ondelete="CASCADE"), nullable=False),
+    Column("at", UTCDateTime(), nullable=False),
+    Column("ok", Boolean, nullable=False),
+    Column("status", Integer, nullable=False, default=0),
+    Column("error", Text),
+    Index("ix_feed_polls_feed_at", "feed_id", "at"),
+)

@@ -10,16 +10,16 @@ import hashlib
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Engine, and_, func, insert, or_, select, text, update
+from sqlalchemy import Connection, Engine, and_, delete, func, insert, or_, select, text, update
 from sqlalchemy.exc import IntegrityError
 
 from nashra.model import Article
 from nashra.sources.registry import Source
 from nashra.store.db import create_db_engine, migrate
-from nashra.store.schema import articles, feeds, images, sources
+from nashra.store.schema import articles, feed_polls, feeds, images, sources
 
 log = logging.getLogger("nashra.store")
 
@@ -30,7 +30,8 @@ def utcnow() -> datetime:
 
 @dataclass
 class SaveResult:
-    """What ``Store.save_article`` did: ``status`` is "new", "updated" or "unchanged"."""
+    """What ``Store.save_article`` did: ``status`` is "new", "updated", "unchanged" or
+    "refused" (an admission check said no, e.g. a takedown; nothing was written, ``pk`` is 0)."""
 
     pk: int
     source: str
@@ -48,7 +49,10 @@ def _content_hash(article: Article) -> str:
 
 
 SaveHook = Callable[[Connection, int, Article], None]
+# Asked before a new article is inserted: a reason it may not be stored, or None.
+AdmissionCheck = Callable[[Connection, Article], "str | None"]
 ANALYZE_AFTER_ROWS = 1000  # see Store._note_growth
+POLL_HISTORY = timedelta(days=8)  # feed_polls kept per feed (the health board looks back 7 days)
 
 
 def default_save_hooks() -> list[SaveHook]:
@@ -61,12 +65,21 @@ def default_save_hooks() -> list[SaveHook]:
     return [write_article_enrichment, index_article]
 
 
+def default_admission_checks() -> list[AdmissionCheck]:
+    """What refuses a new article whatever path brings it (crawl, worker, import): a live
+    takedown (``nashra.moderation.takedowns``)."""
+    from nashra.moderation.takedowns import refusal
+
+    return [refusal]
+
+
 class Store:
     """Reads and writes the archive through SQLAlchemy Core (SQLite or PostgreSQL)."""
 
     def __init__(self, engine: Engine, save_hooks: list[SaveHook] | None = None) -> None:
         self.engine = engine
         self.save_hooks = default_save_hooks() if save_hooks is None else save_hooks
+        self.admission_checks = default_admission_checks()
         self._analysed_rows: int | None = None  # articles when statistics were last refreshed
         self._grown = 0  # new articles since
 
@@ -193,6 +206,14 @@ class Store:
             values["title"] = title
         with self.engine.begin() as conn:
             conn.execute(update(feeds).where(feeds.c.id == feed_id).values(**values))
+            # the outlet health board's error rates (a week of history per feed)
+            conn.execute(insert(feed_polls).values(feed_id=feed_id, at=now, ok=not error,
+                                                   status=status, error=error))  # fmt: skip
+            conn.execute(
+                delete(feed_polls).where(
+                    feed_polls.c.feed_id == feed_id, feed_polls.c.at < now - POLL_HISTORY
+                )
+            )
 
     # -- articles ---------------------------------------------------------------------------
 
@@ -340,6 +361,11 @@ class Store:
             return SaveResult(
                 existing.pk, article.source, existing.num, "updated", existing.copy_of
             )
+        for check in self.admission_checks:
+            reason = check(conn, article)
+            if reason:
+                log.info("refused source=%s url=%s: %s", article.source, article.url, reason)
+                return SaveResult(0, article.source, 0, "refused")
         num = self._allocate_num(conn, article)
         copy_of = self._original_of(conn, article)
         pk = conn.execute(

@@ -17,6 +17,8 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from nashra.config import Settings
+from nashra.moderation.gone import GoneMiddleware
+from nashra.moderation.takedowns import takedown_version
 from nashra.observe.metrics import MetricsMiddleware
 from nashra.sections import SECTIONS
 from nashra.store import queries
@@ -211,6 +213,8 @@ def create_app(
         routes=routes,
         middleware=[
             Middleware(SecurityHeadersMiddleware),
+            # Taken-down articles and outlets answer 410 (issue 19), cached pages included.
+            Middleware(GoneMiddleware, store=store, interval=settings.cache_check_seconds),
             # Cached pages are answered first and only counted; everything else is timed.
             Middleware(PageCacheMiddleware, cache=cache, watch=watch),
             Middleware(MetricsMiddleware),
@@ -226,7 +230,8 @@ def create_app(
 def portal_version(store: Store) -> tuple[Any, ...]:
     """What the cached pages depend on: the archive (``archive_version``), plus what changes a
     page without changing an article — a moderator's section correction, and an article joining
-    its story just after it was saved. Both parts are one primary-key step (O(1))."""
+    its story just after it was saved — and takedowns (rows deleted, issue 19). Each part is one
+    primary-key step (O(1)), takedowns a handful of rows."""
     with store.engine.connect() as conn:
         extra = conn.execute(
             select(
@@ -234,7 +239,8 @@ def portal_version(store: Store) -> tuple[Any, ...]:
                 select(func.max(article_signatures.c.article_pk)).scalar_subquery(),
             )
         ).one()
-    return (*queries.archive_version(store), *extra)
+        removed = takedown_version(conn)
+    return (*queries.archive_version(store), *extra, *removed)
 
 
 def _search_hint(request: Request) -> str:
