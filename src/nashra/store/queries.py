@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy import and_, func, or_, select
 
-from nashra.store.schema import articles, images, sources
+from nashra.store.schema import article_videos, articles, images, sources
 from nashra.store.store import Store
 from nashra.text.dates import checked_instant
 
@@ -86,6 +86,7 @@ class Filters:
     since: datetime | None = None
     until: datetime | None = None
     originals_only: bool = False
+    video: bool | None = None  # True: video articles only; False: none of them (issue 18)
 
     def clauses(self) -> list[Any]:
         out: list[Any] = []
@@ -103,6 +104,9 @@ class Filters:
             out.append(articles.c.published < self.until)
         if self.originals_only:
             out.append(articles.c.copy_of.is_(None))
+        if self.video is not None:
+            with_video = articles.c.pk.in_(select(article_videos.c.article_pk))
+            out.append(with_video if self.video else ~with_video)
         return out
 
 

@@ -132,6 +132,7 @@ def create_app(
     from nashra.schedule.websub import routes as websub_routes
     from nashra.search.web import routes as search_routes
     from nashra.stories.web import routes as story_routes
+    from nashra.video.web import routes as video_routes
 
     # Feature routes first: the editions' catch-all /{source}/… patterns come last.
     routes: list[BaseRoute] = [
@@ -141,6 +142,7 @@ def create_app(
         *search_routes(settings, store, portal),
         *region_routes(settings, store, portal),
         *story_routes(settings, store, portal),
+        *video_routes(portal),
         Route("/healthz", healthz),
         Route("/static/{name}", static),
         Route("/robots.txt", lambda request: feeds.robots(portal, request)),

@@ -84,6 +84,9 @@ def _scope(
             raise HTTPException(404)
         name = source_row_name(source, edition.code)
         return Filters(source=slug), edition.url(f"/{slug}"), f"{site} — {name}"
+    if kind == "video":
+        filters = Filters(lang=edition.content_lang, video=True)
+        return filters, edition.url("/video"), f"{site} — {_('In video')}"
     if kind == "section":
         slug = request.url.path.rstrip("/").split("/")[-2]
         filters = Filters(section=slug, lang=edition.content_lang)
@@ -228,6 +231,8 @@ outlet_atom = _feed(atom, "outlet", "outlet_atom")
 section_rss = _feed(rss, "section", "section_rss")
 section_atom = _feed(atom, "section", "section_atom")
 author_rss = _feed(rss, "author", "author_rss")
+video_rss = _feed(rss, "video", "video_rss")
+video_atom = _feed(atom, "video", "video_atom")
 author_atom = _feed(atom, "author", "author_atom")
 
 

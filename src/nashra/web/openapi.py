@@ -84,6 +84,7 @@ def _article_schema(with_body: bool) -> dict[str, Any]:
             "type": ["integer", "null"],
             "description": "the story grouping this article with other outlets' versions",
         },
+        "video": {"oneOf": [{"type": "null"}, {"$ref": "#/components/schemas/Video"}]},
     }
     if with_body:
         props["body_html"] = {"type": "string"}
@@ -109,6 +110,11 @@ def _articles() -> dict[str, Any]:
                     _query("lang", {"type": "string", "enum": list(LANGUAGES)}, "language"),
                     _query("since", _WHEN, "published at or after"),
                     _query("until", _WHEN, "published before"),
+                    _query(
+                        "video",
+                        {"type": "string", "enum": ["true", "false"]},
+                        "only video articles (true), or none of them (false)",
+                    ),
                 ],
                 "responses": {
                     "200": _json("a page of articles", _page_of(article)),
@@ -330,6 +336,24 @@ def openapi_document() -> dict[str, Any]:
                         "state": {"type": "string"},
                         "url": {"type": ["string", "null"]},
                         "thumb_url": {"type": ["string", "null"]},
+                    },
+                },
+                "Video": {
+                    "type": "object",
+                    "description": "the video of a video article (played only on a click)",
+                    "properties": {
+                        "provider": {
+                            "type": "string",
+                            "enum": ["youtube", "dailymotion", "vimeo", "file", "source"],
+                        },
+                        "id": _NULLABLE_STR,
+                        "title": _NULLABLE_STR,
+                        "duration": {"type": ["integer", "null"], "description": "seconds"},
+                        "watch_url": _NULLABLE_STR,
+                        "embed_url": {
+                            **_NULLABLE_STR,
+                            "description": "the provider's privacy-friendly player",
+                        },
                     },
                 },
                 "Error": {

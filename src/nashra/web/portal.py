@@ -28,7 +28,7 @@ from nashra.web.related import PoolCache
 log = logging.getLogger("nashra.web")
 
 TICKER_SIZE = 60
-STATIC_FILES = ("nashra.css",)
+STATIC_FILES = ("nashra.css", "player.js", "reader.js")
 
 
 class StaticAsset:
