@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from collections.abc import Callable
 from contextlib import asynccontextmanager
 from typing import Any
@@ -133,6 +134,10 @@ def create_app(
     from nashra.search.web import routes as search_routes
     from nashra.stories.web import routes as story_routes
     from nashra.video.web import routes as video_routes
+    from nashra.views.web import Readership
+
+    readership = Readership(settings, store, portal)
+    portal.page_hooks.append(readership.page_blocks)
 
     # Feature routes first: the editions' catch-all /{source}/… patterns come last.
     routes: list[BaseRoute] = [
@@ -143,6 +148,7 @@ def create_app(
         *region_routes(settings, store, portal),
         *story_routes(settings, store, portal),
         *video_routes(portal),
+        *readership.routes(_api),
         Route("/healthz", healthz),
         Route("/static/{name}", static),
         Route("/robots.txt", lambda request: feeds.robots(portal, request)),
@@ -194,6 +200,7 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: Starlette):
         yield
+        readership.counter.flush()  # the views counted since the last batch
         if owns_store:
             store.close()
 
@@ -216,6 +223,7 @@ def create_app(
     )
     app.state.portal = portal
     app.state.page_cache = cache
+    app.state.view_counter = readership.counter
     return app
 
 
@@ -230,7 +238,8 @@ def portal_version(store: Store) -> tuple[Any, ...]:
                 select(func.max(article_signatures.c.article_pk)).scalar_subquery(),
             )
         ).one()
-    return (*queries.archive_version(store), *extra)
+    # the hour: blocks that change without the archive (most read) are at most an hour old
+    return (*queries.archive_version(store), *extra, int(time.time() // 3600))
 
 
 def _search_hint(request: Request) -> str:

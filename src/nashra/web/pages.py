@@ -223,6 +223,7 @@ def section(portal: Portal, request: Request, edition: Edition) -> Response:
         edition,
         "listing.html",
         kind="section",
+        section_slug=slug,
         heading=name,
         page_title=name,
         feed_path=f"{base}/rss",
