@@ -134,37 +134,26 @@ class Crawler:
             self.on_event("feed", url=feed.url, status=304, new=0)
             return
         if not result.ok:
-            self.report.feed_errors += 1
-            self.report.errors.append(f"{feed.url}: {result.error}")
             log.warning(
                 "feed failed url=%s kind=%s error=%s", feed.url, result.error_kind, result.error
             )
-            self.store.record_feed_poll(
-                feed.id, status=result.status, error=result.error or "error"
-            )
-            self.on_event("feed", url=feed.url, status=result.status, new=0, error=result.error)
+            self._feed_failed(feed, result.status, result.error or "error")
             return
         try:
             parsed = await self._off_loop(
                 parse_feed, result.content, result.final_url, result.headers
             )
         except TimeoutError:
-            self.report.feed_errors += 1
             error = f"refused: parsing took over {self.settings.item_time_budget:g} s"
-            self.report.errors.append(f"{feed.url}: {error}")
-            self.store.record_feed_poll(feed.id, status=result.status, error=error)
-            self.on_event("feed", url=feed.url, status=result.status, new=0, error=error)
+            log.warning("feed refused url=%s: %s", feed.url, error)
+            self._feed_failed(feed, result.status, error)
             return
         if parsed.bozo:
             self.report.malformed_feeds += 1
             log.warning("malformed feed url=%s reason=%s", feed.url, parsed.bozo_reason)
         entries = parsed.entries[: self.settings.max_entries_per_feed]
         if not entries and parsed.bozo:
-            self.report.feed_errors += 1
-            error = f"not a readable feed: {parsed.bozo_reason}"
-            self.report.errors.append(f"{feed.url}: {error}")
-            self.store.record_feed_poll(feed.id, status=result.status, error=error)
-            self.on_event("feed", url=feed.url, status=result.status, new=0, error=error)
+            self._feed_failed(feed, result.status, f"not a readable feed: {parsed.bozo_reason}")
             return
         self.on_event("entries", count=len(entries))
         before = self.report.new
@@ -179,6 +168,13 @@ class Crawler:
             title=parsed.title,
         )
         self.on_event("feed", url=feed.url, status=result.status, new=new)
+
+    def _feed_failed(self, feed: Any, status: int, error: str) -> None:
+        """Count, record and announce a poll that yielded no entries."""
+        self.report.feed_errors += 1
+        self.report.errors.append(f"{feed.url}: {error}")
+        self.store.record_feed_poll(feed.id, status=status, error=error)
+        self.on_event("feed", url=feed.url, status=status, new=0, error=error)
 
     async def _store_entries(
         self, fetcher: Fetcher, source: Source, entries: list[FeedEntry]

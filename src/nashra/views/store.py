@@ -7,8 +7,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.dialects import postgresql, sqlite
 
+from nashra.store.db import insert_for
 from nashra.store.queries import Filters, latest_articles
 from nashra.store.schema import article_views, articles
 from nashra.store.store import Store
@@ -20,7 +20,6 @@ def add_views(store: Store, rows: Iterable[tuple[int, datetime, int]]) -> None:
     values = [{"article_pk": pk, "hour": hour, "views": views} for pk, hour, views in rows]
     if not values:
         return
-    dialect = postgresql if store.dialect == "postgresql" else sqlite
     with store.engine.begin() as conn:
         known = set(
             conn.execute(
@@ -30,7 +29,7 @@ def add_views(store: Store, rows: Iterable[tuple[int, datetime, int]]) -> None:
         values = [v for v in values if v["article_pk"] in known]
         if not values:
             return
-        statement = dialect.insert(article_views)
+        statement = insert_for(conn, article_views)
         statement = statement.on_conflict_do_update(
             index_elements=[article_views.c.article_pk, article_views.c.hour],
             set_={"views": article_views.c.views + statement.excluded.views},
