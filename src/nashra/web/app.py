@@ -129,6 +129,7 @@ def create_app(
     # imported here rather than at module level, where they would import this module back.
     from nashra import moderation
     from nashra.enrich.web import routes as region_routes
+    from nashra.mynews.web import MyNews
     from nashra.observe.metrics import routes as observe_routes
     from nashra.schedule.websub import routes as websub_routes
     from nashra.search.web import routes as search_routes
@@ -137,7 +138,8 @@ def create_app(
     from nashra.views.web import Readership
 
     readership = Readership(settings, store, portal)
-    portal.page_hooks.append(readership.page_blocks)
+    my_news = MyNews(settings, portal)
+    portal.page_hooks += [readership.page_blocks, my_news.page_blocks]
 
     # Feature routes first: the editions' catch-all /{source}/… patterns come last.
     routes: list[BaseRoute] = [
@@ -149,6 +151,7 @@ def create_app(
         *story_routes(settings, store, portal),
         *video_routes(portal),
         *readership.routes(_api),
+        *my_news.routes(),
         Route("/healthz", healthz),
         Route("/static/{name}", static),
         Route("/robots.txt", lambda request: feeds.robots(portal, request)),

@@ -117,8 +117,31 @@ def _enclosure(portal: Portal, item: dict[str, Any], base: str) -> tuple[str, in
 
 def rss(portal: Portal, request: Request, edition: Edition, kind: str) -> Response:
     filters, page, title = _scope(portal, request, edition, kind)
+    return rss_document(portal, request, edition, _items(portal, edition, filters), page, title)
+
+
+def personal_rss(
+    portal: Portal,
+    request: Request,
+    edition: Edition,
+    rows: list[dict[str, Any]],
+    title: str,
+    page: str,
+) -> Response:
+    """The RSS of a reader's own edition (``nashra.mynews``) from its listing rows."""
+    items = portal.teasers(rows, edition, with_snippet=True)
+    return rss_document(portal, request, edition, items, page, title)
+
+
+def rss_document(
+    portal: Portal,
+    request: Request,
+    edition: Edition,
+    items: list[dict[str, Any]],
+    page: str,
+    title: str,
+) -> Response:
     base = base_url(portal, request)
-    items = _items(portal, edition, filters)
     _ = translations(edition.code).gettext
     root = etree.Element("rss", version="2.0", nsmap={"atom": ATOM_NS, "dc": DC_NS})
     channel = etree.SubElement(root, "channel")

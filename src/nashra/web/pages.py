@@ -203,6 +203,7 @@ def outlet(portal: Portal, request: Request, edition: Edition) -> Response:
         edition,
         "listing.html",
         kind="outlet",
+        source_slug=slug,
         heading=name,
         page_title=name,
         site_url=source["site_url"],

@@ -57,10 +57,58 @@
     navigator.sendBeacon(article.getAttribute("data-view"));
   }
 
+  // «My news»: the choices live in localStorage and are mirrored in the nashra_my cookie
+  // (the same token the server reads when script is off), never sent anywhere else.
+  var MY = "nashra.my";
+  function loadChoices() {
+    try { var c = JSON.parse(store.get(MY) || "{}"); return { f: c.f || {}, m: c.m || {} }; }
+    catch (e) { return { f: {}, m: {} }; }
+  }
+  function token(choices) {
+    var json = JSON.stringify({ f: choices.f, m: choices.m });
+    var b64 = btoa(unescape(encodeURIComponent(json)));
+    return b64.replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+  }
+  function saveChoices(choices) {
+    store.set(MY, JSON.stringify(choices));
+    document.cookie = "nashra_my=" + token(choices) + "; path=/; max-age=" + 400 * 86400 + "; samesite=lax";
+  }
+  function has(group, kind, value) { return (group[kind] || []).indexOf(value) >= 0; }
+  function drop(group, kind, value) {
+    group[kind] = (group[kind] || []).filter(function (v) { return v !== value; });
+    if (!group[kind].length) delete group[kind];
+  }
+  function setupFollow() {
+    var box = document.querySelector(".follow[data-follow-kind]");
+    if (!box) return;
+    var kind = box.getAttribute("data-follow-kind"), value = box.getAttribute("data-follow-value");
+    var buttons = box.querySelectorAll("button[name=action]");
+    function paint() {
+      var choices = loadChoices();
+      buttons.forEach(function (b) {
+        var group = b.value === "follow" ? choices.f : choices.m;
+        b.setAttribute("aria-pressed", String(has(group, kind, value)));
+      });
+    }
+    buttons.forEach(function (button) {
+      button.addEventListener("click", function (event) {
+        event.preventDefault();
+        var choices = loadChoices();
+        var group = button.value === "follow" ? choices.f : choices.m;
+        var other = button.value === "follow" ? choices.m : choices.f;
+        if (has(group, kind, value)) drop(group, kind, value);
+        else { drop(other, kind, value); (group[kind] = group[kind] || []).push(value); }
+        saveChoices(choices);
+        paint();
+      });
+    });
+    paint();
+  }
+
   function ready() {
     setupPrefs();
+    setupFollow();
     countView();
-    if (window.NashraMyNews) window.NashraMyNews.setup(store);
   }
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", ready);
   else ready();
