@@ -134,12 +134,14 @@ def create_app(
     from nashra.schedule.websub import routes as websub_routes
     from nashra.search.web import routes as search_routes
     from nashra.stories.web import routes as story_routes
+    from nashra.trending.web import Trending
     from nashra.video.web import routes as video_routes
     from nashra.views.web import Readership
 
     readership = Readership(settings, store, portal)
     my_news = MyNews(settings, portal)
-    portal.page_hooks += [readership.page_blocks, my_news.page_blocks]
+    trending = Trending(portal)
+    portal.page_hooks += [readership.page_blocks, my_news.page_blocks, trending.page_blocks]
 
     # Feature routes first: the editions' catch-all /{source}/… patterns come last.
     routes: list[BaseRoute] = [
@@ -152,6 +154,7 @@ def create_app(
         *video_routes(portal),
         *readership.routes(_api),
         *my_news.routes(),
+        *trending.routes(),
         Route("/healthz", healthz),
         Route("/static/{name}", static),
         Route("/robots.txt", lambda request: feeds.robots(portal, request)),
