@@ -134,8 +134,8 @@ def trending_topics(
     chosen: list[Topic] = []
     for topic in scored:
         parts = topic.key.split(" ")
-        # a word of a name already chosen, or a name whose words are both chosen, adds nothing
-        if any(len(parts) == 1 and parts[0] in c.key.split(" ") and c.recent >= 0.7 * topic.recent
+        # a word of a name already chosen (or a pair overlapping it) adds nothing
+        if any(set(parts) & set(c.key.split(" ")) and c.recent >= 0.7 * topic.recent
                for c in chosen):  # fmt: skip
             continue
         if len(parts) == 2:
