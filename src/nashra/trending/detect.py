@@ -130,7 +130,7 @@ def trending_topics(
             continue
         label = spellings[key].most_common(1)[0][0]
         scored.append(Topic(label, key, count, len(outlets[key]), rise, count * math.log(rise)))
-    scored.sort(key=lambda t: (-t.score, t.label))
+    scored.sort(key=lambda t: (-round(t.score, 6), -t.key.count(" "), t.label))  # names first
     chosen: list[Topic] = []
     for topic in scored:
         parts = topic.key.split(" ")
