@@ -9,13 +9,16 @@ from urllib.parse import urlsplit
 
 import pytest
 
+import test_browser
 from demo_portal import build_demo_archive
 from nashra.store import Store, queries
 from nashra.web import create_app
-from test_browser import AXE, CHROMIUM, DESKTOP, PHONE, browser, open_page  # noqa: F401
+from test_browser import ARTIFACTS, AXE, CHROMIUM, DESKTOP, PHONE
 from test_web_support import LiveServer
 
-ARTIFACTS = __import__("test_browser").ARTIFACTS
+# the same Chromium and page fixtures as test_browser.py
+browser = test_browser.browser
+open_page = test_browser.open_page
 
 pytestmark = [
     pytest.mark.browser,
