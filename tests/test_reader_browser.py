@@ -10,13 +10,11 @@ from urllib.parse import urlsplit
 import pytest
 
 import test_browser
-from demo_portal import build_demo_archive
-from nashra.store import Store, queries
-from nashra.web import create_app
-from test_browser import ARTIFACTS, AXE, CHROMIUM, DESKTOP, PHONE
-from test_web_support import LiveServer
+from nashra.store import queries
+from test_browser import ARTIFACTS, CHROMIUM, DESKTOP, PHONE
 
-# the same Chromium and page fixtures as test_browser.py
+# the same crawled demo portal, Chromium and page fixtures as test_browser.py
+portal = test_browser.portal
 browser = test_browser.browser
 open_page = test_browser.open_page
 
@@ -24,15 +22,6 @@ pytestmark = [
     pytest.mark.browser,
     pytest.mark.skipif(not CHROMIUM.is_file(), reason="browser tests need /usr/bin/chromium"),
 ]
-
-
-@pytest.fixture(scope="module")
-def portal(tmp_path_factory):
-    settings = build_demo_archive(tmp_path_factory.mktemp("reader-browser") / "data")
-    store = Store.open(settings.resolved_database_url)
-    with LiveServer(create_app(settings, store)) as base:
-        yield base, store
-    store.close()
 
 
 @pytest.fixture(scope="module")
@@ -167,14 +156,9 @@ def test_no_serious_or_critical_axe_violations(portal, paths, open_page, name, s
     for viewport in (DESKTOP, PHONE):
         page = open_page(viewport, bypass_csp=True, color_scheme=scheme)
         page.goto(base + paths[name])
-        page.add_script_tag(path=str(AXE))
-        result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
-        serious = [
-            f"{v['impact']} {v['id']}: {v['help']} at {[n['target'] for n in v['nodes'][:3]]}"
-            for v in result["violations"]
-            if v["impact"] in ("serious", "critical")
-        ]
-        assert serious == [], f"{paths[name]} at {viewport['width']}px ({scheme})"
+        assert test_browser.serious_violations(page) == [], (
+            f"{paths[name]} at {viewport['width']}px ({scheme})"
+        )
 
 
 @pytest.mark.parametrize("name", ["video", "video-article", "my", "home"])

@@ -24,7 +24,7 @@ from nashra.store import queries
 from nashra.store.queries import CursorError
 from nashra.web.editions import EDITIONS, Edition
 from nashra.web.i18n import translations
-from nashra.web.pages import Listing
+from nashra.web.pages import forward_listing
 from nashra.web.present import source_row_name
 
 PAGE_SIZE = 20
@@ -72,12 +72,9 @@ class MyNews:
             )
         except CursorError as exc:
             raise HTTPException(400, str(exc)) from exc
-        base = edition.url("/my")
-        listing = Listing(self.portal.teasers(rows, edition))
-        if next_cursor:
-            listing.next_url = f"{base}?{urlencode({'cursor': next_cursor})}"
-        if cursor:
-            listing.prev_url = base
+        listing = forward_listing(
+            self.portal, rows, edition, edition.url("/my"), cursor, next_cursor
+        )
         token = choices.token()
         heading = translations(edition.code).gettext(HEADING)
         response = self.portal.render_page(

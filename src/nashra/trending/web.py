@@ -6,7 +6,7 @@ from __future__ import annotations
 import time
 from datetime import timedelta
 from typing import Any
-from urllib.parse import quote, urlencode
+from urllib.parse import quote
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -20,7 +20,7 @@ from nashra.trending.detect import Topic, trending_topics
 from nashra.trending.queries import headlines, outlet_names, window_end
 from nashra.web.editions import EDITIONS, Edition
 from nashra.web.i18n import translations
-from nashra.web.pages import Listing
+from nashra.web.pages import forward_listing
 
 RECENT_HOURS = 6
 BASELINE_DAYS = 7
@@ -94,12 +94,9 @@ class Trending:
             raise HTTPException(400, str(exc)) from exc
         if not rows and not cursor:
             raise HTTPException(404, f"no article about {label[:40]!r}")
-        base = topic_path(edition, label)
-        listing = Listing(self.portal.teasers(rows, edition))
-        if next_cursor:
-            listing.next_url = f"{base}?{urlencode({'cursor': next_cursor})}"
-        if cursor:
-            listing.prev_url = base
+        listing = forward_listing(
+            self.portal, rows, edition, topic_path(edition, label), cursor, next_cursor
+        )
         heading = translations(edition.code).gettext(TOPIC_HEADING) % {"name": label}
         return self.portal.render_page(
             edition,

@@ -50,6 +50,23 @@ class Listing:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
+def forward_listing(
+    portal: Portal,
+    rows: list[dict[str, Any]],
+    edition: Edition,
+    base: str,
+    cursor: str | None,
+    next_cursor: str | None,
+) -> Listing:
+    """A listing that only walks forward (``?cursor=``); its first page is the way back."""
+    listing = Listing(portal.teasers(rows, edition))
+    if next_cursor:
+        listing.next_url = f"{base}?{urlencode({'cursor': next_cursor})}"
+    if cursor:
+        listing.prev_url = base
+    return listing
+
+
 def paginate(
     portal: Portal, request: Request, edition: Edition, filters: Filters, base: str
 ) -> Listing:
