@@ -163,3 +163,36 @@ def test_follow_buttons_on_listing_pages(archive, path, kind) -> None:
         boxes = css(parse(response.content), ".follow")
         assert boxes and boxes[0].get("data-follow-kind") == kind
         assert client.get("/en/my").status_code == 200
+
+
+def test_personal_articles_on_both_databases(store) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from nashra.model import Article
+    from nashra.mynews.queries import personal_articles
+    from nashra.sources.registry import Source
+
+    store.sync_sources([Source(slug="a", name_ar="أ"), Source(slug="b", name_ar="ب")])
+    t0 = datetime(2026, 1, 1, tzinfo=UTC)
+    specs = [("a", "politics", "الحكومة تجتمع"), ("a", "sports", "الوداد يفوز"),
+             ("b", "politics", "زلزال في الحوز"), ("b", "culture", "معرض الكتاب 100%_")]  # fmt: skip
+    pks = [
+        store.save_article(
+            Article(
+                source=src,
+                url=f"https://x.test/{i}",
+                title=title,
+                published=t0 + timedelta(hours=i),
+                section=section,
+            )  # fmt: skip
+        ).pk
+        for i, (src, section, title) in enumerate(specs)
+    ]
+    choices = Choices().choose("source", "a", "follow").choose("topic", "زلزال", "follow")
+    rows, _ = personal_articles(store, choices.choose("section", "sports", "mute"))
+    assert [r["pk"] for r in rows] == [pks[2], pks[0]]
+    literal = Choices().choose("topic", "100%_", "follow")  # LIKE wildcards are plain text
+    assert [r["pk"] for r in personal_articles(store, literal)[0]] == [pks[3]]
+    page, cursor = personal_articles(store, Choices(), limit=2)
+    rest, _ = personal_articles(store, Choices(), limit=2, cursor=cursor)
+    assert [r["pk"] for r in page + rest] == pks[::-1]

@@ -297,3 +297,28 @@ def test_api_video_object_and_filter(demo) -> None:
     assert plain["items"] and all(item["video"] is None for item in plain["items"])
     bad = client.get("/api/v1/articles", params={"video": "maybe"})
     assert bad.status_code == 400 and "video" in bad.json()["error"]
+
+
+def test_video_rows_on_both_databases(store) -> None:
+    from datetime import UTC, datetime
+
+    from nashra.model import Article
+
+    store.sync_sources([Source(slug="outlet", name_ar="منفذ")])
+    when = datetime(2026, 1, 1, tzinfo=UTC)
+    video = Video(VIMEO, "76979871", "عنوان", 75, "https://o.test/p.jpg")
+    with_video = store.save_article(
+        Article(source="outlet", url="https://o.test/v", title="فيديو", published=when, video=video)
+    )
+    plain = store.save_article(
+        Article(source="outlet", url="https://o.test/p", title="خبر", published=when)
+    )
+    assert videos_for(store, [with_video.pk, plain.pk]) == {with_video.pk: video}
+    only, _ = queries.latest_articles(store, queries.Filters(video=True))
+    none, _ = queries.latest_articles(store, queries.Filters(video=False))
+    assert [r["pk"] for r in only] == [with_video.pk] and [r["pk"] for r in none] == [plain.pk]
+    # an update that no longer finds the video removes it
+    store.save_article(
+        Article(source="outlet", url="https://o.test/v", title="فيديو محذوف", published=when)
+    )
+    assert videos_for(store, [with_video.pk]) == {}
