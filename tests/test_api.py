@@ -13,7 +13,8 @@ from nashra.web import create_app
 from test_web_support import SEED, SEED_NUM, build_archive
 
 LIST_FIELDS = {"source", "source_name", "id", "path", "url", "title", "summary", "published", "updated",
-               "author", "agency", "lang", "section", "regions", "image", "partial", "copy_of", "story_id"}  # fmt: skip
+               "author", "agency", "lang", "section", "regions", "image", "partial", "copy_of", "story_id",
+               "video"}  # fmt: skip
 
 
 @pytest.fixture(scope="module")

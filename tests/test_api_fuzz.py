@@ -47,6 +47,7 @@ OPERATIONS = [
     ("GET", "/api/v1/sources"),
     ("GET", "/api/v1/sections"),
     ("GET", "/api/v1/search"),
+    ("GET", "/api/v1/most-read"),
     ("GET", "/api/v1/stories"),
     ("GET", "/api/v1/stories/{story_id}"),
     ("GET", "/api/v1/images/{ref}"),

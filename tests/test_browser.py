@@ -215,6 +215,18 @@ def test_screenshots_of_home_and_article(portal, paths, open_page):
             assert target.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
+def serious_violations(page) -> list[str]:
+    """axe-core's serious and critical violations on the page (opened with ``bypass_csp``)."""
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
+    assert result["testEngine"]["name"] == "axe-core"
+    return [
+        f"{v['impact']} {v['id']}: {v['help']} at {[n['target'] for n in v['nodes'][:3]]}"
+        for v in result["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
+
+
 AXE_PAGES = ["home", "article", "outlet", "section", "search", "french-home", "french-article"]
 
 
@@ -228,15 +240,7 @@ def test_no_serious_or_critical_axe_violations(portal, paths, open_page, name):
         response = page.goto(base + paths[name])
         if name == "search" and response.status == 404:
             assert page.locator("main form[role=search] input[name=q]").count() == 1
-        page.add_script_tag(path=str(AXE))
-        result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
-        serious = [
-            f"{v['impact']} {v['id']}: {v['help']} at {[n['target'] for n in v['nodes'][:3]]}"
-            for v in result["violations"]
-            if v["impact"] in ("serious", "critical")
-        ]
-        assert serious == [], f"{paths[name]} at {viewport['width']}px"
-        assert result["testEngine"]["name"] == "axe-core"
+        assert serious_violations(page) == [], f"{paths[name]} at {viewport['width']}px"
 
 
 @pytest.mark.parametrize("name", ["home", "article", "search", "widget", "outlets"])

@@ -62,6 +62,10 @@ class Settings:
     login_network_rate_limit: int = 20  # failed moderator logins per network per 15 minutes
     session_hours: int = 12
     cookie_secure: str = "auto"  # "auto": Secure when the request came over https
+    # the view counter behind "most read" (issue 18)
+    views_network_cap: int = 20  # views of one article from one /24 or /56 in an hour
+    views_flush_seconds: float = 30.0  # counted views are written at least this often
+    views_flush_views: int = 1000  # or once this many are waiting
     # portal
     timezone: str = "Africa/Casablanca"  # dates on pages and the day archive
     page_cache_entries: int = 5000

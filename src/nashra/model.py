@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from nashra.video.detect import Video
 
 
 @dataclass
@@ -21,6 +25,7 @@ class FeedEntry:
     categories: list[str] = field(default_factory=list)
     image_url: str | None = None
     lang: str | None = None
+    video: Video | None = None  # an enclosure / media:content of a video type
 
 
 @dataclass
@@ -38,6 +43,7 @@ class ExtractedPage:
     lang: str | None = None
     site_name: str = ""
     categories: list[str] = field(default_factory=list)
+    video: Video | None = None  # the page's player, og:video or JSON-LD VideoObject
 
 
 @dataclass
@@ -60,6 +66,7 @@ class Article:
     categories: list[str] = field(default_factory=list)
     image_url: str | None = None
     partial: bool = False
+    video: Video | None = None  # a video article's video (nashra.video)
     norm_text: str = ""  # normalised title + body, for matching; never displayed
     body_hash: str = ""  # fingerprint of the normalised body, for exact copies
     # What nashra.enrich decided (section origin, regions, agency…); stored beside the article.

@@ -14,6 +14,7 @@ from nashra.sources.registry import Source
 from nashra.text import canonical_url, detect_lang, fingerprint_normal, normalize, numeric_id
 from nashra.text.display import strip_bidi_controls
 from nashra.text.urls import strip_userinfo
+from nashra.video.detect import choose_video
 
 
 def section_for(source: Source, categories: list[str], url: str) -> str | None:
@@ -53,7 +54,8 @@ def build_article(
     """The article to store for one feed entry and its extracted page (``page`` None: not fetched).
 
     The longest trustworthy body wins: the page's extraction, else the feed's full content, else
-    its summary — and an article that only has the summary is marked partial.
+    its summary — and an article that only has the summary is marked partial, unless it is a
+    video article (a video with a short caption is complete).
     """
     adapter = adapter or adapter_for(source)
     page = page or ExtractedPage()
@@ -64,8 +66,9 @@ def build_article(
     if len(feed_text) > len(body_text) or (adapter.feed_content and feed_text):
         body_html, body_text = feed_html, feed_text
     summary_text = entry.summary.strip() or page.description
+    video = choose_video(page.video, entry.video, url)
     if extraction_failed(body_text, summary_text):
-        partial = True
+        partial = video is None
         if summary_text:
             body_text = summary_text
             body_html = _summary_html(entry) or f"<p>{html.escape(summary_text)}</p>"
@@ -99,8 +102,12 @@ def build_article(
         lang=lang,
         section=section_for(source, categories, url),
         categories=categories,
-        image_url=strip_userinfo(page.image_url or entry.image_url or "") or None,
+        image_url=strip_userinfo(
+            page.image_url or entry.image_url or (video.poster_url if video else "")
+        )
+        or None,
         partial=partial,
+        video=video,
         norm_text=f"{normalize(title, lang)}\n{normal_body}",
         body_hash=fingerprint_normal(normal_body),
     )

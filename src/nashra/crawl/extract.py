@@ -24,6 +24,7 @@ from nashra.crawl.sanitize import html_to_text, sanitize_html
 from nashra.model import ExtractedPage
 from nashra.sources.adapters import GENERIC, Adapter
 from nashra.text.dates import parse_date
+from nashra.video.detect import find_video
 
 log = logging.getLogger("nashra.crawl.extract")
 
@@ -183,6 +184,7 @@ def extract_tree(
         spare = copy.deepcopy(tree)
         reparse = lambda: spare  # noqa: E731
     md = read_metadata(tree, url)
+    video = find_video(tree, url)  # before the body extractor prunes players away
     author, date_text = _byline(tree, adapter)
     ruled_title = _rule_text(tree, adapter.title_xpath)
     ruled_image = _rule_text(tree, adapter.image_xpath)
@@ -206,6 +208,7 @@ def extract_tree(
         lang=md.lang or None,
         site_name=_squash(md.site_name),
         categories=md.categories,
+        video=video,
     )
 
 

@@ -28,6 +28,16 @@ PNG_BOMB = "png_bomb"  # a 20000x20000 PNG of a few kilobytes (decompression bom
 SHARED_PICTURE = "shared_picture"  # one picture, re-encoded at two sizes, in two outlets
 IMAGE_CASES = (TRUNCATED_JPEG, HTML_AS_JPEG, SVG_SCRIPT, PNG_BOMB, SHARED_PICTURE)
 
+# Video cases: a video article (a short caption under an embedded player), one kind per outlet
+VIDEO_YOUTUBE = "video_youtube"  # a YouTube <iframe> and a JSON-LD VideoObject with a duration
+VIDEO_DAILYMOTION = "video_dailymotion"  # a Dailymotion <iframe>
+VIDEO_VIMEO = "video_vimeo"  # a poster linked to the Vimeo page (no og:, no JSON-LD)
+VIDEO_CASES = {
+    VIDEO_YOUTUBE: ("youtube", "M7lc1UVf-VE"),
+    VIDEO_DAILYMOTION: ("dailymotion", "x8abc12"),
+    VIDEO_VIMEO: ("vimeo", "76979871"),
+}
+
 BOMB_SIZE = 20000
 
 # (case, outlet, first index to try in the outlet's date-sorted selection); each article gets at
@@ -41,6 +51,9 @@ _PLACES: list[tuple[str, str, int]] = [
     (SHARED_PICTURE, "bbcarabic", 3),
     (HTML_AS_JPEG, "france24ar", 1),
     (SVG_SCRIPT, "alarabiya", 1),
+    (VIDEO_YOUTUBE, "skynewsarabia", 5),
+    (VIDEO_DAILYMOTION, "bbcarabic", 5),
+    (VIDEO_VIMEO, "alarabiya", 5),
 ]
 _WIRE_SOURCE = ("skynewsarabia", 4)
 
@@ -58,6 +71,11 @@ def _with_case(article: DemoArticle, case: str) -> DemoArticle:
     elif case in _EXT:
         changes["image_kind"] = case
         changes["image"] = image_path(article.source, article.path, article.published, _EXT[case])
+    elif case in VIDEO_CASES:
+        caption = article.paragraphs[0]
+        changes["blocks"] = (("p", caption),)
+        changes["summary"] = caption
+        changes["video"] = VIDEO_CASES[case]
     elif case == SHARED_PICTURE:
         changes["image_kind"] = SHARED_PICTURE
         changes["image"] = image_path(article.source, article.path, article.published)
@@ -100,6 +118,7 @@ def place_cases(by_outlet: dict[str, list[DemoArticle]]) -> dict[str, list[DemoA
     for case, slug, start in _PLACES:
         items = out.get(slug, [])
         need = 3 if case in PAGE_CASES else 1
+        need = 2 if case in VIDEO_CASES else need
         index = next(
             (
                 i

@@ -51,6 +51,7 @@ class DemoArticle:
     )
     image_kind: str = "generated"
     cases: tuple[str, ...] = field(default_factory=tuple)
+    video: tuple[str, str] | None = None  # (provider, id): a video article's embedded player
 
     @property
     def paragraphs(self) -> list[str]:

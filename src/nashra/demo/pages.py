@@ -236,12 +236,21 @@ def _meta(outlet: Outlet, article: DemoArticle, url: str, ctx: PageContext) -> s
         }
         if article.author:
             data["author"] = {"@type": "Person", "name": article.author}
+        if article.video and article.video[0] == "youtube":
+            data["video"] = {
+                "@type": "VideoObject",
+                "name": article.title,
+                "embedUrl": f"https://www.youtube.com/embed/{article.video[1]}",
+                "thumbnailUrl": ctx.image_href,
+                "duration": "PT2M14S",
+                "uploadDate": article.published.isoformat(),
+            }
         blob = json.dumps(data, ensure_ascii=False).replace("</", "<\\/")
         out.append(f'<script type="application/ld+json">{blob}</script>\n')
     return "".join(out)
 
 
-def _body(outlet: Outlet, article: DemoArticle, ui: dict[str, str]) -> str:
+def _body(outlet: Outlet, article: DemoArticle, ui: dict[str, str], image_href: str = "") -> str:
     skin = SKINS[outlet.skin]
     if article.page_mode == "paywall":
         return (
@@ -258,7 +267,9 @@ def _body(outlet: Outlet, article: DemoArticle, ui: dict[str, str]) -> str:
             else:
                 parts.append(f"<{tag}>{_t(text)}\n")
         return f'<div class="{skin["body"]}"><div class="inner">{"".join(parts)}</span>\n'
-    inner = "".join(f"<{tag}>{_t(text)}</{tag}>\n" for tag, text in article.blocks)
+    inner = _player(article, image_href) + "".join(
+        f"<{tag}>{_t(text)}</{tag}>\n" for tag, text in article.blocks
+    )
     if outlet.skin == "bbc":
         return f'<div class="{skin["body"]}" property="articleBody">\n{inner}</div>\n'
     if outlet.skin == "skynews":
@@ -266,6 +277,26 @@ def _body(outlet: Outlet, article: DemoArticle, ui: dict[str, str]) -> str:
     if outlet.skin == "alarabiya":
         return f'<div id="{skin["body"]}" class="article-body">\n{inner}</div>\n'
     return f'<div class="{skin["body"]}">\n{inner}</div>\n'
+
+
+def _player(article: DemoArticle, image_href: str) -> str:
+    """A video article's player as outlets embed them (the demo portal never loads it)."""
+    if article.video is None:
+        return ""
+    provider, vid = article.video
+    if provider == "youtube":
+        src = f"https://www.youtube.com/embed/{vid}"
+    elif provider == "dailymotion":
+        src = f"https://www.dailymotion.com/embed/video/{vid}"
+    else:
+        return (
+            f'<a class="video-link" href="https://vimeo.com/{vid}">'
+            f'<img src="{_a(image_href)}" alt="{_a(article.title)}"></a>\n'
+        )
+    return (
+        f'<div class="video-embed"><iframe src="{_a(src)}" width="640" height="360" '
+        f'allowfullscreen title="{_a(article.title)}"></iframe></div>\n'
+    )
 
 
 def render_article(outlet: Outlet, article: DemoArticle, url: str, ctx: PageContext) -> str:
@@ -305,7 +336,7 @@ def render_article(outlet: Outlet, article: DemoArticle, url: str, ctx: PageCont
         + f'<article class="{skin["article"]}">\n<h1 class="headline">{_t(article.title)}</h1>\n'
         + top
         + _share(url, ui)
-        + _body(outlet, article, ui)
+        + _body(outlet, article, ui, ctx.image_href)
     )
     if article.page_mode == "broken":
         # Nothing is closed after the body either, and </body></html> never come.

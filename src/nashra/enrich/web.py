@@ -106,6 +106,7 @@ def routes(settings: Settings, store: Store, portal: Any = None) -> list[BaseRou
         return portal.render_page(
             edition,
             "regions/region.html",
+            region_slug=slug,
             heading=translations(edition.code).gettext(REGION_HEADING) % {"name": name},
             page_title=name,
             places=_places(slug, edition.code),

@@ -88,7 +88,7 @@ RESERVED_SLUGS: frozenset[str] = frozenset(SECTIONS) | frozenset(
         "privacy", "terms", "home", "index", "latest", "top", "popular", "trending", "today",
         "date", "day", "news", "live", "help", "docs", "image", "images", "photo", "photos",
         "report", "reports", "moderation", "moderate", "share", "embed", "go", "out", "redirect",
-        "print", "amp", "new", "all", "random",
+        "print", "amp", "new", "all", "random", "my", "view", "most-read",
         # feeds and the API
         "rss", "atom", "feed", "feeds", "opml", "json", "api", "graphql", "websub", "hub",
         "sitemap", "sitemap.xml", "sitemaps", "opensearch", "opensearch.xml",

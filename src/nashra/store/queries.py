@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import and_, func, or_, select
 
 from nashra.store.db import CursorError, decode_cursor, encode_cursor, keyset_page
-from nashra.store.schema import articles, images, sources
+from nashra.store.schema import article_videos, articles, images, sources
 from nashra.store.store import Store
 
 __all__ = ["CursorError", "Filters", "decode_cursor", "encode_cursor", "latest_articles"]
@@ -54,6 +54,8 @@ class Filters:
     since: datetime | None = None
     until: datetime | None = None
     originals_only: bool = False
+    video: bool | None = None  # True: video articles only; False: none of them (issue 18)
+    pks: tuple[int, ...] = ()  # these articles only
 
     def clauses(self) -> list[Any]:
         out: list[Any] = []
@@ -71,6 +73,11 @@ class Filters:
             out.append(articles.c.published < self.until)
         if self.originals_only:
             out.append(articles.c.copy_of.is_(None))
+        if self.pks:
+            out.append(articles.c.pk.in_(self.pks))
+        if self.video is not None:
+            with_video = articles.c.pk.in_(select(article_videos.c.article_pk))
+            out.append(with_video if self.video else ~with_video)
         return out
 
 
@@ -228,6 +235,13 @@ def archive_version(store: Store) -> tuple[Any, ...]:
     else:
         stamp = updated.isoformat() if updated is not None else None
     return (max_pk, stamp, outlets, max_image, int(hidden_count or 0), int(hidden_sum or 0))
+
+
+def article_pk(store: Store, source: str, num: int) -> int | None:
+    """The primary key of ``source``'s article ``num``, or None."""
+    query = select(articles.c.pk).where(articles.c.source == source, articles.c.num == num)
+    with store.engine.connect() as conn:
+        return conn.execute(query).scalar()
 
 
 def article_keys(store: Store, pks: list[int]) -> dict[int, tuple[str, int, str]]:

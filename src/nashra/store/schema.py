@@ -435,3 +435,26 @@ feed_polls = Table(
     Column("error", Text),
     Index("ix_feed_polls_feed_at", "feed_id", "at"),
 )
+
+
+# -- issue 18: video articles, and the view counter behind "most read" (migration 0011) ---------
+article_videos = Table(
+    "article_videos",
+    metadata,
+    Column("article_pk", PK, ForeignKey("articles.pk", ondelete="CASCADE"), primary_key=True),
+    Column("provider", String(16), nullable=False),
+    Column("video_id", Text, nullable=False, default=""),
+    Column("title", Text, nullable=False, default=""),
+    Column("duration", Integer),
+    Column("poster_url", Text, nullable=False, default=""),
+)
+
+# Views per article per hour, added up in memory and written in batches (nashra.reading).
+article_views = Table(
+    "article_views",
+    metadata,
+    Column("article_pk", PK, ForeignKey("articles.pk", ondelete="CASCADE"), primary_key=True),
+    Column("hour", UTCDateTime(), primary_key=True),
+    Column("views", Integer, nullable=False, default=0),
+    Index("ix_article_views_hour", "hour", "article_pk"),
+)

@@ -61,8 +61,9 @@ def default_save_hooks() -> list[SaveHook]:
     article, so the article and its side rows are committed, or lost, together."""
     from nashra.enrich.store import write_article_enrichment
     from nashra.search.index import index_article
+    from nashra.video.store import write_article_video
 
-    return [write_article_enrichment, index_article]
+    return [write_article_enrichment, index_article, write_article_video]
 
 
 def default_admission_checks() -> list[AdmissionCheck]:

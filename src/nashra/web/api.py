@@ -70,6 +70,7 @@ def article_objects(store: Store, rows: list[dict[str, Any]]) -> list[dict[str, 
     regions and agency) fetched once for the whole page."""
     from nashra.enrich.queries import enrichment_for
     from nashra.stories.queries import story_ids
+    from nashra.video.store import video_object, videos_for
 
     pks = [r["pk"] for r in rows]
     originals = queries.article_keys(store, [r["copy_of"] for r in rows if r.get("copy_of")])
@@ -77,6 +78,8 @@ def article_objects(store: Store, rows: list[dict[str, Any]]) -> list[dict[str, 
     stories = story_ids(store, pks)
     for pk, story_id in stories.items():
         labels.setdefault(pk, {})["story_id"] = story_id
+    for pk, video in videos_for(store, pks).items():
+        labels.setdefault(pk, {})["video"] = video_object(video)
     return [article_object(r, originals, labels.get(r["pk"])) for r in rows]
 
 
@@ -107,6 +110,7 @@ def article_object(
         "partial": bool(row["partial"]),
         "copy_of": article_path(*original) if original else None,
         "story_id": labels.get("story_id"),
+        "video": labels.get("video"),
     }
     if "body_html" in row:
         obj["body_html"] = row["body_html"]
@@ -155,7 +159,17 @@ def parse_filters(portal: Portal, request: Request) -> Filters:
         lang=lang,
         since=parse_when("since", q.get("since")),
         until=parse_when("until", q.get("until")),
+        video=parse_flag("video", q.get("video")),
     )
+
+
+def parse_flag(name: str, raw: str | None) -> bool | None:
+    if raw is None or raw == "":
+        return None
+    value = {"true": True, "1": True, "false": False, "0": False}.get(raw.lower())
+    if value is None:
+        raise ApiError(400, f"{name} must be true or false, got {raw[:20]!r}")
+    return value
 
 
 def list_articles(portal: Portal, request: Request) -> Response:

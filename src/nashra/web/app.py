@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from collections.abc import Callable
 from contextlib import asynccontextmanager
 from typing import Any
@@ -134,10 +135,19 @@ def create_app(
     # imported here rather than at module level, where they would import this module back.
     from nashra import moderation
     from nashra.enrich.web import routes as region_routes
+    from nashra.mynews.web import MyNews
     from nashra.observe.metrics import routes as observe_routes
     from nashra.schedule.websub import routes as websub_routes
     from nashra.search.web import routes as search_routes
     from nashra.stories.web import routes as story_routes
+    from nashra.trending.web import Trending
+    from nashra.video.web import routes as video_routes
+    from nashra.views.web import Readership
+
+    readership = Readership(settings, store, portal)
+    my_news = MyNews(settings, portal)
+    trending = Trending(portal)
+    portal.page_hooks += [readership.page_blocks, my_news.page_blocks, trending.page_blocks]
 
     # Feature routes first: the editions' catch-all /{source}/… patterns come last.
     routes: list[BaseRoute] = [
@@ -147,6 +157,10 @@ def create_app(
         *search_routes(settings, reader, portal),
         *region_routes(settings, reader, portal),
         *story_routes(settings, reader, portal),
+        *video_routes(portal),
+        *readership.routes(_api),
+        *my_news.routes(),
+        *trending.routes(),
         Route("/healthz", healthz),
         Route("/static/{name}", static),
         Route("/robots.txt", lambda request: feeds.robots(portal, request)),
@@ -198,6 +212,7 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: Starlette):
         yield
+        readership.counter.flush()  # the views counted since the last batch
         if replicas is not None:
             replicas.dispose()
         if owns_store:
@@ -224,6 +239,7 @@ def create_app(
     )
     app.state.portal = portal
     app.state.page_cache = cache
+    app.state.view_counter = readership.counter
     return app
 
 
@@ -240,7 +256,8 @@ def portal_version(store: Store) -> tuple[Any, ...]:
             )
         ).one()
         removed = takedown_version(conn)
-    return (*queries.archive_version(store), *extra, *removed)
+    # the hour: blocks that change without the archive (most read) are at most an hour old
+    return (*queries.archive_version(store), *extra, *removed, int(time.time() // 3600))
 
 
 def _search_hint(request: Request) -> str:

@@ -84,6 +84,9 @@ def _scope(
             raise HTTPException(404)
         name = source_row_name(source, edition.code)
         return Filters(source=slug), edition.url(f"/{slug}"), f"{site} — {name}"
+    if kind == "video":
+        filters = Filters(lang=edition.content_lang, video=True)
+        return filters, edition.url("/video"), f"{site} — {_('In video')}"
     if kind == "section":
         slug = request.url.path.rstrip("/").split("/")[-2]
         filters = Filters(section=slug, lang=edition.content_lang)
@@ -114,8 +117,31 @@ def _enclosure(portal: Portal, item: dict[str, Any], base: str) -> tuple[str, in
 
 def rss(portal: Portal, request: Request, edition: Edition, kind: str) -> Response:
     filters, page, title = _scope(portal, request, edition, kind)
+    return rss_document(portal, request, edition, _items(portal, edition, filters), page, title)
+
+
+def personal_rss(
+    portal: Portal,
+    request: Request,
+    edition: Edition,
+    rows: list[dict[str, Any]],
+    title: str,
+    page: str,
+) -> Response:
+    """The RSS of a reader's own edition (``nashra.mynews``) from its listing rows."""
+    items = portal.teasers(rows, edition, with_snippet=True)
+    return rss_document(portal, request, edition, items, page, title)
+
+
+def rss_document(
+    portal: Portal,
+    request: Request,
+    edition: Edition,
+    items: list[dict[str, Any]],
+    page: str,
+    title: str,
+) -> Response:
     base = base_url(portal, request)
-    items = _items(portal, edition, filters)
     _ = translations(edition.code).gettext
     root = etree.Element("rss", version="2.0", nsmap={"atom": ATOM_NS, "dc": DC_NS})
     channel = etree.SubElement(root, "channel")
@@ -228,6 +254,8 @@ outlet_atom = _feed(atom, "outlet", "outlet_atom")
 section_rss = _feed(rss, "section", "section_rss")
 section_atom = _feed(atom, "section", "section_atom")
 author_rss = _feed(rss, "author", "author_rss")
+video_rss = _feed(rss, "video", "video_rss")
+video_atom = _feed(atom, "video", "video_atom")
 author_atom = _feed(atom, "author", "author_atom")
 
 

@@ -84,11 +84,54 @@ def _article_schema(with_body: bool) -> dict[str, Any]:
             "type": ["integer", "null"],
             "description": "the story grouping this article with other outlets' versions",
         },
+        "video": {"oneOf": [{"type": "null"}, {"$ref": "#/components/schemas/Video"}]},
     }
     if with_body:
         props["body_html"] = {"type": "string"}
         props["body_text"] = {"type": "string"}
     return {"type": "object", "properties": props, "required": list(props)}
+
+
+def _most_read() -> dict[str, Any]:
+    from nashra.views.web import BLOCK_HOURS, MAX_HOURS
+    from nashra.web.api import DEFAULT_LIMIT, MAX_LIMIT
+
+    counted = {
+        "allOf": [
+            {"$ref": "#/components/schemas/Article"},
+            {"type": "object", "properties": {"views": {"type": "integer", "minimum": 1}}},
+        ]
+    }
+    hours = {"type": "integer", "minimum": 1, "maximum": MAX_HOURS, "default": BLOCK_HOURS}
+    return {
+        "/api/v1/most-read": {
+            "get": {
+                "operationId": "mostRead",
+                "summary": "The articles read most in the last hours (views counted anonymously)",
+                "parameters": [
+                    _query("hours", hours, "the window, in hours"),
+                    _query("section", {"type": "string", "enum": list(SECTIONS)}, "section"),
+                    _query("lang", {"type": "string", "enum": list(LANGUAGES)}, "language"),
+                    _limit(MAX_LIMIT, DEFAULT_LIMIT),
+                ],
+                "responses": {
+                    "200": _json(
+                        "the most read articles, most read first",
+                        {
+                            "type": "object",
+                            "properties": {
+                                "hours": {"type": "integer"},
+                                "section": _NULLABLE_STR,
+                                "items": {"type": "array", "items": counted},
+                            },
+                            "required": ["hours", "section", "items"],
+                        },
+                    ),
+                    "400": _error("a parameter that cannot be used"),
+                },
+            }
+        }
+    }
 
 
 def _articles() -> dict[str, Any]:
@@ -109,6 +152,11 @@ def _articles() -> dict[str, Any]:
                     _query("lang", {"type": "string", "enum": list(LANGUAGES)}, "language"),
                     _query("since", _WHEN, "published at or after"),
                     _query("until", _WHEN, "published before"),
+                    _query(
+                        "video",
+                        {"type": "string", "enum": ["true", "false"]},
+                        "only video articles (true), or none of them (false)",
+                    ),
                 ],
                 "responses": {
                     "200": _json("a page of articles", _page_of(article)),
@@ -290,7 +338,13 @@ def _images() -> dict[str, Any]:
 @lru_cache(maxsize=1)
 def openapi_document() -> dict[str, Any]:
     """The whole document (built once per process)."""
-    paths: dict[str, Any] = {**_articles(), **_search(), **_stories(), **_images()}
+    paths: dict[str, Any] = {
+        **_articles(),
+        **_most_read(),
+        **_search(),
+        **_stories(),
+        **_images(),
+    }
     story = {
         "type": "object",
         "properties": {
@@ -330,6 +384,24 @@ def openapi_document() -> dict[str, Any]:
                         "state": {"type": "string"},
                         "url": {"type": ["string", "null"]},
                         "thumb_url": {"type": ["string", "null"]},
+                    },
+                },
+                "Video": {
+                    "type": "object",
+                    "description": "the video of a video article (played only on a click)",
+                    "properties": {
+                        "provider": {
+                            "type": "string",
+                            "enum": ["youtube", "dailymotion", "vimeo", "file", "source"],
+                        },
+                        "id": _NULLABLE_STR,
+                        "title": _NULLABLE_STR,
+                        "duration": {"type": ["integer", "null"], "description": "seconds"},
+                        "watch_url": _NULLABLE_STR,
+                        "embed_url": {
+                            **_NULLABLE_STR,
+                            "description": "the provider's privacy-friendly player",
+                        },
                     },
                 },
                 "Error": {

@@ -17,6 +17,8 @@ from nashra.sections import SECTIONS
 from nashra.store import queries
 from nashra.store.queries import CursorError, Filters
 from nashra.stories.queries import story_ids
+from nashra.video.present import player
+from nashra.video.store import videos_for
 from nashra.web import coverage
 from nashra.web.editions import Edition
 from nashra.web.labels import article_labels, writer_filters
@@ -48,6 +50,23 @@ class Listing:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
+def forward_listing(
+    portal: Portal,
+    rows: list[dict[str, Any]],
+    edition: Edition,
+    base: str,
+    cursor: str | None,
+    next_cursor: str | None,
+) -> Listing:
+    """A listing that only walks forward (``?cursor=``); its first page is the way back."""
+    listing = Listing(portal.teasers(rows, edition))
+    if next_cursor:
+        listing.next_url = f"{base}?{urlencode({'cursor': next_cursor})}"
+    if cursor:
+        listing.prev_url = base
+    return listing
+
+
 def paginate(
     portal: Portal, request: Request, edition: Edition, filters: Filters, base: str
 ) -> Listing:
@@ -74,10 +93,11 @@ def paginate(
     except CursorError as exc:
         raise BadRequest(str(exc)) from exc
     listing = Listing(portal.teasers(rows, edition))
+    sep = "&" if "?" in base else "?"  # a base may carry the listing's own filters
     if rows and older_exist:
-        listing.next_url = f"{base}?{urlencode({'cursor': queries.row_cursor(rows[-1])})}"
+        listing.next_url = f"{base}{sep}{urlencode({'cursor': queries.row_cursor(rows[-1])})}"
     if rows and newer_exist:
-        listing.prev_url = f"{base}?{urlencode({'before': queries.row_cursor(rows[0])})}"
+        listing.prev_url = f"{base}{sep}{urlencode({'before': queries.row_cursor(rows[0])})}"
     elif cursor or before:
         listing.prev_url = base  # the previous page is the first one
     return listing
@@ -179,6 +199,7 @@ def article(portal: Portal, request: Request, edition: Edition) -> Response:
         section_path=edition.url(f"/{row['section']}") if row["section"] in SECTIONS else None,
         author_path=author_path(edition, item["author"]) if item["author"] else None,
         page_title=item["title"],
+        video=player(videos_for(portal.store, [row["pk"]]).get(row["pk"]), row["url"]),
     )
 
 
@@ -199,6 +220,7 @@ def outlet(portal: Portal, request: Request, edition: Edition) -> Response:
         edition,
         "listing.html",
         kind="outlet",
+        source_slug=slug,
         heading=name,
         page_title=name,
         site_url=source["site_url"],
@@ -219,6 +241,7 @@ def section(portal: Portal, request: Request, edition: Edition) -> Response:
         edition,
         "listing.html",
         kind="section",
+        section_slug=slug,
         heading=name,
         page_title=name,
         feed_path=f"{base}/rss",

@@ -28,7 +28,7 @@ from nashra.web.related import PoolCache
 log = logging.getLogger("nashra.web")
 
 TICKER_SIZE = 60
-STATIC_FILES = ("nashra.css",)
+STATIC_FILES = ("nashra.css", "player.js", "reader.js")
 
 
 class StaticAsset:
@@ -57,6 +57,9 @@ class Portal:
         self._memo: dict[Any, Any] = {}
         self._memo_lock = threading.Lock()
         self.related_pools = PoolCache()
+        # Features add blocks to pages through these (most read, trending...): each gets the
+        # template, the edition and the page's context, and returns what to add to it.
+        self.page_hooks: list[Callable[[str, Edition, dict[str, Any]], dict[str, Any]]] = []
 
     # -- templates ----------------------------------------------------------------------
 
@@ -94,6 +97,9 @@ class Portal:
             context.setdefault("archive_count", self.safe(self.archive_count, None))
         context.setdefault("ticker", [])
         context.setdefault("archive_count", None)
+        if with_chrome and status == 200:
+            for hook in self.page_hooks:
+                context.update(self.safe(lambda h=hook: h(template, edition, context), {}))
         html = self.envs[edition.code].get_template(template).render(ed=edition, **context)
         headers = {"Cache-Control": PAGE_CACHE_CONTROL if cache and status == 200 else "no-store"}
         return HTMLResponse(html, status_code=status, headers=headers)

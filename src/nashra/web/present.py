@@ -86,6 +86,7 @@ def teaser(
     """Everything a teaser, a ticker item or a feed item shows of one article."""
     local = row["published"].astimezone(tz)
     item = {
+        "pk": row.get("pk"),
         "source": row["source"],
         "num": row["num"],
         "path": page_path(row, edition),

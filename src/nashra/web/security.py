@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from nashra.video.detect import EMBED_ORIGINS
+
 __all__ = ["CONTENT_SECURITY_POLICY", "SecurityHeadersMiddleware"]
 
 _POLICY = [
@@ -19,7 +21,9 @@ _POLICY = [
     "style-src 'self' 'unsafe-inline'",  # a few style attributes; no script can use them
     "img-src 'self' data:",
     "connect-src 'self'",
-    "frame-src 'self'",
+    # the click-to-play players (issue 18), loaded only when a reader presses play
+    "frame-src 'self' " + " ".join(EMBED_ORIGINS),
+    "media-src 'self' https:",  # a video file an outlet links in its feed, on play only
     "object-src 'none'",
     "base-uri 'self'",
     "form-action 'self'",

@@ -8,6 +8,7 @@ from __future__ import annotations
 import html
 
 from nashra.model import FeedEntry
+from nashra.video.detect import video_from_feed
 
 from .dates import parse_feed_date
 from .markup import clean_author, construct_to_text, first_img_src, is_http_url, lang_code, resolve
@@ -96,4 +97,5 @@ def build_entry(raw: RawEntry) -> FeedEntry | None:
         categories=_dedup(raw.categories),
         image_url=resolve(base, image) if image else None,
         lang=lang_code(raw.lang),
+        video=video_from_feed(raw.enclosures, raw.media_content, base),
     )

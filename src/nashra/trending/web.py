@@ -1,0 +1,120 @@
+"""The trending strip of the home page and the topic pages (``/topic/{label}`` in every
+edition): a topic's articles, newest first. Computed at most once an hour per edition."""
+
+from __future__ import annotations
+
+import time
+from datetime import timedelta
+from typing import Any
+from urllib.parse import quote
+
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+
+from nashra.mynews.choices import MAX_VALUE_CHARS, Choices, ChoicesError
+from nashra.mynews.queries import personal_articles
+from nashra.store.queries import CursorError
+from nashra.trending.detect import Topic, trending_topics
+from nashra.trending.queries import headlines, outlet_names, window_end
+from nashra.web.editions import EDITIONS, Edition
+from nashra.web.i18n import translations
+from nashra.web.pages import forward_listing
+
+RECENT_HOURS = 6
+BASELINE_DAYS = 7
+STRIP_SIZE = 8
+PAGE_SIZE = 20
+
+
+def _(message: str) -> str:
+    """Marks a message for the portal's catalogs."""
+    return message
+
+
+HEADING = _("Trending")
+TOPIC_HEADING = _("Topic: %(name)s")
+
+
+def topic_path(edition: Edition, label: str) -> str:
+    return edition.url("/topic/" + quote(label, safe=""))
+
+
+class Trending:
+    def __init__(self, portal: Any) -> None:
+        self.portal = portal
+        self.store = portal.store
+
+    def topics(self, edition: Edition) -> list[Topic]:
+        hour = int(time.time() // 3600)
+
+        def compute() -> list[Topic]:
+            end = window_end(self.store, edition.content_lang)
+            if end is None:
+                return []
+            start = end - timedelta(hours=RECENT_HOURS) - timedelta(days=BASELINE_DAYS)
+            rows = headlines(self.store, start, end, edition.content_lang)
+            return trending_topics(
+                rows,
+                end,
+                recent_hours=RECENT_HOURS,
+                baseline_days=BASELINE_DAYS,
+                size=STRIP_SIZE,
+                outlet_names=outlet_names(self.store),
+            )
+
+        return self.portal.memo(("trending", edition.code, hour), compute)
+
+    def page_blocks(
+        self, template: str, edition: Edition, context: dict[str, Any]
+    ) -> dict[str, Any]:
+        """The portal's page hook: the strip of trending topics on the home page."""
+        if template != "home.html":
+            return {}
+        return {
+            "trending": [
+                {"label": t.label, "path": topic_path(edition, t.label)}
+                for t in self.topics(edition)
+            ]
+        }
+
+    def topic(self, request: Request, edition: Edition) -> Response:
+        label = " ".join(request.path_params["label"].split())
+        try:
+            choices = Choices().choose("topic", label, "follow")
+        except ChoicesError as exc:
+            raise HTTPException(404, f"a topic has 1 to {MAX_VALUE_CHARS} characters") from exc
+        cursor = request.query_params.get("cursor")
+        try:
+            rows, next_cursor = personal_articles(
+                self.store, choices, limit=PAGE_SIZE, cursor=cursor
+            )
+        except CursorError as exc:
+            raise HTTPException(400, str(exc)) from exc
+        if not rows and not cursor:
+            raise HTTPException(404, f"no article about {label[:40]!r}")
+        listing = forward_listing(
+            self.portal, rows, edition, topic_path(edition, label), cursor, next_cursor
+        )
+        heading = translations(edition.code).gettext(TOPIC_HEADING) % {"name": label}
+        return self.portal.render_page(
+            edition,
+            "listing.html",
+            kind="topic",
+            heading=heading,
+            page_title=label,
+            listing=listing,
+            follow={"kind": "topic", "value": label},
+        )
+
+    def routes(self) -> list[BaseRoute]:
+        out: list[BaseRoute] = []
+        for edition in EDITIONS.values():
+
+            def topic(request: Request, edition: Edition = edition) -> Response:
+                return self.topic(request, edition)
+
+            topic.__name__ = f"topic_{edition.code}"
+            out.append(Route(edition.url("/topic/{label}"), topic))
+        return out

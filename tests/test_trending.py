@@ -1,0 +1,115 @@
+"""Trending topics (issue 18): on a synthetic burst the burst's name trends and a frequent but
+steady word does not; generic words never trend; the home strip links to topic pages."""
+
+from __future__ import annotations
+
+import random
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from starlette.testclient import TestClient
+
+from nashra.model import Article
+from nashra.sources.registry import Source
+from nashra.store import Store
+from nashra.trending.detect import Headline, trending_topics
+from nashra.web import create_app
+from nashra.web.i18n import translations
+from test_web_support import css, parse
+
+NOW = datetime(2026, 3, 20, 18, 0, tzinfo=UTC)
+OUTLETS = ["hespress", "alyaoum24", "goud", "le360"]
+FILLER = ("ارتفاع أسعار المحروقات", "مباراة الوداد والرجاء", "افتتاح معرض الكتاب",
+          "أمطار غزيرة بالشمال", "تراجع البورصة", "قانون المالية الجديد", "موسم الحصاد",
+          "إضراب الأساتذة", "مهرجان موازين", "حملة التلقيح")  # fmt: skip
+
+
+def _headlines(seed: int = 7) -> list[Headline]:
+    """A week of steady news (every fifth headline about the government, every day), then
+    an afternoon with an earthquake in Al Haouz in many outlets' headlines."""
+    rng = random.Random(seed)
+    out = []
+    moment = NOW - timedelta(days=7, hours=6)
+    i = 0
+    while moment < NOW:
+        title = rng.choice(FILLER) + " " + rng.choice(FILLER)
+        if i % 5 == 0:
+            title = "الحكومة تناقش " + title
+        if i % 7 == 0:
+            title = "فيديو: " + title + " يوم الجمعة"  # format words and a weekday, everywhere
+        if i % 9 == 0:
+            title += " هسبريس"
+        if moment >= NOW - timedelta(hours=4) and i % 2 == 0:
+            title = "زلزال قوي يضرب إقليم الحوز " + rng.choice(FILLER)
+            title = ("فيديو " if i % 4 == 0 else "") + title + " الجمعة هسبريس"
+        out.append(Headline(title, OUTLETS[i % len(OUTLETS)], moment))
+        moment += timedelta(minutes=20)
+        i += 1
+    return out
+
+
+def test_a_burst_trends_and_a_steady_frequent_word_does_not() -> None:
+    topics = trending_topics(_headlines(), NOW, outlet_names=["هسبريس", "hespress"])
+    labels = [t.label for t in topics]
+    assert labels, "the burst must trend"
+    assert any("زلزال" in label or "الحوز" in label for label in labels[:2]), labels
+    joined = " ".join(labels)
+    for never in ("الحكومة", "فيديو", "الجمعة", "هسبريس", "يوم"):
+        assert never not in joined, (never, labels)
+    assert len(labels) <= 8
+
+
+def test_one_outlet_repeating_a_word_is_no_trend() -> None:
+    rows = _headlines()
+    rows += [Headline(f"تيكتوك {i}", "goud", NOW - timedelta(minutes=10 + i)) for i in range(30)]
+    labels = [t.label for t in trending_topics(rows, NOW)]
+    assert "تيكتوك" not in labels
+
+
+def test_nothing_recent_nothing_trends() -> None:
+    rows = [h for h in _headlines() if h.published < NOW - timedelta(hours=7)]
+    assert trending_topics(rows, NOW) == []
+
+
+@pytest.fixture
+def burst_store(tmp_path):
+    from nashra.config import Settings
+
+    settings = Settings(data_dir=tmp_path / "data", cache_check_seconds=0.0)
+    store = Store.open(settings.resolved_database_url)
+    store.sync_sources([Source(slug=s, name_ar=s) for s in OUTLETS])
+    now = datetime.now(UTC)
+    for i, h in enumerate(_headlines()):
+        store.save_article(
+            Article(
+                source=h.source,
+                url=f"https://{h.source}.test/{i}",
+                title=h.title,
+                body_text=h.title,
+                published=h.published - NOW + now,
+                section="society",
+            )  # fmt: skip
+        )
+    yield settings, store
+    store.close()
+
+
+def test_home_strip_and_topic_pages(burst_store: tuple) -> None:
+    settings, store = burst_store
+    with TestClient(create_app(settings, store)) as client:
+        doc = parse(client.get("/").content)
+        strip = css(doc, ".trending a")
+        assert 1 <= len(strip) <= 8
+        assert css(doc, ".trending-h")[0].text_content() == translations("ar").gettext("Trending")
+        quake = next(a for a in strip if "زلزال" in a.text_content() or "الحوز" in a.text_content())
+        page = client.get(quake.get("href"))
+        assert page.status_code == 200
+        topic = parse(page.content)
+        titles = [a.text_content() for a in css(topic, ".teaser-title")]
+        assert titles and all(quake.text_content() in t for t in titles)
+        assert css(topic, ".follow")[0].get("data-follow-kind") == "topic"
+        assert client.get("/topic/" + "كلمة لا توجد").status_code == 404
+        assert client.get("/en/").status_code == 200 and css(
+            parse(client.get("/en/").content), ".trending a"
+        )
+        assert client.get("/fr/").status_code == 200  # no French article: no strip, no error
