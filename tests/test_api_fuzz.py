@@ -143,3 +143,10 @@ def test_enough_requests_were_generated() -> None:
         pytest.skip("run with the fuzz tests above")
     assert len(SEEN) >= MIN_REQUESTS, len(SEEN)
     assert max(SEEN) < 500
+
+
+@pytest.mark.parametrize("ref", ["²", "٣", "¹²³", "𝟙"])
+def test_digits_that_are_not_ascii_are_not_ids(demo_app: object, ref: str) -> None:
+    """``'²'.isdigit()`` is true but ``int('²')`` raises: ids are ASCII digits only."""
+    response = TestClient(demo_app).get(f"/api/v1/images/{ref}")
+    assert response.status_code == 404
