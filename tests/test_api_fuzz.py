@@ -144,3 +144,15 @@ def test_enough_requests_were_generated() -> None:
         pytest.skip("run with the fuzz tests above")
     assert len(SEEN) >= MIN_REQUESTS, len(SEEN)
     assert max(SEEN) < 500
+
+
+def test_a_huge_outlet_count_is_refused(demo_app: object) -> None:
+    response = TestClient(demo_app).get("/api/v1/stories?min_outlets=" + "9" * 30)
+    assert response.status_code == 400 and "min_outlets" in response.json()["error"]
+
+
+@pytest.mark.parametrize("ref", ["²", "٣", "¹²³", "𝟙"])
+def test_digits_that_are_not_ascii_are_not_ids(demo_app: object, ref: str) -> None:
+    """``'²'.isdigit()`` is true but ``int('²')`` raises: ids are ASCII digits only."""
+    response = TestClient(demo_app).get(f"/api/v1/images/{ref}")
+    assert response.status_code == 404

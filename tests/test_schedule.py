@@ -166,3 +166,9 @@ def test_manual_clock_moves_only_when_told() -> None:
     assert clock.now() == NOW + timedelta(seconds=90)
     clock.advance(10)
     assert clock.now() == NOW + timedelta(seconds=100)
+
+
+def test_retry_after_with_digits_that_are_not_ascii_is_ignored() -> None:
+    now = datetime(2026, 12, 1, tzinfo=UTC)
+    for value in ("²", "¹²", "٣٠"):
+        assert parse_retry_after(value, now) is None

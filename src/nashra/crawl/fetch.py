@@ -322,7 +322,7 @@ class Fetcher:
         if accept and media_type and not _accepts(accept, media_type):
             raise _FetchError("content_type", f"got {media_type}, wanted {accept}", response)
         declared = response.headers.get("content-length", "")
-        if not truncate and declared.isdigit() and int(declared) > max_bytes:
+        if not truncate and declared.isascii() and declared.isdigit() and int(declared) > max_bytes:
             raise _FetchError(
                 "too_large", f"Content-Length {declared} exceeds {max_bytes} bytes", response
             )

@@ -30,7 +30,7 @@ _IMAGE_COLUMNS = (
 def find_image(store: Store, ref: str | int) -> dict[str, Any] | None:
     """An image by id (digits) or SHA-256 (64 hex digits), with how many articles show it."""
     text = str(ref).strip().lower()
-    if text.isdigit() and len(text) < 19:
+    if text.isascii() and text.isdigit() and len(text) < 19:
         where = images.c.id == int(text)
     elif len(text) == 64 and all(c in "0123456789abcdef" for c in text):
         where = images.c.sha256 == text

@@ -395,7 +395,11 @@ def routes(settings: Settings, store: Store) -> list[BaseRoute]:
         return web.render("log.html", title="Audit log", user=user, csrf=csrf, entries=entries)
 
     async def _act(image_id: str, action: str, user) -> Response:
-        if action not in ACTIONS or not image_id.isdigit() or len(image_id) > 18:
+        if (
+            action not in ACTIONS
+            or not (image_id.isascii() and image_id.isdigit())
+            or len(image_id) > 18
+        ):
             return PlainTextResponse("unknown action or image", status_code=404)
         state = await run_in_threadpool(moderate, store, int(image_id), action, user.username)
         if state is None:

@@ -234,7 +234,7 @@ def status_command(
 def _feeds_named(store: Store, target: str, *, disabled_only: bool) -> list[Any]:
     """Feeds named by an id, a URL, or an outlet slug (the outlet's automatically disabled ones)."""
     query = select(feeds)
-    if target.isdigit():
+    if target.isascii() and target.isdigit():
         query = query.where(feeds.c.id == int(target))
     elif "://" in target:
         query = query.where(feeds.c.url == target)
@@ -286,7 +286,7 @@ def check_command(
     settings = _settings(ctx)
     store = open_store(settings)
     rows = _feeds_named(store, feed, disabled_only=False)
-    if len(rows) != 1 or not (feed.isdigit() or "://" in feed):
+    if len(rows) != 1 or not ((feed.isascii() and feed.isdigit()) or "://" in feed):
         raise click.ClickException(f"no feed {feed!r}: give a feed id or its URL")
     worker = Worker(settings, store, registry=_registry(settings, store, sync=False))
     outcome = asyncio.run(worker.check(rows[0].id))

@@ -19,6 +19,7 @@ from nashra.web.portal import Portal
 
 MAX_LIMIT = 100
 MAX_ID_DIGITS = 18
+MAX_OUTLETS = 10_000  # more outlets than any instance follows; keeps the number SQL-sized
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -113,8 +114,12 @@ def routes(settings: Settings, store: Store, portal: Portal | None = None) -> li
         ):
             return _error(400, f"limit must be a whole number from 1 to {MAX_LIMIT}")  # fmt: skip
         raw_outlets = params.get("min_outlets", "1")
-        if not raw_outlets.isascii() or not raw_outlets.isdigit() or int(raw_outlets) < 1:
-            return _error(400, "min_outlets must be a whole number of at least 1")
+        if (
+            not raw_outlets.isascii()
+            or not raw_outlets.isdigit()
+            or not 1 <= int(raw_outlets) <= MAX_OUTLETS
+        ):
+            return _error(400, f"min_outlets must be a whole number from 1 to {MAX_OUTLETS}")
         lang = params.get("lang") or None
         if lang is not None and lang not in ("ar", "fr", "en"):
             return _error(400, "lang must be one of ar, fr, en")

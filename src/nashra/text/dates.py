@@ -196,7 +196,9 @@ def _textual(s: str, default_tz: tzinfo) -> datetime | None:
         if not m:
             continue
         month_text = m["month"]
-        month = int(month_text) if month_text.isdigit() else _MONTH_OF[" ".join(month_text.split())]
+        month = (
+            int(month_text) if month_text.isdecimal() else _MONTH_OF[" ".join(month_text.split())]
+        )
         hms = _time_after(s, m.end()) or (0, 0, 0)
         return _build(int(m["year"]), month, int(m["day"]), *hms, tz=default_tz)
     return None

@@ -252,7 +252,7 @@ def _search() -> dict[str, Any]:
 
 
 def _stories() -> dict[str, Any]:
-    from nashra.stories.web import MAX_LIMIT
+    from nashra.stories.web import MAX_LIMIT, MAX_OUTLETS
 
     story = {"$ref": "#/components/schemas/Story"}
     return {
@@ -265,7 +265,9 @@ def _stories() -> dict[str, Any]:
                     _query("cursor", {"type": "string"}, "the 'next' value of the previous page"),
                     _query("lang", {"type": "string", "enum": list(LANGUAGES)}, "language"),
                     _query(
-                        "min_outlets", {"type": "integer", "minimum": 1}, "covered by this many"
+                        "min_outlets",
+                        {"type": "integer", "minimum": 1, "maximum": MAX_OUTLETS},
+                        "covered by at least this many outlets",
                     ),
                 ],
                 "responses": {
