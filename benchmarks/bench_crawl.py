@@ -101,7 +101,9 @@ def _fresh_database(kind: str, pg_url: str, tmp: Path) -> tuple[str, callable]:
 def _round(db_url: str, workers: int, tmp: Path, label: str) -> float:
     """Run ``workers`` worker processes until nothing is due; seconds of actual crawling."""
     env = {**os.environ, "NASHRA_DATA_DIR": str(tmp / "data"), "NASHRA_RESPECT_ROBOTS": "false",
-           "NASHRA_WORKER_IDLE_SECONDS": "0.1", "NASHRA_PER_HOST_CONCURRENCY": "4"}  # fmt: skip
+           "NASHRA_WORKER_IDLE_SECONDS": "0.1", "NASHRA_PER_HOST_CONCURRENCY": "4",
+           # the farm's loopback addresses (127.0.0.1 ... 127.0.0.16): the guard refuses others
+           "NASHRA_FETCH_ALLOW_NETWORKS": "127.0.0.0/27"}  # fmt: skip
     logs = [tmp / f"{label}-{n}.log" for n in range(workers)]
     procs = []
     for log in logs:

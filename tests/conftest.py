@@ -16,6 +16,9 @@ from nashra.store import Store
 
 PG_URL = os.environ.get("NASHRA_TEST_DATABASE_URL", "")
 DATA = Path(__file__).parent / "data"
+# The fetch guard refuses loopback; tests allow only the addresses their servers listen on:
+# 127.0.0.1 and the feed farm's 127.0.0.2 … 127.0.0.16.
+LOOPBACK_ALLOWED = "127.0.0.0/27"
 
 
 def _pg_database() -> Iterator[str]:
@@ -70,4 +73,5 @@ def settings(tmp_path: Path) -> Settings:
         read_timeout=3.0,
         total_timeout=8.0,
         per_host_concurrency=8,
+        fetch_allow_networks=LOOPBACK_ALLOWED,
     )

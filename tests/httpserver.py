@@ -83,7 +83,8 @@ class LoopbackServer:
     # lifecycle -----------------------------------------------------------------------------
     def start(self) -> LoopbackServer:
         handler = _make_handler(self)
-        httpd = _QuietServer((self.host, 0), handler)
+        server_class = _QuietServer6 if ":" in self.host else _QuietServer
+        httpd = server_class((self.host, 0), handler)
         httpd.daemon_threads = True
         httpd.block_on_close = False  # slow handlers must not hold up the end of a test
         self._httpd = httpd
@@ -117,7 +118,8 @@ class LoopbackServer:
 
     @property
     def base_url(self) -> str:
-        return f"http://{self.host}:{self.port}"
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}"
 
     def url(self, path: str = "/") -> str:
         """Absolute URL of ``path`` on this server."""
@@ -167,6 +169,10 @@ class _QuietServer(ThreadingHTTPServer):
         if isinstance(sys.exc_info()[1], ConnectionError | TimeoutError):
             return
         super().handle_error(request, client_address)
+
+
+class _QuietServer6(_QuietServer):
+    address_family = socket.AF_INET6
 
 
 def _make_handler(server: LoopbackServer) -> type[BaseHTTPRequestHandler]:

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 import brotli
 import pytest
 
+from conftest import LOOPBACK_ALLOWED
 from httpserver import LoopbackServer, Request, drip, free_port
 from nashra.config import Settings
 from nashra.crawl.fetch import Fetcher, FetchResult, fetch_sync
@@ -34,6 +35,7 @@ def make_settings(**overrides: object) -> Settings:
         per_host_concurrency=4,
         total_concurrency=16,
         respect_robots=True,
+        fetch_allow_networks=LOOPBACK_ALLOWED,
     )
     return dataclasses.replace(base, **overrides)
 
@@ -609,7 +611,11 @@ def test_per_host_concurrency_limit(server):
 def test_global_concurrency_limit_across_hosts():
     gauge = Gauge()
     route = {"/slow": gauge.route(0.15)}
-    settings = make_settings(per_host_concurrency=10, total_concurrency=3)
+    settings = make_settings(
+        per_host_concurrency=10,
+        total_concurrency=3,
+        fetch_allow_networks="127.0.0.1/32, 127.0.0.2/32",
+    )
     with (
         LoopbackServer(route, host="127.0.0.1") as one,
         LoopbackServer(route, host="127.0.0.2") as two,

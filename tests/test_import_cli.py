@@ -75,6 +75,42 @@ def test_import_keeps_good_lines_and_reports_bad_ones_by_number(tmp_path: Path) 
     assert stats["articles"] == 2
 
 
+def test_no_line_whatever_it_holds_costs_the_lines_after_it(tmp_path: Path) -> None:
+    """Issue 13 §6: lines that raise RecursionError or TypeError, and a line over the size cap,
+    are skipped and reported by number; every good line, before and after, is kept."""
+    good = [
+        json.dumps(dict(GOOD, url=f"https://www.hespress.com/a/{n}.html", title=f"خبر {n}"),
+                   ensure_ascii=False)
+        for n in range(1000, 1004)
+    ]  # fmt: skip
+    lines = [
+        good[0],
+        "[" * 20_000 + "]" * 20_000,
+        json.dumps(dict(GOOD, url="https://www.hespress.com/b/1.html", section=["politics"])),
+        json.dumps(dict(GOOD, url="https://www.hespress.com/b/2.html", author={"name": "x"})),
+        good[1],
+        json.dumps(dict(GOOD, url="https://www.hespress.com/b/3.html", text="نص " * 40_000)),
+        good[2],
+        json.dumps(dict(GOOD, url="https://www.hespress.com/b/4.html", lang=["ar"])),
+        good[3],
+    ]
+    path = _write_lines(tmp_path / "hostile.jsonl", lines)
+    result = CliRunner().invoke(
+        main,
+        ["--data-dir", str(tmp_path / "data"), "import", str(path)],
+        env={"NASHRA_IMPORT_MAX_LINE_BYTES": "65536"},
+        catch_exceptions=False,
+    )
+    assert result.exit_code == 0, result.output
+    out = result.output
+    assert "line 2: not JSON we read: nested too deeply" in out
+    assert "line 3: 'section' must be a string, not list" in out
+    assert "line 4: 'author' must be a string, not dict" in out
+    assert "line 6: line longer than 65536 bytes (not read)" in out
+    assert "line 8: 'lang' must be a string, not list" in out
+    assert "4 new" in out and "5 skipped" in out
+
+
 def test_import_streams_a_large_file(tmp_path: Path) -> None:
     path = tmp_path / "big.jsonl"
     with path.open("w", encoding="utf-8") as fh:

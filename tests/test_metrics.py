@@ -18,6 +18,7 @@ from starlette.responses import PlainTextResponse
 from starlette.routing import Route
 from starlette.testclient import TestClient
 
+from conftest import LOOPBACK_ALLOWED
 from nashra.config import load_settings
 from nashra.observe import MetricsMiddleware, configure_logging, event, routes
 from nashra.schedule import ScheduleOptions
@@ -54,6 +55,7 @@ def test_metrics_count_polls_304s_errors_articles_and_queue_lag(
     with FeedFarm(3, items=2, behaviours=["etag", "broken", "slow"], slow_seconds=1.5) as farm:
         store.sync_sources([Source(slug=f"o{f.index}", feeds=[farm.url(f)]) for f in farm.feeds])
         settings = load_settings(env={}, data_dir=tmp_path, respect_robots=False,
+                                 fetch_allow_networks=LOOPBACK_ALLOWED,
                                  read_timeout=0.5, total_timeout=0.8)  # fmt: skip
         options = ScheduleOptions(worker_idle_seconds=0.05)
         asyncio.run(Worker(settings, store, options=options).run(asyncio.Event(), until_idle=True))

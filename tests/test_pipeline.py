@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
+from conftest import LOOPBACK_ALLOWED
 from nashra.config import Settings
 from nashra.crawl.pipeline import crawl
 from nashra.demo.sites import DemoServer, DemoSites
@@ -158,6 +159,7 @@ def _child_env(settings: Settings, registry_path: Path) -> dict[str, str]:
     env = dict(os.environ)
     env.update(
         NASHRA_DATA_DIR=str(settings.data_dir),
+        NASHRA_FETCH_ALLOW_NETWORKS=LOOPBACK_ALLOWED,
         NASHRA_SOURCES_FILE=str(registry_path),
         NASHRA_PER_HOST_CONCURRENCY="1",
     )

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import httpx
 
+from conftest import LOOPBACK_ALLOWED
 from httpserver import free_port
 from nashra.demo.sites import DemoServer, DemoSites
 from nashra.sources.registry import Registry
@@ -25,6 +26,7 @@ def test_run_serves_and_crawls_then_stops_on_sigterm(tmp_path: Path) -> None:
         env = dict(
             os.environ,
             NASHRA_DATA_DIR=str(tmp_path / "data"),
+            NASHRA_FETCH_ALLOW_NETWORKS=LOOPBACK_ALLOWED,
             NASHRA_SOURCES_FILE=str(registry),
             NASHRA_WORKER_IDLE_SECONDS="0.2",
         )

@@ -13,6 +13,7 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import select, update
 
+from conftest import LOOPBACK_ALLOWED
 from nashra.config import Settings, load_settings
 from nashra.schedule import ManualClock, ScheduleOptions
 from nashra.schedule.claims import claim_due, ensure_hosts
@@ -36,6 +37,7 @@ def _register(store: Store, farm: FeedFarm) -> list[Source]:
 
 def _settings(tmp_path: Path, **kw) -> Settings:
     return load_settings(env={}, data_dir=tmp_path / "data", connect_timeout=1.0,
+                         fetch_allow_networks=LOOPBACK_ALLOWED,
                          read_timeout=0.5, total_timeout=0.8, respect_robots=False, **kw)  # fmt: skip
 
 

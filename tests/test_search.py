@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import delete, select
 
-from conftest import PG_URL, _pg_database
+from conftest import LOOPBACK_ALLOWED, PG_URL, _pg_database
 from nashra.config import load_settings
 from nashra.crawl.pipeline import crawl
 from nashra.demo.sites import DemoServer, DemoSites
@@ -40,7 +40,9 @@ BACKENDS = ["sqlite", "postgresql"]
 def archives(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Store]]:
     """The demo outlets crawled once into SQLite and (when configured) PostgreSQL, indexed."""
     tmp = tmp_path_factory.mktemp("search")
-    settings = load_settings(env={}, data_dir=tmp / "data", per_host_concurrency=8)
+    settings = load_settings(
+        env={}, data_dir=tmp / "data", per_host_concurrency=8, fetch_allow_networks=LOOPBACK_ALLOWED
+    )
     stores = {"sqlite": Store.open(f"sqlite:///{tmp / 'search.db'}")}
     pg = _pg_database() if PG_URL else None
     if pg is not None:

@@ -70,7 +70,7 @@ ALARABIYA_URI = (
         ("https://exa\tmple.com/a", "https://example.com/a"),
         # IPv6, userinfo
         ("http://[::1]:8080/x", "http://[::1]:8080/x"),
-        ("http://user:pw@Example.com/x", "http://user:pw@example.com/x"),
+        ("http://user:pw@Example.com/x", "http://example.com/x"),
     ],
 )
 def test_canonical_url(raw: str, expected: str) -> None:

@@ -179,12 +179,11 @@ def position(doc: lxml.html.HtmlElement, element: Any) -> int:
 class LiveServer:
     """The app under a real uvicorn on a loopback port chosen by the OS."""
 
-    def __init__(self, app: Any) -> None:
+    def __init__(self, app: Any, **options: Any) -> None:
         import uvicorn
 
-        self.server = uvicorn.Server(
-            uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning")
-        )
+        options = {"log_level": "warning", **options}
+        self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, **options))
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 
     def __enter__(self) -> str:

@@ -19,6 +19,7 @@ import uvicorn
 from sqlalchemy import select, update
 from starlette.applications import Starlette
 
+from conftest import LOOPBACK_ALLOWED
 from httpserver import LoopbackServer, Request
 from nashra.config import load_settings
 from nashra.schedule import ScheduleOptions
@@ -75,7 +76,13 @@ def test_subscribe_verify_push_and_bad_signatures(callback_server, tmp_path: Pat
         FeedFarm(1, items=2, behaviours=["hub"], hub_url=hub_server.url("/hub")) as farm,
     ):
         store.sync_sources([Source(slug="o0", name_ar="مصدر", feeds=[farm.url(0)])])
-        settings = load_settings(env={}, data_dir=tmp_path, base_url=base, respect_robots=False)
+        settings = load_settings(
+            env={},
+            data_dir=tmp_path,
+            base_url=base,
+            respect_robots=False,
+            fetch_allow_networks=LOOPBACK_ALLOWED,
+        )
         worker = Worker(settings, store, options=ScheduleOptions(worker_idle_seconds=0.05))
         asyncio.run(worker.run(asyncio.Event(), until_idle=True))
 

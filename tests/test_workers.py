@@ -19,6 +19,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.engine import make_url
 
+from conftest import LOOPBACK_ALLOWED
 from nashra.observe.metrics import DB_RETRIES
 from nashra.schedule import ScheduleOptions
 from nashra.schedule.farm import FeedFarm
@@ -51,6 +52,7 @@ def _spawn(store: Store, tmp_path: Path, name: str, *args: str, **env: str) -> s
         **os.environ,
         "NASHRA_DATA_DIR": str(tmp_path / "data"),
         "NASHRA_RESPECT_ROBOTS": "false",
+        "NASHRA_FETCH_ALLOW_NETWORKS": LOOPBACK_ALLOWED,
         "NASHRA_CONNECT_TIMEOUT": "2",
         "NASHRA_READ_TIMEOUT": "30",
         "NASHRA_TOTAL_TIMEOUT": "40",
@@ -241,7 +243,9 @@ def test_database_loss_is_retried_with_backoff_not_fatal(tmp_path: Path, store: 
     )
     from nashra.config import load_settings
 
-    settings = load_settings(env={}, data_dir=tmp_path, respect_robots=False)
+    settings = load_settings(
+        env={}, data_dir=tmp_path, respect_robots=False, fetch_allow_networks=LOOPBACK_ALLOWED
+    )
     options = ScheduleOptions(schedule_jitter=0, worker_idle_seconds=0.05, worker_db_retry_max=0.5)
     with FeedFarm(30, hosts=4, items=1, behaviours=["etag"], delay=0.02) as farm:
         _register(store, farm)
@@ -292,7 +296,9 @@ def _unsigned(store: Store) -> int:
 def _worker(store: Store, tmp_path: Path, **options: object) -> Worker:
     from nashra.config import load_settings
 
-    settings = load_settings(env={}, data_dir=tmp_path, respect_robots=False)
+    settings = load_settings(
+        env={}, data_dir=tmp_path, respect_robots=False, fetch_allow_networks=LOOPBACK_ALLOWED
+    )
     opts = ScheduleOptions(schedule_jitter=0, worker_idle_seconds=0.05, **options)
     return Worker(settings, store, options=opts)
 

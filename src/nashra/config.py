@@ -33,8 +33,14 @@ class Settings:
     per_host_concurrency: int = 4
     total_concurrency: int = 32
     respect_robots: bool = True
+    # CIDRs a fetch may reach although private/loopback (an intranet outlet); empty: none
+    fetch_allow_networks: str = ""
     # pipeline
     max_entries_per_feed: int = 200
+    # seconds of CPU-bound work (parsing, extraction, sanitising) one feed or entry may take
+    item_time_budget: float = 10.0
+    # import: a JSON line longer than this is refused unread
+    import_max_line_bytes: int = 10 * 1024 * 1024
     # demo
     demo_port: int = 8001
     secret_key: str = ""  # signs reporter cookies and sessions; generated in the data dir if empty
@@ -46,7 +52,8 @@ class Settings:
     report_rate_limit: int = 10  # reports per reporter per hour
     report_network_rate_limit: int = 60  # reports per network per hour
     trusted_proxies: str = ""  # comma-separated addresses/CIDRs whose X-Forwarded-For is believed
-    login_rate_limit: int = 5  # failed moderator logins per 15 minutes
+    login_rate_limit: int = 5  # failed moderator logins per (user, network) per 15 minutes
+    login_network_rate_limit: int = 20  # failed moderator logins per network per 15 minutes
     session_hours: int = 12
     cookie_secure: str = "auto"  # "auto": Secure when the request came over https
     # portal
@@ -136,4 +143,12 @@ def load_settings(env: dict[str, str] | None = None, **overrides: Any) -> Settin
             settings.extra[name] = raw
             continue
         setattr(settings, name, _coerce(fields[name].type, raw))
+    _validate(settings)
     return settings
+
+
+def _validate(settings: Settings) -> None:
+    """Refuse at load, with the setting's name, what would otherwise fail deep inside a fetch."""
+    from nashra.crawl.guard import parse_networks
+
+    parse_networks(settings.fetch_allow_networks)  # "fetch_allow_networks: 'x' is not a network"

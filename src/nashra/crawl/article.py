@@ -12,6 +12,8 @@ from nashra.sections import SECTIONS
 from nashra.sources.adapters import Adapter, adapter_for
 from nashra.sources.registry import Source
 from nashra.text import canonical_url, detect_lang, fingerprint_normal, normalize, numeric_id
+from nashra.text.display import strip_bidi_controls
+from nashra.text.urls import strip_userinfo
 
 
 def section_for(source: Source, categories: list[str], url: str) -> str | None:
@@ -67,7 +69,7 @@ def build_article(
         if summary_text:
             body_text = summary_text
             body_html = _summary_html(entry) or f"<p>{html.escape(summary_text)}</p>"
-    title = entry.title.strip() or page.title or summary_text[:120]
+    title = strip_bidi_controls(entry.title.strip() or page.title or summary_text[:120]).strip()
     lang = source.lang or page.lang or detect_lang(title + " " + body_text)
     if page.lang in {"ar", "fr", "en"} and page.lang != source.lang and len(body_text) > 200:
         lang = detect_lang(body_text, default=source.lang)
@@ -88,7 +90,7 @@ def build_article(
         lang=lang,
         section=section_for(source, categories, url),
         categories=categories,
-        image_url=page.image_url or entry.image_url,
+        image_url=strip_userinfo(page.image_url or entry.image_url or "") or None,
         partial=partial,
         norm_text=f"{normalize(title, lang)}\n{normal_body}",
         body_hash=fingerprint_normal(normal_body),

@@ -26,9 +26,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import brotli
+import httpcore
 import httpx
 
 from nashra.config import Settings
+from nashra.crawl.guard import AddressGuard, BlockedAddress, guarded_client
 from nashra.crawl.robots import (
     ROBOTS_ERROR_TTL,
     ROBOTS_MAX_BYTES,
@@ -36,6 +38,7 @@ from nashra.crawl.robots import (
     RobotsAnswer,
     RobotsCache,
 )
+from nashra.text.urls import strip_userinfo
 
 __all__ = ["ACCEPT_ENCODING", "FetchResult", "Fetcher", "fetch_sync"]
 
@@ -63,7 +66,7 @@ class FetchResult:
     error: str | None = None  # human-readable, None when ok
     error_kind: str | None = None
     # "timeout" | "too_large" | "too_many_redirects" | "robots" | "http" | "connection"
-    # | "content_type" | "invalid_url"
+    # | "content_type" | "invalid_url" | "blocked" (the address guard refused the host)
     elapsed: float = 0.0
 
     @property
@@ -117,7 +120,14 @@ class Fetcher:
         robots_error_ttl: float = ROBOTS_ERROR_TTL,
     ) -> None:
         self.settings = settings
-        self._client = httpx.AsyncClient(
+        limits = httpx.Limits(
+            max_connections=max(1, settings.total_concurrency),
+            max_keepalive_connections=max(1, settings.total_concurrency),
+        )
+        self._guard = AddressGuard(settings.fetch_allow_networks)
+        self._client = guarded_client(
+            self._guard,
+            limits=limits,
             headers={
                 "User-Agent": settings.user_agent,
                 "Accept-Encoding": ACCEPT_ENCODING,
@@ -128,13 +138,7 @@ class Fetcher:
                 write=settings.read_timeout,
                 pool=settings.total_timeout,
             ),
-            limits=httpx.Limits(
-                max_connections=max(1, settings.total_concurrency),
-                max_keepalive_connections=max(1, settings.total_concurrency),
-            ),
-            follow_redirects=False,  # followed by hand: counted, robots-checked, rate-limited
-            http2=False,
-        )
+        )  # redirects are followed by hand: counted, robots-checked, rate-limited, guarded
         self._global_slots = asyncio.Semaphore(max(1, settings.total_concurrency))
         self._host_slots: dict[str, asyncio.Semaphore] = {}
         self._robots = RobotsCache(
@@ -184,6 +188,20 @@ class Fetcher:
             log.info("fetch %s failed (%s): %s", url, result.error_kind, result.error)
         return result
 
+    async def refusal(self, url: str) -> str | None:
+        """Why the guard would refuse ``url`` (its host resolved and checked), without fetching
+        it; None if it may be fetched or its name does not resolve now. For addresses that are
+        recorded before they are fetched, such as feeds a home page declares."""
+        try:
+            self._guard.check_url(url)
+            parts = httpx.URL(url)
+            await self._guard.resolve(parts.host, parts.port or 443)
+        except BlockedAddress as exc:
+            return str(exc)
+        except (httpx.InvalidURL, httpcore.ConnectError, ValueError):
+            return None
+        return None
+
     # the walk along redirects ------------------------------------------------------------
     async def _fetch(
         self,
@@ -204,7 +222,11 @@ class Fetcher:
         if accept:
             headers["Accept"] = _header_bytes(accept)
 
-        current = url
+        current = url = strip_userinfo(url) if isinstance(url, str) else url
+        try:
+            self._guard.check_url(url)
+        except BlockedAddress as exc:
+            return _failure(url, url, "blocked", str(exc))
         problem = _url_problem(url)
         if problem:
             return _failure(url, url, "invalid_url", problem)
@@ -217,6 +239,8 @@ class Fetcher:
                 outcome = await self._request(current, headers, accept, max_bytes, truncate, walk)
             except _FetchError as exc:
                 return _failure(url, current, exc.kind, exc.message, exc.response)
+            except BlockedAddress as exc:
+                return _failure(url, current, "blocked", str(exc))
             except TimeoutError:
                 message = f"no complete response within {self.settings.total_timeout:g} s"
                 return _failure(url, current, "timeout", message, walk.response)
@@ -235,11 +259,15 @@ class Fetcher:
                         "too_many_redirects",
                         f"more than {self.settings.max_redirects} redirects (last to {outcome})",
                     )
+                try:
+                    self._guard.check_url(outcome)
+                except BlockedAddress as exc:
+                    return _failure(url, outcome, "blocked", f"redirect to {outcome}: {exc}")
                 problem = _url_problem(outcome)
                 if problem:
                     return _failure(url, outcome, "invalid_url", f"redirect to {problem}")
                 redirects += 1
-                current = outcome
+                current = strip_userinfo(outcome)
                 continue
             return _result(url, outcome, etag, last_modified)
 

@@ -15,6 +15,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
+from sqlalchemy.exc import InterfaceError, OperationalError
+
+from nashra.config import Settings
 from nashra.crawl.article import build_article
 from nashra.enrich.article import enriched
 from nashra.model import FeedEntry
@@ -27,8 +30,11 @@ from nashra.text.dates import parse_date
 
 log = logging.getLogger("nashra.import")
 
-MAX_LINE_BYTES = 20 * 1024 * 1024
+MAX_LINE_BYTES = 10 * 1024 * 1024  # default of settings.import_max_line_bytes
 REQUIRED = ("source", "url", "title")
+TEXT_FIELDS = ("guid", "text", "html", "summary", "published", "author", "image_url", "lang",
+               "section")  # fmt: skip
+_READ_CHUNK = 1024 * 1024
 
 
 class LineError(ValueError):
@@ -59,6 +65,10 @@ def _entry_from(record: dict[str, Any]) -> FeedEntry:
         value = record.get(key)
         if not isinstance(value, str) or not value.strip():
             raise LineError(f"missing or empty '{key}'")
+    for key in TEXT_FIELDS:
+        value = record.get(key)
+        if value is not None and not isinstance(value, str | int | float):
+            raise LineError(f"'{key}' must be a string, not {type(value).__name__}")
     try:
         canonical_url(record["url"])
     except ValueError as exc:
@@ -81,11 +91,30 @@ def _entry_from(record: dict[str, Any]) -> FeedEntry:
     )
 
 
-def iter_records(stream: IO[bytes]) -> Iterator[tuple[int, dict[str, Any] | LineError]]:
+def iter_lines(stream: IO[bytes], max_bytes: int) -> Iterator[tuple[int, bytes | None]]:
+    """(line number, its bytes), or None for a line over ``max_bytes``: such a line is skipped
+    in chunks to its end, never held whole in memory."""
+    number = 0
+    while True:
+        raw = stream.readline(max_bytes + 1)
+        if not raw:
+            return
+        number += 1
+        if len(raw) <= max_bytes or raw.endswith(b"\n"):
+            yield number, raw
+            continue
+        while raw and not raw.endswith(b"\n"):
+            raw = stream.readline(_READ_CHUNK)
+        yield number, None
+
+
+def iter_records(
+    stream: IO[bytes], max_bytes: int = MAX_LINE_BYTES
+) -> Iterator[tuple[int, dict[str, Any] | LineError]]:
     """(line number, record or the error that makes the line unusable), one line at a time."""
-    for number, raw in enumerate(stream, start=1):
-        if len(raw) > MAX_LINE_BYTES:
-            yield number, LineError(f"line longer than {MAX_LINE_BYTES} bytes")
+    for number, raw in iter_lines(stream, max_bytes):
+        if raw is None:
+            yield number, LineError(f"line longer than {max_bytes} bytes (not read)")
             continue
         if not raw.strip():
             continue
@@ -93,6 +122,9 @@ def iter_records(stream: IO[bytes]) -> Iterator[tuple[int, dict[str, Any] | Line
             record = json.loads(raw)
         except (ValueError, UnicodeDecodeError) as exc:
             yield number, LineError(f"not JSON: {exc}")
+            continue
+        except RecursionError:
+            yield number, LineError("not JSON we read: nested too deeply")
             continue
         if not isinstance(record, dict):
             yield number, LineError("a line must be a JSON object")
@@ -105,28 +137,44 @@ def import_jsonl(
     path: Path,
     sources: dict[str, Source],
     *,
+    settings: Settings | None = None,
     on_line: Callable[[int], None] | None = None,
 ) -> ImportReport:
-    """Import ``path``; outlets not in ``sources`` are created (and added to ``sources``)."""
+    """Import ``path``; outlets not in ``sources`` are created (and added to ``sources``).
+
+    A line that cannot be imported, whatever the reason, is reported with its number and
+    skipped; only a lost database connection stops the import (nothing more could be stored).
+    """
     report = ImportReport()
+    max_bytes = settings.import_max_line_bytes if settings else MAX_LINE_BYTES
     with path.open("rb") as stream:
-        for number, item in iter_records(stream):
+        for number, item in iter_records(stream, max_bytes):
             report.lines = number
             if on_line:
                 on_line(number)
             try:
                 if isinstance(item, LineError):
                     raise item
-                _import_one(store, item, sources, report)
+                _import_one(store, item, sources, report, settings)
             except LineError as exc:
                 report.errors.append((number, str(exc)))
                 log.warning("import line=%d skipped: %s", number, exc)
-    report.stories_late = assign_late_stories(store)
+            except (OperationalError, InterfaceError):
+                raise
+            except Exception as exc:  # a bad line must never cost the lines after it
+                message = f"could not be imported ({type(exc).__name__}: {str(exc)[:200]})"
+                report.errors.append((number, message))
+                log.exception("import line=%d skipped", number)
+    report.stories_late = assign_late_stories(store, settings)
     return report
 
 
 def _import_one(
-    store: Store, record: dict[str, Any], sources: dict[str, Source], report: ImportReport
+    store: Store,
+    record: dict[str, Any],
+    sources: dict[str, Source],
+    report: ImportReport,
+    settings: Settings | None,
 ) -> None:
     entry = _entry_from(record)
     slug = record["source"].strip()
@@ -152,5 +200,5 @@ def _import_one(
     article.partial = False  # an archive's text is its own full text
     saved = store.save_article(enriched(article, source, section=section))
     if saved.status != "unchanged":
-        assign_story(store, saved.pk, defer=True)  # older articles: after the whole file
+        assign_story(store, saved.pk, settings, defer=True)  # older ones: after the whole file
     setattr(report, saved.status, getattr(report, saved.status) + 1)

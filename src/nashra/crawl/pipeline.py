@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
+import weakref
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -19,7 +21,7 @@ from nashra.crawl.article import build_article
 from nashra.crawl.encoding import decode_html
 from nashra.crawl.extract import extract_page
 from nashra.crawl.feeds import parse_feed
-from nashra.crawl.fetch import Fetcher
+from nashra.crawl.fetch import Fetcher, FetchResult
 from nashra.enrich.article import enriched
 from nashra.media.fetch import fetch_image
 from nashra.model import Article, ExtractedPage, FeedEntry
@@ -134,27 +136,26 @@ class Crawler:
             self.on_event("feed", url=feed.url, status=304, new=0)
             return
         if not result.ok:
-            self.report.feed_errors += 1
-            self.report.errors.append(f"{feed.url}: {result.error}")
             log.warning(
                 "feed failed url=%s kind=%s error=%s", feed.url, result.error_kind, result.error
             )
-            self.store.record_feed_poll(
-                feed.id, status=result.status, error=result.error or "error"
-            )
-            self.on_event("feed", url=feed.url, status=result.status, new=0, error=result.error)
+            self._feed_failed(feed, result.status, result.error or "error")
             return
-        parsed = parse_feed(result.content, result.final_url, result.headers)
+        try:
+            parsed = await self._off_loop(
+                parse_feed, result.content, result.final_url, result.headers
+            )
+        except TimeoutError:
+            error = f"refused: parsing took over {self.settings.item_time_budget:g} s"
+            log.warning("feed refused url=%s: %s", feed.url, error)
+            self._feed_failed(feed, result.status, error)
+            return
         if parsed.bozo:
             self.report.malformed_feeds += 1
             log.warning("malformed feed url=%s reason=%s", feed.url, parsed.bozo_reason)
         entries = parsed.entries[: self.settings.max_entries_per_feed]
         if not entries and parsed.bozo:
-            self.report.feed_errors += 1
-            error = f"not a readable feed: {parsed.bozo_reason}"
-            self.report.errors.append(f"{feed.url}: {error}")
-            self.store.record_feed_poll(feed.id, status=result.status, error=error)
-            self.on_event("feed", url=feed.url, status=result.status, new=0, error=error)
+            self._feed_failed(feed, result.status, f"not a readable feed: {parsed.bozo_reason}")
             return
         self.on_event("entries", count=len(entries))
         before = self.report.new
@@ -169,6 +170,13 @@ class Crawler:
             title=parsed.title,
         )
         self.on_event("feed", url=feed.url, status=result.status, new=new)
+
+    def _feed_failed(self, feed: Any, status: int, error: str) -> None:
+        """Count, record and announce a poll that yielded no entries."""
+        self.report.feed_errors += 1
+        self.report.errors.append(f"{feed.url}: {error}")
+        self.store.record_feed_poll(feed.id, status=status, error=error)
+        self.on_event("feed", url=feed.url, status=status, new=0, error=error)
 
     async def _store_entries(
         self, fetcher: Fetcher, source: Source, entries: list[FeedEntry]
@@ -192,11 +200,9 @@ class Crawler:
         # One transaction per feed: a crash before it commits only means these pages are
         # fetched again on restart (the feed's validators are not saved yet either).
         articles = [a for a in built if a]
-        results = self.store.save_articles(articles)
-        for saved, article in zip(results, articles, strict=True):
-            self._count(saved, article)
-            if saved.status != "unchanged":
-                self._assign_story(saved.pk)
+        # Storing (with the search index's analysis) and grouping are CPU and database work:
+        # a thread keeps the event loop, and a portal served beside the crawl, answering.
+        results = await asyncio.to_thread(self._save_and_group, articles)
         await asyncio.gather(
             *(
                 self._rehost_image(fetcher, saved.pk, article.image_url)
@@ -204,6 +210,17 @@ class Crawler:
                 if saved.status == "new" and article.image_url
             )
         )
+
+    def _save_and_group(self, articles: list[Article]) -> list[SaveResult]:
+        """Save a feed's articles and put them into stories; one feed at a time per store, as
+        when this ran on the event loop (two feeds may carry the same article)."""
+        with _write_lock(self.store):
+            results = self.store.save_articles(articles)
+            for saved, article in zip(results, articles, strict=True):
+                self._count(saved, article)
+                if saved.status != "unchanged":
+                    self._assign_story(saved.pk)
+        return results
 
     def _assign_story(self, pk: int) -> None:
         """The stories stage, after the article is safely stored: a failure here costs only
@@ -244,7 +261,6 @@ class Crawler:
         """Fetch and extract one entry's page and join it with the entry (None: unusable)."""
         self.report.entries += 1
         adapter = adapter_for(source.slug)
-        page: ExtractedPage | None = None
         try:
             canonical_url(entry.url)
         except ValueError as exc:
@@ -253,22 +269,38 @@ class Crawler:
             self.on_event("page_error", url=entry.url, error=str(exc))
             return None
         result = await fetcher.fetch(entry.url, accept=PAGE_ACCEPT)
-        if result.ok and result.content:
-            text, _encoding = decode_html(result.content, result.headers.get("content-type"))
-            try:
-                page = extract_page(text, result.final_url, adapter)
-            except Exception as exc:  # an extractor bug must not lose the feed's entry
-                log.exception("extraction failed url=%s", entry.url)
-                self.report.errors.append(f"{entry.url}: extraction failed: {exc}")
-        else:
+        if result.error_kind == "blocked":
+            # A link to an address the guard refuses is never stored, not even as a summary:
+            # the portal would publish a link into the private network.
             self.report.page_errors += 1
             self.report.errors.append(f"{entry.url}: {result.error}")
             self.on_event("page_error", url=entry.url, error=result.error)
-        article = build_article(source, entry, page, adapter=adapter)
+            return None
+        if not result.ok or not result.content:
+            self.report.page_errors += 1
+            self.report.errors.append(f"{entry.url}: {result.error}")
+            self.on_event("page_error", url=entry.url, error=result.error)
+            result = None
+        try:
+            article = await self._off_loop(_entry_article, source, entry, result, adapter)
+        except TimeoutError:
+            self.report.page_errors += 1
+            reason = f"refused: processing took over {self.settings.item_time_budget:g} s"
+            log.warning("entry refused url=%s: %s", entry.url, reason)
+            self.report.errors.append(f"{entry.url}: {reason}")
+            self.on_event("page_error", url=entry.url, error=reason)
+            return None
         if not article.title and not article.body_text:
             self.report.page_errors += 1
             return None
-        return enriched(article, source)
+        return article
+
+    async def _off_loop(self, work: Callable[..., Any], *args: Any) -> Any:
+        """Run CPU-bound stage code in a thread within the per-item time budget, so the event
+        loop (and the portal served beside a crawl) keeps answering; TimeoutError past it."""
+        return await asyncio.wait_for(
+            asyncio.to_thread(work, *args), timeout=self.settings.item_time_budget
+        )
 
     async def poll_feed(self, fetcher: Fetcher, feed: Any) -> FeedPoll:
         """Poll one feed (fetch, parse, store its entries, record the poll) and say what
@@ -336,6 +368,35 @@ class _FeedProbe:
         return result
 
 
+_WRITE_LOCKS: weakref.WeakKeyDictionary[Store, threading.Lock] = weakref.WeakKeyDictionary()
+_WRITE_LOCKS_GUARD = threading.Lock()
+
+
+def _write_lock(store: Store) -> threading.Lock:
+    with _WRITE_LOCKS_GUARD:
+        lock = _WRITE_LOCKS.get(store)
+        if lock is None:
+            lock = _WRITE_LOCKS[store] = threading.Lock()
+        return lock
+
+
 def crawl(settings: Settings, store: Store, sources: Iterable[Source], **kw: Any) -> CrawlReport:
     """Synchronous entry point for the CLI and the demo builder."""
     return asyncio.run(Crawler(settings, store, sources, **kw).crawl_once())
+
+
+def _entry_article(
+    source: Source, entry: FeedEntry, fetched: FetchResult | None, adapter: Any
+) -> Article:
+    """Decode, extract, sanitise and classify one entry's page (the CPU-bound part of an entry).
+
+    An extractor bug must not lose the feed's entry: the article is then built from the feed.
+    """
+    page: ExtractedPage | None = None
+    if fetched is not None:
+        text, _encoding = decode_html(fetched.content, fetched.headers.get("content-type"))
+        try:
+            page = extract_page(text, fetched.final_url, adapter)
+        except Exception:
+            log.exception("extraction failed url=%s", entry.url)
+    return enriched(build_article(source, entry, page, adapter=adapter), source)

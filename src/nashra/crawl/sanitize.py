@@ -6,11 +6,14 @@ goes. nh3 (Rust's ammonia) does the work; this module only states the policy.
 
 from __future__ import annotations
 
+import logging
 import re
 
 import lxml.html
 import nh3
 from lxml import etree
+
+log = logging.getLogger("nashra.crawl")
 
 ALLOWED_TAGS = {
     "p", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "li", "blockquote", "q", "cite",
@@ -30,7 +33,16 @@ DROP_WITH_CONTENT = {"script", "style", "iframe", "object", "embed", "noscript",
                      "math", "form", "button", "select", "textarea", "nav", "aside", "footer"}  # fmt: skip
 BLOCK_TAGS = {"p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "blockquote", "pre", "tr", "figcaption",
               "caption", "div", "table", "ul", "ol", "hr", "br"}  # fmt: skip
-_BLANK = re.compile(r"<(p|h[2-6]|li|blockquote|div|span)>\s*</\1>")
+BLANK_REMOVABLE = frozenset({"p", "h2", "h3", "h4", "h5", "h6", "li", "blockquote", "div", "span"})
+VOID_TAGS = frozenset({"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta",
+                       "param", "source", "track", "wbr"})  # fmt: skip
+# Real articles nest a few dozen elements deep; a hostile page nests thousands to make
+# tree-walking code recursive or quadratic. What lies deeper than this is flattened.
+MAX_NESTING = 64
+# An article's HTML is a few dozen KB; what lies past this many characters is cut before
+# cleaning (a longer body is an attack or a whole site pasted in, never an article).
+MAX_HTML_CHARS = 1_000_000
+_TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9:-]*)\b[^>]*>")
 _SPACES = re.compile(r"[ \t\u00a0]+")
 _H1 = re.compile(r"<(/?)h1\b", re.IGNORECASE)
 
@@ -39,8 +51,14 @@ def sanitize_html(html: str) -> str:
     """Clean untrusted article HTML down to the allowed structure (idempotent)."""
     if not html or not html.strip():
         return ""
+    if len(html) > MAX_HTML_CHARS:
+        log.warning("article HTML of %d characters cut to %d", len(html), MAX_HTML_CHARS)
+        cut = html.rfind("<", 0, MAX_HTML_CHARS)
+        html = html[: cut if cut > 0 else MAX_HTML_CHARS]
     cleaned = nh3.clean(
-        _H1.sub(r"<\1h2", html),  # the page's title is ours to render; a body h1 is a sub-heading
+        _H1.sub(
+            r"<\1h2", flatten_nesting(html)
+        ),  # the page's title is ours to render; a body h1 is a sub-heading
         tags=ALLOWED_TAGS,
         clean_content_tags=DROP_WITH_CONTENT,
         attributes=ALLOWED_ATTRIBUTES,
@@ -48,10 +66,90 @@ def sanitize_html(html: str) -> str:
         link_rel="nofollow noopener noreferrer",
         strip_comments=True,
     )
-    previous = None
-    while previous != cleaned:  # empty wrappers can nest
-        previous, cleaned = cleaned, _BLANK.sub("", cleaned)
-    return cleaned.strip()
+    return _drop_blank_wrappers(cleaned).strip()
+
+
+def flatten_nesting(html: str, max_depth: int = MAX_NESTING) -> str:
+    """``html`` with every tag that would open deeper than ``max_depth`` removed (text kept).
+
+    One pass over the tags with a stack, so the cost is linear in the input whatever its
+    nesting; a stray closing tag whose element is not open is dropped too.
+    """
+    if html.count("<") <= max_depth:
+        return html
+    out: list[str] = []
+    stack: list[tuple[str, bool]] = []  # (tag, kept)
+    depth = 0  # kept elements open
+    position = 0
+    for match in _TAG.finditer(html):
+        out.append(html[position : match.start()])
+        position = match.end()
+        closing, name = match.group(1), match.group(2).lower()
+        if not closing:
+            if name in VOID_TAGS or match.group(0).endswith("/>"):
+                if depth < max_depth:
+                    out.append(match.group(0))
+                continue
+            kept = depth < max_depth
+            stack.append((name, kept))
+            if kept:
+                depth += 1
+                out.append(match.group(0))
+            continue
+        if not any(open_name == name for open_name, _ in stack[-max_depth * 4 :]):
+            continue  # nothing to close nearby: a stray or an unmatched end tag
+        while stack:
+            open_name, kept = stack.pop()
+            depth -= kept
+            if open_name == name:
+                if kept:
+                    out.append(match.group(0))
+                break
+    out.append(html[position:])
+    return "".join(out)
+
+
+def _drop_blank_wrappers(html: str) -> str:
+    """Remove elements of ``BLANK_REMOVABLE`` holding only white space, nested ones included.
+
+    A single pass with a stack over sanitised (well-formed) markup: each open wrapper remembers
+    where its output starts and whether anything visible was written inside it.
+    """
+    out: list[str] = []
+    stack: list[tuple[str, int, bool]] = []  # (tag, index in out, has content)
+    position = 0
+
+    def mark_content() -> None:
+        if stack:
+            tag, start, _ = stack[-1]
+            stack[-1] = (tag, start, True)
+
+    for match in _TAG.finditer(html):
+        text = html[position : match.start()]
+        position = match.end()
+        if text:
+            out.append(text)
+            if text.strip():
+                mark_content()
+        closing, name = match.group(1), match.group(2).lower()
+        bare = match.group(0) == f"<{name}>"
+        if not closing and name in BLANK_REMOVABLE and bare:
+            stack.append((name, len(out), False))
+            out.append(match.group(0))
+            continue
+        if closing and stack and stack[-1][0] == name:
+            _, start, has_content = stack.pop()
+            if has_content:
+                out.append(match.group(0))
+                mark_content()
+            else:
+                del out[start:]
+            continue
+        out.append(match.group(0))
+        mark_content()  # any other tag (an image, a line break, a link) is content
+    tail = html[position:]
+    out.append(tail)
+    return "".join(out)
 
 
 def html_to_text(html: str) -> str:
@@ -71,20 +169,21 @@ def html_to_text(html: str) -> str:
             parts.append(text)
         buf.clear()
 
-    def walk(el: etree._Element) -> None:
+    # An explicit stack instead of recursion: nesting depth must not be able to crash us.
+    todo: list[tuple[etree._Element, bool]] = [(root, False)]
+    while todo:
+        el, leaving = todo.pop()
         tag = el.tag if isinstance(el.tag, str) else ""
-        is_block = tag in BLOCK_TAGS
-        if is_block:
+        if leaving:
+            if tag in BLOCK_TAGS:
+                flush()
+            if el is not root and el.tail:
+                buf.append(el.tail)
+            continue
+        if tag in BLOCK_TAGS:
             flush()
         if el.text and tag:
             buf.append(el.text)
-        for child in el:
-            walk(child)
-            if child.tail:
-                buf.append(child.tail)
-        if is_block:
-            flush()
-
-    walk(root)
-    flush()
+        todo.append((el, True))
+        todo.extend((child, False) for child in reversed(el))
     return "\n\n".join(parts)

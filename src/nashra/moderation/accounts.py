@@ -2,8 +2,12 @@
 
 Passwords are hashed with argon2id (argon2-cffi's defaults). A session is a random token given to
 the browser in a cookie; only its SHA-256 is stored, so a copy of the database opens no session.
-Failed logins are counted per network (salted hash) and per user name over a sliding window: at
-the limit, logins are refused for both, before any password is checked.
+Failed logins are counted over a sliding window per (user name, network) and per network (salted
+hash): at a limit, logins from that network are refused before any password is checked. There is
+no limit per user name alone, so nobody can lock a moderator out from every network by failing on
+purpose; a correct password from another network still works. Refused attempts are aggregated in
+the audit log (one row per moderator and window, one for unknown names), so a flood of them can
+neither grow it without bound nor push moderators' actions out of sight.
 """
 
 from __future__ import annotations
@@ -16,12 +20,13 @@ from datetime import UTC, datetime, timedelta
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
 from nashra.moderation.config import ModerationConfig
 from nashra.moderation.reports import log_action
 from nashra.store import Store
-from nashra.store.schema import login_attempts, moderator_sessions, moderators
+from nashra.store.schema import login_attempts, moderation_log, moderator_sessions, moderators
 
 __all__ = [
     "LoginResult",
@@ -34,6 +39,7 @@ __all__ = [
 
 _hasher = PasswordHasher()
 MIN_PASSWORD = 10
+UNKNOWN_ACTOR = "?"  # refused logins for names that are no moderator share one audit row
 
 
 @dataclass(frozen=True)
@@ -96,26 +102,29 @@ def login(
     """Check a login; on success open a session and return its token (for the cookie)."""
     now = datetime.now(UTC)
     since = now - timedelta(seconds=config.login_window_seconds)
-    keys = [f"net:{network}", f"user:{_digest(username.strip().lower())}"]
+    name = username.strip()
+    limits = {
+        f"pair:{_digest(name.lower() + chr(10) + network)}"[:64]: config.login_rate_limit,
+        f"net:{network}"[:64]: config.login_network_rate_limit,
+    }
     with store.engine.begin() as conn:
-        for key in keys:
+        row = conn.execute(
+            select(moderators).where(moderators.c.username == name, moderators.c.active.is_(True))
+        ).first()
+        actor = row.username if row is not None else UNKNOWN_ACTOR
+        for key, limit in limits.items():
             failures = conn.execute(
                 select(func.count())
                 .select_from(login_attempts)
                 .where(
-                    login_attempts.c.key == key[:64],
+                    login_attempts.c.key == key,
                     login_attempts.c.ok.is_(False),
                     login_attempts.c.created_at >= since,
                 )
             ).scalar_one()
-            if failures >= config.login_rate_limit:
-                log_action(conn, username[:64] or "?", "login_rate_limited", None, "")
+            if failures >= limit:
+                _audit_refused(conn, actor, "login_rate_limited", since)
                 return LoginResult("rate_limited")
-        row = conn.execute(
-            select(moderators).where(
-                moderators.c.username == username.strip(), moderators.c.active.is_(True)
-            )
-        ).first()
         ok = False
         if row is not None:
             try:
@@ -126,10 +135,10 @@ def login(
             _hasher.hash(password)  # same cost whether or not the user exists
         conn.execute(
             insert(login_attempts),
-            [{"key": key[:64], "ok": ok, "created_at": now} for key in keys],
+            [{"key": key, "ok": ok, "created_at": now} for key in limits],
         )
         if not ok:
-            log_action(conn, username[:64] or "?", "login_failed", None, "")
+            _audit_refused(conn, actor, "login_failed", since)
             return LoginResult("bad_credentials")
         token = secrets.token_urlsafe(32)
         conn.execute(
@@ -149,6 +158,29 @@ def login(
         conn.execute(delete(moderator_sessions).where(moderator_sessions.c.expires_at < now))
         conn.execute(delete(login_attempts).where(login_attempts.c.created_at < since))
         return LoginResult("ok", token, Moderator(int(row.id), row.username))
+
+
+def _audit_refused(conn: Connection, actor: str, action: str, since: datetime) -> None:
+    """Count a refused login in the audit log: one row per actor, action and window."""
+    row = conn.execute(
+        select(moderation_log.c.id, moderation_log.c.detail)
+        .where(
+            moderation_log.c.actor == actor,
+            moderation_log.c.action == action,
+            moderation_log.c.created_at >= since,
+        )
+        .order_by(moderation_log.c.id.desc())
+        .limit(1)
+    ).first()
+    if row is None:
+        log_action(conn, actor, action, None, "attempts=1")
+        return
+    count = int(row.detail.partition("=")[2] or 0) if row.detail.startswith("attempts=") else 0
+    conn.execute(
+        update(moderation_log)
+        .where(moderation_log.c.id == row.id)
+        .values(detail=f"attempts={count + 1}", created_at=datetime.now(UTC))
+    )
 
 
 def session_user(store: Store, token: str | None) -> Moderator | None:

@@ -122,7 +122,9 @@ def network_of(address: str) -> str:
     try:
         ip = ipaddress.ip_address(address)
     except ValueError:
-        return f"unknown:{address[:64]}"
+        # Not an address (a garbled header passed on by a proxy): all such share one network,
+        # so inventing strings cannot make new reporters or new login budgets.
+        return "unknown"
     if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
         ip = ip.ipv4_mapped
     prefix = 24 if ip.version == 4 else 56

@@ -23,7 +23,7 @@ import re
 import secrets
 from importlib import resources
 from typing import Any
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import unquote, urlencode, urlsplit
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 from starlette.concurrency import run_in_threadpool
@@ -138,10 +138,23 @@ def _same_origin(request: Request) -> bool:
 
 
 def _safe_next(value: str | None) -> str:
-    """A local path to go back to (never another site)."""
-    if not value or not value.startswith("/") or value.startswith("//") or "\\" in value:
+    """A same-site path to go back to, or "" (never another site, however it is spelled).
+
+    Browsers drop tabs and newlines inside URLs and read a backslash as a slash, so a tab or a
+    backslash between two slashes ``/ /evil.example`` lead off-site: no control character, no
+    backslash, no ``//`` start, no scheme or host, checked again after percent-decoding.
+    """
+    if not value or len(value) > 500:
         return ""
-    return value[:500]
+    for candidate in (value, unquote(value)):
+        if any(ch < " " or ch == "\x7f" or ch == "\\" for ch in candidate):
+            return ""
+        if not candidate.startswith("/") or candidate.startswith("//"):
+            return ""
+        parts = urlsplit(candidate)
+        if parts.scheme or parts.netloc:
+            return ""
+    return value
 
 
 async def _form_or_json(request: Request) -> dict[str, str]:

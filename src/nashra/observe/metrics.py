@@ -43,6 +43,12 @@ FEED_ERRORS = Counter(
     "nashra_feed_errors", "Failed feed polls, by kind (timeout, http, parse...).", ["kind"],
     registry=METRICS,
 )  # fmt: skip
+FETCH_BLOCKED = Counter(
+    "nashra_fetch_blocked",
+    "Outbound connections refused by the address guard, by reason (private, loopback...).",
+    ["reason"],
+    registry=METRICS,
+)
 ARTICLES_STORED = Counter(
     "nashra_articles_stored", "Articles written, by status (new, updated).", ["status"],
     registry=METRICS,

@@ -149,6 +149,11 @@ class FeedFarm:
     def hosts(self) -> list[str]:
         return list(self._addresses)
 
+    @property
+    def allow_networks(self) -> str:
+        """The farm's addresses as ``fetch_allow_networks`` (the guard refuses loopback)."""
+        return ",".join(f"{address}/32" for address in self._addresses)
+
     # documents --------------------------------------------------------------------------------
     def document(self, feed: FarmFeed) -> bytes:
         base = f"http://{feed.host}:{self.ports[feed.host]}/f/{feed.index}"

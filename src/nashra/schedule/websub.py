@@ -27,6 +27,7 @@ from starlette.routing import BaseRoute, Route
 
 from nashra.config import Settings
 from nashra.crawl.feeds import parse_feed
+from nashra.crawl.guard import BlockedAddress, guarded_client
 from nashra.observe.logs import event
 from nashra.observe.metrics import WEBSUB
 from nashra.schedule.claims import make_due
@@ -43,6 +44,7 @@ _LINK_HEADER_RE = re.compile(r"<([^>]+)>\s*;([^,]*)")
 _LINK_TAG_RE = re.compile(rb"<(?:[a-z0-9]+:)?link\b[^>]*>", re.I)
 _ATTR_RE = re.compile(rb"""\b(rel|href)\s*=\s*(?:"([^"]*)"|'([^']*)')""", re.I)
 RENEW_BEFORE = timedelta(days=1)
+HUB_ANSWER_MAX = 64 * 1024  # a hub's answer to a subscription is a status and a line or two
 
 
 def discover_hub(headers: Mapping[str, str], content: bytes) -> tuple[str | None, str | None]:
@@ -121,13 +123,15 @@ async def subscribe(
         "hub.lease_seconds": str(lease_seconds),
     }
     own = client is None
-    client = client or httpx.AsyncClient(
-        timeout=settings.total_timeout, headers={"User-Agent": settings.user_agent}
+    client = client or guarded_client(
+        settings.fetch_allow_networks,
+        timeout=settings.total_timeout,
+        headers={"User-Agent": settings.user_agent},
     )
     try:
-        response = await client.post(hub, data=form)
-        ok = response.status_code in (202, 204, 200)
-        detail = f"HTTP {response.status_code}"
+        ok, detail = await _post_subscription(client, hub, form)
+    except BlockedAddress as exc:
+        ok, detail = False, str(exc)
     except httpx.HTTPError as exc:
         ok, detail = False, f"{type(exc).__name__}: {exc}"
     finally:
@@ -143,6 +147,23 @@ async def subscribe(
                 .values(websub_state="failed")
             )
     return ok
+
+
+async def _post_subscription(
+    client: httpx.AsyncClient, hub: str, form: dict[str, str]
+) -> tuple[bool, str]:
+    """POST the request to the hub; its answer is read to at most ``HUB_ANSWER_MAX`` bytes.
+
+    Redirects are not followed: a hub that moved is a hub to look up again, not one to trust.
+    """
+    async with client.stream("POST", hub, data=form) as response:
+        read = 0
+        async for chunk in response.aiter_raw():
+            read += len(chunk)
+            if read > HUB_ANSWER_MAX:
+                return False, f"HTTP {response.status_code}, answer over {HUB_ANSWER_MAX} bytes"
+        ok = response.status_code in (202, 204, 200)
+        return ok, f"HTTP {response.status_code}"
 
 
 def signature_ok(secret: str | None, body: bytes, header: str | None) -> bool:

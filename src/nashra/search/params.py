@@ -4,7 +4,7 @@ share it), with a clear message for every value that cannot be used."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import UTC, date, datetime, timedelta
+from datetime import datetime
 
 from nashra.search.engine import (
     MAX_PAGE,
@@ -16,6 +16,7 @@ from nashra.search.engine import (
 from nashra.search.query import CONTENT_LANGS
 from nashra.sections import SECTIONS
 from nashra.store.queries import Filters
+from nashra.text.dates import parse_query_instant
 
 __all__ = ["parse_when", "request_from_params"]
 
@@ -24,18 +25,10 @@ def parse_when(name: str, raw: str | None, *, end_of_day: bool = False) -> datet
     """An ISO date or date-time; a bare date given as ``until`` includes that whole day."""
     if not raw:
         return None
-    raw = raw.strip()
     try:
-        if len(raw) == 10:
-            day = date.fromisoformat(raw)
-            value = datetime(day.year, day.month, day.day, tzinfo=UTC)
-            return value + timedelta(days=1) if end_of_day else value
-        value = datetime.fromisoformat(raw)
-    except ValueError:
-        raise SearchError(
-            f"{name} must be a date (YYYY-MM-DD) or an ISO 8601 date-time, got {raw[:40]!r}"
-        ) from None
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
+        return parse_query_instant(raw, end_of_day=end_of_day)
+    except ValueError as exc:
+        raise SearchError(f"{name} {exc}") from None
 
 
 def _int(name: str, raw: str | None, default: int, high: int) -> int:

@@ -7,6 +7,7 @@ Most outlets in the registry only have a home page; this is how the crawler find
 from __future__ import annotations
 
 import json
+import logging
 import re
 from typing import TYPE_CHECKING
 from urllib.parse import urljoin, urlsplit
@@ -18,6 +19,8 @@ from nashra.crawl.encoding import decode_html
 
 if TYPE_CHECKING:
     from nashra.crawl.fetch import Fetcher
+
+log = logging.getLogger("nashra.sources")
 
 # The link types of feeds, in the order sites usually list their main feed.
 FEED_LINK_TYPES = (
@@ -124,8 +127,9 @@ async def discover_feeds(fetcher: Fetcher, site_url: str) -> list[str]:
         text, _ = decode_html(home.content, home.headers.get("content-type"))
         base = home.final_url or site_url
         links = find_feed_links(text, base)
-        if links:
-            return links
+        allowed = [link for link in links if not await _refused(fetcher, link)]
+        if allowed:
+            return allowed
     elif not home.status:
         # No HTTP answer at all (DNS, refused, timeout): probing more paths would only wait more.
         return []
@@ -135,6 +139,14 @@ async def discover_feeds(fetcher: Fetcher, site_url: str) -> list[str]:
         if probe.ok and looks_like_feed(probe.content, probe.content_type):
             _append(found, probe.final_url or urljoin(base, path))
     return found
+
+
+async def _refused(fetcher: Fetcher, url: str) -> bool:
+    """A declared feed on an address the guard refuses is never recorded (logged instead)."""
+    reason = await fetcher.refusal(url)
+    if reason:
+        log.warning("declared feed refused url=%s: %s", url, reason)
+    return reason is not None
 
 
 def looks_like_feed(content: bytes, content_type: str | None) -> bool:

@@ -6,16 +6,17 @@ the millionth article as at the first, and a cursor stays valid while new articl
 
 from __future__ import annotations
 
-import base64
-import binascii
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import and_, func, or_, select
 
+from nashra.store.db import CursorError, decode_cursor, encode_cursor, keyset_page
 from nashra.store.schema import articles, images, sources
 from nashra.store.store import Store
+
+__all__ = ["CursorError", "Filters", "decode_cursor", "encode_cursor", "latest_articles"]
 
 LIST_COLUMNS = (
     articles.c.pk,
@@ -40,26 +41,6 @@ LIST_COLUMNS = (
     sources.c.name_fr.label("source_name_fr"),
     sources.c.name_en.label("source_name_en"),
 )
-
-
-class CursorError(ValueError):
-    """A pagination cursor that was not made by us (or was damaged on the way)."""
-
-
-def encode_cursor(published: datetime, pk: int) -> str:
-    raw = f"{published.astimezone(UTC).isoformat()}|{pk}".encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str) -> tuple[datetime, int]:
-    try:
-        padded = cursor + "=" * (-len(cursor) % 4)
-        stamp, pk = base64.urlsafe_b64decode(padded.encode()).decode().split("|")
-        return datetime.fromisoformat(stamp), int(pk)
-    except (binascii.Error, ValueError, UnicodeDecodeError) as exc:
-        raise CursorError(
-            f"invalid cursor {cursor[:40]!r}: use the 'next' value of a listing"
-        ) from exc
 
 
 @dataclass
@@ -113,24 +94,18 @@ def latest_articles(
     filters = filters or Filters()
     limit = max(1, min(int(limit), 200))
     query = _base_query().where(*filters.clauses())
-    if cursor:
-        published, pk = decode_cursor(cursor)
-        query = query.where(
-            or_(
-                articles.c.published < published,
-                and_(articles.c.published == published, articles.c.pk < pk),
-            )
-        )
-    query = query.order_by(articles.c.published.desc(), articles.c.pk.desc()).limit(limit + 1)
     if offset:
         query = query.offset(offset)
     with store.engine.connect() as conn:
-        rows = [dict(r._mapping) for r in conn.execute(query)]
-    next_cursor = None
-    if len(rows) > limit:
-        rows = rows[:limit]
-        next_cursor = encode_cursor(rows[-1]["published"], rows[-1]["pk"])
-    return rows, next_cursor
+        return keyset_page(
+            conn, query, articles.c.published, articles.c.pk,
+            cursor=cursor, limit=limit, position=article_position,
+        )  # fmt: skip
+
+
+def article_position(row: dict[str, Any]) -> tuple[datetime, int]:
+    """Where an article listing row stands in its keyset order."""
+    return row["published"], row["pk"]
 
 
 def count_articles(store: Store, filters: Filters | None = None) -> int:

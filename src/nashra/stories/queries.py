@@ -3,14 +3,13 @@ show. Every query is bounded (a page, a story, a window of recent stories), neve
 
 from __future__ import annotations
 
-import base64
-import binascii
 import math
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import func, select
 
+from nashra.store.db import CursorError, keyset_page
 from nashra.store.queries import LIST_COLUMNS
 from nashra.store.schema import article_signatures as sigs
 from nashra.store.schema import articles, images, sources, stories, story_backlog
@@ -21,8 +20,7 @@ TOP_HALF_LIFE_HOURS = 12.0  # a story's weight on the home page halves every 12 
 TOP_CANDIDATES = 5  # widest stories read per top story shown, then ranked with freshness
 
 
-class StoryCursorError(ValueError):
-    """A stories cursor that was not made by us."""
+StoryCursorError = CursorError
 
 
 def _aware(value: datetime | None) -> datetime | None:
@@ -247,22 +245,6 @@ def ticker_stories(
     return [reps[r.representative] for r in story_rows if r.representative in reps]
 
 
-def encode_story_cursor(last_published: datetime, story_id: int) -> str:
-    raw = f"{last_published.astimezone(UTC).isoformat()}|{story_id}".encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def decode_story_cursor(cursor: str) -> tuple[datetime, int]:
-    try:
-        padded = cursor + "=" * (-len(cursor) % 4)
-        stamp, sid = base64.urlsafe_b64decode(padded.encode()).decode().split("|")
-        return datetime.fromisoformat(stamp), int(sid)
-    except (binascii.Error, ValueError, UnicodeDecodeError) as exc:
-        raise StoryCursorError(
-            f"invalid cursor {cursor[:40]!r}: use the 'next' value of a listing"
-        ) from exc
-
-
 def list_stories(
     store: Store,
     *,
@@ -280,24 +262,15 @@ def list_stories(
     )
     if lang:
         query = query.where(stories.c.lang == lang)
-    if cursor:
-        last, sid = decode_story_cursor(cursor)
-        query = query.where(
-            or_(
-                stories.c.last_published < last,
-                and_(stories.c.last_published == last, stories.c.id < sid),
-            )
-        )
-    query = query.order_by(stories.c.last_published.desc(), stories.c.id.desc()).limit(limit + 1)
     with store.engine.connect() as conn:
-        rows = [_story_dict(r) for r in conn.execute(query)]
+        rows, next_cursor = keyset_page(
+            conn, query, stories.c.last_published, stories.c.id,
+            cursor=cursor, limit=limit, to_row=_story_dict,
+            position=lambda row: (row["last_published"], row["id"]),
+        )  # fmt: skip
     reps = _representatives(store, [_Rep(r["representative"]) for r in rows])
     for r in rows:
         r["article"] = reps.get(r["representative"])
-    next_cursor = None
-    if len(rows) > limit:
-        rows = rows[:limit]
-        next_cursor = encode_story_cursor(rows[-1]["last_published"], rows[-1]["id"])
     return rows, next_cursor
 
 

@@ -38,6 +38,7 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 
 from nashra.config import Settings
 from nashra.observe.metrics import LATE_ASSIGNED
+from nashra.store.db import insert_for
 from nashra.store.schema import article_signatures as sigs
 from nashra.store.schema import articles, stories, story_backlog
 from nashra.store.store import Store
@@ -415,7 +416,7 @@ class StoryStore:
             "version": SIGNATURE_VERSION,
             "updated_at": now,
         }
-        stmt = backlog.dialect_insert(conn, sigs, article_pk=f.pk, **values)
+        stmt = insert_for(conn, sigs, article_pk=f.pk, **values)
         conn.execute(stmt.on_conflict_do_update(index_elements=[sigs.c.article_pk], set_=values))
         gone = {g for g, _ in decision.merges}
         for story_id in sorted(decision.touched - gone):

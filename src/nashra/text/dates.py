@@ -18,7 +18,20 @@ from email.utils import parsedate_tz
 
 from nashra.text.fold import fold_accents, normalize_arabic
 
-__all__ = ["parse_date", "format_date_line", "DISPLAY_TZ"]
+__all__ = [
+    "DISPLAY_TZ",
+    "EARLIEST",
+    "LATEST",
+    "checked_instant",
+    "format_date_line",
+    "parse_date",
+    "parse_query_instant",
+]
+
+# The moments a request may name: wide enough for any archive, narrow enough that converting
+# to UTC and comparing in SQL never overflows (year 1 at +14:00 is before year 1 in UTC).
+EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
+LATEST = datetime(2999, 12, 31, 23, 59, 59, tzinfo=UTC)
 
 # Month names; spellings are folded like the input (alef forms → ا, no accents).
 MONTHS: dict[int, tuple[str, ...]] = {
@@ -252,3 +265,35 @@ def format_date_line(dt: datetime, tz: tzinfo | None = None) -> str:
         dt = dt.replace(tzinfo=UTC)
     local = dt.astimezone(tz or DISPLAY_TZ)
     return f"{local.day} - {local.month} - {local.year}"
+
+
+def checked_instant(value: datetime) -> datetime:
+    """``value`` in UTC (naive means UTC), or ``ValueError`` if it lies outside EARLIEST..LATEST."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    try:
+        utc = value.astimezone(UTC)
+    except OverflowError:
+        utc = None
+    if utc is None or not EARLIEST <= utc <= LATEST:
+        raise ValueError(f"{value.isoformat()} is out of range ({EARLIEST.year}-{LATEST.year})")
+    return utc
+
+
+def parse_query_instant(raw: str, *, end_of_day: bool = False) -> datetime:
+    """A date (``YYYY-MM-DD``; with ``end_of_day`` the next midnight) or an ISO 8601 date-time
+    from a URL, in UTC and in range; ``ValueError`` with a reader's message otherwise."""
+    raw = raw.strip()
+    try:
+        if len(raw) == 10:
+            day = datetime.fromisoformat(raw).date()
+            value = datetime(day.year, day.month, day.day, tzinfo=UTC)
+            if end_of_day and value < LATEST - timedelta(days=1):
+                value += timedelta(days=1)
+        else:
+            value = datetime.fromisoformat(raw)
+    except ValueError:
+        raise ValueError(
+            f"must be a date (YYYY-MM-DD) or an ISO 8601 date-time, got {raw[:40]!r}"
+        ) from None
+    return checked_instant(value)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from urllib.parse import parse_qsl, quote, unquote, urljoin, urlsplit
 
-__all__ = ["canonical_url", "numeric_id", "host_of", "TRACKING_PARAMS"]
+__all__ = ["canonical_url", "numeric_id", "host_of", "strip_userinfo", "TRACKING_PARAMS"]
 
 TRACKING_PARAMS = frozenset(
     {
@@ -126,11 +126,8 @@ def canonical_url(url: str, base: str | None = None) -> str:
     scheme = parts.scheme.lower()
     if scheme not in DEFAULT_PORTS:
         raise ValueError(f"not an http(s) URL: {url[:200]!r}")
-    host = _host(parts.hostname)
-    netloc = host
-    if parts.username is not None:
-        userinfo = parts.netloc.rpartition("@")[0]
-        netloc = f"{_encode(userinfo, ':%!$&()*+,;=-._~')}@{host}"
+    # ``user:pass@`` is dropped: credentials a feed put in a link are never stored or shown.
+    netloc = _host(parts.hostname)
     if port is not None and port != DEFAULT_PORTS[scheme]:
         netloc += f":{port}"
     path = _remove_dot_segments(_encode(parts.path or "/", _PATH_SAFE))
@@ -138,6 +135,18 @@ def canonical_url(url: str, base: str | None = None) -> str:
         path = "/" + path
     query = _clean_query(parts.query)
     return f"{scheme}://{netloc}{path}" + (f"?{query}" if query else "")
+
+
+def strip_userinfo(url: str) -> str:
+    """``url`` without ``user:pass@`` (never sent, stored or shown); other text unchanged."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return url
+    if "@" not in parts.netloc:
+        return url
+    netloc = parts.netloc.rpartition("@")[2]
+    return parts._replace(netloc=netloc).geturl()
 
 
 def host_of(url: str) -> str:

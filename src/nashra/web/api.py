@@ -5,7 +5,7 @@ Article objects are built by :func:`article_object`, the one place that decides 
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from starlette.requests import Request
@@ -16,6 +16,7 @@ from nashra.sections import SECTIONS
 from nashra.store import queries
 from nashra.store.queries import CursorError, Filters
 from nashra.store.store import Store
+from nashra.text.dates import parse_query_instant
 from nashra.web.cache import PAGE_CACHE_CONTROL
 from nashra.web.editions import article_path
 from nashra.web.i18n import LANGUAGES
@@ -131,14 +132,9 @@ def parse_when(name: str, raw: str | None) -> datetime | None:
     if not raw:
         return None
     try:
-        value = datetime.fromisoformat(raw)
-    except ValueError:
-        raise ApiError(
-            400, f"{name} must be an ISO 8601 date or date-time, got {raw[:40]!r}"
-        ) from None
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
-    return value
+        return parse_query_instant(raw)
+    except ValueError as exc:
+        raise ApiError(400, f"{name} {exc}") from None
 
 
 def parse_filters(portal: Portal, request: Request) -> Filters:
@@ -215,170 +211,8 @@ def list_sections(portal: Portal, request: Request) -> Response:
     )
 
 
-def _article_schema(with_body: bool) -> dict[str, Any]:
-    nullable_str = {"type": ["string", "null"]}
-    props: dict[str, Any] = {
-        "source": {"type": "string", "description": "outlet slug"},
-        "source_name": {"type": "string"},
-        "id": {"type": "integer", "description": "per-outlet id"},
-        "path": {"type": "string", "description": "the article's page on this portal"},
-        "url": {"type": "string", "description": "the original article"},
-        "title": {"type": "string"},
-        "summary": {"type": "string"},
-        "published": {"type": "string", "format": "date-time"},
-        "updated": {"type": ["string", "null"], "format": "date-time"},
-        "author": nullable_str,
-        "lang": {"type": "string", "enum": list(LANGUAGES)},
-        "section": nullable_str,
-        "agency": {**nullable_str, "description": "news agency code when the byline names one"},
-        "regions": {
-            "type": "array",
-            "description": "Moroccan regions the article is about, best first",
-            "items": {
-                "type": "object",
-                "properties": {k: {"type": "string"} for k in ("slug", "name_ar", "name_fr")},
-            },
-        },
-        "image": {"oneOf": [{"type": "null"}, {"$ref": "#/components/schemas/Image"}]},
-        "partial": {"type": "boolean"},
-        "copy_of": {**nullable_str, "description": "path of the original when this is a copy"},
-        "story_id": {
-            "type": ["integer", "null"],
-            "description": "the story grouping this article with other outlets' versions",
-        },
-    }
-    if with_body:
-        props["body_html"] = {"type": "string"}
-        props["body_text"] = {"type": "string"}
-    return {"type": "object", "properties": props, "required": list(props)}
-
-
 def openapi(portal: Portal, request: Request) -> Response:
-    """The OpenAPI 3.1 description of this API."""
+    """The OpenAPI 3.1 description of this API (built in :mod:`nashra.web.openapi`)."""
+    from nashra.web.openapi import openapi_document
 
-    def q(name: str, schema: dict[str, Any], doc: str) -> dict[str, Any]:
-        return {
-            "name": name,
-            "in": "query",
-            "required": False,
-            "schema": schema,
-            "description": doc,
-        }
-
-    error = {
-        "description": "bad request",
-        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
-    }
-    doc = {
-        "openapi": "3.1.0",
-        "info": {"title": "Nashra API", "version": "1"},
-        "paths": {
-            "/api/v1/articles": {
-                "get": {
-                    "summary": "Articles, newest first (cursor pagination)",
-                    "parameters": [
-                        q(
-                            "limit",
-                            {
-                                "type": "integer",
-                                "minimum": 1,
-                                "maximum": MAX_LIMIT,
-                                "default": DEFAULT_LIMIT,
-                            },
-                            "page size",
-                        ),
-                        q("cursor", {"type": "string"}, "the 'next' value of the previous page"),
-                        q("source", {"type": "string"}, "outlet slug"),
-                        q("section", {"type": "string", "enum": list(SECTIONS)}, "section slug"),
-                        q("author", {"type": "string"}, "exact author name"),
-                        q("lang", {"type": "string", "enum": list(LANGUAGES)}, "article language"),
-                        q(
-                            "since",
-                            {"type": "string", "format": "date-time"},
-                            "published at or after",
-                        ),
-                        q("until", {"type": "string", "format": "date-time"}, "published before"),
-                    ],
-                    "responses": {
-                        "200": {
-                            "description": "a page",
-                            "content": {
-                                "application/json": {
-                                    "schema": {
-                                        "type": "object",
-                                        "properties": {
-                                            "items": {
-                                                "type": "array",
-                                                "items": {"$ref": "#/components/schemas/Article"},
-                                            },
-                                            "next": {"type": ["string", "null"]},
-                                        },
-                                    }
-                                }
-                            },
-                        },
-                        "400": error,
-                    },
-                }
-            },
-            "/api/v1/articles/{source}/{id}": {
-                "get": {
-                    "summary": "One article with its body",
-                    "parameters": [
-                        {
-                            "name": "source",
-                            "in": "path",
-                            "required": True,
-                            "schema": {"type": "string"},
-                        },
-                        {
-                            "name": "id",
-                            "in": "path",
-                            "required": True,
-                            "schema": {"type": "integer"},
-                        },
-                    ],
-                    "responses": {
-                        "200": {
-                            "description": "the article",
-                            "content": {
-                                "application/json": {
-                                    "schema": {"$ref": "#/components/schemas/ArticleWithBody"}
-                                }
-                            },
-                        },
-                        "404": {**error, "description": "no such article"},
-                    },
-                }
-            },
-            "/api/v1/sources": {
-                "get": {"summary": "Outlets", "responses": {"200": {"description": "outlets"}}}
-            },
-            "/api/v1/sections": {
-                "get": {"summary": "Sections", "responses": {"200": {"description": "sections"}}}
-            },
-        },
-        "components": {
-            "schemas": {
-                "Article": _article_schema(False),
-                "ArticleWithBody": _article_schema(True),
-                "Image": {
-                    "type": "object",
-                    "properties": {
-                        "id": {"type": "string", "description": "SHA-256 of the original bytes"},
-                        "width": {"type": "integer"},
-                        "height": {"type": "integer"},
-                        "state": {"type": "string"},
-                        "url": {"type": ["string", "null"]},
-                        "thumb_url": {"type": ["string", "null"]},
-                    },
-                },
-                "Error": {
-                    "type": "object",
-                    "properties": {"error": {"type": "string"}},
-                    "required": ["error"],
-                },
-            }
-        },
-    }
-    return ok(doc)
+    return ok(openapi_document())

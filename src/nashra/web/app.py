@@ -26,6 +26,7 @@ from nashra.web import api, feeds, pages
 from nashra.web.cache import ArchiveWatch, PageCache, PageCacheMiddleware
 from nashra.web.editions import EDITIONS, Edition, edition_of_path
 from nashra.web.portal import Portal
+from nashra.web.security import SecurityHeadersMiddleware
 
 log = logging.getLogger("nashra.web")
 
@@ -203,6 +204,7 @@ def create_app(
     app = Starlette(
         routes=routes,
         middleware=[
+            Middleware(SecurityHeadersMiddleware),
             # Cached pages are answered first and only counted; everything else is timed.
             Middleware(PageCacheMiddleware, cache=cache, watch=watch),
             Middleware(MetricsMiddleware),

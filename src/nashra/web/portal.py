@@ -17,6 +17,7 @@ from nashra.config import Settings
 from nashra.sections import SECTIONS, section_name
 from nashra.store import queries
 from nashra.store.store import Store
+from nashra.text.display import strip_bidi_controls
 from nashra.web.cache import PAGE_CACHE_CONTROL
 from nashra.web.coverage import ticker_rows
 from nashra.web.editions import EDITIONS, Edition
@@ -68,6 +69,7 @@ class Portal:
             lstrip_blocks=True,
         )
         env.install_gettext_translations(translations(lang), newstyle=True)
+        env.filters["plain"] = strip_bidi_controls  # titles in <title>, og:title and alt
         env.globals.update(
             static_url=lambda name: self.static[name].url,
             section_name=lambda slug: section_name(slug, lang),
