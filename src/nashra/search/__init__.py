@@ -2,9 +2,11 @@
 FTS5 index on SQLite and a ``tsvector`` index on PostgreSQL, the same results on both.
 
 Stages: ``query`` (raw text → :class:`Query`, pure) · ``documents`` (article → index terms, pure)
-· ``index`` (writes of the index tables) · ``engine`` (strict + "most words" search, filters,
-pagination) · ``highlight`` (snippets with the matched words marked, pure) · ``web`` / ``commands``
-(the edges).
+· ``index`` (writes of the index tables) · ``engine`` (candidates from the index, filters, sort,
+pagination) · ``ranking`` (the relevance order of the candidates, the same on both backends,
+pure) · ``stats`` (how many articles hold a word, remembered a minute) · ``highlight`` (snippets
+with the matched words marked, pure) · ``cache`` (first result pages) · ``web`` / ``commands``
+(the edges) · ``evaluation`` (MRR@10 on the ARCD questions, for the benchmark and the tests).
 
 Names are loaded on first use, so ``nashra.store.store`` can import ``nashra.search.index``
 (to index an article in the transaction that saves it) without an import cycle.
