@@ -172,7 +172,11 @@ def test_ticker_is_a_css_marquee_that_pauses_and_respects_reduced_motion(client)
         r"@media \(prefers-reduced-motion: reduce\)\s*{\s*\.ticker-list\s*{\s*animation: none",
         sheet,
     )
-    assert css(doc, "script") == []  # works without JavaScript
+    # works without JavaScript: the only script is the portal's deferred reader.js (theme, text
+    # size, follow buttons, view beacon), which the ticker does not need
+    scripts = css(doc, "script")
+    assert [s.get("src").split("?")[0] for s in scripts] == ["/static/reader.js"]
+    assert all(s.get("defer") is not None and not (s.text or "").strip() for s in scripts)
 
 
 # ----------------------------------------------------------------------------------- listings
