@@ -235,3 +235,6 @@ def test_a_story_left_empty_keeps_no_trace_of_the_headline(client, archive) -> N
     takedowns.take_down(store, takedowns.Target("article", row["source"], row["num"]), "x", "omar")
     for path in (f"/story/{story_id}", f"/api/v1/stories/{story_id}", "/api/v1/stories"):
         assert row["title"] not in client.get(path).text, path
+    # The story itself is gone, not an empty page.
+    assert client.get(f"/story/{story_id}").status_code == 410
+    assert client.get(f"/api/v1/stories/{story_id}").status_code == 410

@@ -142,6 +142,8 @@ def routes(settings: Settings, store: Store, portal: Portal | None = None) -> li
         story = queries.get_story(store, int(raw))
         if story is None:
             return _error(404, "not found")
+        if not story["articles"] and story["merged_into"] is None:
+            return _error(410, "gone: every article of this story was taken down")
         story["article"] = next(
             (a for a in story["articles"] if a["pk"] == story["representative"]), None
         )
@@ -158,6 +160,8 @@ def routes(settings: Settings, store: Store, portal: Portal | None = None) -> li
                 if live is None:
                     raise HTTPException(404)
                 return RedirectResponse(edition.url(f"/story/{live}"), status_code=301)
+            if not story["articles"]:  # every version was taken down
+                raise HTTPException(410)
             items = portal.teasers(story["articles"], edition, with_snippet=True)
             lead = next(
                 (t for t, a in zip(items, story["articles"], strict=True)
