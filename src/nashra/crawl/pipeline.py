@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
+import weakref
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -134,37 +136,26 @@ class Crawler:
             self.on_event("feed", url=feed.url, status=304, new=0)
             return
         if not result.ok:
-            self.report.feed_errors += 1
-            self.report.errors.append(f"{feed.url}: {result.error}")
             log.warning(
                 "feed failed url=%s kind=%s error=%s", feed.url, result.error_kind, result.error
             )
-            self.store.record_feed_poll(
-                feed.id, status=result.status, error=result.error or "error"
-            )
-            self.on_event("feed", url=feed.url, status=result.status, new=0, error=result.error)
+            self._feed_failed(feed, result.status, result.error or "error")
             return
         try:
             parsed = await self._off_loop(
                 parse_feed, result.content, result.final_url, result.headers
             )
         except TimeoutError:
-            self.report.feed_errors += 1
             error = f"refused: parsing took over {self.settings.item_time_budget:g} s"
-            self.report.errors.append(f"{feed.url}: {error}")
-            self.store.record_feed_poll(feed.id, status=result.status, error=error)
-            self.on_event("feed", url=feed.url, status=result.status, new=0, error=error)
+            log.warning("feed refused url=%s: %s", feed.url, error)
+            self._feed_failed(feed, result.status, error)
             return
         if parsed.bozo:
             self.report.malformed_feeds += 1
             log.warning("malformed feed url=%s reason=%s", feed.url, parsed.bozo_reason)
         entries = parsed.entries[: self.settings.max_entries_per_feed]
         if not entries and parsed.bozo:
-            self.report.feed_errors += 1
-            error = f"not a readable feed: {parsed.bozo_reason}"
-            self.report.errors.append(f"{feed.url}: {error}")
-            self.store.record_feed_poll(feed.id, status=result.status, error=error)
-            self.on_event("feed", url=feed.url, status=result.status, new=0, error=error)
+            self._feed_failed(feed, result.status, f"not a readable feed: {parsed.bozo_reason}")
             return
         self.on_event("entries", count=len(entries))
         before = self.report.new
@@ -179,6 +170,13 @@ class Crawler:
             title=parsed.title,
         )
         self.on_event("feed", url=feed.url, status=result.status, new=new)
+
+    def _feed_failed(self, feed: Any, status: int, error: str) -> None:
+        """Count, record and announce a poll that yielded no entries."""
+        self.report.feed_errors += 1
+        self.report.errors.append(f"{feed.url}: {error}")
+        self.store.record_feed_poll(feed.id, status=status, error=error)
+        self.on_event("feed", url=feed.url, status=status, new=0, error=error)
 
     async def _store_entries(
         self, fetcher: Fetcher, source: Source, entries: list[FeedEntry]
@@ -202,11 +200,9 @@ class Crawler:
         # One transaction per feed: a crash before it commits only means these pages are
         # fetched again on restart (the feed's validators are not saved yet either).
         articles = [a for a in built if a]
-        results = self.store.save_articles(articles)
-        for saved, article in zip(results, articles, strict=True):
-            self._count(saved, article)
-            if saved.status != "unchanged":
-                self._assign_story(saved.pk)
+        # Storing (with the search index's analysis) and grouping are CPU and database work:
+        # a thread keeps the event loop, and a portal served beside the crawl, answering.
+        results = await asyncio.to_thread(self._save_and_group, articles)
         await asyncio.gather(
             *(
                 self._rehost_image(fetcher, saved.pk, article.image_url)
@@ -214,6 +210,17 @@ class Crawler:
                 if saved.status == "new" and article.image_url
             )
         )
+
+    def _save_and_group(self, articles: list[Article]) -> list[SaveResult]:
+        """Save a feed's articles and put them into stories; one feed at a time per store, as
+        when this ran on the event loop (two feeds may carry the same article)."""
+        with _write_lock(self.store):
+            results = self.store.save_articles(articles)
+            for saved, article in zip(results, articles, strict=True):
+                self._count(saved, article)
+                if saved.status != "unchanged":
+                    self._assign_story(saved.pk)
+        return results
 
     def _assign_story(self, pk: int) -> None:
         """The stories stage, after the article is safely stored: a failure here costs only
@@ -359,6 +366,18 @@ class _FeedProbe:
         if self.result is None and url == self._feed_url:
             self.result = result
         return result
+
+
+_WRITE_LOCKS: weakref.WeakKeyDictionary[Store, threading.Lock] = weakref.WeakKeyDictionary()
+_WRITE_LOCKS_GUARD = threading.Lock()
+
+
+def _write_lock(store: Store) -> threading.Lock:
+    with _WRITE_LOCKS_GUARD:
+        lock = _WRITE_LOCKS.get(store)
+        if lock is None:
+            lock = _WRITE_LOCKS[store] = threading.Lock()
+        return lock
 
 
 def crawl(settings: Settings, store: Store, sources: Iterable[Source], **kw: Any) -> CrawlReport:

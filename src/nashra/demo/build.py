@@ -12,6 +12,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from nashra.config import Settings
+from nashra.console import crawl_with_progress, open_store
 from nashra.demo.sites import DemoServer, DemoSites
 from nashra.sources.registry import Registry
 
@@ -43,8 +44,6 @@ def build_demo(
     settings: Settings, *, rebuild: bool = False, limit: int = 2000, quiet: bool = False
 ) -> dict[str, Any]:
     """Build the demo archive unless one is already built (``rebuild`` throws it away first)."""
-    from nashra.cli import _open_store, _run_crawl
-
     built = demo_is_built(settings)
     if built and not rebuild and built.get("limit") == limit:
         return {**built, "reused": True}
@@ -58,12 +57,12 @@ def build_demo(
         sources = sites.sources(server.base_url)
         registry = Registry(sources)
         registry.save(settings.registry_path)
-        store = _open_store(settings)
+        store = open_store(settings)
         store.sync_sources(sources)
         # The guard refuses loopback; the demo allows exactly the one address its sites use.
         allowed = ",".join(filter(None, [settings.fetch_allow_networks, f"{server.host}/32"]))
         crawl_settings = dataclasses.replace(settings, fetch_allow_networks=allowed)
-        report = _run_crawl(crawl_settings, store, sources, quiet=quiet)
+        report = crawl_with_progress(crawl_settings, store, sources, quiet=quiet)
     stats = store.stats()
     info = {
         "limit": limit,

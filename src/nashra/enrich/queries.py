@@ -10,12 +10,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import func, select
 
 from nashra.enrich.authors import agency_name, author_key
 from nashra.enrich.gazetteer import REGION_BY_SLUG, REGIONS
 from nashra.sections import section_name
-from nashra.store.queries import LIST_COLUMNS, decode_cursor, encode_cursor
+from nashra.store.db import keyset_page
+from nashra.store.queries import LIST_COLUMNS, article_position
 from nashra.store.schema import article_regions, articles, images, sources
 from nashra.store.store import Store
 
@@ -136,21 +137,8 @@ def region_articles(
     )
     if lang:
         query = query.where(articles.c.lang == lang)
-    if cursor:
-        published, pk = decode_cursor(cursor)
-        query = query.where(
-            or_(
-                article_regions.c.published < published,
-                and_(article_regions.c.published == published, article_regions.c.article_pk < pk),
-            )
-        )
-    query = query.order_by(
-        article_regions.c.published.desc(), article_regions.c.article_pk.desc()
-    ).limit(limit + 1)
     with store.engine.connect() as conn:
-        rows = [dict(r._mapping) for r in conn.execute(query)]
-    next_cursor = None
-    if len(rows) > limit:
-        rows = rows[:limit]
-        next_cursor = encode_cursor(rows[-1]["published"], rows[-1]["pk"])
-    return rows, next_cursor
+        return keyset_page(
+            conn, query, article_regions.c.published, article_regions.c.article_pk,
+            cursor=cursor, limit=limit, position=article_position,
+        )  # fmt: skip

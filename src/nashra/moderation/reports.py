@@ -24,6 +24,7 @@ from sqlalchemy.exc import IntegrityError
 
 from nashra.moderation.config import ModerationConfig
 from nashra.store import Store
+from nashra.store.db import write_transaction
 from nashra.store.schema import image_reports, images, moderation_log
 
 __all__ = [
@@ -57,29 +58,19 @@ class ReportOutcome:
 def locked_group(store: Store, image_id: int) -> Iterator[tuple[Connection, int, str] | None]:
     """A transaction holding the lock of ``image_id``'s group: ``(conn, group_id, state)``,
     or None when there is no such image. Commits on a normal exit, rolls back on an error."""
-    with store.engine.connect() as conn:
-        sqlite = conn.dialect.name == "sqlite"
-        if sqlite:
-            # Take the write lock first, so reads see the latest state and nobody slips between.
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
-        else:
-            conn.begin()
-        try:
-            row = conn.execute(
-                select(images.c.id, images.c.group_id).where(images.c.id == image_id)
-            ).first()
-            if row is None:
-                yield None
-            else:
-                group_id = int(row.group_id or row.id)
-                state = conn.execute(
-                    select(images.c.state).where(images.c.id == group_id).with_for_update()
-                ).scalar_one()
-                yield conn, group_id, state
-            conn.commit()
-        except BaseException:
-            conn.rollback()
-            raise
+    # The write lock first on SQLite, so reads see the latest state and nobody slips between.
+    with write_transaction(store.engine) as conn:
+        row = conn.execute(
+            select(images.c.id, images.c.group_id).where(images.c.id == image_id)
+        ).first()
+        if row is None:
+            yield None
+            return
+        group_id = int(row.group_id or row.id)
+        state = conn.execute(
+            select(images.c.state).where(images.c.id == group_id).with_for_update()
+        ).scalar_one()
+        yield conn, group_id, state
 
 
 def log_action(

@@ -15,16 +15,16 @@ A lease is renewed while its poll runs; a worker killed mid-poll simply stops re
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
-from sqlalchemy import Connection, Engine, and_, func, insert, or_, select, update
+from sqlalchemy import Engine, and_, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from nashra.schedule.policy import Decision
+from nashra.store.db import write_transaction
 from nashra.store.schema import crawl_hosts, feeds
 
 log = logging.getLogger("nashra.schedule")
@@ -36,21 +36,6 @@ def host_of(url: str) -> str:
         return (urlsplit(url).hostname or "").lower()
     except ValueError:
         return ""
-
-
-@contextmanager
-def write_transaction(engine: Engine) -> Iterator[Connection]:
-    """A transaction that takes the write lock up front on SQLite (``BEGIN IMMEDIATE``), so a
-    read-then-write claim cannot fail half-way with a lock upgrade; plain on PostgreSQL."""
-    with engine.connect() as conn:
-        if conn.dialect.name == "sqlite":
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
-        try:
-            yield conn
-        except BaseException:
-            conn.rollback()
-            raise
-        conn.commit()
 
 
 def ensure_hosts(engine: Engine) -> int:

@@ -19,6 +19,7 @@ import click
 from sqlalchemy import select
 
 from nashra.config import Settings, load_settings
+from nashra.console import open_store
 from nashra.observe.logs import configure_logging, event
 from nashra.schedule.claims import enable_feeds
 from nashra.schedule.clock import SystemClock
@@ -34,11 +35,6 @@ log = logging.getLogger("nashra.worker")
 def _settings(ctx: click.Context) -> Settings:
     obj = ctx.find_object(Settings)
     return obj if obj is not None else load_settings()
-
-
-def _open_store(settings: Settings) -> Store:
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    return Store.open(settings.resolved_database_url)
 
 
 def _registry(settings: Settings, store: Store, sync: bool) -> dict[str, Any]:
@@ -96,7 +92,7 @@ def worker_command(
 
     settings = _settings(ctx)
     configure_logging(_log_format(log_format), logging.INFO)
-    store = _open_store(settings)
+    store = open_store(settings)
     registry = _registry(settings, store, sync=not no_sync)
     options = ScheduleOptions.from_settings(settings, worker_concurrency=concurrency)
     if metrics_port:
@@ -139,7 +135,7 @@ def run_command(
 
     settings = _settings(ctx)
     configure_logging(_log_format(log_format), logging.INFO)
-    store = _open_store(settings)
+    store = open_store(settings)
     registry = _registry(settings, store, sync=True)
 
     async def main() -> None:
@@ -193,7 +189,7 @@ def _fmt(value: datetime | None, now: datetime) -> str:
 def status_command(ctx: click.Context, slug: str | None, failing: bool, as_json: bool) -> None:
     """Per feed: last poll, last new item, next poll, error count and why."""
     settings = _settings(ctx)
-    store = _open_store(settings)
+    store = open_store(settings)
     now = SystemClock().now()
     rows = feed_statuses(store.engine, now, source=slug, failing_only=failing)
     if as_json:
@@ -246,7 +242,7 @@ def _feeds_named(store: Store, target: str, *, disabled_only: bool) -> list[Any]
 def enable_command(ctx: click.Context, target: str) -> None:
     """Switch feeds back on: a feed (id or URL), or every automatically disabled feed of an
     outlet (SLUG). Their failures are forgotten and they are polled at once."""
-    store = _open_store(_settings(ctx))
+    store = open_store(_settings(ctx))
     rows = _feeds_named(store, target, disabled_only=True)
     if not rows:
         raise click.ClickException(f"no feed matches {target!r} (a feed id, a feed URL or a slug)")
@@ -264,7 +260,7 @@ def check_command(ctx: click.Context, feed: str, as_json: bool) -> None:
     from nashra.schedule.worker import Worker
 
     settings = _settings(ctx)
-    store = _open_store(settings)
+    store = open_store(settings)
     rows = _feeds_named(store, feed, disabled_only=False)
     if len(rows) != 1 or not (feed.isdigit() or "://" in feed):
         raise click.ClickException(f"no feed {feed!r}: give a feed id or its URL")

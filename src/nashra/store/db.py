@@ -1,16 +1,27 @@
-"""Opening the database (SQLite or PostgreSQL) and keeping its schema current."""
+"""The database primitives every package shares: opening the database (SQLite or PostgreSQL),
+keeping its schema current, the write transaction that locks up front, and the dialect's
+``INSERT … ON CONFLICT``. Feature code uses these instead of branching on the dialect itself."""
 
 from __future__ import annotations
 
+import base64
+import binascii
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.engine import make_url
+from sqlalchemy import ColumnElement, Engine, Select, Table, and_, create_engine, event, or_
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection, make_url
+
+from nashra.text.dates import checked_instant
 
 
 def create_db_engine(url: str, *, connect_timeout: int | None = None) -> Engine:
@@ -60,3 +71,94 @@ def schema_is_current(engine: Engine) -> bool:
     heads = set(ScriptDirectory.from_config(_alembic_config()).get_heads())
     with engine.connect() as conn:
         return set(MigrationContext.configure(conn).get_current_heads()) == heads
+
+
+@contextmanager
+def write_transaction(engine: Engine) -> Iterator[Connection]:
+    """A transaction that takes the write lock up front on SQLite (``BEGIN IMMEDIATE``), so a
+    read-then-write cannot fail half-way with a lock upgrade and nobody slips in between the
+    read and the write; a plain transaction on PostgreSQL (lock rows with ``FOR UPDATE``).
+    Commits on a normal exit, rolls back on any error."""
+    with engine.connect() as conn:
+        if conn.dialect.name == "sqlite":
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        else:
+            conn.begin()
+        try:
+            yield conn
+        except BaseException:
+            conn.rollback()
+            raise
+        conn.commit()
+
+
+def insert_for(conn: Connection, table: Table, **values: Any) -> Any:
+    """An INSERT that can say ``ON CONFLICT`` (``.on_conflict_do_update`` / ``_do_nothing``):
+    both databases speak it, SQLAlchemy has it per dialect."""
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    return dialect.insert(table).values(**values)
+
+
+# -- keyset pagination ---------------------------------------------------------------------------
+MAX_KEY = 2**63 - 1  # keys are signed 64-bit integers in both databases
+
+
+class CursorError(ValueError):
+    """A pagination cursor that was not made by us (or was damaged on the way)."""
+
+
+def encode_cursor(moment: datetime, key: int) -> str:
+    """The opaque cursor of a keyset listing ordered by (moment, key) descending."""
+    raw = f"{moment.astimezone(UTC).isoformat()}|{key}".encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[datetime, int]:
+    """(moment in UTC, key) of a cursor we made; :class:`CursorError` for anything else,
+    including well-formed cursors whose values no listing could have produced."""
+    try:
+        if len(cursor) > 200:
+            raise ValueError("too long")
+        padded = cursor + "=" * (-len(cursor) % 4)
+        stamp, key = base64.urlsafe_b64decode(padded.encode()).decode().split("|")
+        moment = checked_instant(datetime.fromisoformat(stamp))
+        number = int(key)
+        if not 0 <= number <= MAX_KEY:
+            raise ValueError(f"key {number} out of range")
+        return moment, number
+    except (binascii.Error, ValueError, UnicodeDecodeError) as exc:
+        raise CursorError(
+            f"invalid cursor {cursor[:40]!r}: use the 'next' value of a listing"
+        ) from exc
+
+
+def keyset_page(
+    conn: Connection,
+    query: Select,
+    moment: ColumnElement,
+    key: ColumnElement,
+    *,
+    cursor: str | None,
+    limit: int,
+    position: Callable[[dict[str, Any]], tuple[datetime, int]],
+    to_row: Callable[[Any], dict[str, Any]] = lambda r: dict(r._mapping),
+) -> tuple[list[dict[str, Any]], str | None]:
+    """One page of ``query`` ordered by (``moment``, ``key``) newest first, resumed after
+    ``cursor``; returns the rows and the cursor of the next page (None at the end).
+    ``position`` reads (moment, key) back from a row, for the next cursor; raises
+    :class:`CursorError` for a cursor we did not make."""
+    if cursor:
+        after_moment, after_key = decode_cursor(cursor)
+        # The plain bound ``moment <= …`` is what an index on (…, moment) can seek to; the OR
+        # alone is a filter, walked from the newest row down to the cursor (measured: 0.45 to
+        # 1.25 s for page 1,000 of a section at 200,000 articles; 8 to 28 ms with the bound).
+        query = query.where(
+            moment <= after_moment,
+            or_(moment < after_moment, and_(moment == after_moment, key < after_key)),
+        )
+    query = query.order_by(moment.desc(), key.desc()).limit(limit + 1)
+    rows = [to_row(r) for r in conn.execute(query)]
+    if len(rows) <= limit:
+        return rows, None
+    rows = rows[:limit]
+    return rows, encode_cursor(*position(rows[-1]))

@@ -17,9 +17,9 @@ from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Table, and_, delete, func, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Connection, Engine, and_, delete, func, or_, select, update
 
+from nashra.store.db import insert_for
 from nashra.store.schema import article_signatures as sigs
 from nashra.store.schema import articles, job_leases, story_backlog
 
@@ -27,16 +27,10 @@ LEASE = "stories.backlog"
 LEASE_SECONDS = 120.0  # a batch takes seconds; a dead owner is replaced after this
 
 
-def _insert(conn: Connection, table: Table, **values: Any) -> Any:
-    """An INSERT that can say ON CONFLICT (both backends speak it; SQLAlchemy has it per dialect)."""
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-    return dialect.insert(table).values(**values)
-
-
 def queue(conn: Connection, pk: int, published: datetime) -> None:
     """Put an article in the backlog (again: a newer text replaces the waiting one)."""
     values = {"article_pk": pk, "published": published, "queued_at": datetime.now(UTC)}
-    stmt = _insert(conn, story_backlog, **values)
+    stmt = insert_for(conn, story_backlog, **values)
     conn.execute(
         stmt.on_conflict_do_update(
             index_elements=[story_backlog.c.article_pk],
@@ -126,7 +120,7 @@ def renew(engine: Engine, owner: str, seconds: float = LEASE_SECONDS) -> bool:
     with engine.begin() as conn:
         if conn.execute(take).rowcount:
             return True
-        first = _insert(
+        first = insert_for(
             conn, job_leases, name=LEASE, owner=owner, expires_at=now + timedelta(seconds=seconds)
         )
         taken = first.on_conflict_do_nothing().returning(job_leases.c.name)

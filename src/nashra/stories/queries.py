@@ -6,9 +6,10 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import func, select
 
-from nashra.store.queries import LIST_COLUMNS, CursorError, decode_cursor, encode_cursor
+from nashra.store.db import CursorError, keyset_page
+from nashra.store.queries import LIST_COLUMNS
 from nashra.store.schema import article_signatures as sigs
 from nashra.store.schema import articles, images, sources, stories, story_backlog
 from nashra.store.store import Store
@@ -216,10 +217,6 @@ def ticker_stories(
     return [reps[r.representative] for r in story_rows if r.representative in reps]
 
 
-encode_story_cursor = encode_cursor  # stories page by (last published, story id)
-decode_story_cursor = decode_cursor
-
-
 def list_stories(
     store: Store,
     *,
@@ -237,24 +234,15 @@ def list_stories(
     )
     if lang:
         query = query.where(stories.c.lang == lang)
-    if cursor:
-        last, sid = decode_story_cursor(cursor)
-        query = query.where(
-            or_(
-                stories.c.last_published < last,
-                and_(stories.c.last_published == last, stories.c.id < sid),
-            )
-        )
-    query = query.order_by(stories.c.last_published.desc(), stories.c.id.desc()).limit(limit + 1)
     with store.engine.connect() as conn:
-        rows = [_story_dict(r) for r in conn.execute(query)]
+        rows, next_cursor = keyset_page(
+            conn, query, stories.c.last_published, stories.c.id,
+            cursor=cursor, limit=limit, to_row=_story_dict,
+            position=lambda row: (row["last_published"], row["id"]),
+        )  # fmt: skip
     reps = _representatives(store, [_Rep(r["representative"]) for r in rows])
     for r in rows:
         r["article"] = reps.get(r["representative"])
-    next_cursor = None
-    if len(rows) > limit:
-        rows = rows[:limit]
-        next_cursor = encode_story_cursor(rows[-1]["last_published"], rows[-1]["id"])
     return rows, next_cursor
 
 
