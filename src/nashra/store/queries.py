@@ -179,7 +179,7 @@ def newer_articles(
         _base_query()
         .where(*filters.clauses())
         .where(
-            articles.c.published >= published,  # seekable, as in latest_articles
+            articles.c.published >= published,  # seekable, as in db.keyset_page
             or_(
                 articles.c.published > published,
                 and_(articles.c.published == published, articles.c.pk > pk),
