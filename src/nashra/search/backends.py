@@ -109,6 +109,10 @@ class IndexBackend:
         """How many query terms each of the articles ``pks`` matches."""
         raise NotImplementedError
 
+    def count(self, conn: Connection, counting: Select[Any]) -> int:
+        """The number of matches ``counting`` (a ``SELECT count(*)``) finds."""
+        return conn.execute(counting).scalar_one()
+
 
 # -- SQLite FTS5 ------------------------------------------------------------------------------
 
@@ -300,6 +304,19 @@ _PG_POSITIONS = text(
 )
 
 
+EXACT_COUNT_BELOW = 10_000  # PostgreSQL: more matches than this are counted by estimate
+
+
+def planned_rows(conn: Connection, source: FromClause, where: Any) -> int:
+    """The planner's estimate of the rows ``SELECT … FROM source WHERE where`` returns."""
+    query = select(literal_column("1")).select_from(source)
+    if where is not None:
+        query = query.where(where)
+    compiled = query.compile(dialect=conn.dialect)
+    plan = conn.exec_driver_sql(f"EXPLAIN (FORMAT JSON) {compiled}", compiled.params).scalar_one()
+    return int(plan[0]["Plan"]["Plan Rows"])
+
+
 class PostgresBackend(IndexBackend):
     def _groups(self, clauses: Sequence[Clause]) -> dict[str, tuple[ColumnElement[Any], list[str]]]:
         groups: dict[str, tuple[ColumnElement[Any], list[str]]] = {}
@@ -384,6 +401,16 @@ class PostgresBackend(IndexBackend):
         for rank in ranks[1:]:
             total = total + rank
         return total
+
+    def count(self, conn: Connection, counting: Select[Any]) -> int:
+        """Exact below ``EXACT_COUNT_BELOW`` matches; above, the planner's estimate (from the
+        GIN statistics ANALYZE keeps: within a few % for one word). Counting exactly reads every
+        match's row: 0.5 s for a word in 15 % of 200,000 articles, 12 s at 5 million, whereas
+        the estimate costs one EXPLAIN (< 1 ms) at any size."""
+        estimate = planned_rows(conn, counting.get_final_froms()[0], counting.whereclause)
+        if estimate < EXACT_COUNT_BELOW:
+            return conn.execute(counting).scalar_one()
+        return estimate
 
     def hit_counts(self, conn: Connection, pks: Sequence[int]) -> dict[int, int]:
         if not pks:

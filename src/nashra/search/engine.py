@@ -174,7 +174,7 @@ class _Matches:
         return select(*columns).select_from(source).where(*self.condition, *self.where)
 
     def count(self) -> int:
-        return self.conn.execute(self._select(func.count())).scalar_one()
+        return self.backend.count(self.conn, self._select(func.count()))
 
     def floor(self, window: int) -> int | None:
         """The smallest pk of the ``window`` newest matches (None: there are no more)."""

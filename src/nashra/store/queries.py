@@ -186,10 +186,11 @@ def newer_articles(
         _base_query()
         .where(*filters.clauses())
         .where(
+            articles.c.published >= published,  # seekable, as in db.keyset_page
             or_(
                 articles.c.published > published,
                 and_(articles.c.published == published, articles.c.pk > pk),
-            )
+            ),
         )
         .order_by(articles.c.published.asc(), articles.c.pk.asc())
         .limit(limit + 1)
