@@ -68,6 +68,12 @@ def test_health_figures_worst_first(settings, board) -> None:
     assert rows[0]["silent"] is True and rows[0]["sparkline"]
     table = CliRunner().invoke(main, [*db, "sources", "status", "--outlets"])
     assert "SILENT" in table.output
+    # Plain `sources status --json` carries the same figures on each feed of the outlet.
+    feeds = json.loads(CliRunner().invoke(main, [*db, "sources", "status", "--json"]).output)
+    by_slug = {r["slug"]: r for r in rows}
+    assert feeds
+    for feed in feeds:
+        assert feed["outlet_health"] == by_slug[feed["source"]]
 
 
 def test_metrics_count_silent_outlets(settings, board) -> None:

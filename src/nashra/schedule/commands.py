@@ -203,7 +203,12 @@ def status_command(
     now = SystemClock().now()
     rows = feed_statuses(store.engine, now, source=slug, failing_only=failing)
     if as_json:
-        click.echo(json.dumps([r.as_dict() for r in rows], ensure_ascii=False, indent=2))
+        from nashra.sources.health import outlet_health
+
+        # Each feed carries its outlet's health-board figures (as --outlets and /admin/outlets).
+        board = {h.slug: h.as_dict() for h in outlet_health(store)}
+        out = [{**r.as_dict(), "outlet_health": board.get(r.source)} for r in rows]
+        click.echo(json.dumps(out, ensure_ascii=False, indent=2, default=str))
         return
     if not rows:
         click.echo("no feeds" + (f" for {slug}" if slug else ""))
