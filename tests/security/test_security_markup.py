@@ -164,3 +164,30 @@ def test_one_hostile_entry_is_cleaned_in_under_a_second() -> None:
         article = _entry_article(source, entry, None, adapter_for("nested"))
         assert time.perf_counter() - started < 1.0
         assert article.body_text.startswith("أول الخبر")
+
+
+def test_image_decoding_past_the_budget_is_refused(settings: Settings, sqlite_store: Store) -> None:
+    """Decoding runs in a thread within the same per-item budget; past it, the picture is
+    refused with a reason and the crawl goes on."""
+    import io
+
+    from PIL import Image
+
+    from nashra.crawl.fetch import Fetcher
+    from nashra.media.fetch import fetch_image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (3000, 3000), (200, 30, 30)).save(buffer, "PNG")
+    settings.item_time_budget = 0.001
+    settings.respect_robots = False
+    with LoopbackServer(
+        {"/big.png": (200, {"Content-Type": "image/png"}, buffer.getvalue())}
+    ) as site:
+
+        async def run():
+            async with Fetcher(settings) as fetcher:
+                return await fetch_image(fetcher, sqlite_store, settings, site.url("/big.png"))
+
+        outcome = asyncio.run(run())
+    assert outcome.image_id is None and outcome.error_kind == "timeout"
+    assert "refused: decoding took over" in (outcome.error or "")

@@ -58,12 +58,20 @@ async def fetch_image(
         return outcome
     config = MediaConfig.from_settings(settings)
     try:
-        processed = await asyncio.to_thread(
-            process_image,
-            result.content,
-            result.headers.get("content-type"),
-            max_pixels=config.max_image_pixels,
+        processed = await asyncio.wait_for(
+            asyncio.to_thread(
+                process_image,
+                result.content,
+                result.headers.get("content-type"),
+                max_pixels=config.max_image_pixels,
+            ),
+            timeout=settings.item_time_budget,
         )
+    except TimeoutError:
+        outcome.error_kind = "timeout"
+        outcome.error = f"refused: decoding took over {settings.item_time_budget:g} s"
+        log.warning("lead image refused url=%s: %s", image_url, outcome.error)
+        return outcome
     except ImageRejected as exc:
         outcome.error_kind, outcome.error = exc.kind, str(exc)
         log.warning("lead image refused url=%s kind=%s: %s", image_url, exc.kind, exc)
