@@ -2,8 +2,9 @@
 
 On the demo article pages (fetched once from the bundled demo sites, then held in memory):
   ours         decode → extract (lxml + trafilatura + metadata) → sanitise → normalise →
-               enrich → store (with its search index); "core" is the same without enrichment
-               and the search index (the stage as the foundation issue defines it)
+               analyse once → enrich → store (with its side rows: enrichment, search
+               document, video); "core" is extraction and the bare article write (the stage
+               as the foundation issue defines it)
   trafilatura  trafilatura.extract(html) alone (its defaults)
   lxml         lxml.html.fromstring(html) alone
 Prints one JSON object on its last line with both ratios (our cost ÷ theirs; lower is better).
@@ -27,8 +28,9 @@ from nashra.crawl.encoding import decode_html
 from nashra.crawl.extract import extract_page
 from nashra.crawl.feeds import parse_feed
 from nashra.demo.sites import DemoServer, DemoSites
-from nashra.enrich.article import enriched
+from nashra.ingest import prepare, save_prepared
 from nashra.store import Store
+from nashra.text.article import analyse_article
 
 BATCH = 30  # a typical feed's worth of entries
 
@@ -58,35 +60,44 @@ def collect_pages(limit: int) -> tuple[list, list[tuple[object, object, bytes, s
     return sources, pages
 
 
-def run_ours(sources, pages, workdir: Path, *, name: str, hooks: bool = True) -> dict:
+def run_ours(sources, pages, workdir: Path, *, name: str, side_rows: bool = True) -> dict:
     """The crawl's page stage, timed part by part: extraction (decode, extract, sanitise,
-    normalise, fingerprint), enrichment (section classifier, regions, byline) and the store
-    (one transaction per feed; with ``hooks`` the search index and enrichment rows too)."""
+    build), preparation (the one analysis of the text, section, regions, byline, fingerprint:
+    ``nashra.ingest.prepare``) and the store (one transaction per feed; with ``side_rows`` the
+    enrichment rows, search document and video too). Also times the analysis alone
+    (``analyse_article`` of the same articles, warm), to report its share."""
     store = Store.open(f"sqlite:///{workdir / (name + '.db')}")
-    if not hooks:
-        store.save_hooks = []
     store.sync_sources(sources)
-    times = {"extract": 0.0, "enrich": 0.0, "store": 0.0}
-    batch = []
+    times = {"extract": 0.0, "prepare": 0.0, "store": 0.0}
+    batch: list = []
+    built = []
+
+    def flush() -> None:
+        t = time.perf_counter()
+        if side_rows:
+            save_prepared(store, batch)
+        else:
+            store.save_articles([item.article for item in batch])
+        times["store"] += time.perf_counter() - t
+        batch.clear()
+
     for source, entry, content, ctype in pages:
         t0 = time.perf_counter()
         text, _ = decode_html(content, ctype)
         article = build_article(source, entry, extract_page(text, entry.url))
         t1 = time.perf_counter()
-        article = enriched(article, source)
-        t2 = time.perf_counter()
+        batch.append(prepare(article, source))
         times["extract"] += t1 - t0
-        times["enrich"] += t2 - t1
-        batch.append(article)
+        times["prepare"] += time.perf_counter() - t1
+        built.append(article)
         if len(batch) == BATCH:  # the crawler saves one feed's new articles per transaction
-            t3 = time.perf_counter()
-            store.save_articles(batch)
-            times["store"] += time.perf_counter() - t3
-            batch = []
-    t3 = time.perf_counter()
-    store.save_articles(batch)
-    times["store"] += time.perf_counter() - t3
+            flush()
+    flush()
     store.close()
+    t = time.perf_counter()
+    for article in built:
+        analyse_article(article.title, article.body_text or article.summary, article.lang)
+    times["analysis_only"] = time.perf_counter() - t
     return times
 
 
@@ -114,10 +125,11 @@ def main(argv: list[str] | None = None) -> int:
     warm_up(pages)
     with tempfile.TemporaryDirectory() as tmp:
         ours = run_ours(sources, pages, Path(tmp), name="full")
-        bare = run_ours(sources, pages, Path(tmp), name="bare", hooks=False)
+        bare = run_ours(sources, pages, Path(tmp), name="bare", side_rows=False)
     traf = run_trafilatura(pages)
     lx = run_lxml(pages)
     n = len(pages)
+    analysis = ours.pop("analysis_only")
     total = sum(ours.values())
     core = bare["extract"] + bare["store"]  # issue 2's stage: extract → sanitise → store
     result = {
@@ -126,6 +138,8 @@ def main(argv: list[str] | None = None) -> int:
         "mean_page_kb": round(sum(len(p[2]) for p in pages) / max(n, 1) / 1024, 1),
         "ms_per_article": {k: round(v / n * 1000, 3) for k, v in ours.items()},
         "ms_per_article_store_without_index": round(bare["store"] / n * 1000, 3),
+        "analysis_ms_per_article": round(analysis / n * 1000, 3),
+        "analysis_share": round(analysis / total, 3),
         "trafilatura_ms_per_article": round(traf / n * 1000, 3),
         "ours_articles_per_s": round(n / total, 1),
         "core_articles_per_s": round(n / core, 1),

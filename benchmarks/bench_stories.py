@@ -38,6 +38,7 @@ import time
 from datetime import UTC, datetime, timedelta
 
 from nashra.demo.corpus import load_ant_rows
+from nashra.ingest import save_article
 from nashra.stories.features import features_of
 from nashra.stories.index import StoryIndex
 from nashra.stories.ledger import StoryLedger
@@ -106,7 +107,7 @@ def store_cost(url: str, n: int) -> dict[str, float]:
     from nashra.model import Article
     from nashra.store import Store
     from nashra.stories.store import StoryStore
-    from nashra.text import fingerprint, normalize
+    from nashra.text import fingerprint
 
     server = make_url(url)
     name = f"nashra_bench_{uuid.uuid4().hex[:8]}"
@@ -127,7 +128,8 @@ def store_cost(url: str, n: int) -> dict[str, float]:
         for _pk, _kind, _source, fields in stream(n):
             store.ensure_source(fields["source"], fields["source"], "ar")
             body = fields["body"]
-            saved = store.save_article(
+            saved = save_article(
+                store,
                 Article(
                     source=fields["source"],
                     url=f"https://{fields['source']}.example/{fields['pk']}",
@@ -136,9 +138,8 @@ def store_cost(url: str, n: int) -> dict[str, float]:
                     body_text=body,
                     published=fields["published"],
                     lang="ar",
-                    norm_text=normalize(f"{fields['title']}\n{body}", "ar"),
                     body_hash=fingerprint(body, "ar"),
-                )
+                ),
             )
             event.listen(store.engine, "before_cursor_execute", count)
             before = statements

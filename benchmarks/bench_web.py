@@ -31,6 +31,7 @@ from urllib.parse import quote
 import httpx
 
 from nashra.config import Settings
+from nashra.ingest import save_article
 from nashra.model import Article
 from nashra.sources.registry import Source
 from nashra.store import Store
@@ -65,7 +66,8 @@ def build(data_dir: Path) -> None:
         "health",
     ]
     for i in range(600):
-        store.save_article(
+        save_article(
+            store,
             Article(
                 source="hespress" if i % 2 else "alyaoum24",
                 url=f"https://example.ma/{i}",
@@ -77,7 +79,7 @@ def build(data_dir: Path) -> None:
                 published=t0 + timedelta(minutes=7 * i),
                 author="كاتب" if i % 3 else "",
                 section=sections[i % 8],
-            )  # fmt: skip
+            ),  # fmt: skip
         )
     store.close()
 

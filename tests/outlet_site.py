@@ -14,6 +14,7 @@ import yaml
 from httpserver import LoopbackServer
 from nashra.config import Settings
 from nashra.crawl.pipeline import crawl
+from nashra.ingest import save_article
 from nashra.model import Article
 from nashra.moderation import accounts
 from nashra.sources.registry import Registry, Source
@@ -108,7 +109,7 @@ def build_board(settings: Settings, store: Store, outlet: LoopbackServer) -> Sto
     now = datetime.now(UTC)
     for slug, end in (("lively", now - timedelta(minutes=30)), ("quiet", now - timedelta(days=2))):
         for i in range(10):
-            store.save_article(Article(source=slug, url=f"https://{slug}.example/{i}",
+            save_article(store, Article(source=slug, url=f"https://{slug}.example/{i}",
                                        title=f"{slug} {i}", body_text="نص " * 50,
                                        published=end - timedelta(hours=2 * i)))  # fmt: skip
     accounts.create_user(store, "omar", PASSWORD, role="operator")

@@ -37,6 +37,7 @@ from nashra.enrich.training import (
     write_jsonl,
 )
 from nashra.enrich.web import routes
+from nashra.ingest import save_article
 from nashra.model import Article
 from nashra.sources.registry import Source
 from nashra.store import Store
@@ -91,7 +92,7 @@ def _store_articles(store: Store) -> list[int]:
             published=T0 + timedelta(hours=i),
         )
         enrichment = enrich_article(article, OUTLET)
-        saved = store.save_article(enrichment.apply(article))
+        saved = save_article(store, article, enrichment=enrichment)
         save_enrichment(store, saved.pk, enrichment)
         pks.append(saved.pk)
     return pks
@@ -144,7 +145,7 @@ def test_unsure_classifier_leaves_no_section_but_stores_its_confidence(store: St
         published=T0,
     )
     enrichment = enrich_article(article, OUTLET)
-    saved = store.save_article(enrichment.apply(article))
+    saved = save_article(store, article, enrichment=enrichment)
     save_enrichment(store, saved.pk, enrichment)
     info = enrichment_for(store, [saved.pk])[saved.pk]
     assert (info["section"], info["section_source"]) == (None, "classifier")
@@ -198,7 +199,7 @@ def test_region_listing_pages_with_a_cursor(store: Store) -> None:
             published=T0 + timedelta(minutes=i),
         )
         e = enrich_article(article, OUTLET)
-        save_enrichment(store, store.save_article(e.apply(article)).pk, e)
+        save_enrichment(store, save_article(store, article, enrichment=e).pk, e)
     page1, cursor = region_articles(store, "tanger-tetouan-al-hoceima", limit=2)
     page2, cursor2 = region_articles(store, "tanger-tetouan-al-hoceima", limit=2, cursor=cursor)
     page3, cursor3 = region_articles(store, "tanger-tetouan-al-hoceima", limit=2, cursor=cursor2)
@@ -216,7 +217,7 @@ def test_moderator_correction_is_logged_and_survives_recrawl_and_rebuild(store: 
     url, title, body, byline, categories = ARTICLES[1]
     article = Article(source=OUTLET.slug, url=url, title=title + "!", body_text=body, author=byline)
     e = enrich_article(article, OUTLET)
-    saved = store.save_article(e.apply(article))
+    saved = save_article(store, article, enrichment=e)
     assert saved.status == "updated"
     save_enrichment(store, saved.pk, e)
     assert enrichment_for(store, [pks[1]])[pks[1]]["section"] == "society"

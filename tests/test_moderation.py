@@ -14,6 +14,7 @@ from starlette.testclient import TestClient
 
 from nashra.config import Settings, load_settings
 from nashra.demo import images as demo_images
+from nashra.ingest import save_article
 from nashra.media.library import save_image, write_files
 from nashra.media.paths import media_url
 from nashra.media.process import process_image
@@ -237,8 +238,9 @@ def test_hidden_image_is_hidden_everywhere_by_perceptual_hash(
     unrelated = picture(store, app_settings, "something-else")
     pks = []
     for source, image_id in (("one", a), ("two", b), ("two", unrelated)):
-        saved = store.save_article(
-            Article(source=source, url=f"http://{source}/{image_id}", title="t", body_text="b")
+        saved = save_article(
+            store,
+            Article(source=source, url=f"http://{source}/{image_id}", title="t", body_text="b"),
         )
         store.set_article_image(saved.pk, image_id)
         pks.append(saved)

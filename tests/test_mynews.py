@@ -11,6 +11,7 @@ from lxml import etree
 from starlette.testclient import TestClient
 
 from feed_validity import validate_rss
+from nashra.ingest import save_article
 from nashra.mynews.choices import (
     COOKIE,
     MAX_PER_KIND,
@@ -177,14 +178,15 @@ def test_personal_articles_on_both_databases(store) -> None:
     specs = [("a", "politics", "الحكومة تجتمع"), ("a", "sports", "الوداد يفوز"),
              ("b", "politics", "زلزال في الحوز"), ("b", "culture", "معرض الكتاب 100%_")]  # fmt: skip
     pks = [
-        store.save_article(
+        save_article(
+            store,
             Article(
                 source=src,
                 url=f"https://x.test/{i}",
                 title=title,
                 published=t0 + timedelta(hours=i),
                 section=section,
-            )  # fmt: skip
+            ),  # fmt: skip
         ).pk
         for i, (src, section, title) in enumerate(specs)
     ]

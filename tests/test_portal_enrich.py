@@ -12,6 +12,7 @@ from starlette.testclient import TestClient
 
 from nashra.enrich.authors import agency_name
 from nashra.enrich.queries import enrichment_for
+from nashra.ingest import save_article
 from nashra.model import Article
 from nashra.store import Store
 from nashra.store.queries import Filters, article_keys, latest_articles
@@ -122,7 +123,7 @@ def test_writer_filters_fall_back_to_the_exact_name_when_no_key_matches(archive)
     rows, _ = latest_articles(store, keyed)
     assert {r["pk"] for r in rows} == {archive.pks["lone_1"], archive.pks["lone_2"]}
     # an article saved without enrichment has no author key: the exact byline still finds it
-    saved = store.save_article(
+    saved = save_article(store,
         Article(source="lematin", url="https://m.example/plain", title="Sans clé",
                 body_text="Texte.", published=T0, lang="fr", author="Jean Dupont")
     )  # fmt: skip

@@ -17,11 +17,12 @@ from typing import Any
 
 from nashra.config import Settings
 from nashra.enrich import enrich_article
+from nashra.ingest import save_article
 from nashra.model import Article
 from nashra.sources.registry import Source
 from nashra.store import Store
 from nashra.stories.store import StoryStore
-from nashra.text import fingerprint, normalize
+from nashra.text import fingerprint
 
 CASES = json.loads(
     (Path(__file__).parent / "data" / "stories" / "hard_cases.json").read_text(encoding="utf-8")
@@ -75,11 +76,10 @@ def put(
         published=when,
         lang=source.lang,
         author=byline,
-        norm_text=normalize(f"{text['title']}\n{body}", source.lang),
         body_hash=fingerprint(body, source.lang),
     )
     enrichment = enrich_article(article, source)
-    pk = store.save_article(enrichment.apply(article)).pk
+    pk = save_article(store, article, enrichment=enrichment).pk
     if stories is not None:
         stories.assign(pk)
     return pk

@@ -15,6 +15,7 @@ from starlette.testclient import TestClient
 
 from conftest import PG_URL, _pg_database
 from nashra.config import Settings, load_settings
+from nashra.ingest import save_article
 from nashra.model import Article
 from nashra.moderation.accounts import create_user
 from nashra.sources.registry import Source
@@ -134,7 +135,7 @@ def _csrf(html: str) -> str:
 @needs_pg
 def test_pages_read_the_replica_and_writes_reach_the_primary(tmp_path, primary, primary_url,
                                                              replica):  # fmt: skip
-    first = primary.save_article(article(1))
+    first = save_article(primary, article(1))
     create_user(primary, "mod", PASSWORD)
     replica.catch_up(primary)
     settings = replica_settings(tmp_path, primary_url, replica.url)
@@ -149,7 +150,7 @@ def test_pages_read_the_replica_and_writes_reach_the_primary(tmp_path, primary, 
         # With replay paused, the primary has an article the replica has not: the portal, which
         # reads the replica, does not show it yet — proof the pages come from the replica.
         replica.pause()
-        second = primary.save_article(article(2))
+        second = save_article(primary, article(2))
         assert client.get(f"/hespress/{second.num}").status_code == 404
         assert client.get(f"/api/v1/articles/hespress/{second.num}").status_code == 404
         # Writes go to the primary: a login stores a session there (a replica would refuse
@@ -167,7 +168,7 @@ def test_pages_read_the_replica_and_writes_reach_the_primary(tmp_path, primary, 
 @needs_pg
 def test_a_lagging_replica_is_skipped_until_it_catches_up(tmp_path, primary, primary_url,
                                                           replica):  # fmt: skip
-    primary.save_article(article(1))
+    save_article(primary, article(1))
     replica.catch_up(primary)
     settings = replica_settings(tmp_path, primary_url, replica.url, replica_max_lag_seconds=1.0,
                                 replica_check_seconds=0)  # fmt: skip
@@ -176,7 +177,7 @@ def test_a_lagging_replica_is_skipped_until_it_catches_up(tmp_path, primary, pri
         # can hold it a moment behind, so wait for it to be in use rather than assume it.
         wait_until(lambda: client.get("/readyz").json()["reads_from"] == "replicas")
         replica.pause()
-        second = primary.save_article(article(2))
+        second = save_article(primary, article(2))
         time.sleep(1.5)  # the replica is now more than 1 s behind
         ready = client.get("/readyz").json()
         assert ready["status"] == "ready" and ready["reads_from"] == "primary"
@@ -191,7 +192,7 @@ def test_a_lagging_replica_is_skipped_until_it_catches_up(tmp_path, primary, pri
 
 @needs_pg
 def test_pages_keep_answering_when_the_replica_is_killed(tmp_path, primary, primary_url):
-    first = primary.save_article(article(1))
+    first = save_article(primary, article(1))
     port = free_port()
     server = start_replica(port)
     try:

@@ -12,6 +12,7 @@ import pytest
 
 from nashra.config import Settings
 from nashra.demo import images as demo_images
+from nashra.ingest import save_article
 from nashra.media.library import save_image, write_files
 from nashra.media.paths import media_url
 from nashra.media.process import process_image
@@ -45,7 +46,9 @@ def test_three_browsers_report_and_the_image_is_replaced_by_the_logo(
     processed = process_image(demo_images.lead_jpeg("browser", "NB", (20, 90, 160)), "image/jpeg")
     write_files(settings.media_dir, processed)
     image_id = save_image(store, processed, "http://outlet.test/p.jpg")
-    saved = store.save_article(Article(source="demo", url="http://o/1", title="خبر", body_text="x"))
+    saved = save_article(
+        store, Article(source="demo", url="http://o/1", title="خبر", body_text="x")
+    )
     store.set_article_image(saved.pk, image_id)
 
     with LiveServer(create_app(settings, store)) as base, sync_playwright() as pw:
@@ -101,7 +104,9 @@ def test_report_form_works_without_javascript(settings: Settings, sqlite_store: 
     processed = process_image(demo_images.lead_jpeg("nojs", "NB", (20, 90, 160)), "image/jpeg")
     write_files(settings.media_dir, processed)
     image_id = save_image(store, processed, "http://outlet.test/q.jpg")
-    saved = store.save_article(Article(source="demo", url="http://o/2", title="خبر", body_text="x"))
+    saved = save_article(
+        store, Article(source="demo", url="http://o/2", title="خبر", body_text="x")
+    )
     store.set_article_image(saved.pk, image_id)
     with LiveServer(create_app(settings, store)) as base, sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=str(CHROMIUM),

@@ -15,10 +15,10 @@ from conftest import LOOPBACK_ALLOWED, PG_URL, _pg_database
 from nashra.config import load_settings
 from nashra.crawl.pipeline import crawl
 from nashra.demo.sites import DemoServer, DemoSites
+from nashra.ingest import prepare, save_article, write_side_rows
 from nashra.model import Article
 from nashra.search import (
     SearchRequest,
-    index_article,
     index_status,
     register_region_links,
     reindex,
@@ -368,16 +368,6 @@ def test_out_of_range_parameters_are_refused_clearly(
 # -- keeping the index in sync ----------------------------------------------------------------
 
 
-class IndexedStore(Store):
-    """The store with the search hook wired where ``Store._save`` writes (same transaction)."""
-
-    def _save(self, conn, article):
-        result = super()._save(conn, article)
-        if result.status != "unchanged":
-            index_article(conn, result.pk, article)
-        return result
-
-
 def _article(n: int, **kw) -> Article:
     values = dict(
         source="demo",
@@ -392,15 +382,15 @@ def _article(n: int, **kw) -> Article:
 
 
 def test_index_follows_inserts_updates_and_deletes(database_url: str) -> None:
-    store = IndexedStore.open(database_url)
+    store = Store.open(database_url)
     try:
         store.ensure_source("demo", "ديمو")
-        first = store.save_article(_article(1, title="الحكومة تعلن الميزانية"))
-        store.save_article(_article(2, title="مباراة الوداد", author="فاطمة الزهراء"))
+        first = save_article(store, _article(1, title="الحكومة تعلن الميزانية"))
+        save_article(store, _article(2, title="مباراة الوداد", author="فاطمة الزهراء"))
         assert index_status(store) == {"articles": 2, "indexed": 2}
         assert _keys(search(store, SearchRequest(q="حكومه")))[0][1] == "الحكومة تعلن الميزانية"
         assert search(store, SearchRequest(q="الزهراء", mode="writer")).exact_total == 1
-        store.save_article(_article(1, title="البرلمان يصوت على الميزانية"))
+        save_article(store, _article(1, title="البرلمان يصوت على الميزانية"))
         assert search(store, SearchRequest(q="الحكومة")).exact_total == 0
         assert search(store, SearchRequest(q="البرلمان")).exact_total == 1
         with store.engine.begin() as conn:
@@ -418,11 +408,15 @@ def test_index_follows_inserts_updates_and_deletes(database_url: str) -> None:
 
 
 def test_a_failed_save_leaves_no_index_entry(sqlite_store: Store) -> None:
-    store = IndexedStore(sqlite_store.engine)
+    store = sqlite_store
     store.ensure_source("demo")
-    with pytest.raises(ZeroDivisionError), store.engine.begin() as conn:
-        result = store._save(conn, _article(7, title="خبر لن يحفظ"))
-        assert result.status == "new"
+    item = prepare(_article(7, title="خبر لن يحفظ"))
+
+    def side_rows(conn, _index, result):
+        write_side_rows(conn, result.pk, item)
         raise ZeroDivisionError  # the transaction rolls back: article and index entry together
+
+    with pytest.raises(ZeroDivisionError):
+        store.save_article(item.article, side_rows=side_rows)
     assert index_status(store) == {"articles": 0, "indexed": 0}
     assert search(store, SearchRequest(q="يحفظ")).exact_total == 0

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import text
 
+from nashra.ingest import save_article
 from nashra.model import Article
 from nashra.search import backends
 from nashra.search.engine import SearchRequest, search
@@ -21,7 +22,7 @@ def fill(store: Store, n: int) -> None:
     store.sync_sources([Source(slug="hespress", name_ar="هسبريس")])
     for i in range(n):
         word = "الأمطار" if i % 2 == 0 else "الجفاف"
-        store.save_article(Article(
+        save_article(store, Article(
             source="hespress", url=f"https://h.example/{i}", title=f"نشرة {word} رقم {i}",
             body_html=f"<p>تتواصل {word} في جهات المملكة حسب النشرة رقم {i}</p>",
             published=T0 + timedelta(hours=i),

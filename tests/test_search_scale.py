@@ -13,6 +13,7 @@ from sqlalchemy import create_engine, select, text
 
 from nashra.enrich.article import Enrichment
 from nashra.enrich.store import rebuild, save_enrichment, set_section
+from nashra.ingest import save_article
 from nashra.model import Article
 from nashra.search import SearchRequest, search
 from nashra.search.facets import day_tokens, facet_tokens
@@ -35,7 +36,7 @@ def _save(store: Store, n: int, title: str, body: str, **kw) -> int:
         lang="ar",
     )
     values.update(kw)
-    return store.save_article(Article(**values)).pk
+    return save_article(store, Article(**values)).pk
 
 
 def _pks(results) -> list[int]:
@@ -164,9 +165,9 @@ def test_migration_0008_moves_an_existing_index_and_keeps_its_trigger(tmp_path: 
             conn.execute(
                 text(
                     "INSERT INTO articles (pk, source, num, url, title, summary, body_html, "
-                    "body_text, norm_text, body_hash, published, fetched_at, author, lang, "
+                    "body_text, body_hash, published, fetched_at, author, lang, "
                     "section, categories, partial) VALUES (:pk, 'هسبريس', :pk, :url, 'عنوان', "
-                    "'', '', 'الميزانية', '', '', :when, :when, '', 'ar', :section, '', 0)"
+                    "'', '', 'الميزانية', '', :when, :when, '', 'ar', :section, '', 0)"
                 ),
                 {"pk": pk, "url": f"https://x.test/{pk}", "when": when, "section": section},
             )

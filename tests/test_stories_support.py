@@ -7,9 +7,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from nashra.ingest import save_article
 from nashra.model import Article
 from nashra.store import Store
-from nashra.text import fingerprint, normalize
+from nashra.text import fingerprint
 
 DATA = Path(__file__).parent / "data" / "stories"
 T0 = datetime(2024, 3, 1, 8, 0, tzinfo=UTC)
@@ -45,7 +46,6 @@ def save(
         published=T0 + timedelta(hours=hours),
         lang=lang,
         partial=partial,
-        norm_text=normalize(f"{title}\n{body}", lang),
         body_hash=fingerprint(body, lang),
     )
-    return store.save_article(article).pk
+    return save_article(store, article).pk

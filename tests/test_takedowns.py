@@ -19,6 +19,7 @@ from starlette.testclient import TestClient
 from nashra.cli import main
 from nashra.config import Settings
 from nashra.crawl.importer import import_jsonl
+from nashra.ingest import save_article
 from nashra.model import Article
 from nashra.moderation import accounts, takedowns
 from nashra.store import Store
@@ -132,7 +133,7 @@ def test_an_article_taken_down_leaves_every_surface_at_once(client, archive) -> 
     # never stored again, whatever path brings it back: a save (crawl, worker) or an import
     again = Article(source=source, url=row["url"], title=title, body_text="نص", body_html="<p>نص</p>",
                     published=row["published"])  # fmt: skip
-    assert store.save_article(again).status == "refused"
+    assert save_article(store, again).status == "refused"
     archive_file = archive.settings.data_dir / "again.jsonl"
     archive_file.parent.mkdir(parents=True, exist_ok=True)
     archive_file.write_text(
@@ -147,7 +148,7 @@ def test_an_article_taken_down_leaves_every_surface_at_once(client, archive) -> 
     lifted = takedowns.undo(store, takedowns.Target("article", source, num), "omar")
     assert lifted
     assert client.get(f"/{source}/{num}").status_code == 404
-    assert store.save_article(again).status == "new"
+    assert save_article(store, again).status == "new"
 
 
 def test_an_outlet_and_an_outlet_before_a_date(client, archive) -> None:
@@ -164,14 +165,14 @@ def test_an_outlet_and_an_outlet_before_a_date(client, archive) -> None:
     early = Article(source="goud", url="https://g.example/old", title="قديم", published=T0)
     late = Article(source="goud", url="https://g.example/new", title="جديد",
                    published=datetime.now().astimezone())  # fmt: skip
-    assert store.save_article(early).status == "refused"
-    assert store.save_article(late).status == "new"
+    assert save_article(store, early).status == "refused"
+    assert save_article(store, late).status == "new"
 
     whole = takedowns.take_down(store, takedowns.parse_target(store, "/goud"), "all", "omar")
     assert whole.removed == 2  # the 2023 article and the one just saved
     for path in ("/goud", "/goud/rss", "/fr/goud", f"/goud/{keys[archive.pks['outlier']][1]}"):
         assert client.get(path).status_code == 410, path
-    assert store.save_article(Article(source="goud", url="https://g.example/x", title="x")).status == "refused"  # fmt: skip
+    assert save_article(store, Article(source="goud", url="https://g.example/x", title="x")).status == "refused"  # fmt: skip
     assert "goud" not in client.get("/api/v1/articles?limit=100").text
 
 

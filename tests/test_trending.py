@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from starlette.testclient import TestClient
 
+from nashra.ingest import save_article
 from nashra.model import Article
 from nashra.sources.registry import Source
 from nashra.store import Store
@@ -80,7 +81,8 @@ def burst_store(tmp_path):
     store.sync_sources([Source(slug=s, name_ar=s) for s in OUTLETS])
     now = datetime.now(UTC)
     for i, h in enumerate(_headlines()):
-        store.save_article(
+        save_article(
+            store,
             Article(
                 source=h.source,
                 url=f"https://{h.source}.test/{i}",
@@ -88,7 +90,7 @@ def burst_store(tmp_path):
                 body_text=h.title,
                 published=h.published - NOW + now,
                 section="society",
-            )  # fmt: skip
+            ),  # fmt: skip
         )
     yield settings, store
     store.close()

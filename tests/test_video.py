@@ -13,6 +13,7 @@ from nashra.crawl.article import build_article
 from nashra.crawl.extract import extract_page, parse_html
 from nashra.crawl.feeds import parse_feed
 from nashra.demo.cases import VIDEO_CASES
+from nashra.ingest import save_article
 from nashra.model import ExtractedPage, FeedEntry
 from nashra.sources.registry import Source
 from nashra.store import Store, queries
@@ -307,18 +308,21 @@ def test_video_rows_on_both_databases(store) -> None:
     store.sync_sources([Source(slug="outlet", name_ar="منفذ")])
     when = datetime(2026, 1, 1, tzinfo=UTC)
     video = Video(VIMEO, "76979871", "عنوان", 75, "https://o.test/p.jpg")
-    with_video = store.save_article(
-        Article(source="outlet", url="https://o.test/v", title="فيديو", published=when, video=video)
+    with_video = save_article(
+        store,
+        Article(
+            source="outlet", url="https://o.test/v", title="فيديو", published=when, video=video
+        ),
     )
-    plain = store.save_article(
-        Article(source="outlet", url="https://o.test/p", title="خبر", published=when)
+    plain = save_article(
+        store, Article(source="outlet", url="https://o.test/p", title="خبر", published=when)
     )
     assert videos_for(store, [with_video.pk, plain.pk]) == {with_video.pk: video}
     only, _ = queries.latest_articles(store, queries.Filters(video=True))
     none, _ = queries.latest_articles(store, queries.Filters(video=False))
     assert [r["pk"] for r in only] == [with_video.pk] and [r["pk"] for r in none] == [plain.pk]
     # an update that no longer finds the video removes it
-    store.save_article(
-        Article(source="outlet", url="https://o.test/v", title="فيديو محذوف", published=when)
+    save_article(
+        store, Article(source="outlet", url="https://o.test/v", title="فيديو محذوف", published=when)
     )
     assert videos_for(store, [with_video.pk]) == {}

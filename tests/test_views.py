@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import select
 from starlette.testclient import TestClient
 
+from nashra.ingest import save_article
 from nashra.model import Article
 from nashra.sources.registry import Source
 from nashra.store import Store, queries
@@ -36,7 +37,8 @@ def _articles(store: Store, n: int = 3, section: str = "politics") -> list[int]:
     store.sync_sources([Source(slug="hespress", name_ar="هسبريس")])
     now = datetime.now(UTC)
     return [
-        store.save_article(
+        save_article(
+            store,
             Article(
                 source="hespress",
                 url=f"https://h.test/{i}",
@@ -44,7 +46,7 @@ def _articles(store: Store, n: int = 3, section: str = "politics") -> list[int]:
                 body_text="نص",
                 published=now - timedelta(hours=i),
                 section=section if i % 2 == 0 else "sports",
-            )  # fmt: skip
+            ),  # fmt: skip
         ).pk
         for i in range(n)
     ]

@@ -10,13 +10,15 @@ from datetime import timedelta
 import httpx
 from starlette.testclient import TestClient
 
+from nashra.ingest import save_article
 from nashra.model import Article
 from nashra.web import create_app
 from test_web_support import SEED_NUM, T0, LiveServer, build_archive, css, parse
 
 
 def new_article(store, n: int, title: str):
-    return store.save_article(
+    return save_article(
+        store,
         Article(
             source="hespress",
             url=f"https://www.hespress.com/new-{n}",
@@ -24,7 +26,7 @@ def new_article(store, n: int, title: str):
             body_html="<p>جديد</p>",
             published=T0 + timedelta(days=30 + n),
             section="sports",
-        )  # fmt: skip
+        ),  # fmt: skip
     )
 
 

@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 from starlette.testclient import TestClient
 
+from nashra.ingest import save_article
 from nashra.model import Article
 from nashra.web import create_app
 from nashra.web.related import PoolCache, make_pool, rank_related, title_terms
@@ -102,7 +103,7 @@ def test_pool_cache_is_bounded_and_cleared_with_the_page_cache(tmp_path):
         assert client.get(f"/hespress/{SEED_NUM}").status_code == 200
         pools = app.state.portal.related_pools
         assert len(pools) == 1
-        archive.store.save_article(
+        save_article(archive.store,
             Article(source="hespress", url="https://www.hespress.com/new", title="خبر جديد",
                     body_html="<p>نص</p>", published=datetime.now(UTC), section="sports")
         )  # fmt: skip

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from starlette.testclient import TestClient
 
 from nashra.config import Settings
+from nashra.ingest import save_article
 from nashra.model import Article
 from nashra.store import Store
 from nashra.text.display import BIDI_CONTROLS
@@ -18,7 +19,7 @@ TRICK = "\u202eأخبار\u202c عاجلة \u2066gpj.exe\u2069"
 
 def _archive(settings: Settings, store: Store) -> str:
     store.ensure_source("hespress", "هسبريس", "ar")
-    store.save_article(
+    save_article(store,
         Article(source="hespress", url="https://www.hespress.com/a/385472.html", num=385472,
                 title=TRICK, body_text="نص الخبر " * 30, body_html="<p>" + "نص الخبر " * 30 + "</p>",
                 published=datetime(2026, 12, 1, 9, tzinfo=UTC), lang="ar")

@@ -20,6 +20,7 @@ from PIL import Image
 from sqlalchemy import insert
 
 from nashra.config import Settings
+from nashra.ingest import save_article
 from nashra.media.paths import media_path
 from nashra.model import Article
 from nashra.sections import SECTIONS
@@ -81,7 +82,8 @@ def build_archive(tmp_path: Path, *, check_seconds: float = 0.0, fillers: int = 
         ]
     )
     counts = {"hespress": 0, "alyaoum24": 0, "lematin": 0}
-    seed = store.save_article(
+    seed = save_article(
+        store,
         Article(
             source="hespress",
             url=f"https://www.hespress.com/seed-{SEED_NUM}.html",
@@ -93,7 +95,7 @@ def build_archive(tmp_path: Path, *, check_seconds: float = 0.0, fillers: int = 
             published=T0,
             section="politics",
             body_hash="seed-body",
-        )
+        ),
     )
     counts["hespress"] += 1
     image_id, seed_sha = add_image(store, settings, (200, 30, 30))
@@ -102,7 +104,8 @@ def build_archive(tmp_path: Path, *, check_seconds: float = 0.0, fillers: int = 
     sections = [s for s in SECTIONS if s != "technology"]
     for i in range(fillers):
         source = "hespress" if i % 2 == 0 else "alyaoum24"
-        result = store.save_article(
+        result = save_article(
+            store,
             Article(
                 source=source,
                 url=f"https://example.ma/{source}/{i}",
@@ -114,14 +117,15 @@ def build_archive(tmp_path: Path, *, check_seconds: float = 0.0, fillers: int = 
                 published=T0 + timedelta(hours=i + 1),
                 author=AUTHOR if i % 3 == 0 else "",
                 section=sections[i % len(sections)],
-            )
+            ),
         )
         counts[source] += 1
         if i % 4 == 0:
             image_id, _ = add_image(store, settings, (i * 5 % 255, 90, 140))
             store.set_article_image(result.pk, image_id)
     # an exact copy of the seed by another outlet, an untitled item, a French article
-    store.save_article(
+    save_article(
+        store,
         Article(
             source="alyaoum24",
             url="https://example.ma/copy",
@@ -131,10 +135,11 @@ def build_archive(tmp_path: Path, *, check_seconds: float = 0.0, fillers: int = 
             published=T0 + timedelta(minutes=30),
             section="politics",
             body_hash="seed-body",
-        )  # fmt: skip
+        ),  # fmt: skip
     )
     counts["alyaoum24"] += 1
-    store.save_article(
+    save_article(
+        store,
         Article(
             source="alyaoum24",
             url="https://example.ma/untitled",
@@ -143,10 +148,11 @@ def build_archive(tmp_path: Path, *, check_seconds: float = 0.0, fillers: int = 
             num=778,
             published=T0 + timedelta(hours=fillers + 2),
             section="society",
-        )  # fmt: skip
+        ),  # fmt: skip
     )
     counts["alyaoum24"] += 1
-    store.save_article(
+    save_article(
+        store,
         Article(
             source="lematin",
             url="https://lematin.ma/article/42",
@@ -158,7 +164,7 @@ def build_archive(tmp_path: Path, *, check_seconds: float = 0.0, fillers: int = 
             published=T0 + timedelta(hours=3),
             author="Jean Dupont",
             section="politics",
-        )  # fmt: skip
+        ),  # fmt: skip
     )
     counts["lematin"] += 1
     return Archive(settings, store, seed_sha, counts)

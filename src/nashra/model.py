@@ -67,7 +67,4 @@ class Article:
     image_url: str | None = None
     partial: bool = False
     video: Video | None = None  # a video article's video (nashra.video)
-    norm_text: str = ""  # normalised title + body, for matching; never displayed
     body_hash: str = ""  # fingerprint of the normalised body, for exact copies
-    # What nashra.enrich decided (section origin, regions, agency…); stored beside the article.
-    enrichment: object | None = None

@@ -4,31 +4,15 @@ from __future__ import annotations
 
 import html
 from datetime import UTC, datetime
-from urllib.parse import urlsplit
 
 from nashra.crawl.sanitize import html_to_text, sanitize_html
 from nashra.model import Article, ExtractedPage, FeedEntry
-from nashra.sections import SECTIONS
 from nashra.sources.adapters import Adapter, adapter_for
 from nashra.sources.registry import Source
-from nashra.text import canonical_url, detect_lang, fingerprint_normal, normalize, numeric_id
+from nashra.text import canonical_url, detect_lang, numeric_id
 from nashra.text.display import strip_bidi_controls
 from nashra.text.urls import strip_userinfo
 from nashra.video.detect import choose_video
-
-
-def section_for(source: Source, categories: list[str], url: str) -> str | None:
-    """The outlet's own labels (feed categories, then URL path segments) mapped to our sections."""
-    mapping = {k.strip().lower(): v for k, v in source.categories.items()}
-    for label in categories:
-        section = mapping.get(label.strip().lower())
-        if section in SECTIONS:
-            return section
-    for segment in urlsplit(url).path.lower().split("/"):
-        section = mapping.get(segment)
-        if section in SECTIONS:
-            return section
-    return source.default_section if source.default_section in SECTIONS else None
 
 
 def extraction_failed(body_text: str, summary_text: str) -> bool:
@@ -80,7 +64,6 @@ def build_article(
     if page.lang in {"ar", "fr", "en"} and page.lang != source.lang and len(body_text) > 200:
         lang = detect_lang(body_text, default=source.lang)
     categories = list(dict.fromkeys(entry.categories + page.categories))
-    normal_body = normalize(body_text, lang)
     return Article(
         source=source.slug,
         url=url,
@@ -100,7 +83,6 @@ def build_article(
         or entry.author.strip()
         or page.author,
         lang=lang,
-        section=section_for(source, categories, url),
         categories=categories,
         image_url=strip_userinfo(
             page.image_url or entry.image_url or (video.poster_url if video else "")
@@ -108,6 +90,4 @@ def build_article(
         or None,
         partial=partial,
         video=video,
-        norm_text=f"{normalize(title, lang)}\n{normal_body}",
-        body_hash=fingerprint_normal(normal_body),
     )

@@ -19,12 +19,11 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 
 from nashra.config import Settings
 from nashra.crawl.article import build_article
-from nashra.enrich.article import enriched
+from nashra.ingest import Ingest, prepare
 from nashra.model import FeedEntry
 from nashra.sections import SECTIONS
 from nashra.sources.registry import SlugError, Source, validate_slug
 from nashra.store import Store
-from nashra.stories.store import assign_late_stories, assign_story
 from nashra.text import canonical_url
 from nashra.text.dates import parse_date
 
@@ -148,6 +147,7 @@ def import_jsonl(
     """
     report = ImportReport()
     max_bytes = settings.import_max_line_bytes if settings else MAX_LINE_BYTES
+    ingest = Ingest(store, settings)
     with path.open("rb") as stream:
         for number, item in iter_records(stream, max_bytes):
             report.lines = number
@@ -156,7 +156,7 @@ def import_jsonl(
             try:
                 if isinstance(item, LineError):
                     raise item
-                _import_one(store, item, sources, report, settings)
+                _import_one(store, ingest, item, sources, report)
             except LineError as exc:
                 report.errors.append((number, str(exc)))
                 log.warning("import line=%d skipped: %s", number, exc)
@@ -166,16 +166,16 @@ def import_jsonl(
                 message = f"could not be imported ({type(exc).__name__}: {str(exc)[:200]})"
                 report.errors.append((number, message))
                 log.exception("import line=%d skipped", number)
-    report.stories_late = assign_late_stories(store, settings)
+    report.stories_late = ingest.finish()
     return report
 
 
 def _import_one(
     store: Store,
+    ingest: Ingest,
     record: dict[str, Any],
     sources: dict[str, Source],
     report: ImportReport,
-    settings: Settings | None,
 ) -> None:
     entry = _entry_from(record)
     slug = record["source"].strip()
@@ -199,7 +199,5 @@ def _import_one(
     if lang:
         article.lang = lang
     article.partial = False  # an archive's text is its own full text
-    saved = store.save_article(enriched(article, source, section=section))
-    if saved.status in ("new", "updated"):
-        assign_story(store, saved.pk, settings, defer=True)  # older ones: after the whole file
+    (saved,) = ingest([prepare(article, source, section=section)])  # stories: defer old ones
     setattr(report, saved.status, getattr(report, saved.status) + 1)

@@ -2,7 +2,7 @@
 
 When an operator fixes an outlet's extraction rules, ``nashra sources reextract SLUG`` runs the
 page stage again on the pages already fetched (no refetch) and updates the stored articles through
-the one write path (``Store.save_articles``: search index, enrichment, copies). Pages are kept
+the one write path (``nashra.ingest``: search index, enrichment, copies). Pages are kept
 compressed; each new page of an outlet drops that outlet's pages older than the window.
 """
 
@@ -149,7 +149,7 @@ def reextract(
     what changed. Only articles already in the archive are updated: nothing new is created."""
     import time
 
-    from nashra.crawl.pipeline import _entry_article
+    from nashra.crawl.pipeline import prepare_entry
     from nashra.sources.adapters import adapter_for
 
     started = time.perf_counter()
@@ -163,7 +163,7 @@ def reextract(
             report.not_stored += 1
         else:
             try:
-                pending.append(_entry_article(source, entry, page.as_fetch(), adapter))
+                pending.append(prepare_entry(source, entry, page.as_fetch(), adapter))
             except Exception as exc:  # one bad page costs that page only
                 report.errors.append(f"{page.url}: {type(exc).__name__}: {exc}")
         if len(pending) >= batch:
@@ -176,7 +176,9 @@ def reextract(
 
 
 def _save(store: Store, pending: list[Any], report: ReextractReport) -> None:
-    for saved in store.save_articles(pending):
+    from nashra.ingest import save_prepared
+
+    for saved in save_prepared(store, pending):
         if saved.status == "updated":
             report.updated += 1
         else:

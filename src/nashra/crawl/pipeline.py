@@ -23,13 +23,12 @@ from nashra.crawl.extract import extract_page
 from nashra.crawl.feeds import parse_feed
 from nashra.crawl.fetch import Fetcher, FetchResult
 from nashra.crawl.kept import keep_page
-from nashra.enrich.article import enriched
+from nashra.ingest import Ingest, Prepared, prepare
 from nashra.media.fetch import fetch_image
 from nashra.model import Article, ExtractedPage, FeedEntry
 from nashra.sources.adapters import adapter_for
 from nashra.sources.registry import Source
 from nashra.store import SaveResult, Store
-from nashra.stories.store import assign_late_stories, assign_story
 from nashra.text import canonical_url
 
 log = logging.getLogger("nashra.crawl")
@@ -88,6 +87,7 @@ class Crawler:
         self.sources = {s.slug: s for s in sources}
         self.on_event = on_event or (lambda kind, **info: None)
         self.report = CrawlReport()
+        self.ingest = Ingest(store, settings, on_story_error=self._story_failed)
 
     async def crawl_once(self) -> CrawlReport:
         """Poll every enabled feed of the known outlets once."""
@@ -97,9 +97,7 @@ class Crawler:
             rows = [r for r in self.store.list_feeds() if r.source in self.sources]
             self.on_event("feeds", total=len(rows))
             await asyncio.gather(*(self._poll(fetcher, row) for row in rows))
-        self.report.stories_late = await asyncio.to_thread(
-            assign_late_stories, self.store, self.settings
-        )
+        self.report.stories_late = await asyncio.to_thread(self.ingest.finish)
         return self.report
 
     async def discover_missing(self, fetcher: Fetcher) -> None:
@@ -203,39 +201,33 @@ class Crawler:
         built = await asyncio.gather(*(self._build_entry(fetcher, source, e) for e in todo))
         # One transaction per feed: a crash before it commits only means these pages are
         # fetched again on restart (the feed's validators are not saved yet either).
-        articles = [a for a in built if a]
-        # Storing (with the search index's analysis) and grouping are CPU and database work:
-        # a thread keeps the event loop, and a portal served beside the crawl, answering.
-        results = await asyncio.to_thread(self._save_and_group, articles)
+        prepared = [item for item in built if item]
+        # Storing and grouping are CPU and database work: a thread keeps the event loop, and a
+        # portal served beside the crawl, answering. Images come last (nashra.ingest).
+        results = await asyncio.to_thread(self._save_and_group, prepared)
         await asyncio.gather(
             *(
-                self._rehost_image(fetcher, saved.pk, article.image_url)
-                for saved, article in zip(results, articles, strict=True)
-                if saved.status == "new" and article.image_url
+                self._rehost_image(fetcher, saved.pk, item.article.image_url)
+                for saved, item in zip(results, prepared, strict=True)
+                if saved.status == "new" and item.article.image_url
             )
         )
 
-    def _save_and_group(self, articles: list[Article]) -> list[SaveResult]:
-        """Save a feed's articles and put them into stories; one feed at a time per store, as
-        when this ran on the event loop (two feeds may carry the same article)."""
+    def _save_and_group(self, prepared: list[Prepared]) -> list[SaveResult]:
+        """Save a feed's articles and put them into stories (the ingest unit of work); one
+        feed at a time per store, as when this ran on the event loop (two feeds may carry the
+        same article)."""
         with _write_lock(self.store):
-            results = self.store.save_articles(articles)
-            for saved, article in zip(results, articles, strict=True):
-                self._count(saved, article)
-                if saved.status in ("new", "updated"):
-                    self._assign_story(saved.pk)
+            results = self.ingest(prepared)
+        for saved, item in zip(results, prepared, strict=True):
+            self._count(saved, item.article)
         return results
 
-    def _assign_story(self, pk: int) -> None:
-        """The stories stage, after the article is safely stored: a failure here costs only
-        the grouping, which ``nashra stories rebuild`` recomputes. An article older than the
-        live story window waits in the backlog, worked after the round (or by the worker)."""
-        try:
-            assign_story(self.store, pk, self.settings, defer=True)
-        except Exception as exc:
-            log.exception("story assignment failed pk=%s", pk)
-            self.report.story_errors += 1
-            self.report.errors.append(f"article {pk}: story assignment failed: {exc}")
+    def _story_failed(self, pk: int, exc: Exception) -> None:
+        """A failed story assignment costs only the grouping, which ``nashra stories rebuild``
+        recomputes: counted and reported, the crawl goes on."""
+        self.report.story_errors += 1
+        self.report.errors.append(f"article {pk}: story assignment failed: {exc}")
 
     async def _rehost_image(self, fetcher: Fetcher, pk: int, image_url: str) -> None:
         """The media stage: our own copy of the lead image (a bad picture only costs the image;
@@ -263,8 +255,9 @@ class Crawler:
 
     async def _build_entry(
         self, fetcher: Fetcher, source: Source, entry: FeedEntry
-    ) -> Article | None:
-        """Fetch and extract one entry's page and join it with the entry (None: unusable)."""
+    ) -> Prepared | None:
+        """Fetch and extract one entry's page, join it with the entry and prepare the article
+        (None: unusable)."""
         self.report.entries += 1
         adapter = adapter_for(source)
         try:
@@ -276,8 +269,8 @@ class Crawler:
             return None
         if adapter.feed_content and entry.content_html:
             # The outlet's rules say its feed carries the full text: no page to fetch.
-            article = await self._off_loop(_entry_article, source, entry, None, adapter)
-            return article if article.title or article.body_text else None
+            item = await self._off_loop(prepare_entry, source, entry, None, adapter)
+            return item if item.article.title or item.article.body_text else None
         result = await fetcher.fetch(entry.url, accept=PAGE_ACCEPT)
         if result.ok and result.content and self.settings.keep_pages_days > 0:
             keep_page(self.store, source.slug, entry.url, result, self.settings.keep_pages_days)
@@ -294,7 +287,7 @@ class Crawler:
             self.on_event("page_error", url=entry.url, error=result.error)
             result = None
         try:
-            article = await self._off_loop(_entry_article, source, entry, result, adapter)
+            item = await self._off_loop(prepare_entry, source, entry, result, adapter)
         except TimeoutError:
             self.report.page_errors += 1
             reason = f"refused: processing took over {self.settings.item_time_budget:g} s"
@@ -302,10 +295,10 @@ class Crawler:
             self.report.errors.append(f"{entry.url}: {reason}")
             self.on_event("page_error", url=entry.url, error=reason)
             return None
-        if not article.title and not article.body_text:
+        if not item.article.title and not item.article.body_text:
             self.report.page_errors += 1
             return None
-        return article
+        return item
 
     async def _off_loop(self, work: Callable[..., Any], *args: Any) -> Any:
         """Run CPU-bound stage code in a thread within the per-item time budget, so the event
@@ -397,10 +390,11 @@ def crawl(settings: Settings, store: Store, sources: Iterable[Source], **kw: Any
     return asyncio.run(Crawler(settings, store, sources, **kw).crawl_once())
 
 
-def _entry_article(
+def prepare_entry(
     source: Source, entry: FeedEntry, fetched: FetchResult | None, adapter: Any
-) -> Article:
-    """Decode, extract, sanitise and classify one entry's page (the CPU-bound part of an entry).
+) -> Prepared:
+    """Decode, extract, sanitise, analyse and label one entry's page (the CPU-bound part of an
+    entry, run within the per-item time budget).
 
     An extractor bug must not lose the feed's entry: the article is then built from the feed.
     """
@@ -411,4 +405,4 @@ def _entry_article(
             page = extract_page(text, fetched.final_url, adapter)
         except Exception:
             log.exception("extraction failed url=%s", entry.url)
-    return enriched(build_article(source, entry, page, adapter=adapter), source)
+    return prepare(build_article(source, entry, page, adapter=adapter), source)

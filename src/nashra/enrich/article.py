@@ -10,11 +10,12 @@ import dataclasses
 from dataclasses import dataclass
 
 from nashra.enrich.authors import clean_byline
-from nashra.enrich.classifier import lead
-from nashra.enrich.regions import RegionMatch, tag_regions
+from nashra.enrich.classifier import lead, lead_terms
+from nashra.enrich.regions import RegionMatch, tag_analysed
 from nashra.enrich.sections import choose_section
 from nashra.model import Article
 from nashra.sources.registry import Source
+from nashra.text.article import AnalysedText, analyse_article
 
 
 @dataclass(frozen=True)
@@ -31,11 +32,9 @@ class Enrichment:
     byline: str = ""  # the raw byline the outlet gave
 
     def apply(self, article: Article) -> Article:
-        """A copy of ``article`` with the enriched section and the cleaned author, carrying this
-        enrichment for the store to keep beside it."""
-        return dataclasses.replace(
-            article, section=self.section, author=self.author, enrichment=self
-        )
+        """A copy of ``article`` with the enriched section and the cleaned author (the rest
+        of the labels are written beside it by :func:`nashra.enrich.store.write_enrichment`)."""
+        return dataclasses.replace(article, section=self.section, author=self.author)
 
 
 def outlet_names(source: Source) -> list[str]:
@@ -43,11 +42,21 @@ def outlet_names(source: Source) -> list[str]:
     return [source.name_ar, source.name_fr, source.name_en, source.slug]
 
 
-def enrich_article(article: Article, source: Source, *, byline: str | None = None) -> Enrichment:
+def enrich_article(
+    article: Article,
+    source: Source,
+    *,
+    byline: str | None = None,
+    analysed: AnalysedText | None = None,
+) -> Enrichment:
     """Section, regions and author/agency of ``article`` (``byline``: the raw byline when the
-    article's ``author`` was already cleaned, as in a rebuild)."""
+    article's ``author`` was already cleaned, as in a rebuild; ``analysed``: the article's one
+    analysis, :func:`nashra.text.article.analyse_article` of its title and body or summary)."""
     raw = article.author if byline is None else byline
-    body = article.body_text or article.summary
+    if analysed is None:
+        analysed = analyse_article(
+            article.title, article.body_text or article.summary, article.lang
+        )
     choice = choose_section(
         source,
         article.categories,
@@ -55,13 +64,14 @@ def enrich_article(article: Article, source: Source, *, byline: str | None = Non
         article.title,
         lead(article.summary, article.body_text),
         article.lang,
+        terms=(analysed.title_terms, lead_terms(analysed, article.summary)),
     )
     cleaned = clean_byline(raw, outlet_names(source))
     return Enrichment(
         section=choice.section,
         section_source=choice.source,
         section_confidence=choice.confidence,
-        regions=tuple(tag_regions(article.title, body)),
+        regions=tuple(tag_analysed(analysed)),
         author=cleaned.author,
         author_key=cleaned.author_key,
         agency=cleaned.agency,
@@ -69,12 +79,10 @@ def enrich_article(article: Article, source: Source, *, byline: str | None = Non
     )
 
 
-def enriched(article: Article, source: Source, *, section: str | None = None) -> Article:
-    """``article`` with its enrichment applied; ``section`` (an importer's explicit label)
-    overrides whatever the rules would choose."""
-    enrichment = enrich_article(article, source)
-    if section:
-        enrichment = dataclasses.replace(
-            enrichment, section=section, section_source="mapping", section_confidence=1.0
-        )
-    return enrichment.apply(article)
+def with_section(enrichment: Enrichment, section: str | None) -> Enrichment:
+    """``enrichment`` with an importer's explicit section label, which overrides the rules."""
+    if not section:
+        return enrichment
+    return dataclasses.replace(
+        enrichment, section=section, section_source="mapping", section_confidence=1.0
+    )

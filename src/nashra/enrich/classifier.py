@@ -38,6 +38,7 @@ from pathlib import Path
 from typing import Any
 
 from nashra.text import analyse
+from nashra.text.article import AnalysedText
 
 MODEL_FILE = "sections_model.json.gz"
 MODEL_VERSION = 2
@@ -84,6 +85,16 @@ class Features:
 def lead(summary: str, body: str) -> str:
     """The text classified besides the title: the feed summary, then the body."""
     return f"{summary}\n{body}" if summary and not body.startswith(summary[:80]) else body
+
+
+def lead_terms(text: AnalysedText, summary: str) -> list[str]:
+    """The analysed terms of ``lead(summary, body)[:LEAD_CHARS]`` taken from the article's one
+    analysis (the summary, when it is not the body's own opening, is its only extra text)."""
+    if not (summary and not text.body.startswith(summary[:80])):
+        return text.body_terms_within(LEAD_CHARS)
+    head = analyse(summary[:LEAD_CHARS], text.lang)
+    room = LEAD_CHARS - len(summary) - 1
+    return head + text.body_terms_within(room) if room > 0 else head
 
 
 def analysed(title: str, body: str, lang: str) -> tuple[list[str], list[str]]:
@@ -275,10 +286,18 @@ class SectionModel:
     def predict(self, title: str, body: str, lang: str) -> Prediction | None:
         """The section of an article (``body``: see :func:`lead`), or None when the language has
         no model or the text no known word."""
+        if lang not in self.languages:
+            return None
+        return self.predict_terms(*analysed(title, body, lang), lang)
+
+    def predict_terms(
+        self, title_terms: Sequence[str], body_terms: Sequence[str], lang: str
+    ) -> Prediction | None:
+        """:meth:`predict` of terms already analysed (see :func:`lead_terms`)."""
         model = self.languages.get(lang)
         if model is None:
             return None
-        title_terms, body_terms = analysed(title, body, lang)
+        title_terms, body_terms = list(title_terms), list(body_terms)
         if not model.known(title_terms, body_terms):
             return None
         return model.predict(title_terms, body_terms)

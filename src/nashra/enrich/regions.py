@@ -15,24 +15,23 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
 from nashra.enrich.gazetteer import MOROCCO_CUES, REGION_BY_SLUG, REGIONS, Region
-from nashra.text import normalize, normalize_arabic
+from nashra.text import normalize
+from nashra.text.article import AnalysedText, NameToken, name_tokens, split_lead
 
 TITLE_WEIGHT = 3.0
 LEAD_WEIGHT = 2.0
 BODY_WEIGHT = 0.5
 THRESHOLD = 2.0
 MAX_REGIONS = 3
-LEAD_PARAGRAPHS = 2
-LEAD_CHARS = 600
 
 # Proclitics that end with the article: «بالرباط» is ب + الرباط, and «بالمغرب» ب + المغرب.
 _ARTICLE_PREFIXES = ("وبال", "فبال", "وكال", "وال", "فال", "بال", "كال")
 _PREFIXES = ("وب", "ول", "فب", "فل", "و", "ب", "ل", "ف")
-_WORD = re.compile(r"[^\W_]+")
 _ARABIC = re.compile(r"[\u0600-\u06ff]")
 
 
@@ -56,12 +55,6 @@ class _Term:
     place: str
     ambiguous: bool
     latin: bool
-
-
-@dataclass(frozen=True)
-class _Token:
-    word: str
-    capital: bool
 
 
 @lru_cache(maxsize=1)
@@ -89,20 +82,6 @@ def _index() -> dict[str, list[_Term]]:
 
 
 @lru_cache(maxsize=200_000)
-def _normal_words(raw: str) -> tuple[str, ...]:
-    return tuple(normalize(raw).split())
-
-
-def _tokens(text: str) -> list[_Token]:
-    # normalize_arabic deletes harakat and tatweel first, so they never split a word.
-    out = []
-    for raw in _WORD.findall(normalize_arabic(text)):
-        capital = raw[:1].isupper()
-        out.extend(_Token(word, capital) for word in _normal_words(raw))
-    return out
-
-
-@lru_cache(maxsize=200_000)
 def _forms(word: str) -> tuple[str, ...]:
     """The word and what it may be once its Arabic proclitics are removed."""
     forms = [word]
@@ -121,7 +100,7 @@ def _forms(word: str) -> tuple[str, ...]:
     return tuple(forms)
 
 
-def _mentions(tokens: list[_Token]) -> list[_Term]:
+def _mentions(tokens: Sequence[NameToken]) -> list[_Term]:
     """Every gazetteer term named in ``tokens`` (longest match wins, no overlaps)."""
     index = _index()
     found: list[_Term] = []
@@ -147,25 +126,25 @@ def _mentions(tokens: list[_Token]) -> list[_Term]:
     return found
 
 
-def split_lead(body: str) -> tuple[str, str]:
-    """(lead, rest): the first paragraphs of a body, at most :data:`LEAD_CHARS` characters."""
-    paragraphs = [p for p in body.split("\n") if p.strip()]
-    lead = "\n".join(paragraphs[:LEAD_PARAGRAPHS])
-    rest = "\n".join(paragraphs[LEAD_PARAGRAPHS:])
-    if len(lead) > LEAD_CHARS:
-        cut = lead.rfind(" ", 0, LEAD_CHARS)
-        cut = cut if cut > 0 else LEAD_CHARS
-        lead, rest = lead[:cut], lead[cut:] + "\n" + rest
-    return lead, rest
-
-
 def tag_regions(title: str, body: str) -> list[RegionMatch]:
     """The regions an article is about, best first (at most :data:`MAX_REGIONS`)."""
     lead, rest = split_lead(body or "")
+    return regions_of_names(name_tokens(title or ""), name_tokens(lead), name_tokens(rest))
+
+
+def tag_analysed(analysed: AnalysedText) -> list[RegionMatch]:
+    """:func:`tag_regions` of an article already analysed (its words are not read again)."""
+    return regions_of_names(analysed.title_names, analysed.lead_names, analysed.rest_names)
+
+
+def regions_of_names(
+    title: Sequence[NameToken], lead: Sequence[NameToken], rest: Sequence[NameToken]
+) -> list[RegionMatch]:
+    """The regions named in an article's title, lead and rest, weighted by where."""
     weighted = [
-        (TITLE_WEIGHT, _mentions(_tokens(title or ""))),
-        (LEAD_WEIGHT, _mentions(_tokens(lead))),
-        (BODY_WEIGHT, _mentions(_tokens(rest))),
+        (TITLE_WEIGHT, _mentions(title)),
+        (LEAD_WEIGHT, _mentions(lead)),
+        (BODY_WEIGHT, _mentions(rest)),
     ]
     moroccan = any(
         t.region is None or not t.ambiguous for _weight, terms in weighted for t in terms
@@ -196,7 +175,7 @@ def find_region(query: str) -> Region | None:
     if query.lower() in REGION_BY_SLUG:
         return REGION_BY_SLUG[query.lower()]
     # A typed query has no capitals to rely on: treat every word as capitalised.
-    tokens = [_Token(t.word, True) for t in _tokens(query)]
+    tokens = [NameToken(t.word, True) for t in name_tokens(query)]
     counts: dict[str, int] = defaultdict(int)
     for term in _mentions(tokens):
         if term.region is not None:

@@ -67,10 +67,9 @@ def _write(conn: Connection, pk: int, enrichment: Enrichment) -> str | None:
     return values["section"]
 
 
-def write_article_enrichment(conn: Connection, pk: int, article: Article) -> None:
-    """The store's save hook: an article's enrichment, in the transaction that saves it."""
-    if isinstance(article.enrichment, Enrichment):
-        _write(conn, pk, article.enrichment)
+def write_enrichment(conn: Connection, pk: int, enrichment: Enrichment) -> None:
+    """An article's labels, in the transaction that saves it (``nashra.ingest`` side rows)."""
+    _write(conn, pk, enrichment)
 
 
 def save_enrichment(store: Store, pk: int, enrichment: Enrichment) -> None:

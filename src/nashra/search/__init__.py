@@ -23,7 +23,7 @@ _EXPORTS = {
     "SearchRequest": "engine",
     "SearchResults": "engine",
     "search": "engine",
-    "index_article": "index",
+    "index_analysed": "index",
     "index_status": "index",
     "reindex": "index",
     "unindex_article": "index",

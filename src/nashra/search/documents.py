@@ -10,10 +10,9 @@ prefix search, which must match what the reader typed, not a stem.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
-from nashra.model import Article
 from nashra.text import analyse, normalize
+from nashra.text.article import AnalysedText
 
 # PostgreSQL refuses a tsvector over 1 MB and stops counting positions at 16,383: the index keeps
 # the first words of a (rare) giant body, the same on both backends.
@@ -48,17 +47,27 @@ def build_document(
     )
 
 
-def writer(article: Any) -> str:
+def writer(author: str, byline: str = "") -> str:
     """What the writer mode matches: the cleaned author and the raw byline, so «رويترز» finds
     the agency's items although agencies are not shown as authors."""
-    enrichment = getattr(article, "enrichment", None)
-    byline = getattr(enrichment, "byline", None) or getattr(article, "byline", "") or ""
-    author = article.author or ""
+    author, byline = author or "", byline or ""
     return author if byline in author else f"{author} {byline}".strip()
 
 
-def article_document(article: Article, facets: str = "") -> IndexDocument:
-    """The document of an :class:`Article` being stored (the body, else its summary)."""
-    return build_document(
-        article.title, article.body_text or article.summary, writer(article), article.lang, facets
+def document_of(text: AnalysedText, author: str, facets: str = "") -> IndexDocument:
+    """The index columns of an article already analysed (:func:`nashra.text.article.
+    analyse_article` of its title and its body, else its summary): the same document
+    :func:`build_document` makes, without analysing the text again."""
+    if len(text.body) > MAX_BODY_CHARS:
+        body_terms = text.body_terms_within(MAX_BODY_CHARS)
+        body_words = normalize(text.body[:MAX_BODY_CHARS])
+    else:
+        body_terms, body_words = text.body_terms, text.normal_body
+    return IndexDocument(
+        title=" ".join(text.title_terms),
+        body=" ".join(body_terms),
+        author=" ".join(analyse(author or "", text.lang)),
+        title_words=text.normal_title,
+        body_words=body_words,
+        facets=facets,
     )

@@ -9,11 +9,11 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, func, select, text
 
-from nashra.model import Article
-from nashra.search.documents import IndexDocument, article_document, build_document, writer
+from nashra.search.documents import IndexDocument, build_document, document_of, writer
 from nashra.search.facets import facet_tokens
 from nashra.search.tables import TABLE, fts, pg_search
 from nashra.store.schema import articles
+from nashra.text.article import AnalysedText
 
 if TYPE_CHECKING:
     from nashra.store.store import Store
@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("nashra.search")
 
 __all__ = [
-    "index_article",
+    "index_analysed",
     "index_documents",
     "index_status",
     "refresh_facets",
@@ -83,10 +83,11 @@ def _facets_of(conn: Connection, pk: int) -> str | None:
     return None if row is None else facet_tokens(*row)
 
 
-def index_article(conn: Connection, pk: int, article: Article) -> None:
-    """Index (or re-index) one stored article, on the connection of the transaction that wrote
-    it, so the article and its index entry are committed — or lost — together."""
-    index_documents(conn, [(pk, article_document(article, _facets_of(conn, pk) or ""))])
+def index_analysed(conn: Connection, pk: int, text: AnalysedText, author: str) -> None:
+    """Index (or re-index) one stored article from its one analysis, on the connection of the
+    transaction that wrote it, so the article and its index entry are committed — or lost —
+    together (``author``: what the writer mode matches, :func:`~nashra.search.documents.writer`)."""
+    index_documents(conn, [(pk, document_of(text, author, _facets_of(conn, pk) or ""))])
 
 
 def refresh_facets(conn: Connection, pk: int) -> None:
@@ -173,7 +174,7 @@ def reindex(
                     build_document(
                         r.title,
                         r.body_text or r.summary,
-                        writer(r),
+                        writer(r.author, r.byline),
                         r.lang,
                         facet_tokens(r.source, r.section, r.lang, r.published),
                     ),

@@ -209,4 +209,4 @@ def reading_store(settings: Any, store: Any) -> tuple[Any, ReadRouter | None]:
         max_lag_seconds=settings.replica_max_lag_seconds,
         check_seconds=settings.replica_check_seconds,
     )
-    return Store(router, save_hooks=[]), router  # type: ignore[arg-type]
+    return Store(router), router  # type: ignore[arg-type]

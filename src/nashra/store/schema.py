@@ -114,7 +114,6 @@ articles = Table(
     Column("summary", Text, nullable=False, default=""),
     Column("body_html", Text, nullable=False, default=""),
     Column("body_text", Text, nullable=False, default=""),
-    Column("norm_text", Text, nullable=False, default=""),
     Column("body_hash", String(40), nullable=False, default=""),
     Column("published", UTCDateTime(), nullable=False),
     Column("updated", UTCDateTime()),

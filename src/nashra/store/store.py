@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -22,6 +22,11 @@ from nashra.store.db import create_db_engine, migrate
 from nashra.store.schema import articles, feed_polls, feeds, images, sources
 
 log = logging.getLogger("nashra.store")
+
+
+def _shifted(side_rows: SideRows, index: int) -> SideRows:
+    """``side_rows`` of a batch's article ``index`` when that article is saved alone."""
+    return lambda conn, _i, result: side_rows(conn, index, result)
 
 
 def utcnow() -> datetime:
@@ -48,39 +53,20 @@ def _content_hash(article: Article) -> str:
     return digest.hexdigest()
 
 
-SaveHook = Callable[[Connection, int, Article], None]
 # Asked before a new article is inserted: a reason it may not be stored, or None.
 AdmissionCheck = Callable[[Connection, Article], "str | None"]
+# Called in the transaction that saved article number ``index`` of a batch ("new" or "updated"):
+# writes what is kept beside it (see nashra.ingest), committed — or lost — with the article.
+SideRows = Callable[[Connection, int, "SaveResult"], None]
 ANALYZE_AFTER_ROWS = 1000  # see Store._note_growth
 POLL_HISTORY = timedelta(days=8)  # feed_polls kept per feed (the health board looks back 7 days)
-
-
-def default_save_hooks() -> list[SaveHook]:
-    """What the built-in features keep beside an article: its search index entry, its
-    enrichment (regions, agency, section origin). Each runs in the transaction that saves the
-    article, so the article and its side rows are committed, or lost, together."""
-    from nashra.enrich.store import write_article_enrichment
-    from nashra.search.index import index_article
-    from nashra.video.store import write_article_video
-
-    return [write_article_enrichment, index_article, write_article_video]
-
-
-def default_admission_checks() -> list[AdmissionCheck]:
-    """What refuses a new article whatever path brings it (crawl, worker, import): a live
-    takedown (``nashra.moderation.takedowns``)."""
-    from nashra.moderation.takedowns import refusal
-
-    return [refusal]
 
 
 class Store:
     """Reads and writes the archive through SQLAlchemy Core (SQLite or PostgreSQL)."""
 
-    def __init__(self, engine: Engine, save_hooks: list[SaveHook] | None = None) -> None:
+    def __init__(self, engine: Engine) -> None:
         self.engine = engine
-        self.save_hooks = default_save_hooks() if save_hooks is None else save_hooks
-        self.admission_checks = default_admission_checks()
         self._analysed_rows: int | None = None  # articles when statistics were last refreshed
         self._grown = 0  # new articles since
 
@@ -275,28 +261,54 @@ class Store:
             return None
         return row.copy_of or row.pk
 
-    def save_article(self, article: Article) -> SaveResult:
-        """Insert a new article, update a changed one, or leave an unchanged one alone."""
+    def save_article(
+        self,
+        article: Article,
+        *,
+        side_rows: SideRows | None = None,
+        admission: Sequence[AdmissionCheck] = (),
+    ) -> SaveResult:
+        """Insert a new article, update a changed one, or leave an unchanged one alone.
+
+        ``admission`` checks may refuse a new article; ``side_rows`` writes what is kept beside
+        a new or updated one in the same transaction. The store runs no feature code of its
+        own: ``nashra.ingest`` hands both in."""
         for attempt in range(3):
             try:
                 with self.engine.begin() as conn:
-                    return self._save(conn, article)
+                    return self._save(conn, 0, article, side_rows, admission)
             except IntegrityError:
                 # Another writer stored the same natural key between our read and our write.
                 if attempt == 2:
                     raise
         raise AssertionError("unreachable")
 
-    def save_articles(self, batch: list[Article]) -> list[SaveResult]:
+    def save_articles(
+        self,
+        batch: list[Article],
+        *,
+        side_rows: SideRows | None = None,
+        admission: Sequence[AdmissionCheck] = (),
+    ) -> list[SaveResult]:
         """Save several articles in one transaction (one commit instead of one each); if a
         concurrent writer gets in the way, fall back to saving them one by one."""
         if not batch:
             return []
         try:
             with self.engine.begin() as conn:
-                results = [self._save(conn, article) for article in batch]
+                results = [
+                    self._save(conn, i, article, side_rows, admission)
+                    for i, article in enumerate(batch)
+                ]
         except IntegrityError:
-            results = [self.save_article(article) for article in batch]
+            results = [
+                self.save_article(
+                    article,
+                    side_rows=None if side_rows is None else _shifted(side_rows, i),
+                    admission=admission,
+                )
+                for i, article in enumerate(batch)
+            ]
         self._note_growth(sum(r.status == "new" for r in results))
         return results
 
@@ -324,14 +336,20 @@ class Store:
             conn.execute(text("ANALYZE"))
         log.info("analysed the database after growth to about %d articles", self._analysed_rows)
 
-    def _save(self, conn: Connection, article: Article) -> SaveResult:
+    def _save(
+        self,
+        conn: Connection,
+        index: int,
+        article: Article,
+        side_rows: SideRows | None,
+        admission: Sequence[AdmissionCheck],
+    ) -> SaveResult:
         now = utcnow()
         values = {
             "title": article.title,
             "summary": article.summary,
             "body_html": article.body_html,
             "body_text": article.body_text,
-            "norm_text": article.norm_text,
             "body_hash": article.body_hash,
             "author": article.author or "",
             "lang": article.lang,
@@ -358,11 +376,13 @@ class Store:
             # outlet's own edit time is older than other updates already stored.
             values["updated"] = now
             conn.execute(update(articles).where(articles.c.pk == existing.pk).values(**values))
-            self._after_save(conn, existing.pk, article)
-            return SaveResult(
+            result = SaveResult(
                 existing.pk, article.source, existing.num, "updated", existing.copy_of
             )
-        for check in self.admission_checks:
+            if side_rows is not None:
+                side_rows(conn, index, result)
+            return result
+        for check in admission:
             reason = check(conn, article)
             if reason:
                 log.info("refused source=%s url=%s: %s", article.source, article.url, reason)
@@ -382,12 +402,10 @@ class Store:
                 **values,
             )
         ).inserted_primary_key[0]
-        self._after_save(conn, pk, article)
-        return SaveResult(pk, article.source, num, "new", copy_of)
-
-    def _after_save(self, conn: Connection, pk: int, article: Article) -> None:
-        for hook in self.save_hooks:
-            hook(conn, pk, article)
+        result = SaveResult(pk, article.source, num, "new", copy_of)
+        if side_rows is not None:
+            side_rows(conn, index, result)
+        return result
 
     def known_entries(
         self, source: str, urls: Iterable[str], guids: Iterable[str] = ()

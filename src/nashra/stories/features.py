@@ -18,6 +18,7 @@ from datetime import datetime
 from nashra.stories.entities import Entities, extract_entities
 from nashra.stories.minhash import signature
 from nashra.text import analyse
+from nashra.text.article import AnalysedText
 
 LEAD_TERMS = 60
 BODY_TERMS = 400
@@ -118,12 +119,18 @@ def features_of(
     lang: str = "ar",
     partial: bool = False,
     exact_copy_of: int | None = None,
+    analysed: AnalysedText | None = None,
 ) -> Features:
-    """Features of one article. Pure: the same fields give the same features on any machine."""
+    """Features of one article. Pure: the same fields give the same features on any machine.
+    ``analysed``: the article's one analysis (of this ``title`` and ``body``), read instead of
+    analysing them again."""
     lang = lang or "ar"
     stop = _stop_words(lang)
-    title_terms = tuple(t for t in analyse(title, lang) if t not in stop and len(t) > 1)
-    body_terms = analyse(body, lang)
+    if analysed is not None and analysed.lang == lang:
+        all_title_terms, body_terms = analysed.title_terms, analysed.body_terms
+    else:
+        all_title_terms, body_terms = tuple(analyse(title, lang)), analyse(body, lang)
+    title_terms = tuple(t for t in all_title_terms if t not in stop and len(t) > 1)
     content = [t for t in body_terms[: BODY_TERMS * 2] if t not in stop and len(t) > 1]
     lead = content[:LEAD_TERMS]
     vector: Counter[str] = Counter(content[:BODY_TERMS])

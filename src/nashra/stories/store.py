@@ -48,6 +48,7 @@ from nashra.stories.index import STORY_SETTINGS, Decision, StoryConfig, StoryInd
 from nashra.stories.minhash import SIGNATURE_VERSION
 from nashra.stories.summary import parse_weights, summarise
 from nashra.stories.window import LateWindow, load_window, window_rows
+from nashra.text.article import AnalysedText
 
 log = logging.getLogger("nashra.stories")
 
@@ -98,7 +99,13 @@ _ARTICLE_COLUMNS = (
 )
 
 
-def _features_of_row(row: Any) -> Features:
+def _features_of_row(row: Any, analysed: AnalysedText | None = None) -> Features:
+    """The features of a stored article (``analysed``: its one analysis, used when it is the
+    analysis of the row's title and body)."""
+    if analysed is not None and (
+        analysed.title != (row.title or "") or analysed.body != (row.body_text or "")
+    ):
+        analysed = None
     return features_of(
         pk=row.pk,
         source=row.source,
@@ -108,6 +115,7 @@ def _features_of_row(row: Any) -> Features:
         lang=row.lang or "ar",
         partial=bool(row.partial),
         exact_copy_of=row.copy_of,
+        analysed=analysed,
     )
 
 
@@ -242,7 +250,9 @@ class StoryStore:
 
     # -- assignment ------------------------------------------------------------------------
 
-    def assign(self, pk: int, *, defer: bool = False) -> StoryAssignment:
+    def assign(
+        self, pk: int, *, defer: bool = False, analysed: AnalysedText | None = None
+    ) -> StoryAssignment:
         """Assign (or re-assign, after its text changed) one stored article to a story.
 
         An article older than the live window goes to the backlog; with ``defer`` it waits
@@ -250,14 +260,16 @@ class StoryStore:
         with self._lock, self.store.engine.begin() as conn:
             self._conn = conn
             try:
-                result = self._assign(conn, pk)
+                result = self._assign(conn, pk, analysed)
             finally:
                 self._conn = None
         if result.pending and not defer:
             result = self.assign_late().assigned.get(pk, result)
         return result
 
-    def _assign(self, conn: Connection, pk: int) -> StoryAssignment:
+    def _assign(
+        self, conn: Connection, pk: int, analysed: AnalysedText | None = None
+    ) -> StoryAssignment:
         # The article and its signature row in one round trip.
         row = conn.execute(
             select(
@@ -276,7 +288,7 @@ class StoryStore:
         if row.sig_key == key and row.sig_story:
             return StoryAssignment(pk, row.sig_story, row.sig_copy_of, unchanged=True)
         old_story = row.sig_story
-        f = _features_of_row(row)
+        f = _features_of_row(row, analysed)
         if not self.index.covers(f.published):
             backlog.queue(conn, pk, f.published)
             return StoryAssignment(pk, old_story, pending=True)

@@ -18,12 +18,15 @@ per language, emptied when it grows past ``CACHE_SIZE`` chunks.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from itertools import chain
+
 import Stemmer
 
 from nashra.text.fold import fold_accents, fold_base
 from nashra.text.stem import is_arabic_token, stem_folded
 
-__all__ = ["analyse", "clear_cache"]
+__all__ = ["analyse", "analyse_chunks", "clear_cache"]
 
 CACHE_SIZE = 300_000
 _SNOWBALL = {"fr": "french", "en": "english"}
@@ -53,22 +56,28 @@ def _analyse_chunk(chunk: str, lang: str) -> tuple[str, ...]:
     return tuple(out)
 
 
-def analyse(text: str, lang: str = "ar") -> list[str]:
-    """Index/query terms of a text analysed in its own language (see module docstring)."""
-    if not text:
-        return []
+def analyse_chunks(chunks: Iterable[str], lang: str = "ar") -> list[tuple[str, ...]]:
+    """The terms of each whitespace-free chunk of a text (``text.split()``), chunk by chunk:
+    what :func:`analyse` concatenates, kept apart for callers that need a prefix's terms."""
     cache = _caches.get(lang)
     if cache is None:
         cache = _caches.setdefault(lang, {})
-    terms: list[str] = []
-    for chunk in text.split():
+    out: list[tuple[str, ...]] = []
+    for chunk in chunks:
         result = cache.get(chunk)
         if result is None:
             if len(cache) >= CACHE_SIZE:
                 cache.clear()
             result = cache[chunk] = _analyse_chunk(chunk, lang)
-        terms.extend(result)
-    return terms
+        out.append(result)
+    return out
+
+
+def analyse(text: str, lang: str = "ar") -> list[str]:
+    """Index/query terms of a text analysed in its own language (see module docstring)."""
+    if not text:
+        return []
+    return list(chain.from_iterable(analyse_chunks(text.split(), lang)))
 
 
 def clear_cache() -> None:

@@ -1,0 +1,164 @@
+"""The unit of work of one article: the one path from a built article to a grouped, stored one.
+
+The crawler (``nashra.crawl.pipeline``), the importer (``nashra.crawl.importer``), the kept-pages
+re-extraction (``nashra.crawl.kept``) and the worker all store articles through here, with the
+same settings:
+
+1. **prepare** (pure, outside any transaction): analyse the title and body once
+   (:func:`nashra.text.article.analyse_article`), decide the section, regions and author from
+   that analysis (:func:`nashra.enrich.article.enrich_article`), fingerprint the body;
+2. **write** (one transaction, ``Store.save_articles``): the article row and its side rows —
+   enrichment labels, then the search document, then the video — in :data:`SIDE_ROWS` order,
+   committed or lost together; a new article is first asked of the :data:`ADMISSION` checks
+   (a live takedown refuses it);
+3. **after commit**, in :data:`AFTER_COMMIT` order: stories (the article joins its story; a
+   failure costs only the grouping, which ``nashra stories rebuild`` recomputes), then images
+   (re-hosted by the caller that holds an HTTP client: ``nashra.crawl.pipeline``).
+
+The Store imports nothing from feature packages: this module hands it the writers.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import Connection
+
+from nashra.config import Settings
+from nashra.enrich.article import Enrichment, enrich_article, with_section
+from nashra.enrich.store import write_enrichment
+from nashra.model import Article
+from nashra.moderation.takedowns import refusal
+from nashra.search.documents import writer
+from nashra.search.index import index_analysed
+from nashra.sources.registry import Source
+from nashra.store.store import AdmissionCheck, SaveResult, Store
+from nashra.stories.store import StoryStore, assign_late_stories, story_store
+from nashra.text.article import AnalysedText, analyse_article
+from nashra.video.store import write_article_video
+
+__all__ = [
+    "ADMISSION",
+    "AFTER_COMMIT",
+    "SIDE_ROWS",
+    "Ingest",
+    "Prepared",
+    "prepare",
+    "save_article",
+    "save_prepared",
+]
+
+log = logging.getLogger("nashra.ingest")
+
+ADMISSION: tuple[AdmissionCheck, ...] = (refusal,)
+SIDE_ROWS = ("enrichment", "search", "video")  # the order write_side_rows follows
+AFTER_COMMIT = ("stories", "images")
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """An article ready to be written: its labels applied, its one analysis, its enrichment
+    (None when the caller stores the article as built, without enrichment)."""
+
+    article: Article
+    analysed: AnalysedText
+    enrichment: Enrichment | None = None
+
+
+def prepare(
+    article: Article,
+    source: Source | None = None,
+    *,
+    section: str | None = None,
+    enrichment: Enrichment | None = None,
+) -> Prepared:
+    """Analyse ``article`` once and label it: with ``source`` (the crawler, the importer) the
+    enrichment is decided here, ``section`` (an importer's explicit label) overriding it; an
+    ``enrichment`` already decided is applied as it is; with neither the article keeps the
+    section and author it was built with."""
+    analysed = analyse_article(article.title, article.body_text or article.summary, article.lang)
+    if enrichment is None and source is not None:
+        enrichment = with_section(enrich_article(article, source, analysed=analysed), section)
+    labelled = enrichment.apply(article) if enrichment is not None else article
+    body_hash = analysed.body_hash if article.body_text else ""
+    labelled = dataclasses.replace(labelled, body_hash=body_hash)
+    return Prepared(labelled, analysed, enrichment)
+
+
+def write_side_rows(conn: Connection, pk: int, item: Prepared) -> None:
+    """What is kept beside an article, in :data:`SIDE_ROWS` order: the search document reads
+    the section the enrichment (or a moderator) has just given the row."""
+    if item.enrichment is not None:
+        write_enrichment(conn, pk, item.enrichment)
+    byline = item.enrichment.byline if item.enrichment is not None else ""
+    index_analysed(conn, pk, item.analysed, writer(item.article.author, byline))
+    write_article_video(conn, pk, item.article)
+
+
+def save_prepared(store: Store, batch: Sequence[Prepared]) -> list[SaveResult]:
+    """Write prepared articles in one transaction with their side rows (step 2)."""
+    items = list(batch)
+    return store.save_articles(
+        [item.article for item in items],
+        side_rows=lambda conn, i, saved: write_side_rows(conn, saved.pk, items[i]),
+        admission=ADMISSION,
+    )
+
+
+def save_article(
+    store: Store,
+    article: Article,
+    source: Source | None = None,
+    *,
+    enrichment: Enrichment | None = None,
+) -> SaveResult:
+    """Prepare and write one article (steps 1 and 2, no stories): what tests and tools that
+    store a single article call."""
+    return save_prepared(store, [prepare(article, source, enrichment=enrichment)])[0]
+
+
+StoryErrorHandler = Callable[[int, Exception], None]
+
+
+class Ingest:
+    """The unit of work with its after-commit steps, for one store and one set of settings:
+    call it with a batch of built articles; call :meth:`finish` once the run is over."""
+
+    def __init__(
+        self,
+        store: Store,
+        settings: Settings | None = None,
+        *,
+        on_story_error: StoryErrorHandler | None = None,
+    ) -> None:
+        self.store = store
+        self.settings = settings
+        self.stories: StoryStore = story_store(store, settings)
+        self.on_story_error = on_story_error
+
+    def __call__(self, prepared: Sequence[Prepared]) -> list[SaveResult]:
+        """Write and group articles :func:`prepare` made (the crawler prepares them in its
+        per-item time budget, off the event loop); returns what the store did with each."""
+        results = save_prepared(self.store, prepared)
+        for saved, item in zip(results, prepared, strict=True):
+            if saved.status in ("new", "updated"):
+                self._group(saved.pk, item.analysed)
+        return results
+
+    def _group(self, pk: int, analysed: AnalysedText) -> None:
+        """The stories step: an article older than the live window waits in the backlog,
+        worked by :meth:`finish` (or the worker)."""
+        try:
+            self.stories.assign(pk, defer=True, analysed=analysed)
+        except Exception as exc:
+            log.exception("story assignment failed pk=%s", pk)
+            if self.on_story_error is None:
+                raise
+            self.on_story_error(pk, exc)
+
+    def finish(self) -> int:
+        """Work the story backlog the run left (older articles, in date order)."""
+        return assign_late_stories(self.store, self.settings)

@@ -1,0 +1,132 @@
+"""One analysis of an article's text, shared by every stage that reads it (a pure function).
+
+Search documents, the section classifier, region tagging, story features and the copy
+fingerprint all read the same :class:`AnalysedText`, as Fundus's parsers share one
+``precomputed`` document: the title and the body are folded, tokenized and stemmed once, before
+any transaction opens, and no consumer analyses the text again.
+
+What it holds:
+
+* ``title_terms`` / ``body_terms``: the terms of :func:`nashra.text.analyse` (the analyser the
+  search queries use), the body's kept per whitespace chunk so that the terms of any prefix of
+  the body (``body_terms_within``) come out exactly as if that prefix had been analysed;
+* ``normal_title`` / ``normal_body``: the folded, unstemmed word streams (prefix search, the
+  copy fingerprint ``body_hash``);
+* ``name_tokens``: the title's, the lead's and the rest's words with a flag "written with a
+  capital" (place names and other proper names in Latin script), for region tagging.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from itertools import chain
+
+from nashra.text.analyse import analyse, analyse_chunks
+from nashra.text.fingerprint import fingerprint_normal
+from nashra.text.fold import normalize, normalize_arabic
+
+__all__ = ["AnalysedText", "NameToken", "analyse_article", "name_tokens", "split_lead"]
+
+LEAD_PARAGRAPHS = 2
+LEAD_CHARS = 600
+_WORD = re.compile(r"[^\W_]+")
+
+
+@dataclass(frozen=True)
+class NameToken:
+    """A normalised word and whether the writer capitalised it (a Latin proper name)."""
+
+    word: str
+    capital: bool
+
+
+@lru_cache(maxsize=200_000)
+def _raw_word_tokens(raw: str) -> tuple[NameToken, ...]:
+    capital = raw[:1].isupper()
+    return tuple(NameToken(word, capital) for word in normalize(raw).split())
+
+
+def name_tokens(text: str) -> tuple[NameToken, ...]:
+    """The words of ``text`` in normal form with their capital flag (harakat and tatweel are
+    deleted first, so they never split a word)."""
+    return tuple(
+        chain.from_iterable(map(_raw_word_tokens, _WORD.findall(normalize_arabic(text or ""))))
+    )
+
+
+def split_lead(body: str) -> tuple[str, str]:
+    """(lead, rest): the first paragraphs of a body, at most :data:`LEAD_CHARS` characters."""
+    paragraphs = [p for p in body.split("\n") if p.strip()]
+    lead = "\n".join(paragraphs[:LEAD_PARAGRAPHS])
+    rest = "\n".join(paragraphs[LEAD_PARAGRAPHS:])
+    if len(lead) > LEAD_CHARS:
+        cut = lead.rfind(" ", 0, LEAD_CHARS)
+        cut = cut if cut > 0 else LEAD_CHARS
+        lead, rest = lead[:cut], lead[cut:] + "\n" + rest
+    return lead, rest
+
+
+@dataclass(frozen=True)
+class AnalysedText:
+    """The analysis of one article's title and body (see the module docstring)."""
+
+    lang: str
+    title: str
+    body: str
+    title_terms: tuple[str, ...]
+    normal_title: str
+    normal_body: str
+    title_names: tuple[NameToken, ...]
+    lead_names: tuple[NameToken, ...]
+    rest_names: tuple[NameToken, ...]
+    _chunks: tuple[str, ...] = field(repr=False, default=())
+    _chunk_terms: tuple[tuple[str, ...], ...] = field(repr=False, default=())
+
+    @property
+    def body_terms(self) -> list[str]:
+        """The analysed terms of the whole body."""
+        return list(chain.from_iterable(self._chunk_terms))
+
+    def body_terms_within(self, chars: int) -> list[str]:
+        """The terms of ``body[:chars]``, exactly as ``analyse(body[:chars], lang)`` gives them,
+        from the analysis already done (only a word cut by the limit is analysed again)."""
+        if chars >= len(self.body):
+            return self.body_terms
+        head = self.body[:chars].split()
+        if not head:
+            return []
+        whole = len(head) - 1
+        terms = list(chain.from_iterable(self._chunk_terms[:whole]))
+        if head[-1] == self._chunks[whole]:
+            terms.extend(self._chunk_terms[whole])
+        else:
+            terms.extend(analyse(head[-1], self.lang))
+        return terms
+
+    @property
+    def body_hash(self) -> str:
+        """The fingerprint of the normalised body (equal for exact copies across outlets)."""
+        return fingerprint_normal(self.normal_body)
+
+
+def analyse_article(title: str, body: str, lang: str = "ar") -> AnalysedText:
+    """Analyse an article's title and body once (``body``: its text, else its summary)."""
+    lang = lang or "ar"
+    title, body = title or "", body or ""
+    chunks = body.split()
+    lead, rest = split_lead(body)
+    return AnalysedText(
+        lang=lang,
+        title=title,
+        body=body,
+        title_terms=tuple(analyse(title, lang)),
+        normal_title=normalize(title),
+        normal_body=normalize(body, lang),
+        title_names=name_tokens(title),
+        lead_names=name_tokens(lead),
+        rest_names=name_tokens(rest),
+        _chunks=tuple(chunks),
+        _chunk_terms=tuple(analyse_chunks(chunks, lang)),
+    )
