@@ -55,7 +55,7 @@ from nashra.sources.registry import Source
 from nashra.store import Store
 from nashra.store.schema import sources as sources_table
 from nashra.stories import backlog
-from nashra.stories.store import StoryStore
+from nashra.stories.store import story_store
 
 log = logging.getLogger("nashra.worker")
 T = TypeVar("T")
@@ -121,8 +121,9 @@ class Worker:
         self.inflight: dict[int, tuple[asyncio.Task, str]] = {}
         self.hard_stop = asyncio.Event()
         self.on_poll: Callable[[Any, FeedPoll, Decision], None] | None = None
-        # Its own assigner: the backlog is worked in a thread, beside the crawl's live window.
-        self.late = StoryStore.from_settings(store, settings)
+        # The process's one assigner (the crawl's too): its live window and its backlog window
+        # share the story ids; the backlog is worked in a thread, in slices, beside the crawl.
+        self.late = story_store(store, settings)
         self._sweeping = asyncio.Lock()
 
     # -- database calls that survive a lost connection ---------------------------------------

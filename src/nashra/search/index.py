@@ -7,7 +7,7 @@ import logging
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, func, select, text
+from sqlalchemy import ColumnElement, Connection, func, select, text
 
 from nashra.search.documents import IndexDocument, build_document, document_of, writer
 from nashra.search.facets import facet_tokens
@@ -21,6 +21,8 @@ if TYPE_CHECKING:
 log = logging.getLogger("nashra.search")
 
 __all__ = [
+    "IndexWriter",
+    "index_writer",
     "index_analysed",
     "index_documents",
     "index_status",
@@ -61,23 +63,105 @@ def _params(pk: int, doc: IndexDocument) -> dict[str, Any]:
     }
 
 
-def index_documents(conn: Connection, docs: Iterable[tuple[int, IndexDocument]]) -> None:
-    """Write (or replace) the index rows of ``(pk, document)`` pairs on ``conn``."""
-    params = [_params(pk, doc) for pk, doc in docs]
-    if not params:
-        return
-    if conn.dialect.name == "sqlite":
+class IndexWriter:
+    """The writes of one search backend (the reads live in ``nashra.search.backends``): the
+    one place that knows how each database keeps the index."""
+
+    keeps_facets = False
+
+    def write(self, conn: Connection, params: list[dict[str, Any]]) -> None:
+        raise NotImplementedError
+
+    def delete(self, conn: Connection, pk: int) -> None:
+        raise NotImplementedError
+
+    def count(self, conn: Connection) -> int:
+        raise NotImplementedError
+
+    def clear(self, conn: Connection) -> None:
+        raise NotImplementedError
+
+    def missing(self) -> ColumnElement[bool]:
+        """A clause on ``articles``: the article has no index entry."""
+        raise NotImplementedError
+
+    def optimize(self, conn: Connection) -> None:
+        raise NotImplementedError
+
+    def set_facets(self, conn: Connection, pk: int, facets: str) -> None:
+        """Only backends that keep facets in the index (SQLite's FTS5) have anything to do."""
+
+
+class Fts5Writer(IndexWriter):
+    """SQLite: an FTS5 table keyed by the article's rowid, with its facet tokens."""
+
+    keeps_facets = True
+
+    def write(self, conn: Connection, params: list[dict[str, Any]]) -> None:
         # Replace, never duplicate: an article saved by the crawler during a rebuild may be here.
         conn.execute(_SQLITE_DELETE, [{"pk": p["pk"]} for p in params])
         conn.execute(_SQLITE_INSERT, params)
-    else:
+
+    def delete(self, conn: Connection, pk: int) -> None:
+        conn.execute(_SQLITE_DELETE, {"pk": pk})
+
+    def count(self, conn: Connection) -> int:
+        return conn.execute(text(f"SELECT count(*) FROM {TABLE}")).scalar_one()
+
+    def clear(self, conn: Connection) -> None:
+        conn.execute(text(f"DELETE FROM {TABLE}"))
+
+    def missing(self) -> ColumnElement[bool]:
+        return articles.c.pk.not_in(select(fts.c.rowid))
+
+    def optimize(self, conn: Connection) -> None:
+        conn.execute(text(f"INSERT INTO {TABLE}({TABLE}) VALUES ('optimize')"))
+
+    def set_facets(self, conn: Connection, pk: int, facets: str) -> None:
+        conn.execute(_SQLITE_FACETS, {"pk": pk, "facets": facets})
+
+
+class TsvectorWriter(IndexWriter):
+    """PostgreSQL: weighted ``tsvector`` columns in a table keyed by the article's pk."""
+
+    def write(self, conn: Connection, params: list[dict[str, Any]]) -> None:
         conn.execute(_PG_UPSERT, params)
+
+    def delete(self, conn: Connection, pk: int) -> None:
+        conn.execute(pg_search.delete().where(pg_search.c.article_pk == pk))
+
+    def count(self, conn: Connection) -> int:
+        return conn.execute(select(func.count()).select_from(pg_search)).scalar_one()
+
+    def clear(self, conn: Connection) -> None:
+        conn.execute(pg_search.delete())
+
+    def missing(self) -> ColumnElement[bool]:
+        return articles.c.pk.not_in(select(pg_search.c.article_pk))
+
+    def optimize(self, conn: Connection) -> None:
+        conn.execute(text(f"ANALYZE {TABLE}"))
+
+
+_WRITERS: dict[str, IndexWriter] = {"sqlite": Fts5Writer(), "postgresql": TsvectorWriter()}
+
+
+def index_writer(dialect: str) -> IndexWriter:
+    """The index writer of a database dialect ("sqlite" or "postgresql")."""
+    return _WRITERS[dialect]
+
+
+def index_documents(conn: Connection, docs: Iterable[tuple[int, IndexDocument]]) -> None:
+    """Write (or replace) the index rows of ``(pk, document)`` pairs on ``conn``."""
+    params = [_params(pk, doc) for pk, doc in docs]
+    if params:
+        index_writer(conn.dialect.name).write(conn, params)
 
 
 def _facets_of(conn: Connection, pk: int) -> str | None:
     """The facets of the stored article ``pk`` as the row says now (after enrichment chose its
     section), or None when the backend keeps no facets or the article is gone."""
-    if conn.dialect.name != "sqlite":
+    if not index_writer(conn.dialect.name).keeps_facets:
         return None
     row = conn.execute(select(*_FACET_COLUMNS).where(articles.c.pk == pk)).first()
     return None if row is None else facet_tokens(*row)
@@ -95,22 +179,13 @@ def refresh_facets(conn: Connection, pk: int) -> None:
     transaction that changes an indexed article's section (a moderator, an enrichment rebuild)."""
     facets = _facets_of(conn, pk)
     if facets is not None:
-        conn.execute(_SQLITE_FACETS, {"pk": pk, "facets": facets})
+        index_writer(conn.dialect.name).set_facets(conn, pk, facets)
 
 
 def unindex_article(conn: Connection, pk: int) -> None:
     """Remove an article from the index (SQLite's trigger and PostgreSQL's foreign key also do
     it when the article row is deleted)."""
-    if conn.dialect.name == "sqlite":
-        conn.execute(_SQLITE_DELETE, {"pk": pk})
-    else:
-        conn.execute(pg_search.delete().where(pg_search.c.article_pk == pk))
-
-
-def _indexed_count(conn: Connection) -> int:
-    if conn.dialect.name == "sqlite":
-        return conn.execute(text(f"SELECT count(*) FROM {TABLE}")).scalar_one()
-    return conn.execute(select(func.count()).select_from(pg_search)).scalar_one()
+    index_writer(conn.dialect.name).delete(conn, pk)
 
 
 def index_status(store: Store) -> dict[str, int]:
@@ -118,13 +193,7 @@ def index_status(store: Store) -> dict[str, int]:
     the store hook is missing or after an upgrade of an existing archive)."""
     with store.engine.connect() as conn:
         total = conn.execute(select(func.count()).select_from(articles)).scalar_one()
-        return {"articles": total, "indexed": _indexed_count(conn)}
-
-
-def _missing_clause(dialect: str):
-    if dialect == "sqlite":
-        return articles.c.pk.not_in(select(fts.c.rowid))
-    return articles.c.pk.not_in(select(pg_search.c.article_pk))
+        return {"articles": total, "indexed": index_writer(store.dialect).count(conn)}
 
 
 def reindex(
@@ -139,15 +208,12 @@ def reindex(
 
     Each batch is its own short transaction, so the crawler is never blocked for long; a full
     rebuild first empties the index (search sees the archive fill in again as it runs)."""
-    dialect = store.dialect
-    where = [_missing_clause(dialect)] if only_missing else []
+    backend = index_writer(store.dialect)
+    where = [backend.missing()] if only_missing else []
     with store.engine.begin() as conn:
         total = conn.execute(select(func.count()).select_from(articles).where(*where)).scalar_one()
         if not only_missing:
-            if dialect == "sqlite":
-                conn.execute(text(f"DELETE FROM {TABLE}"))
-            else:
-                conn.execute(pg_search.delete())
+            backend.clear(conn)
     done, last_pk = 0, None
     columns = (
         articles.c.pk,
@@ -187,9 +253,6 @@ def reindex(
         if progress:
             progress(done, max(total, done))
     with store.engine.begin() as conn:
-        if dialect == "sqlite":
-            conn.execute(text(f"INSERT INTO {TABLE}({TABLE}) VALUES ('optimize')"))
-        else:
-            conn.execute(text(f"ANALYZE {TABLE}"))
+        backend.optimize(conn)
     log.info("search index: %d articles indexed", done)
     return done
