@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, delete, insert, select, update
+from sqlalchemy import Connection, bindparam, delete, insert, select, update
 
 from nashra.enrich.article import Enrichment, enrich_article
 from nashra.enrich.sections import MODERATOR
@@ -27,13 +27,21 @@ class ArticleNotFound(LookupError):
     """No article has that outlet and number."""
 
 
+# Built once: written for every stored article.
+_MODERATED = (
+    select(section_corrections.c.section)
+    .where(section_corrections.c.article_pk == bindparam("b_pk"))
+    .order_by(section_corrections.c.id.desc())
+    .limit(1)
+)
+_LABELS = update(articles).where(articles.c.pk == bindparam("b_pk"))
+_CLEAR_REGIONS = delete(article_regions).where(article_regions.c.article_pk == bindparam("b_pk"))
+_PUBLISHED = select(articles.c.published).where(articles.c.pk == bindparam("b_pk"))
+_ADD_REGION = insert(article_regions)
+
+
 def _moderated_section(conn: Connection, pk: int) -> str | None:
-    row = conn.execute(
-        select(section_corrections.c.section)
-        .where(section_corrections.c.article_pk == pk)
-        .order_by(section_corrections.c.id.desc())
-        .limit(1)
-    ).first()
+    row = conn.execute(_MODERATED, {"b_pk": pk}).first()
     return row.section if row else None
 
 
@@ -51,14 +59,12 @@ def _write(conn: Connection, pk: int, enrichment: Enrichment) -> str | None:
     moderated = _moderated_section(conn, pk)
     if moderated:  # a moderator's choice outlives re-crawls and rebuilds
         values.update(section=moderated, section_source=MODERATOR, section_confidence=1.0)
-    conn.execute(update(articles).where(articles.c.pk == pk).values(**values))
-    conn.execute(delete(article_regions).where(article_regions.c.article_pk == pk))
+    conn.execute(_LABELS, {**values, "b_pk": pk})
+    conn.execute(_CLEAR_REGIONS, {"b_pk": pk})
     if enrichment.regions:
-        published = conn.execute(
-            select(articles.c.published).where(articles.c.pk == pk)
-        ).scalar_one()
+        published = conn.execute(_PUBLISHED, {"b_pk": pk}).scalar_one()
         conn.execute(
-            insert(article_regions),
+            _ADD_REGION,
             [
                 {"article_pk": pk, "region": m.slug, "score": m.score, "published": published}
                 for m in enrichment.regions

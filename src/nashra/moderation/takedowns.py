@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-from sqlalchemy import Connection, and_, delete, func, insert, or_, select, update
+from sqlalchemy import Connection, and_, bindparam, delete, func, insert, or_, select, update
 
 from nashra.model import Article
 from nashra.moderation.reports import log_action
@@ -302,23 +302,46 @@ def takedown_version(conn: Connection) -> tuple[Any, Any]:
     return (row[0], row[1])
 
 
-def refusal(conn: Connection, article: Article) -> str | None:
-    """Why ``article`` may not be stored (a live takedown covers it), or None. The store asks this
-    before every insert, so no crawl, worker or import brings a taken-down article back."""
-    keys = [takedown_items.c.url == article.url]
-    if article.guid:
-        keys.append(takedown_items.c.guid == article.guid)
-    items = select(takedown_items.c.takedown_id).where(
-        takedown_items.c.source == article.source, or_(*keys)
+# Built once: the store asks it before every insert. A NULL guid or date matches nothing.
+_COVERING = (
+    select(takedowns.c.id, takedowns.c.scope)
+    .where(
+        takedowns.c.source == bindparam("b_source"),
+        takedowns.c.undone_at.is_(None),
+        or_(
+            takedowns.c.scope == "outlet",
+            takedowns.c.id.in_(
+                select(takedown_items.c.takedown_id).where(
+                    takedown_items.c.source == bindparam("b_source"),
+                    or_(
+                        takedown_items.c.url == bindparam("b_url"),
+                        takedown_items.c.guid == bindparam("b_guid"),
+                    ),
+                )
+            ),
+            and_(
+                takedowns.c.scope == "before",
+                takedowns.c.before > bindparam("b_published", type_=takedowns.c.before.type),
+            ),
+        ),
     )
-    cover = [takedowns.c.scope == "outlet", takedowns.c.id.in_(items)]
-    if article.published is not None:
-        cover.append(and_(takedowns.c.scope == "before", takedowns.c.before > article.published))
+    .limit(1)
+)
+
+
+def refusal(conn: Connection, article: Article) -> str | None:
+    """Why ``article`` may not be stored (a live takedown covers it), or None. The ingest unit
+    asks this before every insert, so no crawl, worker or import brings a taken-down article
+    back."""
     row = conn.execute(
-        select(takedowns.c.id, takedowns.c.scope).where(
-            takedowns.c.source == article.source, takedowns.c.undone_at.is_(None), or_(*cover)
-        ).limit(1)
-    ).first()  # fmt: skip
+        _COVERING,
+        {
+            "b_source": article.source,
+            "b_url": article.url,
+            "b_guid": article.guid or None,
+            "b_published": article.published,
+        },
+    ).first()
     return None if row is None else f"taken down (#{row.id}, {row.scope})"
 
 
