@@ -165,9 +165,9 @@ def test_migration_0008_moves_an_existing_index_and_keeps_its_trigger(tmp_path: 
             conn.execute(
                 text(
                     "INSERT INTO articles (pk, source, num, url, title, summary, body_html, "
-                    "body_text, body_hash, published, fetched_at, author, lang, "
+                    "body_text, norm_text, body_hash, published, fetched_at, author, lang, "
                     "section, categories, partial) VALUES (:pk, 'هسبريس', :pk, :url, 'عنوان', "
-                    "'', '', 'الميزانية', '', :when, :when, '', 'ar', :section, '', 0)"
+                    "'', '', 'الميزانية', '', '', :when, :when, '', 'ar', :section, '', 0)"
                 ),
                 {"pk": pk, "url": f"https://x.test/{pk}", "when": when, "section": section},
             )

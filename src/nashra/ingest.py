@@ -83,7 +83,8 @@ def prepare(
     if enrichment is None and source is not None:
         enrichment = with_section(enrich_article(article, source, analysed=analysed), section)
     labelled = enrichment.apply(article) if enrichment is not None else article
-    body_hash = analysed.body_hash if article.body_text else ""
+    # A fingerprint the caller already has (a test, a tool) is kept; else the body's own.
+    body_hash = article.body_hash or (analysed.body_hash if article.body_text else "")
     labelled = dataclasses.replace(labelled, body_hash=body_hash)
     return Prepared(labelled, analysed, enrichment)
 
