@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from httpserver import LoopbackServer
 from nashra.config import Settings
-from nashra.crawl.pipeline import Crawler, _entry_article
+from nashra.crawl.pipeline import Crawler, prepare_entry
 from nashra.crawl.sanitize import MAX_NESTING, flatten_nesting, html_to_text, sanitize_html
 from nashra.model import FeedEntry
 from nashra.schedule.commands import build_app
@@ -161,7 +161,7 @@ def test_one_hostile_entry_is_cleaned_in_under_a_second() -> None:
     for depth in (NESTED, 760_000):
         entry = FeedEntry(url="http://127.0.0.1/a/1", title="خبر", content_html=_nested(depth))
         started = time.perf_counter()
-        article = _entry_article(source, entry, None, adapter_for("nested"))
+        article = prepare_entry(source, entry, None, adapter_for("nested")).article
         assert time.perf_counter() - started < 1.0
         assert article.body_text.startswith("أول الخبر")
 
