@@ -75,3 +75,63 @@ def settings(tmp_path: Path) -> Settings:
         per_host_concurrency=8,
         fetch_allow_networks=LOOPBACK_ALLOWED,
     )
+
+
+# The fast subset (`make test-fast`, i.e. `pytest -m "not slow"`): what checks a change in about
+# a minute. Marked slow here, in one place: the PostgreSQL half of every test that runs on both
+# backends (each makes a database and migrates it; the SQLite half checks the same logic),
+# browser tests, and the modules and tests that crawl, fuzz, replicate, spawn processes or
+# evaluate on a labelled corpus. `make test` runs everything.
+SLOW_MODULES = frozenset(
+    {
+        "test_api_fuzz",  # thousands of generated requests
+        "test_replicas",  # a streaming replica
+        "test_workers",  # worker processes against a feed farm
+        "test_run_process",  # `nashra run` as a process
+        "test_stories_dev",  # the labelled development set, imported
+        "test_stories_eval",  # the labelled pairs
+        "test_search_ranking",  # the ARCD questions on both backends
+        "test_web_demo",  # crawls the demo outlets
+        "test_video",  # crawls the demo outlets
+        "test_media_crawl",  # crawls with images
+        "test_search_pg_count",  # PostgreSQL estimates
+        "test_websub",
+    }
+)
+SLOW_TESTS = frozenset(
+    {
+        "test_import_streams_a_large_file",  # 3,000 lines through `nashra import`
+        "test_relevance_set",  # indexes the relevance collection
+        "test_both_backends_find_the_same_articles",  # the relevance collection on both backends
+        "test_rebuild_recomputes_the_same_stories_and_keeps_invariants",
+        "test_500_feeds_are_each_polled_once_and_scheduled_by_behaviour",
+        "test_killed_crawl_resumes_without_loss_or_duplicates",
+        "test_failures_from_many_networks_lock_the_moderator_out_of_none",
+        "test_one_network_trying_many_user_names_is_limited",
+        "test_refused_logins_are_aggregated_in_the_audit_log",
+        "test_login_attempts_are_rate_limited",
+        "test_crawl_recovers_every_article_and_none_of_the_boilerplate",
+        "test_recrawl_inserts_nothing_and_costs_no_page_fetches",
+        "test_large_feed_is_capped_and_large_garbage_is_bounded",
+        "test_stream_of_the_corpus_keeps_every_article_in_exactly_one_story",
+        "test_crawled_demo_articles_get_the_expected_sections_and_clean_bylines",
+        "test_shipped_model_beats_the_tfidf_svm_baseline_on_the_held_out_week",
+        "test_trusted_proxy_forwards_real_addresses_and_garbage_counts_as_one",
+    }
+)
+
+
+def _is_slow(item: pytest.Item) -> bool:
+    if item.get_closest_marker("browser") is not None:
+        return True
+    params = getattr(getattr(item, "callspec", None), "params", {})
+    if params.get("database_url") == "postgresql":
+        return True
+    module = item.module.__name__.rpartition(".")[2] if item.module else ""
+    return module in SLOW_MODULES or item.originalname in SLOW_TESTS
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if _is_slow(item):
+            item.add_marker(pytest.mark.slow)

@@ -78,21 +78,21 @@ def test_errors_are_not_cached(tmp_path):
 
 
 def test_cache_is_dropped_when_an_article_is_saved(tmp_path):
-    archive = build_archive(tmp_path, fillers=6, check_seconds=0.3)
+    archive = build_archive(tmp_path, fillers=6, check_seconds=1.0)
     with TestClient(create_app(archive.settings, archive.store)) as client:
         before = client.get("/")
         etag = before.headers["etag"]
         new_article(archive.store, 1, "خبر جديد وصل للتو")
         # within the check interval the cached page is still served as is
         assert client.get("/").headers["etag"] == etag
-        time.sleep(0.35)
+        time.sleep(1.05)
         after = client.get("/")
         assert after.headers["etag"] != etag
         assert "خبر جديد وصل للتو" in after.text
         assert client.get("/", headers={"If-None-Match": etag}).status_code == 200
         # an update of an existing article (same URL, new title) also shows
         new_article(archive.store, 1, "عنوان معدل للخبر")
-        time.sleep(0.35)
+        time.sleep(1.05)
         doc = parse(client.get("/").text)
         ticker = [a.text_content() for a in css(doc, "nav.ticker a")]
         assert "عنوان معدل للخبر" in ticker and "خبر جديد وصل للتو" not in ticker
