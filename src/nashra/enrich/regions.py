@@ -100,19 +100,33 @@ def _forms(word: str) -> tuple[str, ...]:
     return tuple(forms)
 
 
+@lru_cache(maxsize=200_000)
+def _starting(word: str, capital: bool) -> tuple[tuple[_Term, ...], ...]:
+    """The gazetteer terms that may start at ``word``, grouped by the form of it that names
+    them (the word itself first, then without its proclitics); most words start none."""
+    index = _index()
+    groups = []
+    for form in _forms(word):
+        terms = tuple(
+            term
+            for term in index.get(form, ())
+            if not term.latin or (form == word and capital)  # Latin names only as written
+        )
+        if terms:
+            groups.append(terms)
+    return tuple(groups)
+
+
 def _mentions(tokens: Sequence[NameToken]) -> list[_Term]:
     """Every gazetteer term named in ``tokens`` (longest match wins, no overlaps)."""
-    index = _index()
     found: list[_Term] = []
     i = 0
     while i < len(tokens):
         match = None
-        for form in _forms(tokens[i].word):
-            for term in index.get(form, ()):
+        for terms in _starting(tokens[i].word, tokens[i].capital):
+            for term in terms:
                 n = len(term.words)
-                if term.latin and (form != tokens[i].word or not tokens[i].capital):
-                    continue
-                if tuple(t.word for t in tokens[i + 1 : i + n]) != term.words[1:]:
+                if n > 1 and tuple(t.word for t in tokens[i + 1 : i + n]) != term.words[1:]:
                     continue
                 if match is None or n > len(match.words):
                     match = term
