@@ -7,7 +7,7 @@ import logging
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import ColumnElement, Connection, func, select, text
+from sqlalchemy import ColumnElement, Connection, bindparam, func, select, text
 
 from nashra.search.documents import IndexDocument, build_document, document_of, writer
 from nashra.search.facets import facet_tokens
@@ -40,6 +40,7 @@ _SQLITE_INSERT = text(
 )
 _SQLITE_FACETS = text(f"UPDATE {TABLE} SET facets = :facets WHERE rowid = :pk")
 _FACET_COLUMNS = (articles.c.source, articles.c.section, articles.c.lang, articles.c.published)
+_FACETS_OF = select(*_FACET_COLUMNS).where(articles.c.pk == bindparam("pk"))
 _PG_UPSERT = text(
     f"INSERT INTO {TABLE} (article_pk, terms, words, author) VALUES (:pk, "
     "setweight(to_tsvector('simple', :title), 'A') || setweight(to_tsvector('simple', :body), 'D'), "
@@ -163,7 +164,7 @@ def _facets_of(conn: Connection, pk: int) -> str | None:
     section), or None when the backend keeps no facets or the article is gone."""
     if not index_writer(conn.dialect.name).keeps_facets:
         return None
-    row = conn.execute(select(*_FACET_COLUMNS).where(articles.c.pk == pk)).first()
+    row = conn.execute(_FACETS_OF, {"pk": pk}).first()
     return None if row is None else facet_tokens(*row)
 
 

@@ -4,29 +4,33 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, delete, insert, select
+from sqlalchemy import Connection, bindparam, delete, insert, select
 
 from nashra.model import Article
 from nashra.store.schema import article_videos
 from nashra.store.store import Store
 from nashra.video.detect import Video
 
+_DELETE = delete(article_videos).where(article_videos.c.article_pk == bindparam("pk"))
+_INSERT = insert(article_videos)
+
 
 def write_article_video(conn: Connection, pk: int, article: Article) -> None:
-    """The store's save hook: the article's video, in the transaction that saves it (an
-    update that no longer finds a video removes the row)."""
-    conn.execute(delete(article_videos).where(article_videos.c.article_pk == pk))
+    """The article's video row, written in the transaction that saves the article (an update
+    that no longer finds a video removes the row)."""
+    conn.execute(_DELETE, {"pk": pk})
     video = article.video
     if isinstance(video, Video):
         conn.execute(
-            insert(article_videos).values(
-                article_pk=pk,
-                provider=video.provider,
-                video_id=video.video_id,
-                title=video.title,
-                duration=video.duration,
-                poster_url=video.poster_url,
-            )
+            _INSERT,
+            {
+                "article_pk": pk,
+                "provider": video.provider,
+                "video_id": video.video_id,
+                "title": video.title,
+                "duration": video.duration,
+                "poster_url": video.poster_url,
+            },
         )
 
 
