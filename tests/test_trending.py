@@ -4,6 +4,7 @@ steady word does not; generic words never trend; the home strip links to topic p
 from __future__ import annotations
 
 import random
+from collections import Counter
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -165,3 +166,35 @@ def test_a_topic_page_lists_its_stories_ranked_as_top_stories_then_its_articles(
         assert len(titles) == 5
         assert not any("أزيلال" in t for t in titles)
         assert client.get("/fr/topic/الملك").status_code == 200
+
+
+VERBS_AR = ("قال", "أكد", "أعلن", "يؤكد", "كشف", "دعا", "أكدت", "تعلن", "يدعو", "أوضح")
+SUBJECTS = ("وزير الصحة", "رئيس الحكومة", "والي الجهة", "نقابة الأطباء", "مدرب المنتخب",
+            "الناطق الرسمي", "عمدة المدينة", "مجلس المنافسة")  # fmt: skip
+
+
+def test_reporting_verbs_and_news_words_never_trend() -> None:
+    """An afternoon whose commonest headline word is «قال», the other reporting verbs (Arabic
+    and French, in several inflections) as common as any topic, with a weekday and «بلاغ»: none
+    of them trends, the burst's place does."""
+    rows = [h for h in _headlines() if h.published < NOW - timedelta(hours=6)]
+    moment = NOW - timedelta(hours=5)
+    for i in range(60):
+        verb = "قال" if i % 2 else VERBS_AR[(i // 2) % len(VERBS_AR)]
+        title = f"{verb} {SUBJECTS[i % len(SUBJECTS)]}: {FILLER[i % len(FILLER)]}"
+        if i % 3 == 0:
+            title = f"بلاغ: {title} في الحوز يوم الخميس"
+        rows.append(Headline(title, OUTLETS[i % len(OUTLETS)], moment + timedelta(minutes=4 * i)))
+    french = ("annonce", "affirme", "annoncent", "affirment", "déclare", "révèle")
+    for i in range(24):
+        title = f"Le ministre {french[i % len(french)]} un plan pour Al Haouz ce jeudi"
+        published = moment + timedelta(minutes=9 * i)
+        rows.append(Headline(title, OUTLETS[i % len(OUTLETS)], published, lang="fr"))
+    words = Counter(w for h in rows if h.published >= moment for w in h.title.split())
+    assert words.most_common(1)[0][0] == "قال"
+    assert all(words[v] >= 3 for v in VERBS_AR)
+    labels = [t.label for t in trending_topics(rows, NOW, size=12)]
+    assert any("الحوز" in label for label in labels), labels
+    joined = " ".join(labels).split()
+    for never in (*VERBS_AR, *french, "الخميس", "jeudi", "بلاغ", "Le"):
+        assert never not in joined, (never, labels)
