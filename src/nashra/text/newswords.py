@@ -24,7 +24,10 @@ the Moroccan outlets of the registry:
   the forms are listed all the same, so the list reads as it is used).
 
 A word that is both a filler and a topic in some headlines is left out (e.g. «حادث», «وزير»,
-«رمضان»): a missed filler costs a strip entry, a missing topic costs the reader the news.
+«رمضان», «نقل»; «طالب» is a verb and a student, so only its other forms are listed; «حاليا» would
+take «الحالة» with it, «عليها» the name «علي»): a missed filler costs a strip entry, a missing topic costs the reader the
+news. The ANT headlines (4,922, March 2018) were read for the commonest analysed terms left: the
+first forty are places, people and events.
 """
 
 from __future__ import annotations
@@ -60,7 +63,7 @@ _AR_VERBS = """
 أبرز أبرزت يبرز تبرز
 ذكر ذكرت ذكروا يذكر تذكر
 أورد أوردت يورد تورد
-طالب طالبت طالبوا يطالب تطالب يطالبون
+طالبت طالبوا يطالب تطالب يطالبون
 اعترف اعترفت يعترف تعترف
 رد ردت ردوا يرد ترد
 علق علقت يعلق تعلق
@@ -72,12 +75,14 @@ _AR_TIME = """
 يناير فبراير مارس أبريل إبريل ماي مايو يونيو يونيه يوليوز يوليو يوليه غشت أغسطس شتنبر سبتمبر
 أكتوبر نونبر نوفمبر دجنبر ديسمبر جانفي فيفري أفريل جوان جويلية أوت
 كانون شباط آذار نيسان أيار حزيران تموز آب أيلول تشرين
-يوم اليوم أمس غدا الآن حاليا صباح صباحا مساء ليلة عام سنة الليلة ساعة ساعات دقائق أسبوع شهر
+يوم اليوم أمس غدا الآن صباح صباحا مساء ليلة عام سنة الليلة ساعة ساعات دقائق أسبوع شهر
+أيام أشهر سنوات لحظة لحظات
 """
 _AR_GENERIC = """
 خبر أخبار تقرير تفاصيل حقيقة بيان بلاغ تصريح تصريحات مصدر مصادر مسؤول رسمي رسميا رسمية جديد جديدة
-أول آخر أكثر أقل بعض هناك هنا أمام حول بسبب وفق حسب رغم ضمن إثر عقب أجل لأول مرة
-له لها لهم فيه فيها منه منها عليه عليها
+أول آخر أكثر أقل أكبر أفضل كبير كبيرة بعض هناك هنا هكذا أمام حول بشأن بسبب وفق حسب رغم ضمن إثر
+عقب أجل لأول مرة مرات تعرف
+له لها لهم فيه فيها منه منها عليه
 """
 _FR = """
 annonce annoncent annoncé annoncée affirme affirment affirmé déclare déclarent déclaré dit disent
