@@ -25,13 +25,12 @@ from nashra.trending.queries import headlines, outlet_names, window_end
 from nashra.web.coverage import story_teaser
 from nashra.web.editions import EDITIONS, Edition
 from nashra.web.i18n import translations
-from nashra.web.pages import forward_listing
+from nashra.web.pages import TOP_STORIES, forward_listing
 
 RECENT_HOURS = 6
 BASELINE_DAYS = 7
 STRIP_SIZE = 8
 PAGE_SIZE = 20
-TOPIC_STORIES = 6  # stories above a topic's articles (the home shows as many top stories)
 
 
 def _(message: str) -> str:
@@ -103,7 +102,7 @@ class Trending:
         stories = []
         if not cursor:  # the stories head the first page only
             about = headline_clause(self.store.dialect, [label])
-            found = stories_of_articles(self.store, about, limit=TOPIC_STORIES)
+            found = stories_of_articles(self.store, about, limit=TOP_STORIES)
             stories = [story_teaser(entry, edition, self.portal.tz) for entry in found]
         listing = forward_listing(
             self.portal, rows, edition, topic_path(edition, label), cursor, next_cursor
