@@ -198,3 +198,48 @@ def test_personal_articles_on_both_databases(store) -> None:
     page, cursor = personal_articles(store, Choices(), limit=2)
     rest, _ = personal_articles(store, Choices(), limit=2, cursor=cursor)
     assert [r["pk"] for r in page + rest] == pks[::-1]
+
+
+def test_a_followed_topic_is_found_by_search_on_both_databases(store) -> None:
+    """«المغرب» finds «بالمغرب», «والمغرب» and a voweled «والمَغْرِب» (the analyser folds clitics,
+    harakat and hamza forms), in headlines only; «نار» is not «الدينار»; a two-word name matches
+    its words together; a muted topic leaves the page too."""
+    from datetime import UTC, datetime, timedelta
+
+    from nashra.model import Article
+    from nashra.mynews.queries import personal_articles
+    from nashra.sources.registry import Source
+
+    store.sync_sources([Source(slug="a", name_ar="أ"), Source(slug="b", name_ar="ب")])
+    t0 = datetime(2026, 2, 1, tzinfo=UTC)
+    specs = [
+        ("a", "أمطار غزيرة بالمغرب هذا الأسبوع", ""),
+        ("b", "والمَغْرِب يستعد لكأس إفريقيا", ""),
+        ("a", "تونس تستعد للانتخابات", "وفد من المغرب يتابع الحملة"),  # the body alone: no
+        ("b", "زلزال بالحوز والمغرب يعلن الحداد", ""),
+        ("a", "الدار البيضاء تستضيف المعرض", ""),
+        ("b", "البيضاء في الدار الكبيرة", ""),  # both words, not the name
+        ("a", "النار تلتهم غابة بالشمال", ""),
+        ("b", "ارتفاع سعر الدينار", ""),
+    ]
+    pks = [
+        save_article(
+            store,
+            Article(source=src, url=f"https://x.test/t{i}", title=title, body_text=body or title,
+                    published=t0 + timedelta(hours=i)),
+        ).pk
+        for i, (src, title, body) in enumerate(specs)
+    ]  # fmt: skip
+
+    def followed(choices: Choices) -> list[int]:
+        return [r["pk"] for r in personal_articles(store, choices)[0]]
+
+    morocco = Choices().choose("topic", "المغرب", "follow")
+    assert followed(morocco) == [pks[3], pks[1], pks[0]]
+    assert followed(morocco.choose("topic", "الحوز", "mute")) == [pks[1], pks[0]]
+    assert followed(Choices().choose("topic", "افريقيا", "follow")) == [pks[1]]
+    assert followed(Choices().choose("topic", "نار", "follow")) == [pks[6]]
+    casablanca = Choices().choose("topic", "الدار البيضاء", "follow")
+    assert followed(casablanca) == [pks[4]]
+    both = casablanca.choose("topic", "المغرب", "follow")
+    assert followed(both) == [pks[4], pks[3], pks[1], pks[0]]

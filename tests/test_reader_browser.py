@@ -5,7 +5,7 @@ desktop of every new page, and zero serious or critical axe violations on them."
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 import pytest
 
@@ -48,7 +48,9 @@ def paths(portal):
         "my-en": "/en/my",
         "outlet": f"/{outlet}",
         "home": "/",
-        "topic": topic or "/",
+        # the demo's news is a month of 2018 with late outliers: nothing trends on it, so the
+        # topic page shown is that of a name in several outlets' headlines (its stories first)
+        "topic": topic or "/topic/" + quote("كوريا"),
     }
 
 

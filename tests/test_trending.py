@@ -4,6 +4,7 @@ steady word does not; generic words never trend; the home strip links to topic p
 from __future__ import annotations
 
 import random
+from collections import Counter
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -115,3 +116,85 @@ def test_home_strip_and_topic_pages(burst_store: tuple) -> None:
             parse(client.get("/en/").content), ".trending a"
         )
         assert client.get("/fr/").status_code == 200  # no French article: no strip, no error
+
+
+def test_a_topic_page_lists_its_stories_ranked_as_top_stories_then_its_articles(
+    settings, store
+) -> None:
+    """«الملك» is in the headlines of two stories (the wire copy of three outlets, a paraphrase
+    of two published ten hours later): the page shows the two stories — the fresher one first,
+    as on the home (three outlets halved over ten hours weigh less than two now) — then the
+    five articles of the topic, newest first; a story without it is absent."""
+    from nashra.search.topics import headline_clause
+    from nashra.stories.queries import stories_of_articles
+    from nashra.stories.store import StoryStore
+    from test_portal_support import T0, build_portal_archive, case, put
+
+    archive = build_portal_archive(settings, store)
+    stories = StoryStore(store)
+    paraphrase = case("paraphrase")
+    later = T0 + timedelta(hours=12)
+    pks = dict(archive.pks)
+    pks["para_a"] = put(store, stories, "goud", paraphrase["a"], later)
+    pks["para_b"] = put(store, stories, "hespress", paraphrase["b"], later + timedelta(minutes=5))
+
+    found = stories_of_articles(store, headline_clause(store.dialect, ["الملك"]))
+    assert [len(s["also"]) + 1 for s in found] == [2, 3]
+    para_story, wire_story = (s["story"]["id"] for s in found)
+    members = {s["story"]["id"]: {s["article"]["pk"], *(a["pk"] for a in s["also"])} for s in found}
+    assert members[para_story] == {pks["para_a"], pks["para_b"]}
+    assert members[wire_story] == {pks["wire_a"], pks["wire_b"], pks["wire_c"]}
+
+    with TestClient(create_app(settings, store)) as client:
+        page = client.get("/topic/الملك")
+        assert page.status_code == 200
+        doc = parse(page.content)
+        heading = css(doc, "#topic-stories-h")[0].text_content()
+        assert (
+            heading
+            == translations("ar").gettext("Top stories on this topic")
+            != ("Top stories on this topic")
+        )
+        shown = css(doc, "section.topic-stories article.story")
+        assert len(shown) == 2
+        assert [a.get("href") for a in css(shown[0], ".also a.coverage")] == [
+            f"/story/{para_story}"
+        ]
+        titles = [a.text_content() for a in css(doc, "ul.teasers .teaser-title")]
+        assert titles and all("الملك" in t for t in titles)
+        assert titles[0] == paraphrase["b"]["title"]  # newest first
+        assert len(titles) == 5
+        assert not any("أزيلال" in t for t in titles)
+        assert client.get("/fr/topic/الملك").status_code == 200
+
+
+VERBS_AR = ("قال", "أكد", "أعلن", "يؤكد", "كشف", "دعا", "أكدت", "تعلن", "يدعو", "أوضح")
+SUBJECTS = ("وزير الصحة", "رئيس الحكومة", "والي الجهة", "نقابة الأطباء", "مدرب المنتخب",
+            "الناطق الرسمي", "عمدة المدينة", "مجلس المنافسة")  # fmt: skip
+
+
+def test_reporting_verbs_and_news_words_never_trend() -> None:
+    """An afternoon whose commonest headline word is «قال», the other reporting verbs (Arabic
+    and French, in several inflections) as common as any topic, with a weekday and «بلاغ»: none
+    of them trends, the burst's place does."""
+    rows = [h for h in _headlines() if h.published < NOW - timedelta(hours=6)]
+    moment = NOW - timedelta(hours=5)
+    for i in range(60):
+        verb = "قال" if i % 2 else VERBS_AR[(i // 2) % len(VERBS_AR)]
+        title = f"{verb} {SUBJECTS[i % len(SUBJECTS)]}: {FILLER[i % len(FILLER)]}"
+        if i % 3 == 0:
+            title = f"بلاغ: {title} في الحوز يوم الخميس"
+        rows.append(Headline(title, OUTLETS[i % len(OUTLETS)], moment + timedelta(minutes=4 * i)))
+    french = ("annonce", "affirme", "annoncent", "affirment", "déclare", "révèle")
+    for i in range(24):
+        title = f"Le ministre {french[i % len(french)]} un plan pour Al Haouz ce jeudi"
+        published = moment + timedelta(minutes=9 * i)
+        rows.append(Headline(title, OUTLETS[i % len(OUTLETS)], published, lang="fr"))
+    words = Counter(w for h in rows if h.published >= moment for w in h.title.split())
+    assert words.most_common(1)[0][0] == "قال"
+    assert all(words[v] >= 3 for v in VERBS_AR)
+    labels = [t.label for t in trending_topics(rows, NOW, size=12)]
+    assert any("الحوز" in label for label in labels), labels
+    joined = " ".join(labels).split()
+    for never in (*VERBS_AR, *french, "الخميس", "jeudi", "بلاغ", "Le"):
+        assert never not in joined, (never, labels)

@@ -7,13 +7,14 @@ from typing import Any
 from sqlalchemy import false, or_, select
 
 from nashra.mynews.choices import Choices
+from nashra.search.topics import headline_clause
 from nashra.store.db import keyset_page
 from nashra.store.queries import _base_query
 from nashra.store.schema import article_regions, articles
 from nashra.store.store import Store
 
 
-def _matches(kind: str, values: list[str]) -> Any:
+def _matches(kind: str, values: list[str], dialect: str) -> Any:
     if not values:
         return None
     if kind == "source":
@@ -26,8 +27,8 @@ def _matches(kind: str, values: list[str]) -> Any:
         return articles.c.pk.in_(
             select(article_regions.c.article_pk).where(article_regions.c.region.in_(values))
         )
-    if kind == "topic":  # a topic is a name or term as headlines write it
-        return or_(*(articles.c.title.contains(v, autoescape=True) for v in values))
+    if kind == "topic":  # a name or term as headlines write it, found by the search index
+        return headline_clause(dialect, values)
     return None
 
 
@@ -42,13 +43,16 @@ def personal_articles(
     """The reader's articles (everything of the edition when they follow nothing) and the
     cursor of the next page."""
     query = _base_query()
-    followed = [c for kind, vs in choices.follow.items() if (c := _matches(kind, vs)) is not None]
+    dialect = store.dialect
+    followed = [
+        c for kind, vs in choices.follow.items() if (c := _matches(kind, vs, dialect)) is not None
+    ]
     if choices.follow:
         query = query.where(or_(*followed) if followed else false())
     elif lang:
         query = query.where(articles.c.lang == lang)
     for kind, values in choices.mute.items():
-        clause = _matches(kind, values)
+        clause = _matches(kind, values, dialect)
         if clause is not None:
             query = query.where(~clause)
     with store.engine.connect() as conn:

@@ -5,7 +5,8 @@ Stages: ``query`` (raw text → :class:`Query`, pure) · ``documents`` (article 
 · ``index`` (writes of the index tables) · ``engine`` (candidates from the index, filters, sort,
 pagination) · ``ranking`` (the relevance order of the candidates, the same on both backends,
 pure) · ``stats`` (how many articles hold a word, remembered a minute) · ``highlight`` (snippets
-with the matched words marked, pure) · ``cache`` (first result pages) · ``web`` / ``commands``
+with the matched words marked, pure) · ``cache`` (first result pages) · ``topics`` (the
+articles whose headline has a topic: trending's topic pages, «أخباري») · ``web`` / ``commands``
 (the edges) · ``evaluation`` (MRR@10 on the ARCD questions, for the benchmark and the tests).
 
 Names are loaded on first use, so ``nashra.store.store`` can import ``nashra.search.index``
@@ -23,6 +24,7 @@ _EXPORTS = {
     "SearchRequest": "engine",
     "SearchResults": "engine",
     "search": "engine",
+    "headline_clause": "topics",
     "index_analysed": "index",
     "index_status": "index",
     "reindex": "index",

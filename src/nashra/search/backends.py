@@ -40,7 +40,8 @@ from nashra.store.schema import articles
 
 __all__ = ["Clause", "IndexBackend", "backend_for"]
 
-# A term and where it is looked for: "text" (title and body) or "author".
+# A term and where it is looked for: "text" (title and body), "title" (the headline alone) or
+# "author".
 Clause = tuple[Term, str]
 
 
@@ -88,6 +89,16 @@ class IndexBackend:
         prefix and required term: the candidates of relevance ranking."""
         raise NotImplementedError
 
+    def any_term(self) -> list[ColumnElement[bool]]:
+        """Articles with at least one of the terms, words, phrases and prefixes alike (the
+        articles of any of several topics, each a term)."""
+        raise NotImplementedError
+
+    def article_pks(self, condition: Sequence[ColumnElement[bool]]) -> Select[Any]:
+        """The pks of the articles ``condition`` matches, from the index alone (a subquery to
+        combine with any query on ``articles``)."""
+        return select(self.key).select_from(self.source(False)).where(*condition)
+
     def doc_terms(
         self, conn: Connection, pks: Sequence[int], tokens: set[str]
     ) -> dict[int, DocTerms]:
@@ -121,13 +132,21 @@ def _fts_string(tokens: Sequence[str]) -> str:
     return '"' + " ".join(tokens).replace('"', '""') + '"'
 
 
+# The FTS5 columns of each scope: analysed terms, and the unstemmed words prefixes look in.
+_FTS_COLUMNS = {"text": "{title body}", "title": "{title}", "author": "{author}"}
+_FTS_PREFIX_COLUMNS = {
+    "text": "{title_words body_words}",
+    "title": "{title_words}",
+    "author": "{author}",
+}
+
+
 def fts_term(term: Term, scope: str) -> str:
     """One term as an FTS5 expression restricted to its columns (a phrase is one quoted string of
     several tokens; alternatives are ORed; a prefix is a quoted token followed by ``*``)."""
     if term.kind == "prefix":
-        cols = "{author}" if scope == "author" else "{title_words body_words}"
-        return f"{cols} : {_fts_string(term.variants[0])} *"
-    cols = "{author}" if scope == "author" else "{title body}"
+        return f"{_FTS_PREFIX_COLUMNS[scope]} : {_fts_string(term.variants[0])} *"
+    cols = _FTS_COLUMNS[scope]
     return f"{cols} : ({' OR '.join(_fts_string(v) for v in term.variants)})"
 
 
@@ -176,10 +195,12 @@ class Fts5Backend(IndexBackend):
     facets = ""  # the filters answered by the index (nashra.search.facets), ANDed to every match
 
     def _match(self, expression: str) -> ColumnElement[bool]:
-        # One MATCH per statement (FTS5 allows no more on one table), so one parameter name.
+        # A unique parameter name: a statement may hold several MATCH subqueries (the topics a
+        # reader follows and those they mute).
         if self.facets:
             expression = f"({expression}) AND {self.facets}"
-        return text(f"{TABLE} MATCH :fts_match").bindparams(bindparam("fts_match", expression))
+        match = bindparam("fts_match", expression, unique=True)
+        return text(f"{TABLE} MATCH :fts_match").bindparams(match)
 
     key = fts.c.rowid
 
@@ -221,6 +242,9 @@ class Fts5Backend(IndexBackend):
         if self.words:
             parts.append(" OR ".join(f"({fts_term(t, s)})" for t, s in self.words))
         return [self._match(" AND ".join(f"({p})" for p in parts))]
+
+    def any_term(self) -> list[ColumnElement[bool]]:
+        return [self._match(" OR ".join(f"({fts_term(t, s)})" for t, s in self.all_terms))]
 
     def doc_terms(
         self, conn: Connection, pks: Sequence[int], tokens: set[str]
@@ -272,11 +296,14 @@ def _tsq_token(token: str) -> str:
     return "'" + token.replace("\\", "\\\\").replace("'", "''") + "'"
 
 
-def ts_term(term: Term) -> str:
-    """One term as tsquery text: ``('a' | 'b')``, phrases with ``<->``, prefixes with ``:*``."""
+def ts_term(term: Term, scope: str = "text") -> str:
+    """One term as tsquery text: ``('a' | 'b')``, phrases with ``<->``, prefixes with ``:*``;
+    in the headline alone, each token restricted to the title's weight (``:A``)."""
+    weight = "A" if scope == "title" else ""
     if term.kind == "prefix":
-        return _tsq_token(term.variants[0][0]) + ":*"
-    alts = ["(" + " <-> ".join(_tsq_token(t) for t in v) + ")" for v in term.variants]
+        return _tsq_token(term.variants[0][0]) + ":*" + weight
+    weight = ":" + weight if weight else ""
+    alts = ["(" + " <-> ".join(_tsq_token(t) + weight for t in v) + ")" for v in term.variants]
     return "(" + " | ".join(alts) + ")"
 
 
@@ -322,7 +349,7 @@ class PostgresBackend(IndexBackend):
         groups: dict[str, tuple[ColumnElement[Any], list[str]]] = {}
         for term, scope in clauses:
             vector = _vector(term, scope)
-            groups.setdefault(vector.key, (vector, []))[1].append(ts_term(term))
+            groups.setdefault(vector.key, (vector, []))[1].append(ts_term(term, scope))
         return groups
 
     def _all(self, clauses: Sequence[Clause]) -> list[ColumnElement[bool]]:
@@ -362,6 +389,9 @@ class PostgresBackend(IndexBackend):
 
     def any_match(self) -> list[ColumnElement[bool]]:
         return [*self._all(self.musts), *([self._any(self.words)] if self.words else [])]
+
+    def any_term(self) -> list[ColumnElement[bool]]:
+        return [self._any(self.all_terms)]
 
     def doc_terms(
         self, conn: Connection, pks: Sequence[int], tokens: set[str]
@@ -418,7 +448,8 @@ class PostgresBackend(IndexBackend):
         total: ColumnElement[int] = literal_column("0")
         for term, scope in self.query:
             total = total + cast(
-                _vector(term, scope).op("@@", is_comparison=True)(_tsquery(ts_term(term))), Integer
+                _vector(term, scope).op("@@", is_comparison=True)(_tsquery(ts_term(term, scope))),
+                Integer,
             )
         query = select(pg_search.c.article_pk, total).where(pg_search.c.article_pk.in_(list(pks)))
         return {pk: n for pk, n in conn.execute(query)}

@@ -18,7 +18,7 @@ from sqlalchemy import Connection, func, select
 
 from nashra.search.backends import Clause, IndexBackend, backend_for
 from nashra.search.highlight import Highlighter
-from nashra.search.query import CONTENT_LANGS, NO_WORDS, Query, parse_query
+from nashra.search.query import CONTENT_LANGS, NO_WORDS, Query, as_phrase, parse_query
 from nashra.search.ranking import POOL, rank, units_of
 from nashra.search.regions import region_clause
 from nashra.search.stats import corpus_stats
@@ -115,12 +115,6 @@ def _langs(filters: Filters) -> tuple[str, ...]:
     return (filters.lang,) if filters.lang in CONTENT_LANGS else CONTENT_LANGS
 
 
-def _as_phrase(text: str, langs: tuple[str, ...]) -> Query:
-    """A place name is matched as written, all its words together."""
-    words = text.replace('"', " ").split()
-    return parse_query('"' + " ".join(words) + '"', langs) if words else parse_query("", langs)
-
-
 def _plan(request: SearchRequest) -> tuple[Query, list[Clause], list[Clause], list[Any]]:
     """The query, its clauses, the always-required clauses and extra SQL filters."""
     langs = _langs(request.filters)
@@ -131,13 +125,13 @@ def _plan(request: SearchRequest) -> tuple[Query, list[Clause], list[Clause], li
         if linked is not None:
             extra.append(linked)
         else:
-            required = [(t, "text") for t in _as_phrase(request.region, langs).terms]
+            required = [(t, "text") for t in as_phrase(request.region, langs).terms]
     if request.mode == "region":
         linked = region_clause(request.q)
         if linked is not None:
             extra.append(linked)
             return parse_query(request.q, langs), [], required, extra
-        query = _as_phrase(request.q, langs)
+        query = as_phrase(request.q, langs)
         return query, [(t, "text") for t in query.terms], required, extra
     query = parse_query(request.q, langs)
     scope = "author" if request.mode == "writer" else "text"

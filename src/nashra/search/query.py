@@ -23,7 +23,15 @@ from dataclasses import dataclass, field, replace
 from nashra.text import analyse, normalize
 from nashra.text.stopwords import is_stop_token
 
-__all__ = ["CONTENT_LANGS", "MAX_QUERY_CHARS", "MAX_TERMS", "Query", "Term", "parse_query"]
+__all__ = [
+    "CONTENT_LANGS",
+    "MAX_QUERY_CHARS",
+    "MAX_TERMS",
+    "Query",
+    "Term",
+    "as_phrase",
+    "parse_query",
+]
 
 CONTENT_LANGS: tuple[str, ...] = ("ar", "fr", "en")
 MAX_QUERY_CHARS = 500
@@ -197,3 +205,10 @@ def parse_query(raw: str | None, langs: tuple[str, ...] = CONTENT_LANGS) -> Quer
     if not unique:
         notes.append(NO_WORDS)
     return Query(raw=raw, terms=tuple(unique), notes=tuple(dict.fromkeys(notes)))
+
+
+def as_phrase(text: str, langs: tuple[str, ...] = CONTENT_LANGS) -> Query:
+    """``text`` matched as written, all its words together and in order (a place name, a
+    topic); one word is a plain word."""
+    words = text.replace('"', " ").split()
+    return parse_query('"' + " ".join(words) + '"', langs) if words else parse_query("", langs)

@@ -18,6 +18,7 @@ from nashra.store.store import Store
 TOP_HOURS = 48  # the home's top stories are the biggest of the last two days of news
 TOP_HALF_LIFE_HOURS = 12.0  # a story's weight on the home page halves every 12 hours
 TOP_CANDIDATES = 5  # widest stories read per top story shown, then ranked with freshness
+TOPIC_SCAN = 500  # a topic's newest matching articles whose stories its page ranks
 
 
 StoryCursorError = CursorError
@@ -181,33 +182,21 @@ def top_score(
     return coverage * 0.5 ** (max(0.0, age_hours) / half_life)
 
 
-def top_stories(
-    store: Store, *, lang: str | None = None, limit: int = 6, hours: float = TOP_HOURS
-) -> list[dict[str, Any]]:
-    """The home's top stories: the stories of the last ``hours`` of news ranked by
-    :func:`top_score` (outlets, then freshness), each as ``{"story", "article", "also"}``: the
-    representative's listing row and the other outlets' versions (one row per outlet)."""
-    limit = max(1, min(int(limit), 50))
-    order = (
-        stories.c.outlet_count.desc(),
-        stories.c.size.desc(),
-        stories.c.last_published.desc(),
-        stories.c.id.desc(),
-    )
-    # The widest stories are the candidates; freshness then orders them.
-    candidates = _recent_stories(store, lang, hours, limit * TOP_CANDIDATES, order)
-    newest = max((_aware(r.last_published) for r in candidates), default=None)
-
-    # Freshness counts in the live two days; a window widened over an archive that is not
-    # current (the demo, a restored backup) ranks by coverage alone.
-    half_life = TOP_HALF_LIFE_HOURS if hours <= TOP_HOURS else math.inf
+def _by_top_score(story_rows: list[Any], limit: int, half_life: float) -> list[Any]:
+    """``story_rows`` ranked by :func:`top_score`, ages counted from the newest of them."""
+    newest = max((_aware(r.last_published) for r in story_rows), default=None)
 
     def rank(r: Any) -> tuple[float, float, int]:
         age = (newest - _aware(r.last_published)).total_seconds() / 3600 if newest else 0.0
         score = top_score(r.outlet_count, r.size, age, half_life)
         return (-score, -_aware(r.last_published).timestamp(), -r.id)
 
-    story_rows = sorted(candidates, key=rank)[:limit]
+    return sorted(story_rows, key=rank)[:limit]
+
+
+def _with_versions(store: Store, story_rows: list[Any]) -> list[dict[str, Any]]:
+    """Each story as ``{"story", "article", "also"}``: its representative's listing row and the
+    other outlets' versions (one row per outlet, earliest first)."""
     reps = _representatives(store, story_rows)
     ids = [r.id for r in story_rows]
     members = (
@@ -231,6 +220,59 @@ def top_stories(
         also = _one_per_outlet(by_story.get(r.id, []), {rep["source"]})
         out.append({"story": _story_dict(r), "article": rep, "also": also})
     return out
+
+
+def top_stories(
+    store: Store, *, lang: str | None = None, limit: int = 6, hours: float = TOP_HOURS
+) -> list[dict[str, Any]]:
+    """The home's top stories: the stories of the last ``hours`` of news ranked by
+    :func:`top_score` (outlets, then freshness), each as ``{"story", "article", "also"}``: the
+    representative's listing row and the other outlets' versions (one row per outlet)."""
+    limit = max(1, min(int(limit), 50))
+    order = (
+        stories.c.outlet_count.desc(),
+        stories.c.size.desc(),
+        stories.c.last_published.desc(),
+        stories.c.id.desc(),
+    )
+    # The widest stories are the candidates; freshness then orders them.
+    candidates = _recent_stories(store, lang, hours, limit * TOP_CANDIDATES, order)
+    # Freshness counts in the live two days; a window widened over an archive that is not
+    # current (the demo, a restored backup) ranks by coverage alone.
+    half_life = TOP_HALF_LIFE_HOURS if hours <= TOP_HOURS else math.inf
+    return _with_versions(store, _by_top_score(candidates, limit, half_life))
+
+
+def stories_of_articles(
+    store: Store,
+    where: Any,
+    *,
+    limit: int = 6,
+    min_outlets: int = 2,
+    scan: int = TOPIC_SCAN,
+) -> list[dict[str, Any]]:
+    """The stories of the articles a WHERE clause on ``articles`` selects (a topic's), covered
+    by at least ``min_outlets`` outlets, ranked as the home's top stories (:func:`top_score`,
+    ages counted from the newest of them), as ``{"story", "article", "also"}``. Only the
+    ``scan`` newest matching articles are looked at: a topic's page is about its news now."""
+    limit = max(1, min(int(limit), 50))
+    matching = (
+        select(sigs.c.story_id)
+        .select_from(articles.join(sigs, sigs.c.article_pk == articles.c.pk))
+        .where(where, sigs.c.story_id.is_not(None))
+        .order_by(articles.c.published.desc(), articles.c.pk.desc())
+        .limit(scan)
+        .subquery()
+    )
+    query = select(stories).where(
+        stories.c.id.in_(select(matching.c.story_id)),
+        stories.c.size > 0,
+        stories.c.merged_into.is_(None),
+        stories.c.outlet_count >= max(1, int(min_outlets)),
+    )
+    with store.engine.connect() as conn:
+        candidates = conn.execute(query).all()
+    return _with_versions(store, _by_top_score(candidates, limit, TOP_HALF_LIFE_HOURS))
 
 
 def ticker_stories(

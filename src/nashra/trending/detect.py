@@ -6,8 +6,9 @@ seen before rises only as far as its own count carries it. A topic must be in at
 ``min_articles`` recent articles from ``min_outlets`` outlets, so one outlet repeating a word
 does not make a trend. Two-word names («الدار البيضاء», «Emmanuel Macron») are candidates beside
 single terms; a name that trends absorbs its words. Words that carry no topic never trend:
-stop words, weekdays and months, words that announce a format (video, breaking) and outlets'
-own names.
+function words (``nashra.text.stopwords``), the news words of ``nashra.text.newswords``
+(reporting verbs such as «قال», «أكد», «يؤكد», «annonce»; weekdays and months; generic news
+nouns; words that announce a format: video, breaking) and outlets' own names.
 """
 
 from __future__ import annotations
@@ -20,22 +21,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from nashra.text import analyse
+from nashra.text.newswords import news_tokens
+from nashra.text.stopwords import stop_tokens
 from nashra.web.related import title_terms
 
-GENERIC = """
-الذي التي الذين اللذين هذا هذه ذلك تلك هناك هنا بعد قبل خلال حول على إلى الى عن مع بين ضد
-أمام عند منذ حتى دون غير كل بعض أكثر أقل أول آخر جديد جديدة يوم اليوم أمس غدا الآن عام سنة
-شهر أسبوع ساعة مساء صباح قال قالت يقول تقول أكد أكدت أعلن أعلنت كشف كشفت حسب بسبب وفق عبر
-ضمن لدى لها له فيها فيه منها منه عليها عليه إنه أنه كان كانت يكون تكون سيتم يتم تم رغم
-الأحد الاثنين الإثنين الثلاثاء الأربعاء الخميس الجمعة السبت
-يناير فبراير مارس أبريل ماي مايو يونيو يوليوز يوليو غشت أغسطس شتنبر سبتمبر أكتوبر نونبر
-نوفمبر دجنبر ديسمبر جانفي فيفري أفريل جوان جويلية أوت
-شاهد عاجل فيديو بالفيديو بالصور صور عاجلا مباشر خبر أخبار تقرير
-lundi mardi mercredi jeudi vendredi samedi dimanche janvier février mars avril mai juin
-juillet août septembre octobre novembre décembre monday tuesday wednesday thursday friday
-saturday sunday vidéo video photos direct urgent live breaking après avant dans pour avec sans
-sur sous les des une est sont aux par plus moins selon contre entre the and for with from
-that this after over into about says said new nouveau nouvelle"""
 _WORD = re.compile(r"[\w\u0600-\u06ff'’-]+", re.UNICODE)
 
 
@@ -57,9 +46,9 @@ class Topic:
     score: float
 
 
-def _stop_keys(lang: str, extra: Iterable[str]) -> frozenset[str]:
-    words = GENERIC.split() + [w for name in extra for w in _WORD.findall(name)]
-    return frozenset(analyse(" ".join(words), lang))
+def _stop_keys(lang: str, outlet_names: Iterable[str]) -> frozenset[str]:
+    names = [w for name in outlet_names for w in _WORD.findall(name)]
+    return stop_tokens(lang) | news_tokens(lang) | frozenset(analyse(" ".join(names), lang))
 
 
 def _candidates(title: str, lang: str, stop: frozenset[str]) -> dict[str, str]:

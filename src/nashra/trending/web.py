@@ -1,5 +1,7 @@
 """The trending strip of the home page and the topic pages (``/topic/{label}`` in every
-edition): a topic's articles, newest first. Computed at most once an hour per edition."""
+edition): the stories of the topic's articles, ranked as the home's top stories, then its
+articles, newest first. Both find a topic's articles with the search index
+(``nashra.search.topics``). The strip is computed at most once an hour per edition."""
 
 from __future__ import annotations
 
@@ -15,12 +17,15 @@ from starlette.routing import BaseRoute, Route
 
 from nashra.mynews.choices import MAX_VALUE_CHARS, Choices, ChoicesError
 from nashra.mynews.queries import personal_articles
+from nashra.search.topics import headline_clause
 from nashra.store.queries import CursorError
+from nashra.stories.queries import stories_of_articles
 from nashra.trending.detect import Topic, trending_topics
 from nashra.trending.queries import headlines, outlet_names, window_end
+from nashra.web.coverage import story_teaser
 from nashra.web.editions import EDITIONS, Edition
 from nashra.web.i18n import translations
-from nashra.web.pages import forward_listing
+from nashra.web.pages import TOP_STORIES, forward_listing
 
 RECENT_HOURS = 6
 BASELINE_DAYS = 7
@@ -94,14 +99,20 @@ class Trending:
             raise HTTPException(400, str(exc)) from exc
         if not rows and not cursor:
             raise HTTPException(404, f"no article about {label[:40]!r}")
+        stories = []
+        if not cursor:  # the stories head the first page only
+            about = headline_clause(self.store.dialect, [label])
+            found = stories_of_articles(self.store, about, limit=TOP_STORIES)
+            stories = [story_teaser(entry, edition, self.portal.tz) for entry in found]
         listing = forward_listing(
             self.portal, rows, edition, topic_path(edition, label), cursor, next_cursor
         )
         heading = translations(edition.code).gettext(TOPIC_HEADING) % {"name": label}
         return self.portal.render_page(
             edition,
-            "listing.html",
+            "trending/topic.html",
             kind="topic",
+            stories=stories,
             heading=heading,
             page_title=label,
             listing=listing,

@@ -10,6 +10,7 @@ pages fall back to the latest articles, as before stories existed).
 from __future__ import annotations
 
 from collections.abc import Collection
+from datetime import tzinfo
 from typing import Any
 
 from nashra.store import queries
@@ -17,6 +18,7 @@ from nashra.store.queries import Filters
 from nashra.store.store import Store
 from nashra.stories import queries as story_queries
 from nashra.web.editions import Edition
+from nashra.web.present import teaser
 
 # The home's window of news, widened step by step while it holds fewer stories than the home
 # shows: 48 hours on a live instance, up to ten years on a dormant archive. Every step is
@@ -27,6 +29,16 @@ TOP_WINDOWS_HOURS = (story_queries.TOP_HOURS, 24 * 7, 24 * 30, 24 * 365, 24 * 36
 def story_path(story_id: int, edition: Edition) -> str:
     """The story page of ``story_id`` in ``edition``."""
     return edition.url(f"/story/{story_id}")
+
+
+def story_teaser(entry: dict[str, Any], edition: Edition, tz: tzinfo) -> dict[str, Any]:
+    """A top story as pages show it (``stories/_top_story.html``): the representative's teaser
+    with its snippet, the other outlets' versions and the story's page. ``entry`` is one
+    ``{"story", "article", "also"}`` of :mod:`nashra.stories.queries`."""
+    item = teaser(entry["article"], edition, tz, with_snippet=True)
+    item["also"] = [teaser(row, edition, tz) for row in entry["also"]]
+    item["story_path"] = story_path(entry["story"]["id"], edition)
+    return item
 
 
 def top_story_rows(store: Store, lang: str | None, limit: int) -> list[dict[str, Any]]:

@@ -110,10 +110,7 @@ def home(portal: Portal, request: Request, edition: Edition) -> Response:
     shown_stories: set[int] = set()
     shown_pks: set[int] = set()
     for entry in coverage.top_story_rows(store, lang, TOP_STORIES):
-        item = teaser(entry["article"], edition, portal.tz, with_snippet=True)
-        item["also"] = portal.teasers(entry["also"], edition)
-        item["story_path"] = coverage.story_path(entry["story"]["id"], edition)
-        top.append(item)
+        top.append(coverage.story_teaser(entry, edition, portal.tz))
         shown_stories.add(entry["story"]["id"])
         shown_pks.update(r["pk"] for r in (entry["article"], *entry["also"]))
     if len(top) < TOP_STORIES:

@@ -23,6 +23,7 @@ from nashra.store import queries
 from nashra.store.queries import Filters
 from nashra.store.store import Store
 from nashra.text import analyse
+from nashra.text.newswords import FORMAT_WORDS
 
 RELATED_SIZE = 5
 POOL_SIZE = 200  # candidates per (section, language, day): the listing's largest page
@@ -32,7 +33,7 @@ MIN_TERM_CHARS = 3  # shorter analysed terms are particles (في, la, en) and ca
 # One shared word is enough only when it is long (a name: نتنياهو, Benkirane); otherwise two.
 SINGLE_TERM_CHARS = 5
 # Headline words of news sites that say how, not what («شاهد..», «عاجل», «فيديو»).
-_FORMAT_WORDS = "شاهد عاجل فيديو بالفيديو بالصور صور عاجلا vidéo video photos direct urgent"
+_FORMAT_WORDS = FORMAT_WORDS  # one list, in nashra.text.newswords
 POOL_CACHE_ENTRIES = 128
 
 
