@@ -112,8 +112,8 @@ def import_cmd(ctx: click.Context, file: Path) -> None:
 @click.pass_context
 def extract(ctx: click.Context, target: str, as_json: bool) -> None:
     """Show what the extractor makes of one page (a URL or a local HTML file)."""
-    from nashra.crawl.encoding import decode_html
     from nashra.crawl.extract import extract_page
+    from nashra.http.encoding import decode_html
 
     settings = _settings(ctx)
     path = Path(target)
@@ -121,7 +121,7 @@ def extract(ctx: click.Context, target: str, as_json: bool) -> None:
         text, encoding = decode_html(path.read_bytes(), None)
         url = path.resolve().as_uri()
     else:
-        from nashra.crawl.fetch import fetch_sync
+        from nashra.http.fetch import fetch_sync
 
         result = fetch_sync(target, settings)
         if not result.ok:

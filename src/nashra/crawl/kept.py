@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlalchemy import delete, insert, select, update
 
-from nashra.crawl.fetch import FetchResult
+from nashra.http.fetch import FetchResult
 from nashra.model import FeedEntry
 from nashra.sources.registry import Source
 from nashra.store import Store

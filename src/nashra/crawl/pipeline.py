@@ -18,11 +18,11 @@ from typing import Any
 
 from nashra.config import Settings
 from nashra.crawl.article import build_article
-from nashra.crawl.encoding import decode_html
 from nashra.crawl.extract import extract_page
 from nashra.crawl.feeds import parse_feed
-from nashra.crawl.fetch import Fetcher, FetchResult
 from nashra.crawl.kept import keep_page
+from nashra.http.encoding import decode_html
+from nashra.http.fetch import Fetcher, FetchResult
 from nashra.ingest import Ingest, Prepared, prepare
 from nashra.media.fetch import fetch_image
 from nashra.model import Article, ExtractedPage, FeedEntry

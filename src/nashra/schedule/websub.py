@@ -27,7 +27,7 @@ from starlette.routing import BaseRoute, Route
 
 from nashra.config import Settings
 from nashra.crawl.feeds import parse_feed
-from nashra.crawl.guard import BlockedAddress, guarded_client
+from nashra.http.guard import BlockedAddress, guarded_client
 from nashra.observe.logs import event
 from nashra.observe.metrics import WEBSUB
 from nashra.schedule.claims import make_due
