@@ -17,11 +17,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from nashra.config import Settings
 from nashra.enrich.gazetteer import REGION_BY_SLUG, REGIONS
 from nashra.enrich.queries import region_articles, region_counts
 from nashra.store.queries import CursorError
-from nashra.store.store import Store
+from nashra.web.context import WebContext
+from nashra.web.editions import EDITIONS, Edition
 from nashra.web.i18n import translations
 
 PAGE_SIZE = 30
@@ -58,13 +58,9 @@ def _places(slug: str, lang: str) -> list[str]:
     return out
 
 
-def routes(settings: Settings, store: Store, portal: Any = None) -> list[BaseRoute]:
-    """The region pages of every edition, ready to mount in the portal's app (pass the app's
-    ``nashra.web.portal.Portal`` to share its templates and memos; else one is made)."""
-    from nashra.web.editions import EDITIONS, Edition
-    from nashra.web.portal import Portal
-
-    portal = portal or Portal(settings, store)
+def routes(ctx: WebContext) -> list[BaseRoute]:
+    """The region pages of every edition."""
+    store, portal = ctx.reader, ctx.portal
 
     def index(request: Request, edition: Edition) -> Response:
         counts = region_counts(store, edition.content_lang)

@@ -43,7 +43,7 @@ from starlette.routing import BaseRoute, Route
 from nashra.config import Settings
 from nashra.enrich.queries import enrichment_for
 from nashra.enrich.store import ArticleNotFound, set_section
-from nashra.media.logo import SLUG_RE, logo_svg
+from nashra.media.logo import SLUG_RE
 from nashra.media.paths import media_path, media_url
 from nashra.moderation import accounts, queries
 from nashra.moderation.config import ModerationConfig
@@ -61,11 +61,11 @@ from nashra.moderation.texts import DIRECTION, LANGS, text
 from nashra.sections import SECTIONS, section_name
 from nashra.store import Store
 from nashra.store.queries import get_article
+from nashra.web.context import WebContext
 from nashra.web.editions import article_path
 
 __all__ = ["routes"]
 
-IMMUTABLE = "public, max-age=31536000, immutable"
 SESSION_COOKIE = "nashra_admin"
 CSRF_COOKIE = "nashra_admin_csrf"
 _MEDIA_RE = re.compile(r"([0-9a-f]{64})-(full|thumb)\.webp")
@@ -76,11 +76,6 @@ _SECURITY_HEADERS = {
     "Referrer-Policy": "same-origin",
     "Content-Security-Policy": "default-src 'self'; img-src 'self'; style-src 'self' "
     "'unsafe-inline'; frame-ancestors 'none'; form-action 'self'",
-}
-_SVG_HEADERS = {
-    "Cache-Control": "public, max-age=86400",
-    "X-Content-Type-Options": "nosniff",
-    "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'",
 }
 
 
@@ -173,41 +168,10 @@ async def _form_or_json(request: Request) -> dict[str, str]:
     return {}
 
 
-def routes(settings: Settings, store: Store) -> list[BaseRoute]:
-    """Every route of images, reporting and moderation (see the module docstring)."""
+def routes(ctx: WebContext) -> list[BaseRoute]:
+    """Every route of reporting and moderation (see the module docstring)."""
+    settings, store = ctx.settings, ctx.store
     web = _Web(settings, store)
-
-    # -- media -------------------------------------------------------------------------------
-    async def media(request: Request) -> Response:
-        match = _MEDIA_RE.fullmatch(request.path_params["name"])
-        if match is None:
-            return PlainTextResponse("not found", status_code=404)
-        sha, size = match.groups()
-        path = media_path(settings.media_dir, sha, size)
-        image = await run_in_threadpool(queries.find_image, store, sha)
-        if image is None or not path.is_file():
-            return PlainTextResponse("not found", status_code=404)
-        if image["state"] != "visible":
-            return PlainTextResponse(
-                "this image was hidden", status_code=410, headers={"Cache-Control": "no-store"}
-            )
-        return FileResponse(
-            path,
-            media_type="image/webp",
-            headers={"Cache-Control": IMMUTABLE, "X-Content-Type-Options": "nosniff"},
-        )
-
-    async def logo(request: Request) -> Response:
-        name = request.path_params["name"]
-        slug = name[:-4] if name.endswith(".svg") else ""
-        if not SLUG_RE.fullmatch(slug):
-            return PlainTextResponse("not found", status_code=404)
-        names = await run_in_threadpool(queries.source_names, store, slug)
-        if names is None:
-            return PlainTextResponse("not found", status_code=404)
-        own = names.get(f"name_{names.get('lang') or 'ar'}") or names.get("name_ar") or ""
-        label = own or names.get("name_fr") or names.get("name_en") or slug
-        return Response(logo_svg(slug, label), media_type="image/svg+xml", headers=_SVG_HEADERS)
 
     async def script(request: Request) -> Response:
         return Response(
@@ -499,8 +463,6 @@ def routes(settings: Settings, store: Store) -> list[BaseRoute]:
 
     return [
         *operator_routes(web, _guarded),
-        Route("/media/logo/{name}", logo),
-        Route("/media/{name}", media),
         Route("/moderation/report.js", script),
         Route("/images/{ref}/report", report_form, methods=["POST"]),
         Route("/api/v1/images/{ref}/reports", report_api, methods=["POST"]),

@@ -22,6 +22,7 @@ from nashra.mynews.choices import COOKIE, Choices, ChoicesError, from_cookie, si
 from nashra.mynews.queries import personal_articles
 from nashra.store import queries
 from nashra.store.queries import CursorError
+from nashra.web.context import WebContext
 from nashra.web.editions import EDITIONS, Edition
 from nashra.web.i18n import translations
 from nashra.web.pages import forward_listing
@@ -202,3 +203,10 @@ class MyNews:
             Route("/my/outlets.opml", self.opml),
         ]
         return out
+
+
+def routes(ctx: WebContext) -> list[BaseRoute]:
+    """The reader's own edition; its follow buttons join the pages (``portal.page_hooks``)."""
+    my_news = MyNews(ctx.settings, ctx.portal)
+    ctx.portal.page_hooks.append(my_news.page_blocks)
+    return my_news.routes()

@@ -5,11 +5,13 @@ Article objects are built by :func:`article_object`, the one place that decides 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Route
 
 from nashra.media.paths import media_url
 from nashra.sections import SECTIONS
@@ -18,6 +20,7 @@ from nashra.store.queries import CursorError, Filters
 from nashra.store.store import Store
 from nashra.text.dates import parse_query_instant
 from nashra.web.cache import PAGE_CACHE_CONTROL
+from nashra.web.context import WebContext
 from nashra.web.editions import article_path
 from nashra.web.i18n import LANGUAGES
 from nashra.web.portal import Portal
@@ -44,6 +47,23 @@ def error_response(status: int, message: str) -> JSONResponse:
 
 def ok(payload: Any) -> JSONResponse:
     return JSONResponse(payload, headers={"Cache-Control": PAGE_CACHE_CONTROL})
+
+
+ApiHandler = Callable[[Portal, Request], Response]
+
+
+def api_endpoint(portal: Portal, handler: ApiHandler) -> Callable[[Request], Response]:
+    """An API route's endpoint: ``handler(portal, request)``, its :class:`ApiError` answered as
+    the JSON error; named ``api_<handler>``."""
+
+    def endpoint(request: Request) -> Response:
+        try:
+            return handler(portal, request)
+        except ApiError as exc:
+            return error_response(exc.status, exc.message)
+
+    endpoint.__name__ = f"api_{handler.__name__}"
+    return endpoint
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -230,3 +250,15 @@ def openapi(portal: Portal, request: Request) -> Response:
     from nashra.web.openapi import openapi_document
 
     return ok(openapi_document())
+
+
+def routes(ctx: WebContext) -> list[BaseRoute]:
+    """The archive's API: articles, one article, outlets, sections and the OpenAPI document."""
+    portal = ctx.portal
+    return [
+        Route("/api/v1/articles", api_endpoint(portal, list_articles)),
+        Route("/api/v1/articles/{source}/{num}", api_endpoint(portal, one_article)),
+        Route("/api/v1/sources", api_endpoint(portal, list_sources)),
+        Route("/api/v1/sections", api_endpoint(portal, list_sections)),
+        Route("/api/v1/openapi.json", api_endpoint(portal, openapi)),
+    ]
