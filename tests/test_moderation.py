@@ -32,8 +32,8 @@ from nashra.moderation.identity import (
     reporter_from_cookie,
 )
 from nashra.moderation.queries import find_image
+from nashra.moderation.reporting import safe_next
 from nashra.moderation.reports import submit_report
-from nashra.moderation.web import _safe_next
 from nashra.store import Store
 from nashra.store.queries import get_article
 from nashra.store.schema import image_reports, moderation_log
@@ -526,9 +526,9 @@ def test_refused_logins_are_aggregated_in_the_audit_log(
     ],
 )
 def test_back_links_never_leave_the_site(value: str) -> None:
-    assert _safe_next(value) == ""
+    assert safe_next(value) == ""
 
 
 def test_back_links_keep_same_site_paths() -> None:
     for value in ("/", "/hespress/385472", "/search?q=%D8%A7&page=2", "/fr/sport"):
-        assert _safe_next(value) == value
+        assert safe_next(value) == value

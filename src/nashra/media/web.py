@@ -64,7 +64,7 @@ async def logo(ctx: WebContext, request: Request) -> Response:
 
 
 def routes(ctx: WebContext) -> list[BaseRoute]:
-    """The logo route first: ``/media/{name}`` would take ``logo/…`` otherwise."""
+    """The logo and our copies of images (read from the primary: hiding an image shows at once)."""
     return [
         Route("/media/logo/{name}", bind(logo, ctx)),
         Route("/media/{name}", bind(media, ctx)),
