@@ -13,12 +13,15 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from nashra.enrich.queries import enrichment_for
 from nashra.media.paths import media_url
 from nashra.sections import SECTIONS
 from nashra.store import queries
 from nashra.store.queries import CursorError, Filters
 from nashra.store.store import Store
+from nashra.stories.queries import story_ids
 from nashra.text.dates import parse_query_instant
+from nashra.video.store import video_object, videos_for
 from nashra.web.cache import PAGE_CACHE_CONTROL
 from nashra.web.context import WebContext
 from nashra.web.editions import article_path
@@ -88,10 +91,6 @@ def image_object(row: dict[str, Any]) -> dict[str, Any] | None:
 def article_objects(store: Store, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """API articles for listing rows, with what lives beside them (originals of copies,
     regions and agency) fetched once for the whole page."""
-    from nashra.enrich.queries import enrichment_for
-    from nashra.stories.queries import story_ids
-    from nashra.video.store import video_object, videos_for
-
     pks = [r["pk"] for r in rows]
     originals = queries.article_keys(store, [r["copy_of"] for r in rows if r.get("copy_of")])
     labels = enrichment_for(store, pks)
@@ -245,20 +244,13 @@ def list_sections(portal: Portal, request: Request) -> Response:
     )
 
 
-def openapi(portal: Portal, request: Request) -> Response:
-    """The OpenAPI 3.1 description of this API (built in :mod:`nashra.web.openapi`)."""
-    from nashra.web.openapi import openapi_document
-
-    return ok(openapi_document())
-
-
 def routes(ctx: WebContext) -> list[BaseRoute]:
-    """The archive's API: articles, one article, outlets, sections and the OpenAPI document."""
+    """The archive's API: articles, one article, outlets and sections (its description:
+    ``nashra.web.openapi``)."""
     portal = ctx.portal
     return [
         Route("/api/v1/articles", api_endpoint(portal, list_articles)),
         Route("/api/v1/articles/{source}/{num}", api_endpoint(portal, one_article)),
         Route("/api/v1/sources", api_endpoint(portal, list_sources)),
         Route("/api/v1/sections", api_endpoint(portal, list_sections)),
-        Route("/api/v1/openapi.json", api_endpoint(portal, openapi)),
     ]

@@ -23,7 +23,7 @@ from nashra.stories import web as stories
 from nashra.trending import web as trending
 from nashra.video import web as video
 from nashra.views import web as readership
-from nashra.web import api, grammar, site
+from nashra.web import api, grammar, openapi, site
 from nashra.web.context import WebContext
 
 __all__ = ["FEATURES", "Feature"]
@@ -48,6 +48,7 @@ FEATURES: tuple[Feature, ...] = (
     my_news,  # /my
     trending,  # /topic, the trending blocks
     site,  # /healthz, /static, /robots.txt, sitemaps
-    api,  # /api/v1/articles, sources, sections, openapi.json
+    api,  # /api/v1/articles, sources, sections
+    openapi,  # /api/v1/openapi.json
     grammar,  # every edition's pages and feeds; its catch-alls come last
 )
