@@ -230,7 +230,7 @@ def percentile(values: list[float], q: float) -> float:
 def measure(archive: Archive, words: dict[str, str]) -> dict[str, Any]:
     from starlette.testclient import TestClient
 
-    from nashra.web import create_app
+    from nashra.web.app import create_app
 
     settings = load_settings(
         env={}, database_url=archive.url, page_cache_entries=0, cache_check_seconds=3600

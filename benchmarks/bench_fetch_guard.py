@@ -1,7 +1,7 @@
 """The fetch guard's cost: a guarded fetch against an unguarded fetch of the same loopback page.
 
 Both clients are httpx ``AsyncClient``s with the same limits, one on the plain transport and one
-on :class:`nashra.crawl.guard.GuardedTransport` (the only one Nashra fetches through), and both
+on :class:`nashra.http.guard.GuardedTransport` (the only one Nashra fetches through), and both
 ask for ``http://127.0.0.1:PORT/page``. An address, not a name: for a name the guard's one
 lookup replaces the lookup the plain transport makes anyway, so what it adds is the parsing and
 checking measured here. Two cases, rounds of each interleaved so that machine noise falls on
@@ -35,7 +35,7 @@ sys.path.insert(0, str(ROOT / "src"))
 
 import httpx  # noqa: E402
 
-from nashra.crawl.guard import AddressGuard, GuardedTransport  # noqa: E402
+from nashra.http.guard import AddressGuard, GuardedTransport  # noqa: E402
 
 PAGE = ("<html><body>" + "<p>نص الخبر</p>" * 200 + "</body></html>").encode()
 

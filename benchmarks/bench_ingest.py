@@ -26,11 +26,11 @@ import lxml.html
 import trafilatura
 
 from nashra.crawl.article import build_article
-from nashra.crawl.encoding import decode_html
 from nashra.crawl.extract import extract_page
 from nashra.crawl.feeds import parse_feed
 from nashra.demo.sites import DemoServer, DemoSites
 from nashra.enrich.classifier import analysed, lead, lead_terms
+from nashra.http.encoding import decode_html
 from nashra.ingest import prepare, save_prepared
 from nashra.search.documents import build_document, document_of
 from nashra.store import Store

@@ -9,7 +9,7 @@ from starlette.testclient import TestClient
 
 from nashra.media.paths import media_url
 from nashra.store import queries
-from nashra.web import create_app
+from nashra.web.app import create_app
 from test_web_support import SEED, SEED_NUM, build_archive
 
 LIST_FIELDS = {"source", "source_name", "id", "path", "url", "title", "summary", "published", "updated",

@@ -16,7 +16,7 @@ import pytest
 
 from demo_portal import build_demo_archive
 from nashra.store import Store, queries
-from nashra.web import create_app
+from nashra.web.app import create_app
 from test_web_support import LiveServer
 
 CHROMIUM = Path("/usr/bin/chromium")

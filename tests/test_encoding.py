@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from nashra.crawl.encoding import charset_from_content_type, decode_html, normalize_label
+from nashra.http.encoding import charset_from_content_type, decode_html, normalize_label
 
 DATA = Path(__file__).parent / "data" / "encoding"
 EXPECTED = json.loads((DATA / "expected.json").read_text(encoding="utf-8"))

@@ -42,6 +42,7 @@ from nashra.model import Article
 from nashra.sources.registry import Source
 from nashra.store import Store
 from nashra.store.schema import article_regions, articles, section_corrections
+from nashra.web.context import web_context
 
 OUTLET = Source(
     slug="akhbar",
@@ -287,7 +288,7 @@ def test_rebuild_command_with_progress(tmp_path: Path, database_url: str) -> Non
 def test_region_pages(tmp_path: Path, store: Store) -> None:
     _store_articles(store)
     settings = load_settings(env={}, data_dir=tmp_path / "data")
-    app = Starlette(routes=routes(settings, store))
+    app = Starlette(routes=routes(web_context(settings, store)))
     with TestClient(app) as client:
         index = client.get("/city")
         assert index.status_code == 200

@@ -17,7 +17,7 @@ import pytest
 from conftest import LOOPBACK_ALLOWED
 from httpserver import LoopbackServer, Request, drip, free_port
 from nashra.config import Settings
-from nashra.crawl.fetch import Fetcher, FetchResult, fetch_sync
+from nashra.http.fetch import Fetcher, FetchResult, fetch_sync
 
 HTML = "<html><body><p>مرحبا بالعالم — bonjour</p></body></html>".encode()
 BOMB_SIZE = 100 * 1024 * 1024  # decompressed size of the bombs

@@ -15,8 +15,8 @@ from PIL import Image
 
 from httpserver import LoopbackServer
 from nashra.config import Settings
-from nashra.crawl.fetch import Fetcher
 from nashra.demo import images as demo_images
+from nashra.http.fetch import Fetcher
 from nashra.media.fetch import fetch_image, fetch_lead_image
 from nashra.media.library import save_image, write_files
 from nashra.media.paths import SIZES, media_path

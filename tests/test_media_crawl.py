@@ -11,10 +11,10 @@ import pytest
 from sqlalchemy import select
 
 from nashra.config import Settings
-from nashra.crawl.fetch import Fetcher
 from nashra.crawl.pipeline import crawl
 from nashra.demo.cases import HTML_AS_JPEG, PNG_BOMB, SHARED_PICTURE, SVG_SCRIPT, TRUNCATED_JPEG
 from nashra.demo.sites import DemoServer, DemoSites
+from nashra.http.fetch import Fetcher
 from nashra.media.fetch import fetch_image
 from nashra.media.paths import SIZES, media_path
 from nashra.moderation.queries import find_image

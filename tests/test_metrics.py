@@ -20,13 +20,15 @@ from starlette.testclient import TestClient
 
 from conftest import LOOPBACK_ALLOWED
 from nashra.config import load_settings
-from nashra.observe import MetricsMiddleware, configure_logging, event, routes
+from nashra.observe import MetricsMiddleware, configure_logging, event
+from nashra.observe.web import routes
 from nashra.schedule import ScheduleOptions
 from nashra.schedule.farm import FeedFarm
 from nashra.schedule.worker import Worker
 from nashra.sources.registry import Source
 from nashra.store import Store
 from nashra.store.schema import feeds
+from nashra.web.context import web_context
 
 
 def _value(text: str, name: str, **labels: str) -> float:
@@ -42,7 +44,7 @@ def _app(store: Store, tmp_path: Path, ready=None) -> Starlette:
     settings = load_settings(env={}, data_dir=tmp_path)
     item = Route("/items/{n}", lambda request: PlainTextResponse("item"))
     return Starlette(
-        routes=[*routes(settings, store, ready=ready), item],
+        routes=[*routes(web_context(settings, store, ready=ready)), item],
         middleware=[Middleware(MetricsMiddleware)],
     )
 

@@ -15,11 +15,12 @@ from starlette.testclient import TestClient
 from nashra.config import Settings, load_settings
 from nashra.demo import images as demo_images
 from nashra.ingest import save_article
+from nashra.media import web as media_web
 from nashra.media.library import save_image, write_files
 from nashra.media.paths import media_url
 from nashra.media.process import process_image
 from nashra.model import Article
-from nashra.moderation import routes
+from nashra.moderation import web as moderation_web
 from nashra.moderation.commands import admin
 from nashra.moderation.config import ModerationConfig
 from nashra.moderation.identity import (
@@ -31,11 +32,12 @@ from nashra.moderation.identity import (
     reporter_from_cookie,
 )
 from nashra.moderation.queries import find_image
+from nashra.moderation.reporting import safe_next
 from nashra.moderation.reports import submit_report
-from nashra.moderation.web import _safe_next
 from nashra.store import Store
 from nashra.store.queries import get_article
 from nashra.store.schema import image_reports, moderation_log
+from nashra.web.context import web_context
 
 THANKS_AR = "شكرا على الإبلاغ! سيتم حجب هذه الصورة تلقائيا عندما يتم الإبلاغ عنها من طرف عدة أشخاص."
 PASSWORD = "correct horse battery"
@@ -55,9 +57,15 @@ def app_settings(settings: Settings) -> Settings:
     return settings
 
 
+def _moderation_app(settings: Settings, store: Store) -> Starlette:
+    """Reporting, moderation and the /media routes they hide, as the portal mounts them."""
+    ctx = web_context(settings, store)
+    return Starlette(routes=[*moderation_web.routes(ctx), *media_web.routes(ctx)])
+
+
 @pytest.fixture
 def app(app_settings: Settings, store: Store) -> Starlette:
-    return Starlette(routes=routes(app_settings, store))
+    return _moderation_app(app_settings, store)
 
 
 def reader(app: Starlette, ip: str) -> TestClient:
@@ -386,7 +394,7 @@ def test_admin_needs_a_login_and_csrf(app: Starlette, store: Store, moderator: s
 def test_secure_cookie_flag_when_served_over_https(
     app_settings: Settings, store: Store, moderator: str
 ) -> None:
-    app = Starlette(routes=routes(app_settings, store))
+    app = _moderation_app(app_settings, store)
     client = TestClient(app, base_url="https://portal.test", follow_redirects=False)
     assert "Secure" in _login(client).headers["set-cookie"]
 
@@ -518,9 +526,9 @@ def test_refused_logins_are_aggregated_in_the_audit_log(
     ],
 )
 def test_back_links_never_leave_the_site(value: str) -> None:
-    assert _safe_next(value) == ""
+    assert safe_next(value) == ""
 
 
 def test_back_links_keep_same_site_paths() -> None:
     for value in ("/", "/hespress/385472", "/search?q=%D8%A7&page=2", "/fr/sport"):
-        assert _safe_next(value) == value
+        assert safe_next(value) == value

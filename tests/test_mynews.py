@@ -22,7 +22,7 @@ from nashra.mynews.choices import (
     verify,
 )
 from nashra.store import queries
-from nashra.web import create_app
+from nashra.web.app import create_app
 from nashra.web.i18n import translations
 from test_web_support import build_archive, css, parse
 

@@ -22,7 +22,7 @@ from nashra.sources.health import outlet_health, silent_outlets, sparkline, usua
 from nashra.sources.registry import Registry
 from nashra.store import Store
 from nashra.store.schema import moderation_log
-from nashra.web import create_app
+from nashra.web.app import create_app
 from outlet_site import COUNT, RULES, build_board, start_outlet
 
 PASSWORD = "correct horse battery"

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from nashra.store import Store
-from nashra.web import create_app
+from nashra.web.app import create_app
 from outlet_site import PASSWORD, RULES, build_board, start_outlet
 from test_web_support import LiveServer
 

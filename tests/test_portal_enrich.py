@@ -16,7 +16,7 @@ from nashra.ingest import save_article
 from nashra.model import Article
 from nashra.store import Store
 from nashra.store.queries import Filters, article_keys, latest_articles
-from nashra.web import create_app
+from nashra.web.app import create_app
 from nashra.web.editions import article_path
 from nashra.web.labels import WriterFilters, writer_filters
 from test_portal_support import T0, PortalArchive, build_portal_archive

@@ -12,7 +12,7 @@ from babel.messages.pofile import read_po
 from starlette.testclient import TestClient
 
 from nashra.stories.queries import story_ids
-from nashra.web import create_app
+from nashra.web.app import create_app
 from nashra.web.i18n import CATALOG_DIR, LANGUAGES, translations
 from test_portal_support import PortalArchive, build_portal_archive
 from test_web_support import css, parse

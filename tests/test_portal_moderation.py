@@ -18,7 +18,7 @@ from nashra.moderation import accounts
 from nashra.store import Store
 from nashra.store.queries import article_keys
 from nashra.store.schema import moderation_log, section_corrections
-from nashra.web import create_app
+from nashra.web.app import create_app
 from test_portal_support import OUTLETS, PortalArchive, build_portal_archive
 from test_web_support import css, parse
 

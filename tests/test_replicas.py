@@ -22,7 +22,7 @@ from nashra.sources.registry import Source
 from nashra.store import Store
 from nashra.store.db import create_db_engine
 from nashra.store.replicas import ReadRouter, parse_replica_urls
-from nashra.web import create_app
+from nashra.web.app import create_app
 from pg_replica import free_port, on_database, shared_replica_url, start_replica, stop_replica
 
 T0 = datetime(2024, 5, 1, 8, tzinfo=UTC)

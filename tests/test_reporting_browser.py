@@ -19,7 +19,7 @@ from nashra.media.process import process_image
 from nashra.model import Article
 from nashra.moderation.queries import find_image
 from nashra.store import Store
-from nashra.web import create_app
+from nashra.web.app import create_app
 from test_web_support import LiveServer
 
 CHROMIUM = Path("/usr/bin/chromium")

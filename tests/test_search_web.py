@@ -17,7 +17,6 @@ from nashra.model import Article
 from nashra.search import reindex
 from nashra.search.commands import reindex_cmd, search_cmd
 from nashra.search.engine import SearchError
-from nashra.search.web import routes
 from nashra.store import Store
 from nashra.web.app import create_app
 
@@ -66,8 +65,6 @@ def archive(store: Store) -> Store:
 @pytest.fixture
 def client(settings: Settings, archive: Store) -> Iterator[TestClient]:
     app = create_app(settings, archive)
-    # What the lead wires in create_app: the search routes before the editions' catch-alls.
-    app.router.routes[0:0] = routes(settings, archive, app.state.portal)
     with TestClient(app) as client:
         yield client
 

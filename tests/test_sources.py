@@ -613,7 +613,7 @@ HOME_WITHOUT_FEEDS = b"<html><head><title>home</title></head><body><p>news</p></
 
 
 def _discover(settings: Settings, site_url: str) -> list[str]:
-    from nashra.crawl.fetch import Fetcher
+    from nashra.http.fetch import Fetcher
 
     async def run() -> list[str]:
         async with Fetcher(settings) as fetcher:

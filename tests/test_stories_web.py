@@ -12,6 +12,7 @@ from nashra.store import Store
 from nashra.stories import queries
 from nashra.stories.store import StoryStore
 from nashra.stories.web import routes
+from nashra.web.context import web_context
 from test_stories_support import hard_cases, save
 
 
@@ -51,14 +52,14 @@ def archive(store: Store) -> dict[str, int]:
 
 @pytest.fixture
 def client(settings: Settings, store: Store) -> TestClient:
-    return TestClient(Starlette(routes=routes(settings, store)))
+    return TestClient(Starlette(routes=routes(web_context(settings, store))))
 
 
 @pytest.fixture
 def sqlite_client(settings: Settings, sqlite_store: Store) -> TestClient:
     """Bad-input cases do not depend on the database: SQLite only, to keep the suite fast."""
     _archive(sqlite_store)
-    return TestClient(Starlette(routes=routes(settings, sqlite_store)))
+    return TestClient(Starlette(routes=routes(web_context(settings, sqlite_store))))
 
 
 def test_top_stories_are_stories_with_also_published_in(store: Store, archive) -> None:

@@ -30,7 +30,7 @@ from nashra.store.schema import (
     moderation_log,
     takedown_items,
 )
-from nashra.web import create_app
+from nashra.web.app import create_app
 from test_portal_support import OUTLETS, T0, PortalArchive, build_portal_archive
 
 PASSWORD = "correct horse battery"

@@ -15,7 +15,7 @@ from nashra.model import Article
 from nashra.sources.registry import Source
 from nashra.store import Store
 from nashra.trending.detect import Headline, trending_topics
-from nashra.web import create_app
+from nashra.web.app import create_app
 from nashra.web.i18n import translations
 from test_web_support import css, parse
 

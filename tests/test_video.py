@@ -30,7 +30,7 @@ from nashra.video.detect import (
     provider_video,
 )
 from nashra.video.store import videos_for
-from nashra.web import create_app
+from nashra.web.app import create_app
 from nashra.web.i18n import translations
 from test_web_support import LiveServer, css, parse
 

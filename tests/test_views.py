@@ -17,7 +17,7 @@ from nashra.store import Store, queries
 from nashra.store.schema import article_views
 from nashra.views.counter import ViewCounter, ViewSettings, is_bot
 from nashra.views.store import add_views, hours_ago, most_read
-from nashra.web import create_app
+from nashra.web.app import create_app
 from nashra.web.i18n import translations
 from test_web_support import build_archive, css, parse
 

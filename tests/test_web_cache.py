@@ -12,7 +12,7 @@ from starlette.testclient import TestClient
 
 from nashra.ingest import save_article
 from nashra.model import Article
-from nashra.web import create_app
+from nashra.web.app import create_app
 from test_web_support import SEED_NUM, T0, LiveServer, build_archive, css, parse
 
 

@@ -13,7 +13,7 @@ from lxml import etree
 from demo_portal import build_demo_archive, outlets_by_lang
 from feed_validity import ATOM, validate_atom, validate_rss
 from nashra.store import Store, queries
-from nashra.web import create_app
+from nashra.web.app import create_app
 from nashra.web.i18n import translations
 from nashra.web.related import title_terms
 from test_web_support import LiveServer, css, parse

@@ -16,7 +16,7 @@ from feed_validity import ATOM, enclosures, validate_atom, validate_rss
 from nashra.ingest import save_article
 from nashra.model import Article
 from nashra.store.queries import get_article
-from nashra.web import create_app
+from nashra.web.app import create_app
 from test_web_support import AUTHOR, SEED_NUM, T0, build_archive
 
 BASE = "http://testserver"

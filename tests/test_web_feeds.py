@@ -9,7 +9,7 @@ import pytest
 from lxml import etree
 from starlette.testclient import TestClient
 
-from nashra.web import create_app
+from nashra.web.app import create_app
 from test_web_support import AUTHOR, SEED, SEED_NUM, build_archive
 
 BASE = "http://testserver"

@@ -12,7 +12,7 @@ from starlette.testclient import TestClient
 from nashra.media.paths import media_url
 from nashra.store import queries
 from nashra.store.queries import Filters
-from nashra.web import create_app
+from nashra.web.app import create_app
 from test_web_support import AUTHOR, SEED, SEED_NUM, build_archive, css, parse, position
 
 

@@ -8,7 +8,7 @@ from starlette.testclient import TestClient
 
 from nashra.ingest import save_article
 from nashra.model import Article
-from nashra.web import create_app
+from nashra.web.app import create_app
 from nashra.web.related import PoolCache, make_pool, rank_related, title_terms
 from test_web_support import SEED_NUM, build_archive, css, parse
 

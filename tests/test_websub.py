@@ -29,13 +29,14 @@ from nashra.schedule.worker import Worker
 from nashra.sources.registry import Source
 from nashra.store import Store
 from nashra.store.schema import feeds
+from nashra.web.context import web_context
 
 
 @pytest.fixture
 def callback_server(sqlite_store: Store, tmp_path: Path) -> Iterator[tuple[str, Store]]:
     """Our WebSub routes served by uvicorn on loopback."""
     settings = load_settings(env={}, data_dir=tmp_path)
-    app = Starlette(routes=routes(settings, sqlite_store))
+    app = Starlette(routes=routes(web_context(settings, sqlite_store)))
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

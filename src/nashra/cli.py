@@ -12,6 +12,20 @@ import click
 
 from nashra.config import Settings, load_settings
 from nashra.console import crawl_with_progress, echo_json, open_store
+from nashra.crawl.extract import extract_page
+from nashra.crawl.importer import import_jsonl
+from nashra.demo.build import build_demo, serve_demo_sites
+from nashra.enrich.commands import enrich_group
+from nashra.http.encoding import decode_html
+from nashra.http.fetch import fetch_sync
+from nashra.moderation.commands import admin, takedown_command
+from nashra.schedule.commands import MAIN_COMMANDS, SOURCES_COMMANDS
+from nashra.search.commands import reindex_cmd, search_cmd
+from nashra.sources.commands import sources
+from nashra.sources.registry import load_registry
+from nashra.stories.commands import stories
+from nashra.web.app import create_app
+from nashra.web.serving import uvicorn_options
 
 
 def _settings(ctx: click.Context) -> Settings:
@@ -19,8 +33,6 @@ def _settings(ctx: click.Context) -> Settings:
 
 
 def _registry(settings: Settings):
-    from nashra.sources.registry import load_registry
-
     return load_registry(settings)
 
 
@@ -87,8 +99,6 @@ def crawl_cmd(ctx: click.Context, once: bool, interval: int, as_json: bool) -> N
 def import_cmd(ctx: click.Context, file: Path) -> None:
     """Bulk-import an archive: one JSON object per line (source, url, title, text or html,
     published, author, section, lang, image_url)."""
-    from nashra.crawl.importer import import_jsonl
-
     settings = _settings(ctx)
     store = open_store(settings)
     registry = _registry(settings)
@@ -112,17 +122,12 @@ def import_cmd(ctx: click.Context, file: Path) -> None:
 @click.pass_context
 def extract(ctx: click.Context, target: str, as_json: bool) -> None:
     """Show what the extractor makes of one page (a URL or a local HTML file)."""
-    from nashra.crawl.encoding import decode_html
-    from nashra.crawl.extract import extract_page
-
     settings = _settings(ctx)
     path = Path(target)
     if path.is_file():
         text, encoding = decode_html(path.read_bytes(), None)
         url = path.resolve().as_uri()
     else:
-        from nashra.crawl.fetch import fetch_sync
-
         result = fetch_sync(target, settings)
         if not result.ok:
             raise click.ClickException(f"could not fetch {target}: {result.error}")
@@ -152,9 +157,6 @@ def stats(ctx: click.Context, as_json: bool) -> None:
 
 def _serve(settings: Settings, host: str, port: int) -> None:
     import uvicorn
-
-    from nashra.web.app import create_app
-    from nashra.web.serving import uvicorn_options
 
     click.echo(f"Nashra is serving on http://{host}:{port}/")
     uvicorn.run(create_app(settings), host=host, port=port, **uvicorn_options(settings))
@@ -189,8 +191,6 @@ def demo(
     port: int | None,
 ) -> None:
     """Build the offline demo (bundled outlet sites crawled through the real pipeline), then serve."""
-    from nashra.demo.build import build_demo, serve_demo_sites
-
     settings = _settings(ctx)
     info = build_demo(settings, rebuild=rebuild, limit=limit)
     how = "reused" if info["reused"] else f"built in {info['seconds']:.0f} s"
@@ -203,13 +203,6 @@ def demo(
 
 def _register_groups() -> None:
     """Each feature keeps its commands in its own package; the CLI only gathers them."""
-    from nashra.enrich.commands import enrich_group
-    from nashra.moderation.commands import admin, takedown_command
-    from nashra.schedule.commands import MAIN_COMMANDS, SOURCES_COMMANDS
-    from nashra.search.commands import reindex_cmd, search_cmd
-    from nashra.sources.commands import sources
-    from nashra.stories.commands import stories
-
     for command in SOURCES_COMMANDS:
         sources.add_command(command)
     main.add_command(takedown_command)

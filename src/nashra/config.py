@@ -159,7 +159,7 @@ def load_settings(env: dict[str, str] | None = None, **overrides: Any) -> Settin
 
 def _validate(settings: Settings) -> None:
     """Refuse at load, with the setting's name, what would otherwise fail deep inside a fetch."""
-    from nashra.crawl.guard import parse_networks
+    from nashra.http.guard import parse_networks
     from nashra.store.replicas import parse_replica_urls
 
     parse_networks(settings.fetch_allow_networks)  # "fetch_allow_networks: 'x' is not a network"

@@ -173,7 +173,7 @@ def test_image_decoding_past_the_budget_is_refused(settings: Settings, sqlite_st
 
     from PIL import Image
 
-    from nashra.crawl.fetch import Fetcher
+    from nashra.http.fetch import Fetcher
     from nashra.media.fetch import fetch_image
 
     buffer = io.BytesIO()

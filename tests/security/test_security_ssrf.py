@@ -23,9 +23,9 @@ from sqlalchemy import select
 from httpserver import LoopbackServer
 from nashra.cli import main
 from nashra.config import Settings
-from nashra.crawl.fetch import Fetcher
-from nashra.crawl.guard import AddressGuard, BlockedAddress, GuardedTransport, parse_networks
 from nashra.crawl.pipeline import crawl
+from nashra.http.fetch import Fetcher
+from nashra.http.guard import AddressGuard, BlockedAddress, GuardedTransport, parse_networks
 from nashra.observe.metrics import METRICS
 from nashra.schedule.websub import subscribe
 from nashra.sources.registry import Source

@@ -16,11 +16,14 @@ from typing import Any
 
 from sqlalchemy import delete, insert, select, update
 
-from nashra.crawl.fetch import FetchResult
+from nashra.http.fetch import FetchResult
+from nashra.ingest import save_prepared
 from nashra.model import FeedEntry
+from nashra.sources.adapters import adapter_for
 from nashra.sources.registry import Source
 from nashra.store import Store
 from nashra.store.schema import articles, fetched_pages
+from nashra.text import canonical_url
 
 __all__ = ["KeptPage", "ReextractReport", "keep_page", "kept_pages", "reextract"]
 
@@ -101,8 +104,6 @@ def count_kept(store: Store, source: str, since: datetime | None = None) -> int:
 
 def entry_of_stored(store: Store, source: str, url: str) -> FeedEntry | None:
     """What the feed said about a stored article, as far as the archive keeps it."""
-    from nashra.text import canonical_url
-
     try:
         key = canonical_url(url)
     except ValueError:
@@ -150,7 +151,6 @@ def reextract(
     import time
 
     from nashra.crawl.pipeline import prepare_entry
-    from nashra.sources.adapters import adapter_for
 
     started = time.perf_counter()
     report = ReextractReport()
@@ -176,8 +176,6 @@ def reextract(
 
 
 def _save(store: Store, pending: list[Any], report: ReextractReport) -> None:
-    from nashra.ingest import save_prepared
-
     for saved in save_prepared(store, pending):
         if saved.status == "updated":
             report.updated += 1

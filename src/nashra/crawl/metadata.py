@@ -15,6 +15,8 @@ from urllib.parse import urljoin
 
 from lxml import etree
 
+from nashra.text.dates import parse_date
+
 log = logging.getLogger("nashra.crawl.metadata")
 
 ARTICLE_TYPES = {"article", "newsarticle", "reportagenewsarticle", "blogposting", "analysisnewsarticle",
@@ -158,6 +160,4 @@ def _link(tree: etree._Element, rel: str) -> str:
 
 
 def parse_published(md: PageMetadata) -> datetime | None:
-    from nashra.text.dates import parse_date
-
     return parse_date(md.published) if md.published else None

@@ -18,15 +18,16 @@ from typing import Any
 
 from nashra.config import Settings
 from nashra.crawl.article import build_article
-from nashra.crawl.encoding import decode_html
 from nashra.crawl.extract import extract_page
 from nashra.crawl.feeds import parse_feed
-from nashra.crawl.fetch import Fetcher, FetchResult
 from nashra.crawl.kept import keep_page
+from nashra.http.encoding import decode_html
+from nashra.http.fetch import Fetcher, FetchResult
 from nashra.ingest import Ingest, Prepared, prepare
 from nashra.media.fetch import fetch_image
 from nashra.model import Article, ExtractedPage, FeedEntry
 from nashra.sources.adapters import adapter_for
+from nashra.sources.discover import discover_feeds
 from nashra.sources.registry import Source
 from nashra.store import SaveResult, Store
 from nashra.text import canonical_url
@@ -102,8 +103,6 @@ class Crawler:
 
     async def discover_missing(self, fetcher: Fetcher) -> None:
         """Outlets known only by their home page get their feeds by autodiscovery, once."""
-        from nashra.sources.discover import discover_feeds
-
         have = {row.source for row in self.store.list_feeds(enabled_only=False)}
         pending = [
             s

@@ -3,10 +3,13 @@
 Mounted in every edition (``/city``, ``/fr/city``, ``/en/city``). Pages render through the
 portal's templates (``web/templates/regions/``, extending ``base.html``); the few words these
 pages need are kept here per language, so they read right before the catalogs carry them.
+The feature also puts an article's regions (links to these pages) and news agency on its page
+(a page hook, :func:`article_blocks`).
 """
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -17,11 +20,13 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from nashra.config import Settings
+from nashra.enrich.authors import agency_name
 from nashra.enrich.gazetteer import REGION_BY_SLUG, REGIONS
-from nashra.enrich.queries import region_articles, region_counts
+from nashra.enrich.queries import enrichment_for, region_articles, region_counts
 from nashra.store.queries import CursorError
 from nashra.store.store import Store
+from nashra.web.context import WebContext
+from nashra.web.editions import EDITIONS, Edition
 from nashra.web.i18n import translations
 
 PAGE_SIZE = 30
@@ -58,13 +63,46 @@ def _places(slug: str, lang: str) -> list[str]:
     return out
 
 
-def routes(settings: Settings, store: Store, portal: Any = None) -> list[BaseRoute]:
-    """The region pages of every edition, ready to mount in the portal's app (pass the app's
-    ``nashra.web.portal.Portal`` to share its templates and memos; else one is made)."""
-    from nashra.web.editions import EDITIONS, Edition
-    from nashra.web.portal import Portal
+def region_links(regions: list[dict[str, str]], edition: Edition) -> list[dict[str, str]]:
+    """Links to the region pages (``/city/{slug}``), named in the edition's language (Arabic
+    names on the Arabic edition, French ones on the Latin-script editions)."""
+    key = "name_ar" if edition.code == "ar" else "name_fr"
+    return [
+        {
+            "slug": r["slug"],
+            "name": r.get(key) or r["slug"],
+            "path": edition.url(f"/city/{r['slug']}"),
+        }
+        for r in regions
+    ]
 
-    portal = portal or Portal(settings, store)
+
+def article_labels(store: Store, pk: int, edition: Edition) -> dict[str, Any]:
+    """What the article page shows of its enrichment: ``regions`` (links) and ``agency`` (the
+    agency's name for the edition, "" when none)."""
+    found = enrichment_for(store, [pk]).get(pk)
+    if not found:
+        return {"regions": [], "agency": ""}
+    code = found.get("agency") or ""
+    return {
+        "regions": region_links(found.get("regions") or [], edition),
+        "agency": agency_name(code, edition.code) if code else "",
+    }
+
+
+def article_blocks(
+    store: Store, template: str, edition: Edition, context: dict[str, Any]
+) -> dict[str, Any]:
+    """The portal's page hook: an article page's regions and agency."""
+    if template != "article.html":
+        return {}
+    return article_labels(store, context["a"]["pk"], edition)
+
+
+def routes(ctx: WebContext) -> list[BaseRoute]:
+    """The region pages of every edition."""
+    store, portal = ctx.reader, ctx.portal
+    portal.page_hooks.append(functools.partial(article_blocks, store))
 
     def index(request: Request, edition: Edition) -> Response:
         counts = region_counts(store, edition.content_lang)

@@ -6,7 +6,7 @@ Called by the crawler after ``store.save_article`` for a new article whose ``ima
     if image_id is not None:
         store.set_article_image(saved.pk, image_id)
 
-The fetch goes through the crawler's own :class:`~nashra.crawl.fetch.Fetcher` (robots.txt, per
+The fetch goes through the crawler's own :class:`~nashra.http.fetch.Fetcher` (robots.txt, per
 host limits, timeouts, a size cap of ``settings.max_image_bytes`` while streaming); the checks and
 the re-encoding are the pure stage :func:`nashra.media.process.process_image`, run in a worker
 thread so the event loop keeps crawling.
@@ -19,7 +19,7 @@ import logging
 from dataclasses import dataclass
 
 from nashra.config import Settings
-from nashra.crawl.fetch import Fetcher
+from nashra.http.fetch import Fetcher
 from nashra.media.config import MediaConfig
 from nashra.media.library import save_image, write_files
 from nashra.media.process import ImageRejected, process_image

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 SIZES: dict[str, int] = {"full": 960, "thumb": 320}  # target widths in pixels
 FORMAT = "webp"
+_NAME_RE = re.compile(r"([0-9a-f]{64})-(full|thumb)\.webp")
 
 
 def media_path(media_dir: Path, sha256: str, size: str) -> Path:
@@ -20,3 +22,9 @@ def media_path(media_dir: Path, sha256: str, size: str) -> Path:
 def media_url(sha256: str, size: str) -> str:
     """The portal path that serves an image of ``size``."""
     return f"/media/{sha256}-{size}.{FORMAT}"
+
+
+def parse_media_name(name: str) -> tuple[str, str] | None:
+    """``(sha256, size)`` of a served file name (``{sha256}-{size}.webp``), or None."""
+    match = _NAME_RE.fullmatch(name)
+    return (match[1], match[2]) if match else None

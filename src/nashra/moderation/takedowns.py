@@ -21,6 +21,7 @@ from sqlalchemy import Connection, and_, bindparam, delete, func, insert, or_, s
 
 from nashra.model import Article
 from nashra.moderation.reports import log_action
+from nashra.search.index import unindex_article
 from nashra.sources.registry import RESERVED_SLUGS
 from nashra.store import Store
 from nashra.store.schema import (
@@ -34,6 +35,7 @@ from nashra.store.schema import (
     takedown_items,
     takedowns,
 )
+from nashra.stories.store import StoryStore
 
 __all__ = [
     "Takedown",
@@ -211,8 +213,6 @@ def _purge(conn: Connection, store: Store, takedown_id: int, pks: list[int], now
             for r in rows
         ],
     )  # fmt: skip
-    from nashra.search.index import unindex_article
-
     for pk in pks:
         unindex_article(conn, pk)
     story_ids = set(
@@ -233,8 +233,6 @@ def _purge(conn: Connection, store: Store, takedown_id: int, pks: list[int], now
         conn.execute(delete(table).where(table.c.article_pk.in_(pks)))
     conn.execute(delete(articles).where(articles.c.pk.in_(pks)))
     if story_ids:
-        from nashra.stories.store import StoryStore
-
         refresher = StoryStore(store)
         for story_id in sorted(story_ids):
             refresher._refresh_story(conn, story_id, None)  # type: ignore[arg-type]

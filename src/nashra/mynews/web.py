@@ -20,9 +20,13 @@ from nashra.config import Settings
 from nashra.moderation.identity import derive, instance_secret
 from nashra.mynews.choices import COOKIE, Choices, ChoicesError, from_cookie, sign, verify
 from nashra.mynews.queries import personal_articles
+from nashra.sources.opml import export_opml
+from nashra.sources.registry import Registry, Source
 from nashra.store import queries
 from nashra.store.queries import CursorError
+from nashra.web.context import WebContext
 from nashra.web.editions import EDITIONS, Edition
+from nashra.web.feeds import personal_rss
 from nashra.web.i18n import translations
 from nashra.web.pages import forward_listing
 from nashra.web.present import source_row_name
@@ -117,8 +121,6 @@ class MyNews:
     # -- feeds ---------------------------------------------------------------------------
 
     def rss(self, request: Request) -> Response:
-        from nashra.web.feeds import personal_rss
-
         q = request.query_params
         try:
             choices = verify(self.secret, q.get("c", ""), q.get("s", ""))
@@ -131,9 +133,6 @@ class MyNews:
         return personal_rss(self.portal, request, edition, rows, title, edition.url("/my"))
 
     def opml(self, request: Request) -> Response:
-        from nashra.sources.opml import export_opml
-        from nashra.sources.registry import Registry, Source
-
         q = request.query_params
         if q.get("c"):
             try:
@@ -202,3 +201,10 @@ class MyNews:
             Route("/my/outlets.opml", self.opml),
         ]
         return out
+
+
+def routes(ctx: WebContext) -> list[BaseRoute]:
+    """The reader's own edition; its follow buttons join the pages (``portal.page_hooks``)."""
+    my_news = MyNews(ctx.settings, ctx.portal)
+    ctx.portal.page_hooks.append(my_news.page_blocks)
+    return my_news.routes()

@@ -8,25 +8,18 @@ at scrape time, so every process reports the shared queue the same way.
 
 from __future__ import annotations
 
-import json
 import logging
 import time
-from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
 from prometheus_client import (
-    CONTENT_TYPE_LATEST,
     CollectorRegistry,
     Counter,
     Gauge,
     Histogram,
     generate_latest,
 )
-from sqlalchemy import text
-from starlette.requests import Request
-from starlette.responses import Response
-from starlette.routing import BaseRoute, Route
 
 log = logging.getLogger("nashra.observe")
 
@@ -166,56 +159,6 @@ def metrics_text(store: Any | None = None) -> bytes:
         except Exception:  # a scrape must not fail because the database blinked
             log.exception("metrics: could not read the queue")
     return generate_latest(METRICS)
-
-
-def _db_ok(store: Any) -> tuple[bool, str]:
-    try:
-        with store.engine.connect() as conn:
-            conn.execute(text("SELECT 1"))
-    except Exception as exc:
-        return False, f"database unreachable: {type(exc).__name__}"
-    try:
-        from nashra.store.db import schema_is_current
-
-        if not schema_is_current(store.engine):
-            return False, "database schema is not at the newest migration (run nashra init)"
-    except Exception as exc:
-        return False, f"cannot read the schema version: {type(exc).__name__}"
-    return True, "ok"
-
-
-def routes(
-    settings: Any,
-    store: Any,
-    *,
-    ready: Callable[[], bool] | None = None,
-    replicas: Any = None,
-) -> list[BaseRoute]:
-    """``/metrics`` (Prometheus text) and ``/readyz`` (200 when the database answers and its
-    schema is current, and ``ready()`` — e.g. the embedded worker started — holds; else 503)."""
-
-    def metrics(request: Request) -> Response:
-        return Response(
-            metrics_text(store),
-            media_type=CONTENT_TYPE_LATEST,
-            headers={"Cache-Control": "no-store"},
-        )
-
-    def readyz(request: Request) -> Response:
-        ok, why = _db_ok(store)
-        if ok and ready is not None and not ready():
-            ok, why = False, "starting"
-        body: dict[str, Any] = {"status": "ready" if ok else "not ready", "reason": why}
-        if replicas is not None:  # which replicas this process reads from, and why not the others
-            body.update(replicas.status())
-        return Response(
-            json.dumps(body),
-            status_code=200 if ok else 503,
-            media_type="application/json",
-            headers={"Cache-Control": "no-store"},
-        )
-
-    return [Route("/metrics", metrics), Route("/readyz", readyz)]
 
 
 class MetricsMiddleware:

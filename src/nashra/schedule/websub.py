@@ -17,7 +17,7 @@ import re
 import secrets
 from collections.abc import Mapping
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 from sqlalchemy import select, update
@@ -27,7 +27,7 @@ from starlette.routing import BaseRoute, Route
 
 from nashra.config import Settings
 from nashra.crawl.feeds import parse_feed
-from nashra.crawl.guard import BlockedAddress, guarded_client
+from nashra.http.guard import BlockedAddress, guarded_client
 from nashra.observe.logs import event
 from nashra.observe.metrics import WEBSUB
 from nashra.schedule.claims import make_due
@@ -35,6 +35,9 @@ from nashra.schedule.clock import Clock, SystemClock
 from nashra.store import Store
 from nashra.store.schema import feeds
 from nashra.text import canonical_url
+
+if TYPE_CHECKING:  # the worker imports this module; the web shell only hands it its context
+    from nashra.web.context import WebContext
 
 log = logging.getLogger("nashra.websub")
 
@@ -183,9 +186,10 @@ def _feed(store: Store, feed_id: int) -> Any:
         return conn.execute(select(feeds).where(feeds.c.id == feed_id)).first()
 
 
-def routes(settings: Settings, store: Store, *, clock: Clock | None = None) -> list[BaseRoute]:
+def routes(ctx: WebContext) -> list[BaseRoute]:
     """The WebSub callback: GET answers hubs' verification of intent, POST takes pushes."""
-    clock = clock or SystemClock()
+    settings, store = ctx.settings, ctx.store
+    clock: Clock = ctx.clock or SystemClock()
 
     async def verify(request: Request, row: Any) -> Response:
         q = request.query_params

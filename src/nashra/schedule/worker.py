@@ -32,8 +32,8 @@ from sqlalchemy import select
 from sqlalchemy.exc import InterfaceError, OperationalError
 
 from nashra.config import Settings
-from nashra.crawl.fetch import Fetcher
 from nashra.crawl.pipeline import Crawler, FeedPoll
+from nashra.http.fetch import Fetcher
 from nashra.observe.logs import event
 from nashra.observe.metrics import DB_RETRIES, FEEDS_DISABLED, record_poll, refresh_queue
 from nashra.schedule.claims import (

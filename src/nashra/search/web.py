@@ -21,16 +21,15 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from nashra.config import Settings
 from nashra.search.cache import ResultsCache
 from nashra.search.engine import MODES, SearchError, SearchRequest, SearchResults
 from nashra.search.messages import message, note_text
 from nashra.search.params import request_from_params
 from nashra.search.query import CONTENT_LANGS
 from nashra.store import queries
-from nashra.store.store import Store
 from nashra.web.api import article_objects
 from nashra.web.cache import PAGE_CACHE_CONTROL
+from nashra.web.context import WebContext
 from nashra.web.editions import EDITIONS, Edition
 from nashra.web.portal import Portal
 
@@ -168,10 +167,9 @@ def search_page(portal: Portal, request: Request, edition: Edition) -> Response:
     )
 
 
-def routes(settings: Settings, store: Store, portal: Portal | None = None) -> list[BaseRoute]:
-    """The search routes; mount them BEFORE the editions' catch-all ``/{source}`` routes. Pass the
-    application's :class:`Portal` to share its templates and memos (one is built otherwise)."""
-    portal = portal or Portal(settings, store)
+def routes(ctx: WebContext) -> list[BaseRoute]:
+    """The search routes; mount them BEFORE the editions' catch-all ``/{source}`` routes."""
+    portal = ctx.portal
 
     def api_endpoint(request: Request) -> Response:
         return search_api(portal, request)

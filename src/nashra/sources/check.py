@@ -10,7 +10,7 @@ from typing import Any
 
 from nashra.config import Settings
 from nashra.crawl.feeds import parse_feed
-from nashra.crawl.fetch import Fetcher
+from nashra.http.fetch import Fetcher
 from nashra.sources.registry import Registry, same_address_key
 
 __all__ = ["AddressCheck", "check_all", "apply_checks"]

@@ -17,8 +17,12 @@ from rich.console import Console
 from rich.table import Table
 
 from nashra.config import Settings, load_settings
+from nashra.crawl.kept import count_kept, reextract
 from nashra.sections import SECTIONS
+from nashra.sources.check import apply_checks, check_all
+from nashra.sources.health import outlet_health
 from nashra.sources.opml import export_opml, read_opml
+from nashra.sources.preview import FIELDS, load_page, preview
 from nashra.sources.registry import (
     LANGS,
     Registry,
@@ -29,6 +33,7 @@ from nashra.sources.registry import (
     load_registry,
     same_address_key,
 )
+from nashra.store import Store
 
 
 def _settings(ctx: click.Context) -> Settings:
@@ -243,8 +248,6 @@ def test_rules(ctx: click.Context, slug: str, target: str, as_json: bool) -> Non
     word counts, and which fields the rules changed."""
     import asyncio
 
-    from nashra.sources.preview import FIELDS, load_page, preview
-
     registry, _ = _load(ctx)
     source = _source_named(registry, slug)
     try:
@@ -281,9 +284,6 @@ def reextract_command(ctx: click.Context, slug: str, since, as_json: bool) -> No
     from datetime import UTC
 
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
-
-    from nashra.crawl.kept import count_kept, reextract
-    from nashra.store import Store
 
     settings = _settings(ctx)
     registry, _ = _load(ctx)
@@ -322,8 +322,6 @@ def check_all_command(ctx: click.Context, update: bool, as_json: bool) -> None:
     import asyncio
     from datetime import UTC, datetime
 
-    from nashra.sources.check import apply_checks, check_all
-
     registry, path = _load(ctx)
     checks = asyncio.run(check_all(_settings(ctx), registry))
     today = datetime.now(UTC).date().isoformat()
@@ -360,9 +358,6 @@ def check_all_command(ctx: click.Context, update: bool, as_json: bool) -> None:
 @click.pass_context
 def health_command(ctx: click.Context, slug: str | None, as_json: bool) -> None:
     """``nashra sources status --outlets`` (see nashra.sources.health)."""
-    from nashra.sources.health import outlet_health
-    from nashra.store import Store
-
     store = Store.open(_settings(ctx).resolved_database_url)
     try:
         board = [h for h in outlet_health(store) if slug is None or h.slug == slug]

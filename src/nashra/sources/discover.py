@@ -15,10 +15,10 @@ from urllib.parse import urljoin, urlsplit
 import lxml.html
 from lxml import etree
 
-from nashra.crawl.encoding import decode_html
+from nashra.http.encoding import decode_html
 
 if TYPE_CHECKING:
-    from nashra.crawl.fetch import Fetcher
+    from nashra.http.fetch import Fetcher
 
 log = logging.getLogger("nashra.sources")
 

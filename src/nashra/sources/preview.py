@@ -7,8 +7,10 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from nashra.crawl.encoding import decode_html
 from nashra.crawl.extract import extract_page
+from nashra.crawl.pipeline import PAGE_ACCEPT
+from nashra.http.encoding import decode_html
+from nashra.http.fetch import Fetcher
 from nashra.model import ExtractedPage
 from nashra.sources.adapters import GENERIC, adapter_for
 from nashra.sources.registry import Source
@@ -76,9 +78,6 @@ async def load_page(settings: Any, target: str) -> tuple[bytes, str, str | None]
         if not path.is_file():
             raise ValueError(f"{target!r} is neither an http(s) address nor a readable file")
         return path.read_bytes(), path.resolve().as_uri(), None
-    from nashra.crawl.fetch import Fetcher
-    from nashra.crawl.pipeline import PAGE_ACCEPT
-
     async with Fetcher(settings) as fetcher:
         result = await fetcher.fetch(target, accept=PAGE_ACCEPT)
     if not result.ok or not result.content:

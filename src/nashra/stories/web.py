@@ -11,11 +11,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from nashra.config import Settings
-from nashra.store.store import Store
 from nashra.stories import queries
+from nashra.web.context import WebContext
 from nashra.web.editions import EDITIONS, Edition, article_path
-from nashra.web.portal import Portal
 
 MAX_LIMIT = 100
 MAX_ID_DIGITS = 18
@@ -99,10 +97,9 @@ def _parse_id(raw: str) -> int:
     return int(raw)
 
 
-def routes(settings: Settings, store: Store, portal: Portal | None = None) -> list[BaseRoute]:
-    """The stories routes. Pass the application's ``portal`` so that pages share its templates,
-    ticker and memos; without one a portal of their own is built (tests, tools)."""
-    portal = portal or Portal(settings, store)
+def routes(ctx: WebContext) -> list[BaseRoute]:
+    """The stories routes: the API and each edition's story page."""
+    store, portal = ctx.reader, ctx.portal
 
     def api_list(request: Request) -> Response:
         params = request.query_params

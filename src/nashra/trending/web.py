@@ -22,6 +22,7 @@ from nashra.store.queries import CursorError
 from nashra.stories.queries import stories_of_articles
 from nashra.trending.detect import Topic, trending_topics
 from nashra.trending.queries import headlines, outlet_names, window_end
+from nashra.web.context import WebContext
 from nashra.web.coverage import story_teaser
 from nashra.web.editions import EDITIONS, Edition
 from nashra.web.i18n import translations
@@ -129,3 +130,10 @@ class Trending:
             topic.__name__ = f"topic_{edition.code}"
             out.append(Route(edition.url("/topic/{label}"), topic))
         return out
+
+
+def routes(ctx: WebContext) -> list[BaseRoute]:
+    """The topic pages; the trending blocks join the pages (``portal.page_hooks``)."""
+    trending = Trending(ctx.portal)
+    ctx.portal.page_hooks.append(trending.page_blocks)
+    return trending.routes()

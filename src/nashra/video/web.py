@@ -15,6 +15,8 @@ from nashra.store import queries
 from nashra.store.queries import Filters
 from nashra.video.present import duration_text
 from nashra.video.store import videos_for
+from nashra.web import feeds
+from nashra.web.context import WebContext
 from nashra.web.editions import EDITIONS, Edition
 from nashra.web.i18n import translations
 from nashra.web.pages import BadRequest, paginate
@@ -69,9 +71,9 @@ def video_page(portal: Any, request: Request, edition: Edition) -> Response:
     )
 
 
-def routes(portal: Any) -> list[BaseRoute]:
+def routes(ctx: WebContext) -> list[BaseRoute]:
     """The video pages and feeds of every edition."""
-    from nashra.web import feeds
+    portal = ctx.portal
 
     def bind(handler: Any, edition: Edition, name: str) -> Any:
         def endpoint(request: Request) -> Response:

@@ -24,6 +24,8 @@ from nashra.store import queries
 from nashra.store.store import Store
 from nashra.views.counter import ViewCounter, ViewSettings
 from nashra.views.store import hours_ago, most_read
+from nashra.web.api import ApiError, api_endpoint, article_objects, ok, parse_limit
+from nashra.web.context import WebContext
 from nashra.web.editions import Edition
 
 BLOCK_SIZE = 8
@@ -100,8 +102,6 @@ class Readership:
         return {}
 
     def api(self, request: Request) -> Response:
-        from nashra.web.api import ApiError, article_objects, ok, parse_limit
-
         q = request.query_params
         raw = q.get("hours") or str(BLOCK_HOURS)
         if not (raw.isascii() and raw.isdigit() and 1 <= int(raw) <= MAX_HOURS):
@@ -128,8 +128,18 @@ class Readership:
             item["views"] = row["views"]
         return ok({"hours": int(raw), "section": section, "items": items})
 
-    def routes(self, api_endpoint: Any) -> list[BaseRoute]:
+    def routes(self) -> list[BaseRoute]:
         return [
             Route("/view/{source}/{num}", self.view, methods=["POST"]),
             Route("/api/v1/most-read", api_endpoint(self.portal, lambda portal, r: self.api(r))),
         ]
+
+
+def routes(ctx: WebContext) -> list[BaseRoute]:
+    """The beacon and the API; the most read blocks join the pages (``portal.page_hooks``) and
+    the counts not yet written are flushed when the app stops."""
+    readership = Readership(ctx.settings, ctx.store, ctx.portal)
+    ctx.portal.page_hooks.append(readership.page_blocks)
+    ctx.on_shutdown.append(readership.counter.flush)
+    ctx.state["view_counter"] = readership.counter
+    return readership.routes()

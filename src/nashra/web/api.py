@@ -5,19 +5,25 @@ Article objects are built by :func:`article_object`, the one place that decides 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Route
 
+from nashra.enrich.queries import enrichment_for
 from nashra.media.paths import media_url
 from nashra.sections import SECTIONS
 from nashra.store import queries
 from nashra.store.queries import CursorError, Filters
 from nashra.store.store import Store
+from nashra.stories.queries import story_ids
 from nashra.text.dates import parse_query_instant
+from nashra.video.store import video_object, videos_for
 from nashra.web.cache import PAGE_CACHE_CONTROL
+from nashra.web.context import WebContext
 from nashra.web.editions import article_path
 from nashra.web.i18n import LANGUAGES
 from nashra.web.portal import Portal
@@ -46,6 +52,23 @@ def ok(payload: Any) -> JSONResponse:
     return JSONResponse(payload, headers={"Cache-Control": PAGE_CACHE_CONTROL})
 
 
+ApiHandler = Callable[[Portal, Request], Response]
+
+
+def api_endpoint(portal: Portal, handler: ApiHandler) -> Callable[[Request], Response]:
+    """An API route's endpoint: ``handler(portal, request)``, its :class:`ApiError` answered as
+    the JSON error; named ``api_<handler>``."""
+
+    def endpoint(request: Request) -> Response:
+        try:
+            return handler(portal, request)
+        except ApiError as exc:
+            return error_response(exc.status, exc.message)
+
+    endpoint.__name__ = f"api_{handler.__name__}"
+    return endpoint
+
+
 def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value is not None else None
 
@@ -68,10 +91,6 @@ def image_object(row: dict[str, Any]) -> dict[str, Any] | None:
 def article_objects(store: Store, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """API articles for listing rows, with what lives beside them (originals of copies,
     regions and agency) fetched once for the whole page."""
-    from nashra.enrich.queries import enrichment_for
-    from nashra.stories.queries import story_ids
-    from nashra.video.store import video_object, videos_for
-
     pks = [r["pk"] for r in rows]
     originals = queries.article_keys(store, [r["copy_of"] for r in rows if r.get("copy_of")])
     labels = enrichment_for(store, pks)
@@ -225,8 +244,13 @@ def list_sections(portal: Portal, request: Request) -> Response:
     )
 
 
-def openapi(portal: Portal, request: Request) -> Response:
-    """The OpenAPI 3.1 description of this API (built in :mod:`nashra.web.openapi`)."""
-    from nashra.web.openapi import openapi_document
-
-    return ok(openapi_document())
+def routes(ctx: WebContext) -> list[BaseRoute]:
+    """The archive's API: articles, one article, outlets and sections (its description:
+    ``nashra.web.openapi``)."""
+    portal = ctx.portal
+    return [
+        Route("/api/v1/articles", api_endpoint(portal, list_articles)),
+        Route("/api/v1/articles/{source}/{num}", api_endpoint(portal, one_article)),
+        Route("/api/v1/sources", api_endpoint(portal, list_sources)),
+        Route("/api/v1/sections", api_endpoint(portal, list_sections)),
+    ]

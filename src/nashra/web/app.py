@@ -1,96 +1,37 @@
-"""The Starlette application: routes of every edition, the page cache, errors, static files."""
+"""The web shell: the Starlette application around the features' routes, with the page cache,
+the middleware (security headers, takedowns, metrics) and the error pages."""
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 from collections.abc import Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
-from starlette.routing import BaseRoute, Route
+from starlette.routing import BaseRoute
 
-from nashra.config import Settings
+from nashra.config import Settings, load_settings
 from nashra.moderation.gone import GoneMiddleware
 from nashra.moderation.takedowns import takedown_version
 from nashra.observe.metrics import MetricsMiddleware
-from nashra.sections import SECTIONS
 from nashra.store import queries
-from nashra.store.replicas import reading_store
 from nashra.store.schema import article_signatures, section_corrections
 from nashra.store.store import Store
-from nashra.web import api, feeds, pages
+from nashra.web import api
 from nashra.web.cache import ArchiveWatch, PageCache, PageCacheMiddleware
-from nashra.web.editions import EDITIONS, Edition, edition_of_path
-from nashra.web.portal import Portal
+from nashra.web.context import web_context
+from nashra.web.editions import EDITIONS, edition_of_path
+from nashra.web.features import FEATURES
 from nashra.web.security import SecurityHeadersMiddleware
 
 log = logging.getLogger("nashra.web")
-
-IMMUTABLE = "public, max-age=31536000, immutable"
-
-PageHandler = Callable[[Portal, Request, Edition], Response]
-
-
-def _page(portal: Portal, handler: PageHandler, edition: Edition) -> Callable[[Request], Response]:
-    def endpoint(request: Request) -> Response:
-        return handler(portal, request, edition)
-
-    endpoint.__name__ = f"{handler.__name__}_{edition.code}"
-    return endpoint
-
-
-def _api(
-    portal: Portal, handler: Callable[[Portal, Request], Response]
-) -> Callable[[Request], Response]:
-    def endpoint(request: Request) -> Response:
-        try:
-            return handler(portal, request)
-        except api.ApiError as exc:
-            return api.error_response(exc.status, exc.message)
-
-    endpoint.__name__ = f"api_{handler.__name__}"
-    return endpoint
-
-
-def edition_routes(portal: Portal, edition: Edition) -> list[BaseRoute]:
-    """The page grammar of one edition (``/``, ``/fr/``, ``/en/``). Order matters: fixed words
-    first, outlet slugs last (the registry forbids slugs equal to these words)."""
-    p = edition.prefix
-    r = lambda path, handler: Route(p + path, _page(portal, handler, edition))  # noqa: E731
-    routes = [
-        r("/", pages.home),
-        r("/rss", feeds.home_rss),
-        r("/atom", feeds.home_atom),
-        r("/outlets", pages.outlets),
-        r("/about", pages.about),
-        r("/widget", feeds.widget_page),
-        r("/widget/box", feeds.widget_box),
-        r("/archive/{year:int}/{month:int}/{day:int}", pages.day_archive),
-        r("/author/{name}", pages.author),
-        r("/author/{name}/rss", feeds.author_rss),
-        r("/author/{name}/atom", feeds.author_atom),
-    ]
-    for slug in SECTIONS:
-        routes += [
-            r(f"/{slug}", pages.section),
-            r(f"/{slug}/rss", feeds.section_rss),
-            r(f"/{slug}/atom", feeds.section_atom),
-        ]
-    routes += [
-        r("/{source}", pages.outlet),
-        r("/{source}/rss", feeds.outlet_rss),
-        r("/{source}/atom", feeds.outlet_atom),
-        r("/{source}/{num}", pages.article),
-    ]
-    return routes
 
 
 def create_app(
@@ -100,83 +41,18 @@ def create_app(
     ready: Callable[[], bool] | None = None,
     clock: Any = None,
 ) -> Starlette:
-    """The portal as an ASGI application; ``store`` defaults to the configured database."""
+    """The portal as an ASGI application; ``store`` defaults to the configured database.
+
+    The shell holds the portal (templates, editions, translations), the page cache, the
+    middleware and the error pages; every route comes from a feature in
+    :data:`nashra.web.features.FEATURES`, each given the same :class:`WebContext`."""
     owns_store = store is None
     store = store or Store.open(settings.resolved_database_url)
-    # Pages, feeds, search and the API read through ``reader`` (the replicas when configured);
-    # reports, moderation, sessions and WebSub write through ``store`` (the primary).
-    reader, replicas = reading_store(settings, store)
-    portal = Portal(settings, reader)
-
-    def static(request: Request) -> Response:
-        asset = portal.static.get(request.path_params["name"])
-        if asset is None:
-            raise HTTPException(404)
-        current = request.query_params.get("v") == asset.version
-        headers = {
-            "Cache-Control": IMMUTABLE if current else "public, max-age=300",
-            "ETag": f'"{asset.version}"',
-        }
-        return Response(asset.body, media_type=asset.media_type, headers=headers)
-
-    def healthz(request: Request) -> Response:
-        try:
-            with store.engine.connect() as conn:
-                conn.execute(text("SELECT 1"))
-            db = True
-        except Exception:
-            log.exception("health check: database unreachable")
-            db = False
-        body = json.dumps({"status": "ok" if db else "error", "db": db})
-        return Response(body, status_code=200 if db else 503, media_type="application/json",
-                        headers={"Cache-Control": "no-store"})  # fmt: skip
-
-    # Feature packages build on the portal (its templates, article objects), so they are
-    # imported here rather than at module level, where they would import this module back.
-    from nashra import moderation
-    from nashra.enrich.web import routes as region_routes
-    from nashra.mynews.web import MyNews
-    from nashra.observe.metrics import routes as observe_routes
-    from nashra.schedule.websub import routes as websub_routes
-    from nashra.search.web import routes as search_routes
-    from nashra.stories.web import routes as story_routes
-    from nashra.trending.web import Trending
-    from nashra.video.web import routes as video_routes
-    from nashra.views.web import Readership
-
-    readership = Readership(settings, store, portal)
-    my_news = MyNews(settings, portal)
-    trending = Trending(portal)
-    portal.page_hooks += [readership.page_blocks, my_news.page_blocks, trending.page_blocks]
-
-    # Feature routes first: the editions' catch-all /{source}/… patterns come last.
-    routes: list[BaseRoute] = [
-        *observe_routes(settings, store, ready=ready, replicas=replicas),
-        *websub_routes(settings, store, clock=clock),
-        *moderation.routes(settings, store),
-        *search_routes(settings, reader, portal),
-        *region_routes(settings, reader, portal),
-        *story_routes(settings, reader, portal),
-        *video_routes(portal),
-        *readership.routes(_api),
-        *my_news.routes(),
-        *trending.routes(),
-        Route("/healthz", healthz),
-        Route("/static/{name}", static),
-        Route("/robots.txt", lambda request: feeds.robots(portal, request)),
-        Route("/sitemap.xml", lambda request: feeds.sitemap_index(portal, request)),
-        Route(
-            "/sitemaps/{year:int}-{month:int}-{day:int}.xml",
-            lambda request: feeds.sitemap_day(portal, request),
-        ),
-        Route("/api/v1/articles", _api(portal, api.list_articles)),
-        Route("/api/v1/articles/{source}/{num}", _api(portal, api.one_article)),
-        Route("/api/v1/sources", _api(portal, api.list_sources)),
-        Route("/api/v1/sections", _api(portal, api.list_sections)),
-        Route("/api/v1/openapi.json", _api(portal, api.openapi)),
-    ]
-    for edition in (EDITIONS["fr"], EDITIONS["en"], EDITIONS["ar"]):
-        routes += edition_routes(portal, edition)
+    # Pages, feeds, search and the API read through ``ctx.reader`` (the replicas when
+    # configured); reports, moderation, sessions and WebSub write through ``ctx.store``.
+    ctx = web_context(settings, store, ready=ready, clock=clock)
+    portal, reader, replicas = ctx.portal, ctx.reader, ctx.replicas
+    routes: list[BaseRoute] = [route for feature in FEATURES for route in feature.routes(ctx)]
 
     def http_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, HTTPException)
@@ -212,7 +88,8 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: Starlette):
         yield
-        readership.counter.flush()  # the views counted since the last batch
+        for shutdown in ctx.on_shutdown:  # e.g. the views counted since the last batch
+            shutdown()
         if replicas is not None:
             replicas.dispose()
         if owns_store:
@@ -239,7 +116,8 @@ def create_app(
     )
     app.state.portal = portal
     app.state.page_cache = cache
-    app.state.view_counter = readership.counter
+    for name, value in ctx.state.items():
+        setattr(app.state, name, value)
     return app
 
 
@@ -272,6 +150,4 @@ __all__ = ["app_from_env", "create_app"]
 def app_from_env() -> Starlette:
     """An app built from the environment's settings, for ``uvicorn --factory`` (several workers
     each build their own): ``uvicorn nashra.web.app:app_from_env --factory --workers 2``."""
-    from nashra.config import load_settings
-
     return create_app(load_settings())

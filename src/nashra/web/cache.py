@@ -30,6 +30,8 @@ from nashra.web.editions import edition_of_path
 log = logging.getLogger("nashra.web.cache")
 
 PAGE_CACHE_CONTROL = "public, max-age=60"
+# what never changes under its name (a content hash, a versioned static file)
+IMMUTABLE = "public, max-age=31536000, immutable"
 _UNSET: Any = object()
 
 

@@ -52,6 +52,11 @@ def top_story_rows(store: Store, lang: str | None, limit: int) -> list[dict[str,
     return found
 
 
+def stories_of(store: Store, rows: list[dict[str, Any]]) -> set[int]:
+    """The stories ``rows`` belong to (articles not grouped yet belong to none)."""
+    return set(story_queries.story_ids(store, [r["pk"] for r in rows]).values())
+
+
 def one_per_story(
     store: Store, rows: list[dict[str, Any]], seen_stories: set[int], limit: int | None = None
 ) -> list[dict[str, Any]]:

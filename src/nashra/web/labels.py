@@ -1,9 +1,7 @@
-"""Enrichment on the portal: an article's regions and news agency, and one page per writer
-whatever the spelling of the byline.
+"""One author page per writer, whatever the spelling of the byline (issue 4): the listing's
+filters match the author key that enrichment stores (``nashra.enrich.queries.author_clause``).
 
-The labels come from :mod:`nashra.enrich` (``enrichment_for``, ``author_clause``); this module
-turns them into what the article page and the author pages show.
-"""
+An article's regions and agency are shown by the enrich feature (``nashra.enrich.web``)."""
 
 from __future__ import annotations
 
@@ -12,39 +10,11 @@ from typing import Any
 
 from sqlalchemy import select
 
-from nashra.enrich.authors import agency_name, author_key
-from nashra.enrich.queries import author_clause, enrichment_for
+from nashra.enrich.authors import author_key
+from nashra.enrich.queries import author_clause
 from nashra.store.queries import Filters
 from nashra.store.schema import articles
 from nashra.store.store import Store
-from nashra.web.editions import Edition
-
-
-def region_links(regions: list[dict[str, str]], edition: Edition) -> list[dict[str, str]]:
-    """Links to the region pages (``/city/{slug}``), named in the edition's language (Arabic
-    names on the Arabic edition, French ones on the Latin-script editions)."""
-    key = "name_ar" if edition.code == "ar" else "name_fr"
-    return [
-        {
-            "slug": r["slug"],
-            "name": r.get(key) or r["slug"],
-            "path": edition.url(f"/city/{r['slug']}"),
-        }
-        for r in regions
-    ]
-
-
-def article_labels(store: Store, pk: int, edition: Edition) -> dict[str, Any]:
-    """What the article page shows of its enrichment: ``regions`` (links) and ``agency`` (the
-    agency's name for the edition, "" when none)."""
-    found = enrichment_for(store, [pk]).get(pk)
-    if not found:
-        return {"regions": [], "agency": ""}
-    code = found.get("agency") or ""
-    return {
-        "regions": region_links(found.get("regions") or [], edition),
-        "agency": agency_name(code, edition.code) if code else "",
-    }
 
 
 @dataclass

@@ -10,10 +10,21 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any
 
-from nashra.sections import SECTIONS
-from nashra.web.i18n import LANGUAGES
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
 
-__all__ = ["openapi_document"]
+from nashra.moderation.reports import REASONS
+from nashra.search.engine import MAX_PAGE, MAX_PER_PAGE, MODES, SORTS
+from nashra.sections import SECTIONS
+from nashra.stories import web as stories_web
+from nashra.views.web import BLOCK_HOURS, MAX_HOURS
+from nashra.web.api import DEFAULT_LIMIT, MAX_LIMIT, api_endpoint, ok
+from nashra.web.context import WebContext
+from nashra.web.i18n import LANGUAGES
+from nashra.web.portal import Portal
+
+__all__ = ["openapi_document", "routes"]
 
 JSON = "application/json"
 _ERROR = {"$ref": "#/components/schemas/Error"}
@@ -93,8 +104,6 @@ def _article_schema(with_body: bool) -> dict[str, Any]:
 
 
 def _most_read() -> dict[str, Any]:
-    from nashra.views.web import BLOCK_HOURS, MAX_HOURS
-    from nashra.web.api import DEFAULT_LIMIT, MAX_LIMIT
 
     counted = {
         "allOf": [
@@ -135,7 +144,6 @@ def _most_read() -> dict[str, Any]:
 
 
 def _articles() -> dict[str, Any]:
-    from nashra.web.api import DEFAULT_LIMIT, MAX_LIMIT
 
     article = {"$ref": "#/components/schemas/Article"}
     return {
@@ -196,7 +204,6 @@ def _articles() -> dict[str, Any]:
 
 
 def _search() -> dict[str, Any]:
-    from nashra.search.engine import MAX_PAGE, MAX_PER_PAGE, MODES, SORTS
 
     hit = {
         "allOf": [
@@ -252,7 +259,6 @@ def _search() -> dict[str, Any]:
 
 
 def _stories() -> dict[str, Any]:
-    from nashra.stories.web import MAX_LIMIT, MAX_OUTLETS
 
     story = {"$ref": "#/components/schemas/Story"}
     return {
@@ -261,12 +267,12 @@ def _stories() -> dict[str, Any]:
                 "operationId": "listStories",
                 "summary": "Stories (the same happening across outlets), latest first",
                 "parameters": [
-                    _limit(MAX_LIMIT, 20),
+                    _limit(stories_web.MAX_LIMIT, 20),
                     _query("cursor", {"type": "string"}, "the 'next' value of the previous page"),
                     _query("lang", {"type": "string", "enum": list(LANGUAGES)}, "language"),
                     _query(
                         "min_outlets",
-                        {"type": "integer", "minimum": 1, "maximum": MAX_OUTLETS},
+                        {"type": "integer", "minimum": 1, "maximum": stories_web.MAX_OUTLETS},
                         "covered by at least this many outlets",
                     ),
                 ],
@@ -288,7 +294,6 @@ def _stories() -> dict[str, Any]:
 
 
 def _images() -> dict[str, Any]:
-    from nashra.moderation.reports import REASONS
 
     ref = _path("ref", {"type": "string"}, "the image's id or SHA-256")
     report = {
@@ -414,3 +419,13 @@ def openapi_document() -> dict[str, Any]:
             }
         },
     }
+
+
+def openapi(portal: Portal, request: Request) -> Response:
+    """The OpenAPI 3.1 description of this API."""
+    return ok(openapi_document())
+
+
+def routes(ctx: WebContext) -> list[BaseRoute]:
+    """``/api/v1/openapi.json``, after the API's own routes (``nashra.web.api``)."""
+    return [Route("/api/v1/openapi.json", api_endpoint(ctx.portal, openapi))]

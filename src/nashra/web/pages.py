@@ -16,12 +16,11 @@ from starlette.responses import Response
 from nashra.sections import SECTIONS
 from nashra.store import queries
 from nashra.store.queries import CursorError, Filters
-from nashra.stories.queries import story_ids
 from nashra.video.present import player
 from nashra.video.store import videos_for
 from nashra.web import coverage
 from nashra.web.editions import Edition
-from nashra.web.labels import article_labels, writer_filters
+from nashra.web.labels import writer_filters
 from nashra.web.portal import Portal
 from nashra.web.present import format_date_line, image_info, source_row_name, teaser
 from nashra.web.related import related_rows
@@ -122,7 +121,7 @@ def home(portal: Portal, request: Request, edition: Edition) -> Response:
         chosen = (with_image + [r for r in rows if r not in with_image])[: TOP_STORIES - len(top)]
         top += portal.teasers(chosen, edition, with_snippet=True)
         shown_pks.update(r["pk"] for r in chosen)
-        shown_stories.update(story_ids(store, [r["pk"] for r in chosen]).values())
+        shown_stories.update(coverage.stories_of(store, chosen))
     blocks = []
     for slug in SECTIONS:
         section_rows, _ = queries.latest_articles(
@@ -179,9 +178,6 @@ def article(portal: Portal, request: Request, edition: Edition) -> Response:
         lambda: related_rows(portal.store, portal.related_pools, row, portal.tz, exclude=shown),
         [],
     )
-    labels = portal.safe(
-        lambda: article_labels(portal.store, row["pk"], edition), {"regions": [], "agency": ""}
-    )
     return portal.render_page(
         edition,
         "article.html",
@@ -191,8 +187,6 @@ def article(portal: Portal, request: Request, edition: Edition) -> Response:
         related=portal.teasers(related, edition),
         versions=portal.teasers(versions, edition),
         story_path=coverage.story_path(story_id, edition) if versions and story_id else None,
-        regions=labels["regions"],
-        agency=labels["agency"],
         section_path=edition.url(f"/{row['section']}") if row["section"] in SECTIONS else None,
         author_path=author_path(edition, item["author"]) if item["author"] else None,
         page_title=item["title"],

@@ -30,8 +30,8 @@ import httpcore
 import httpx
 
 from nashra.config import Settings
-from nashra.crawl.guard import AddressGuard, BlockedAddress, guarded_client
-from nashra.crawl.robots import (
+from nashra.http.guard import AddressGuard, BlockedAddress, guarded_client
+from nashra.http.robots import (
     ROBOTS_ERROR_TTL,
     ROBOTS_MAX_BYTES,
     ROBOTS_TTL,

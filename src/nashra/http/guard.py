@@ -41,7 +41,7 @@ __all__ = [
     "parse_networks",
 ]
 
-log = logging.getLogger("nashra.fetch")
+log = logging.getLogger(__name__)
 
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network

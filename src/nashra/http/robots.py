@@ -1,6 +1,6 @@
 """robots.txt: what an answer means (a pure function) and a per-origin cache with a TTL.
 
-The fetching itself belongs to :mod:`nashra.crawl.fetch`, which hands this module a coroutine so
+The fetching itself belongs to :mod:`nashra.http.fetch`, which hands this module a coroutine so
 robots.txt requests go through the same client, timeouts, size cap and concurrency limits as
 every other request.
 

@@ -1,0 +1,70 @@
+"""What every feature's ``routes(ctx)`` gets: the one signature of the portal's features.
+
+The shell (:func:`nashra.web.app.create_app`) builds one :class:`WebContext` and hands it to each
+module listed in :mod:`nashra.web.features`; the portal's own pages are registered the same way.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from nashra.config import Settings
+from nashra.store.replicas import ReadRouter, reading_store
+from nashra.store.store import Store
+from nashra.web.portal import Portal
+
+__all__ = ["WebContext", "bind", "web_context"]
+
+
+@dataclass
+class WebContext:
+    """The shell's shared parts, as features see them.
+
+    ``reader`` serves pages, feeds, search and the API (the replicas when configured); ``store``
+    is the primary, for what writes (reports, moderation, sessions, WebSub, view counts).
+    ``portal`` holds the templates, translations, editions' rendering and the page-block hooks
+    (``portal.page_hooks``). A feature that must act when the app stops appends to
+    ``on_shutdown``; what it exposes on ``app.state`` goes in ``state``.
+    """
+
+    settings: Settings
+    store: Store
+    reader: Store
+    portal: Portal
+    replicas: ReadRouter | None = None
+    ready: Callable[[], bool] | None = None
+    clock: Any = None
+    on_shutdown: list[Callable[[], None]] = field(default_factory=list)
+    state: dict[str, Any] = field(default_factory=dict)
+
+
+def web_context(
+    settings: Settings,
+    store: Store,
+    *,
+    ready: Callable[[], bool] | None = None,
+    clock: Any = None,
+) -> WebContext:
+    """The context over ``store`` (the primary) and its readers, with a fresh portal."""
+    reader, replicas = reading_store(settings, store)
+    return WebContext(
+        settings=settings,
+        store=store,
+        reader=reader,
+        portal=Portal(settings, reader),
+        replicas=replicas,
+        ready=ready,
+        clock=clock,
+    )
+
+
+def bind(handler: Callable[..., Any], *shared: Any) -> Callable[..., Any]:
+    """A module-level ``handler(*shared, request)`` as a Starlette endpoint, named like the
+    handler. Starlette sees through the partial: async handlers are awaited, plain ones run in
+    its thread pool."""
+    endpoint = functools.partial(handler, *shared)
+    endpoint.__name__ = handler.__name__  # type: ignore[attr-defined]
+    return endpoint
