@@ -19,7 +19,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, and_, delete, func, or_, select, update
 
-from nashra.store.db import insert_for
+from nashra.store.db import upsert
 from nashra.store.schema import article_signatures as sigs
 from nashra.store.schema import articles, job_leases, story_backlog
 
@@ -30,13 +30,7 @@ LEASE_SECONDS = 120.0  # a batch takes seconds; a dead owner is replaced after t
 def queue(conn: Connection, pk: int, published: datetime) -> None:
     """Put an article in the backlog (again: a newer text replaces the waiting one)."""
     values = {"article_pk": pk, "published": published, "queued_at": datetime.now(UTC)}
-    stmt = insert_for(conn, story_backlog, **values)
-    conn.execute(
-        stmt.on_conflict_do_update(
-            index_elements=[story_backlog.c.article_pk],
-            set_={"published": values["published"], "queued_at": values["queued_at"]},
-        )
-    )
+    upsert(conn, story_backlog, values, ["article_pk"], update=["published", "queued_at"])
 
 
 def dequeue(conn: Connection, pk: int, queued_at: datetime) -> None:
@@ -120,8 +114,6 @@ def renew(engine: Engine, owner: str, seconds: float = LEASE_SECONDS) -> bool:
     with engine.begin() as conn:
         if conn.execute(take).rowcount:
             return True
-        first = insert_for(
-            conn, job_leases, name=LEASE, owner=owner, expires_at=now + timedelta(seconds=seconds)
-        )
-        taken = first.on_conflict_do_nothing().returning(job_leases.c.name)
-        return conn.execute(taken).first() is not None
+        first = {"name": LEASE, "owner": owner, "expires_at": now + timedelta(seconds=seconds)}
+        taken = upsert(conn, job_leases, first, ["name"], returning=[job_leases.c.name])
+        return taken.first() is not None

@@ -38,7 +38,7 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 
 from nashra.config import Settings
 from nashra.observe.metrics import LATE_ASSIGNED
-from nashra.store.db import insert_for
+from nashra.store.db import upsert
 from nashra.store.schema import article_signatures as sigs
 from nashra.store.schema import articles, stories, story_backlog
 from nashra.store.store import Store
@@ -428,8 +428,7 @@ class StoryStore:
             "version": SIGNATURE_VERSION,
             "updated_at": now,
         }
-        stmt = insert_for(conn, sigs, article_pk=f.pk, **values)
-        conn.execute(stmt.on_conflict_do_update(index_elements=[sigs.c.article_pk], set_=values))
+        upsert(conn, sigs, {"article_pk": f.pk, **values}, ["article_pk"], update=list(values))
         gone = {g for g, _ in decision.merges}
         for story_id in sorted(decision.touched - gone):
             self._refresh_story(conn, story_id, decision.story)
