@@ -143,7 +143,7 @@ def operator_routes(web: Any, guarded: Callable[[Handler], Any]) -> list[BaseRou
             registry.save(web.settings.registry_path)
         except (KeyError, RegistryError, OSError) as exc:
             return _rules_page(user, csrf, slug, form=form, status=400, error=f"not saved: {exc}")
-        with store.engine.begin() as conn:
+        with store.begin() as conn:
             log_action(conn, user.username, "rules", None,
                        f"{slug}: {json.dumps(rules_to_mapping(rules), ensure_ascii=False)}"[:2000])  # fmt: skip
         return RedirectResponse(f"/admin/rules/{slug}?saved=1", status_code=303)

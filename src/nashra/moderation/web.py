@@ -468,7 +468,7 @@ def routes(settings: Settings, store: Store) -> list[BaseRoute]:
         except ArticleNotFound:
             return _article_page(user, csrf, source, num)
         # the audit log beside the images' actions (section_corrections keeps the correction)
-        with store.engine.begin() as conn:
+        with store.begin() as conn:
             log_action(conn, user.username, "section", None,
                        f"/{ref[0]}/{ref[1]}: {previous or '-'} -> {section}")  # fmt: skip
         query = urlencode({"source": ref[0], "num": ref[1], "done": section})

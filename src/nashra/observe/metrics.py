@@ -144,13 +144,13 @@ def refresh_queue(store: Any, now: datetime | None = None) -> None:
     from nashra.stories.backlog import status as backlog_status
 
     now = now or datetime.now(UTC)
-    state = queue_state(store.engine, now)
+    state = queue_state(store, now)
     QUEUE_LAG.set(state.lag_seconds)
     QUEUE.labels("due").set(state.due)
     QUEUE.labels("leased").set(state.leased)
     QUEUE.labels("enabled").set(state.enabled)
     QUEUE.labels("disabled").set(state.disabled)
-    waiting, since = backlog_status(store.engine)
+    waiting, since = backlog_status(store)
     STORY_BACKLOG.set(waiting)
     STORY_BACKLOG_AGE.set(0 if since is None else max(0.0, (now - since).total_seconds()))
     from nashra.sources.health import silent_outlets
@@ -170,14 +170,14 @@ def metrics_text(store: Any | None = None) -> bytes:
 
 def _db_ok(store: Any) -> tuple[bool, str]:
     try:
-        with store.engine.connect() as conn:
+        with store.connect() as conn:
             conn.execute(text("SELECT 1"))
     except Exception as exc:
         return False, f"database unreachable: {type(exc).__name__}"
     try:
         from nashra.store.db import schema_is_current
 
-        if not schema_is_current(store.engine):
+        if not schema_is_current(store):
             return False, "database schema is not at the newest migration (run nashra init)"
     except Exception as exc:
         return False, f"cannot read the schema version: {type(exc).__name__}"

@@ -191,7 +191,7 @@ def unindex_article(conn: Connection, pk: int) -> None:
 def index_status(store: Store) -> dict[str, int]:
     """How many articles exist and how many the index holds (they differ until a reindex when
     the store hook is missing or after an upgrade of an existing archive)."""
-    with store.engine.connect() as conn:
+    with store.connect() as conn:
         total = conn.execute(select(func.count()).select_from(articles)).scalar_one()
         return {"articles": total, "indexed": index_writer(store.dialect).count(conn)}
 
@@ -210,7 +210,7 @@ def reindex(
     rebuild first empties the index (search sees the archive fill in again as it runs)."""
     backend = index_writer(store.dialect)
     where = [backend.missing()] if only_missing else []
-    with store.engine.begin() as conn:
+    with store.begin() as conn:
         total = conn.execute(select(func.count()).select_from(articles).where(*where)).scalar_one()
         if not only_missing:
             backend.clear(conn)
@@ -230,7 +230,7 @@ def reindex(
         query = select(*columns).where(*where).order_by(articles.c.pk).limit(batch)
         if last_pk is not None:
             query = query.where(articles.c.pk > last_pk)
-        with store.engine.begin() as conn:
+        with store.begin() as conn:
             rows = conn.execute(query).all()
             if not rows:
                 break
@@ -252,7 +252,7 @@ def reindex(
         last_pk = rows[-1].pk
         if progress:
             progress(done, max(total, done))
-    with store.engine.begin() as conn:
+    with store.begin() as conn:
         backend.optimize(conn)
     log.info("search index: %d articles indexed", done)
     return done

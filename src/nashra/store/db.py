@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from alembic import command
 from alembic.config import Config
@@ -88,10 +88,16 @@ def migrate(engine: Engine) -> None:
         command.upgrade(cfg, "heads")
 
 
-def schema_is_current(engine: Engine) -> bool:
+class Connectable(Protocol):
+    """What lends a connection: an engine, a read router or a ``Store``."""
+
+    def connect(self) -> Connection: ...
+
+
+def schema_is_current(database: Connectable) -> bool:
     """True when the database is at the newest migration."""
     heads = set(ScriptDirectory.from_config(_alembic_config()).get_heads())
-    with engine.connect() as conn:
+    with database.connect() as conn:
         return set(MigrationContext.configure(conn).get_current_heads()) == heads
 
 

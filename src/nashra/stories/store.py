@@ -257,7 +257,7 @@ class StoryStore:
 
         An article older than the live window goes to the backlog; with ``defer`` it waits
         there (``pending``) for :meth:`assign_late`, otherwise the backlog is worked at once."""
-        with self._lock, self.store.engine.begin() as conn:
+        with self._lock, self.store.begin() as conn:
             self._conn = conn
             try:
                 result = self._assign(conn, pk, analysed)
@@ -334,15 +334,15 @@ class StoryStore:
         where it stopped at the next call; ``complete`` says it reached the end."""
         deadline = None if budget is None else time.monotonic() + budget
         result = LatePass()
-        with backlog.exclusive(self.store.engine, self.owner) as held:
+        with backlog.exclusive(self.store, self.owner) as held:
             if not held:
                 result.elsewhere = True
                 return result
             while deadline is None or time.monotonic() < deadline:
-                if not backlog.renew(self.store.engine, self.owner):
+                if not backlog.renew(self.store, self.owner):
                     result.elsewhere = True  # we were too slow: another process took over
                     break
-                with self.store.engine.connect() as conn:
+                with self.store.connect() as conn:
                     rows = backlog.waiting(conn, batch, self._late_cursor, _ARTICLE_COLUMNS)
                 if not rows:
                     self._late_cursor = None
@@ -359,7 +359,7 @@ class StoryStore:
         (its grouping lost, as on arrival) instead of holding up the rest."""
         assigned: dict[int, StoryAssignment] = {}
         try:
-            with self._lock, self.store.engine.begin() as conn:
+            with self._lock, self.store.begin() as conn:
                 self._conn = conn
                 try:
                     self.late.sync(conn)
@@ -377,7 +377,7 @@ class StoryStore:
                     self._assign_rows([row], result)
                 return
             log.exception("late story assignment failed pk=%s", rows[0].pk)
-            with self.store.engine.begin() as conn:
+            with self.store.begin() as conn:
                 backlog.dequeue(conn, rows[0].pk, rows[0].queued_at)
             result.failed.append(rows[0].pk)
             return
@@ -441,7 +441,7 @@ class StoryStore:
         """Forget every story and assign the whole archive again, oldest first (after a
         threshold change). Returns the number of articles assigned."""
         with self._lock:
-            with self.store.engine.begin() as conn:
+            with self.store.begin() as conn:
                 total = conn.execute(select(func.count()).select_from(articles)).scalar_one()
                 conn.execute(update(stories).values(merged_into=None, representative=None))
                 conn.execute(delete(sigs))
@@ -463,7 +463,7 @@ class StoryStore:
                             (articles.c.published == published) & (articles.c.pk > last),
                         )
                     )
-                with self.store.engine.begin() as conn:
+                with self.store.begin() as conn:
                     rows = conn.execute(query.limit(batch)).all()
                     if not rows:
                         break

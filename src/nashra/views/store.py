@@ -23,7 +23,7 @@ def add_views(store: Store, rows: Iterable[tuple[int, datetime, int]]) -> None:
     values = [{"article_pk": pk, "hour": hour, "views": views} for pk, hour, views in rows]
     if not values:
         return
-    with store.engine.begin() as conn:
+    with store.begin() as conn:
         known = set(
             conn.execute(
                 select(articles.c.pk).where(articles.c.pk.in_({v["article_pk"] for v in values}))
@@ -58,7 +58,7 @@ def most_read(
     if lang:
         query = query.where(articles.c.lang == lang)
     query = query.order_by(totals.c.views.desc(), articles.c.published.desc()).limit(limit)
-    with store.engine.connect() as conn:
+    with store.connect() as conn:
         ranked = [(r.article_pk, int(r.views)) for r in conn.execute(query)]
     if not ranked:
         return []
