@@ -25,7 +25,6 @@ from sqlalchemy.engine import Connection, CursorResult, make_url
 from nashra.text.dates import checked_instant
 
 T = TypeVar("T")
-DIALECTS = ("sqlite", "postgresql")
 
 
 def dialect_name(bind: Any) -> str:
