@@ -20,11 +20,11 @@ from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
-from sqlalchemy import and_, func, insert, or_, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import and_, func, or_, select, update
 
 from nashra.schedule.policy import Decision
 from nashra.store import Store
+from nashra.store.db import upsert
 from nashra.store.schema import crawl_hosts, feeds
 
 log = logging.getLogger("nashra.schedule")
@@ -55,12 +55,10 @@ def ensure_hosts(store: Store) -> int:
                 host = host_of(row.url)
                 hosts.add(host)
                 conn.execute(update(feeds).where(feeds.c.id == row.id).values(host=host))
-    for host in sorted(hosts - known):
-        try:
-            with store.begin() as conn:
-                conn.execute(insert(crawl_hosts).values(host=host))
-        except IntegrityError:
-            pass  # another worker added it first
+    added = [{"host": host} for host in sorted(hosts - known)]
+    if added:
+        with store.begin() as conn:
+            upsert(conn, crawl_hosts, added, ["host"])  # another worker may add one first
     return len(missing)
 
 
