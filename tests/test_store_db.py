@@ -22,7 +22,7 @@ from nashra.store.db import (
     write_transaction,
 )
 from nashra.store.replicas import ReadRouter
-from nashra.store.schema import article_views, articles, job_leases
+from nashra.store.schema import article_views, articles, job_leases, sources
 
 T0 = datetime(2024, 3, 1, 8, 0, tzinfo=UTC)
 
@@ -88,6 +88,14 @@ def test_upsert_of_a_batch_adds_to_a_counter_on_conflict(store: Store) -> None:
     with store.connect() as conn:
         counted = dict(conn.execute(select(article_views.c.hour, article_views.c.views)).all())
     assert counted == {T0: 4, T0 + timedelta(hours=1): 1}
+
+
+def test_ensure_source_creates_an_outlet_once_and_keeps_the_first_row(store: Store) -> None:
+    store.ensure_source("lematin", "Le Matin", lang="fr")
+    store.ensure_source("lematin", "Another name", lang="ar")
+    with store.connect() as conn:
+        rows = conn.execute(select(sources.c.name_fr, sources.c.name_ar, sources.c.lang)).all()
+    assert [tuple(row) for row in rows] == [("Le Matin", "", "fr")]
 
 
 # -- write transaction -----------------------------------------------------------------------

@@ -31,7 +31,7 @@ from sqlalchemy.exc import IntegrityError
 
 from nashra.model import Article
 from nashra.sources.registry import Source
-from nashra.store.db import create_db_engine, migrate, write_transaction
+from nashra.store.db import create_db_engine, migrate, upsert, write_transaction
 from nashra.store.replicas import ReadRouter
 from nashra.store.schema import articles, feed_polls, feeds, images, sources
 
@@ -195,26 +195,20 @@ class Store:
                     conn.execute(update(feeds).where(feeds.c.url == url).values(enabled=False))
 
     def ensure_source(self, slug: str, name: str = "", lang: str = "ar") -> None:
-        """Create an outlet row if it does not exist (used by bulk imports of unknown outlets)."""
-        with self.engine.begin() as conn:
-            if conn.execute(select(sources.c.slug).where(sources.c.slug == slug)).first():
-                return
-            try:
-                with conn.begin_nested():
-                    conn.execute(
-                        insert(sources).values(
-                            slug=slug,
-                            name_ar=name if lang == "ar" else "",
-                            name_fr=name if lang == "fr" else "",
-                            name_en=name if lang == "en" else "",
-                            site_url="",
-                            lang=lang,
-                            next_num=1,
-                            created_at=utcnow(),
-                        )
-                    )
-            except IntegrityError:
-                pass  # created concurrently: fine
+        """Create an outlet row if it does not exist (used by bulk imports of unknown outlets);
+        one created concurrently, or already there, is left as it is."""
+        row = {
+            "slug": slug,
+            "name_ar": name if lang == "ar" else "",
+            "name_fr": name if lang == "fr" else "",
+            "name_en": name if lang == "en" else "",
+            "site_url": "",
+            "lang": lang,
+            "next_num": 1,
+            "created_at": utcnow(),
+        }
+        with self.begin() as conn:
+            upsert(conn, sources, row, ["slug"])
 
     def add_feed(self, source: str, url: str) -> int:
         with self.engine.begin() as conn:
