@@ -35,9 +35,10 @@ from nashra.config import Settings
 from nashra.model import Article
 from nashra.sources.registry import Source
 from nashra.store import Store
-from nashra.store.db import insert_for
+from nashra.store.db import upsert
 from nashra.store.schema import article_views
 from nashra.views.counter import ViewCounter, ViewSettings
+from nashra.views.store import ADD_VIEWS
 
 ARTICLES = 2000
 AGENTS = [
@@ -97,13 +98,8 @@ def measure_upsert(store: Store, views: list[tuple[int, str, str]]) -> dict[str,
     start = time.perf_counter()
     for pk, _address, _agent in views:
         with store.engine.begin() as conn:
-            statement = insert_for(conn, article_views, article_pk=pk, hour=hour, views=1)
-            conn.execute(
-                statement.on_conflict_do_update(
-                    index_elements=[article_views.c.article_pk, article_views.c.hour],
-                    set_={"views": article_views.c.views + 1},
-                )
-            )
+            row = {"article_pk": pk, "hour": hour, "views": 1}
+            upsert(conn, article_views, row, ["article_pk", "hour"], update=ADD_VIEWS)
     elapsed = time.perf_counter() - start
     return {"us_per_view": round(elapsed / len(views) * 1e6, 2)}
 

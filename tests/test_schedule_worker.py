@@ -125,7 +125,7 @@ def test_failing_feed_is_disabled_then_enabled_by_hand_or_by_a_good_check(
         for _ in range(3):
             _run(settings, store, clock, schedule_max_failures=3)
             clock.advance(6 * 3600)
-        statuses = {s.url: s for s in feed_statuses(store.engine, clock.now())}
+        statuses = {s.url: s for s in feed_statuses(store, clock.now())}
         for f in farm.feeds:
             s = statuses[farm.url(f)]
             assert not s.enabled and s.error_count == 3
@@ -205,17 +205,17 @@ def test_claims_skip_leased_feeds_and_respect_the_per_host_limit(store: Store) -
     now = START
     with FeedFarm(6, hosts=1, behaviours=["etag"]) as farm:
         _register(store, farm)
-        ensure_hosts(store.engine)
-        a = claim_due(store.engine, "a", now, limit=10, lease_seconds=60, per_host=2)
+        ensure_hosts(store)
+        a = claim_due(store, "a", now, limit=10, lease_seconds=60, per_host=2)
         assert len(a) == 1  # one feed per host per claim
-        a += claim_due(store.engine, "a", now, limit=10, lease_seconds=60, per_host=2)
-        b = claim_due(store.engine, "b", now, limit=10, lease_seconds=60, per_host=2)
+        a += claim_due(store, "a", now, limit=10, lease_seconds=60, per_host=2)
+        b = claim_due(store, "b", now, limit=10, lease_seconds=60, per_host=2)
         assert len(a) == 2 and b == []  # the host has its two leases
-        assert not claim_due(store.engine, "c", now, limit=10, lease_seconds=60, per_host=2,
+        assert not claim_due(store, "c", now, limit=10, lease_seconds=60, per_host=2,
                              busy_hosts=["127.0.0.1"])  # fmt: skip
         later = now + timedelta(seconds=61)  # leases expired: taken over
-        c = claim_due(store.engine, "c", later, limit=10, lease_seconds=60, per_host=3)
+        c = claim_due(store, "c", later, limit=10, lease_seconds=60, per_host=3)
         assert len(c) == 1
         with store.engine.begin() as conn:
             conn.execute(update(feeds).values(enabled=False))
-        assert claim_due(store.engine, "d", later, limit=10, lease_seconds=60, per_host=9) == []
+        assert claim_due(store, "d", later, limit=10, lease_seconds=60, per_host=9) == []

@@ -116,7 +116,7 @@ def test_the_sliding_window_sees_what_another_process_assigned(store: Store) -> 
 
 def test_one_process_at_a_time_works_the_backlog(store: Store) -> None:
     _, pk = _one_waiting(store)
-    with backlog.exclusive(store.engine, "another machine:123") as held:
+    with backlog.exclusive(store, "another machine:123") as held:
         assert held
         busy = _assigner(store).assign_late()
         assert busy.elsewhere and not busy.assigned
@@ -126,11 +126,11 @@ def test_one_process_at_a_time_works_the_backlog(store: Store) -> None:
 
 def test_the_lease_of_a_process_that_died_expires(store: Store) -> None:
     assigner, pk = _one_waiting(store)
-    assert backlog.renew(store.engine, "dead:1", seconds=0.3)  # took it, then died
+    assert backlog.renew(store, "dead:1", seconds=0.3)  # took it, then died
     assert assigner.assign_late().elsewhere
     time.sleep(0.4)
     assert assigner.assign_late().assigned.keys() == {pk}
-    assert backlog.renew(store.engine, assigner.owner)  # let go after the sweep: free again
+    assert backlog.renew(store, assigner.owner)  # let go after the sweep: free again
 
 
 def test_an_article_that_fails_is_dropped_and_the_rest_are_assigned(
@@ -177,9 +177,9 @@ def test_an_article_rewritten_while_it_waits_is_judged_by_its_new_text(store: St
 
 
 def test_status_counts_the_waiting_articles(store: Store) -> None:
-    assert backlog.status(store.engine) == (0, None)
+    assert backlog.status(store) == (0, None)
     _one_waiting(store)
-    count, since = backlog.status(store.engine)
+    count, since = backlog.status(store)
     assert count == 1 and since is not None and since.tzinfo is not None
 
 

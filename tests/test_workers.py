@@ -315,7 +315,7 @@ def test_a_worker_run_until_idle_leaves_no_article_without_a_story(
     with FeedFarm(8, hosts=2, items=10, behaviours=["etag"]) as farm:
         _register(store, farm)
         asyncio.run(_worker(store, tmp_path).run(asyncio.Event(), until_idle=True))
-    assert backlog.status(store.engine)[0] == 0
+    assert backlog.status(store)[0] == 0
     assert _unsigned(store) == 0
     assert LATE_ASSIGNED._value.get() > late_before  # the daily feeds' old items went that way
 
@@ -337,7 +337,7 @@ def test_a_running_worker_works_the_story_backlog_beside_the_crawl(
             for _ in range(600):  # the loop never goes idle-until-done: the task must do it
                 await asyncio.sleep(0.05)
                 polled = all(farm.hits[f.path] for f in farm.feeds)
-                if polled and not worker.inflight and backlog.status(store.engine)[0] == 0:
+                if polled and not worker.inflight and backlog.status(store)[0] == 0:
                     break
             stop.set()
             await run

@@ -56,7 +56,7 @@ def keep_page(store: Store, source: str, url: str, fetched: FetchResult, days: i
         "body": zlib.compress(fetched.content, 6),
         "fetched_at": now,
     }
-    with store.engine.begin() as conn:
+    with store.begin() as conn:
         done = conn.execute(
             update(fetched_pages)
             .where(fetched_pages.c.source == source, fetched_pages.c.url == url)
@@ -85,7 +85,7 @@ def kept_pages(
         query = query.where(fetched_pages.c.fetched_at >= since)
     if limit is not None:
         query = query.limit(limit)
-    with store.engine.connect() as conn:
+    with store.connect() as conn:
         rows = conn.execute(query).all()
     for r in rows:
         yield KeptPage(r.source, r.url, r.final_url, r.content_type, zlib.decompress(r.body),
@@ -98,7 +98,7 @@ def count_kept(store: Store, source: str, since: datetime | None = None) -> int:
     query = select(func.count()).select_from(fetched_pages).where(fetched_pages.c.source == source)
     if since is not None:
         query = query.where(fetched_pages.c.fetched_at >= since)
-    with store.engine.connect() as conn:
+    with store.connect() as conn:
         return int(conn.execute(query).scalar_one())
 
 
@@ -108,7 +108,7 @@ def entry_of_stored(store: Store, source: str, url: str) -> FeedEntry | None:
         key = canonical_url(url)
     except ValueError:
         key = url
-    with store.engine.connect() as conn:
+    with store.connect() as conn:
         row = conn.execute(
             select(articles.c.url, articles.c.guid, articles.c.title, articles.c.summary,
                    articles.c.published, articles.c.updated, articles.c.categories,

@@ -35,7 +35,7 @@ def enrichment_for(store: Store, pks: Iterable[int]) -> dict[int, dict[str, Any]
     out: dict[int, dict[str, Any]] = {}
     if not pks:
         return out
-    with store.engine.connect() as conn:
+    with store.connect() as conn:
         for i in range(0, len(pks), 500):
             chunk = pks[i : i + 500]
             rows = conn.execute(
@@ -93,7 +93,7 @@ def region_article_pks(store: Store, slug: str, *, limit: int | None = None) -> 
     )
     if limit:
         query = query.limit(limit)
-    with store.engine.connect() as conn:
+    with store.connect() as conn:
         return [r.article_pk for r in conn.execute(query)]
 
 
@@ -109,7 +109,7 @@ def region_counts(store: Store, lang: str | None = None) -> dict[str, int]:
         query = query.select_from(
             article_regions.join(articles, articles.c.pk == article_regions.c.article_pk)
         ).where(articles.c.lang == lang)
-    with store.engine.connect() as conn:
+    with store.connect() as conn:
         found = dict(conn.execute(query).all())
     return {r.slug: int(found.get(r.slug, 0)) for r in REGIONS}
 
@@ -137,7 +137,7 @@ def region_articles(
     )
     if lang:
         query = query.where(articles.c.lang == lang)
-    with store.engine.connect() as conn:
+    with store.connect() as conn:
         return keyset_page(
             conn, query, article_regions.c.published, article_regions.c.article_pk,
             cursor=cursor, limit=limit, position=article_position,

@@ -80,7 +80,7 @@ def write_enrichment(conn: Connection, pk: int, enrichment: Enrichment) -> None:
 
 def save_enrichment(store: Store, pk: int, enrichment: Enrichment) -> None:
     """Store what :func:`enrich_article` decided for the saved article ``pk``."""
-    with store.engine.begin() as conn:
+    with store.begin() as conn:
         _write(conn, pk, enrichment)
         refresh_facets(conn, pk)
 
@@ -93,7 +93,7 @@ def set_section(store: Store, source: str, num: int, section: str, moderator: st
     """
     if section not in SECTIONS:
         raise ValueError(f"unknown section {section!r}: one of {', '.join(SECTIONS)}")
-    with store.engine.begin() as conn:
+    with store.begin() as conn:
         row = conn.execute(
             select(articles.c.pk, articles.c.section).where(
                 articles.c.source == source, articles.c.num == num
@@ -132,7 +132,7 @@ class RebuildReport:
 
 def _sources_of(store: Store, registry: Iterable[Source]) -> dict[str, Source]:
     known = {s.slug: s for s in registry}
-    with store.engine.connect() as conn:
+    with store.connect() as conn:
         for row in conn.execute(select(sources)):
             if row.slug not in known:  # an outlet gone from the registry: its stored names
                 known[row.slug] = Source.from_row(row)
@@ -157,7 +157,7 @@ def rebuild(
         articles.c.byline, articles.c.section,
     )  # fmt: skip
     while True:
-        with store.engine.connect() as conn:
+        with store.connect() as conn:
             rows = list(
                 conn.execute(
                     select(*columns)
@@ -168,7 +168,7 @@ def rebuild(
             )
         if not rows:
             break
-        with store.engine.begin() as conn:
+        with store.begin() as conn:
             for row in rows:
                 source = outlets.get(row.source) or Source(slug=row.source)
                 article = Article(
@@ -200,5 +200,5 @@ def count_articles(store: Store) -> int:
     """How many articles a rebuild will walk (for the progress bar)."""
     from sqlalchemy import func
 
-    with store.engine.connect() as conn:
+    with store.connect() as conn:
         return conn.execute(select(func.count()).select_from(articles)).scalar_one()

@@ -100,7 +100,7 @@ def correction_examples(store: Store) -> list[Example]:
         .where(section_corrections.c.id.in_(last))
         .order_by(articles.c.pk)
     )  # fmt: skip
-    with store.engine.connect() as conn:
+    with store.connect() as conn:
         rows = conn.execute(query).all()
     return [
         Example(

@@ -80,7 +80,7 @@ def save_image(
     the caller first (:func:`write_files`), so a row always has its files."""
     for attempt in range(3):
         try:
-            with store.engine.begin() as conn:
+            with store.begin() as conn:
                 found = conn.execute(
                     select(images.c.id).where(images.c.sha256 == image.sha256)
                 ).scalar()

@@ -81,7 +81,7 @@ def create_user(store: Store, username: str, password: str, role: str = "moderat
         raise ValueError(f"a password has at least {MIN_PASSWORD} characters")
     hashed = _hasher.hash(password)
     now = datetime.now(UTC)
-    with store.engine.begin() as conn:
+    with store.begin() as conn:
         row = conn.execute(select(moderators.c.id).where(moderators.c.username == username)).first()
         if row is not None:
             conn.execute(
@@ -122,7 +122,7 @@ def login(
         f"pair:{_digest(name.lower() + chr(10) + network)}"[:64]: config.login_rate_limit,
         f"net:{network}"[:64]: config.login_network_rate_limit,
     }
-    with store.engine.begin() as conn:
+    with store.begin() as conn:
         row = conn.execute(
             select(moderators).where(moderators.c.username == name, moderators.c.active.is_(True))
         ).first()
@@ -202,7 +202,7 @@ def session_user(store: Store, token: str | None) -> Moderator | None:
     """The moderator of a live session token, or None."""
     if not token:
         return None
-    with store.engine.connect() as conn:
+    with store.connect() as conn:
         row = conn.execute(
             select(moderators.c.id, moderators.c.username, moderators.c.role)
             .join(moderator_sessions, moderator_sessions.c.moderator_id == moderators.c.id)
@@ -218,7 +218,7 @@ def session_user(store: Store, token: str | None) -> Moderator | None:
 def end_session(store: Store, token: str | None) -> None:
     if not token:
         return
-    with store.engine.begin() as conn:
+    with store.begin() as conn:
         conn.execute(
             delete(moderator_sessions).where(moderator_sessions.c.token_hash == _digest(token))
         )

@@ -192,7 +192,7 @@ def _set_section(desk: Desk, user: Any, csrf: str, form: dict[str, str]) -> Resp
     except ArticleNotFound:
         return _article_page(desk, user, csrf, source, num)
     # the audit log beside the images' actions (section_corrections keeps the correction)
-    with desk.store.engine.begin() as conn:
+    with desk.store.begin() as conn:
         log_action(conn, user.username, "section", None,
                    f"/{ref[0]}/{ref[1]}: {previous or '-'} -> {section}")  # fmt: skip
     query = urlencode({"source": ref[0], "num": ref[1], "done": section})

@@ -128,7 +128,7 @@ def _save_rules(desk: Desk, user: Any, csrf: str, slug: str, form: dict[str, str
         registry.save(desk.settings.registry_path)
     except (KeyError, RegistryError, OSError) as exc:
         return _rules_page(desk, user, csrf, slug, form=form, status=400, error=f"not saved: {exc}")
-    with desk.store.engine.begin() as conn:
+    with desk.store.begin() as conn:
         log_action(conn, user.username, "rules", None,
                    f"{slug}: {json.dumps(rules_to_mapping(rules), ensure_ascii=False)}"[:2000])  # fmt: skip
     return RedirectResponse(f"/admin/rules/{slug}?saved=1", status_code=303)

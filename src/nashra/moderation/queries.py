@@ -36,7 +36,7 @@ def find_image(store: Store, ref: str | int) -> dict[str, Any] | None:
         where = images.c.sha256 == text
     else:
         return None
-    with store.engine.connect() as conn:
+    with store.connect() as conn:
         row = conn.execute(select(*_IMAGE_COLUMNS).where(where)).first()
         if row is None:
             return None
@@ -48,7 +48,7 @@ def find_image(store: Store, ref: str | int) -> dict[str, Any] | None:
 
 
 def group_members(store: Store, group_id: int) -> list[dict[str, Any]]:
-    with store.engine.connect() as conn:
+    with store.connect() as conn:
         rows = conn.execute(
             select(*_IMAGE_COLUMNS).where(images.c.group_id == group_id).order_by(images.c.id)
         )
@@ -60,7 +60,7 @@ def queue(store: Store, limit: int = 100) -> list[dict[str, Any]]:
     then most reported. Each comes with its reports and its member images."""
     leader = images.c.id == images.c.group_id
     open_groups = select(image_reports.c.group_id).where(image_reports.c.status == "open")
-    with store.engine.connect() as conn:
+    with store.connect() as conn:
         leaders = [
             dict(r._mapping)
             for r in conn.execute(
@@ -95,7 +95,7 @@ def queue(store: Store, limit: int = 100) -> list[dict[str, Any]]:
 
 
 def audit_log(store: Store, limit: int = 200) -> list[dict[str, Any]]:
-    with store.engine.connect() as conn:
+    with store.connect() as conn:
         rows = conn.execute(
             select(moderation_log)
             .order_by(moderation_log.c.created_at.desc(), moderation_log.c.id.desc())
@@ -105,7 +105,7 @@ def audit_log(store: Store, limit: int = 200) -> list[dict[str, Any]]:
 
 
 def source_names(store: Store, slug: str) -> dict[str, str] | None:
-    with store.engine.connect() as conn:
+    with store.connect() as conn:
         row = conn.execute(
             select(sources.c.name_ar, sources.c.name_fr, sources.c.name_en, sources.c.lang).where(
                 sources.c.slug == slug

@@ -24,7 +24,6 @@ from sqlalchemy.exc import IntegrityError
 
 from nashra.moderation.config import ModerationConfig
 from nashra.store import Store
-from nashra.store.db import write_transaction
 from nashra.store.schema import image_reports, images, moderation_log
 
 __all__ = [
@@ -59,7 +58,7 @@ def locked_group(store: Store, image_id: int) -> Iterator[tuple[Connection, int,
     """A transaction holding the lock of ``image_id``'s group: ``(conn, group_id, state)``,
     or None when there is no such image. Commits on a normal exit, rolls back on an error."""
     # The write lock first on SQLite, so reads see the latest state and nobody slips between.
-    with write_transaction(store.engine) as conn:
+    with store.write_transaction() as conn:
         row = conn.execute(
             select(images.c.id, images.c.group_id).where(images.c.id == image_id)
         ).first()

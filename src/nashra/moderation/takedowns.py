@@ -110,7 +110,7 @@ def parse_target(store: Store, text: str, before: datetime | None = None) -> Tar
     text = text.strip()
     if not text:
         raise TakedownError("give the article's or outlet's portal path (/hespress/385472), or an article's original URL")  # fmt: skip
-    with store.engine.connect() as conn:
+    with store.connect() as conn:
         origin = conn.execute(
             select(articles.c.source, articles.c.num).where(articles.c.url == text).limit(1)
         ).first()
@@ -158,7 +158,7 @@ def take_down(store: Store, target: Target, reason: str, actor: str) -> Takedown
     if target.scope not in SCOPES:
         raise TakedownError(f"unknown scope {target.scope!r}: one of {', '.join(SCOPES)}")
     now = datetime.now(UTC)
-    with store.engine.begin() as conn:
+    with store.begin() as conn:
         if target.scope == "article":
             found = conn.execute(select(articles.c.pk).where(_selection(target))).first()
             if found is None:
@@ -174,7 +174,7 @@ def take_down(store: Store, target: Target, reason: str, actor: str) -> Takedown
         ).inserted_primary_key[0]  # fmt: skip
     removed = 0
     while True:
-        with store.engine.begin() as conn:
+        with store.begin() as conn:
             pks = list(
                 conn.execute(
                     select(articles.c.pk).where(_selection(target)).order_by(articles.c.pk)
@@ -185,7 +185,7 @@ def take_down(store: Store, target: Target, reason: str, actor: str) -> Takedown
                 break
             _purge(conn, store, takedown_id, pks, now)
             removed += len(pks)
-    with store.engine.begin() as conn:
+    with store.begin() as conn:
         url = None
         if target.scope == "article":
             url = conn.execute(
@@ -270,7 +270,7 @@ def _tombstone(conn: Connection, source: str, num: int) -> Any:
 def gone(store: Store, source: str, num: int | None = None) -> bool:
     """Whether the portal address ``/{source}/{num}`` (or the outlet ``/{source}``) was taken
     down and not restored: it then answers 410 Gone."""
-    with store.engine.connect() as conn:
+    with store.connect() as conn:
         whole = conn.execute(
             select(takedowns.c.id).where(
                 takedowns.c.source == source, takedowns.c.scope == "outlet",
@@ -284,7 +284,7 @@ def gone(store: Store, source: str, num: int | None = None) -> bool:
 
 def active_outlets(store: Store) -> frozenset[str]:
     """Outlets whose every article is taken down (their pages and feeds answer 410)."""
-    with store.engine.connect() as conn:
+    with store.connect() as conn:
         return frozenset(
             conn.execute(
                 select(takedowns.c.source).where(
@@ -347,7 +347,7 @@ def undo(store: Store, target: Target, actor: str) -> list[int]:
     """Lift the live takedowns that match ``target``; returns their ids. Nothing is restored
     here: the next crawl of the outlet may store the articles again (with their current text)."""
     now = datetime.now(UTC)
-    with store.engine.begin() as conn:
+    with store.begin() as conn:
         live = takedowns.c.undone_at.is_(None)
         if target.scope == "article":
             ids = list(
@@ -377,6 +377,6 @@ def undo(store: Store, target: Target, actor: str) -> list[int]:
 
 def recent(store: Store, limit: int = 100) -> list[dict[str, Any]]:
     """The latest takedown decisions, newest first (for /admin/takedowns)."""
-    with store.engine.connect() as conn:
+    with store.connect() as conn:
         rows = conn.execute(select(takedowns).order_by(takedowns.c.id.desc()).limit(limit))
         return [dict(r._mapping) for r in rows]

@@ -55,7 +55,7 @@ def personal_articles(
         clause = _matches(kind, values, dialect)
         if clause is not None:
             query = query.where(~clause)
-    with store.engine.connect() as conn:
+    with store.connect() as conn:
         return keyset_page(
             conn,
             query,

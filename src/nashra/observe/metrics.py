@@ -137,13 +137,13 @@ def refresh_queue(store: Any, now: datetime | None = None) -> None:
     from nashra.stories.backlog import status as backlog_status
 
     now = now or datetime.now(UTC)
-    state = queue_state(store.engine, now)
+    state = queue_state(store, now)
     QUEUE_LAG.set(state.lag_seconds)
     QUEUE.labels("due").set(state.due)
     QUEUE.labels("leased").set(state.leased)
     QUEUE.labels("enabled").set(state.enabled)
     QUEUE.labels("disabled").set(state.disabled)
-    waiting, since = backlog_status(store.engine)
+    waiting, since = backlog_status(store)
     STORY_BACKLOG.set(waiting)
     STORY_BACKLOG_AGE.set(0 if since is None else max(0.0, (now - since).total_seconds()))
     from nashra.sources.health import silent_outlets

@@ -21,12 +21,12 @@ __all__ = ["routes"]
 
 def _db_ok(store: Store) -> tuple[bool, str]:
     try:
-        with store.engine.connect() as conn:
+        with store.connect() as conn:
             conn.execute(text("SELECT 1"))
     except Exception as exc:
         return False, f"database unreachable: {type(exc).__name__}"
     try:
-        if not schema_is_current(store.engine):
+        if not schema_is_current(store):
             return False, "database schema is not at the newest migration (run nashra init)"
     except Exception as exc:
         return False, f"cannot read the schema version: {type(exc).__name__}"

@@ -20,11 +20,11 @@ from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
-from sqlalchemy import Engine, and_, func, insert, or_, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import and_, func, or_, select, update
 
 from nashra.schedule.policy import Decision
-from nashra.store.db import write_transaction
+from nashra.store import Store
+from nashra.store.db import upsert
 from nashra.store.schema import crawl_hosts, feeds
 
 log = logging.getLogger("nashra.schedule")
@@ -38,29 +38,27 @@ def host_of(url: str) -> str:
         return ""
 
 
-def ensure_hosts(engine: Engine) -> int:
+def ensure_hosts(store: Store) -> int:
     """Give feeds added since the last call their host, and each host its ``crawl_hosts`` row.
 
     Feeds are added by the registry sync and autodiscovery, which know nothing of hosts.
     """
-    with engine.connect() as conn:
+    with store.connect() as conn:
         missing = list(conn.execute(select(feeds.c.id, feeds.c.url).where(feeds.c.host.is_(None))))
         known = set(conn.execute(select(crawl_hosts.c.host)).scalars())
         hosts = set(
             conn.execute(select(feeds.c.host).where(feeds.c.host.is_not(None)).distinct()).scalars()
         )
     if missing:
-        with engine.begin() as conn:
+        with store.begin() as conn:
             for row in missing:
                 host = host_of(row.url)
                 hosts.add(host)
                 conn.execute(update(feeds).where(feeds.c.id == row.id).values(host=host))
-    for host in sorted(hosts - known):
-        try:
-            with engine.begin() as conn:
-                conn.execute(insert(crawl_hosts).values(host=host))
-        except IntegrityError:
-            pass  # another worker added it first
+    added = [{"host": host} for host in sorted(hosts - known)]
+    if added:
+        with store.begin() as conn:
+            upsert(conn, crawl_hosts, added, ["host"])  # another worker may add one first
     return len(missing)
 
 
@@ -78,7 +76,7 @@ def _order() -> tuple[Any, Any]:
 
 
 def claim_due(
-    engine: Engine,
+    store: Store,
     owner: str,
     now: datetime,
     *,
@@ -93,7 +91,7 @@ def claim_due(
     if limit <= 0:
         return []
     busy = sorted(set(busy_hosts))
-    with write_transaction(engine) as conn:
+    with store.write_transaction() as conn:
         full = (
             select(feeds.c.host)
             .where(feeds.c.lease_until >= now, feeds.c.host.is_not(None))
@@ -158,21 +156,19 @@ def claim_due(
         return sorted(claimed, key=lambda r: order[r.id])
 
 
-def claimable(engine: Engine, now: datetime) -> int:
+def claimable(store: Store, now: datetime) -> int:
     """Due feeds no one holds, on hosts not under a Retry-After: what is left to poll now."""
     held = select(crawl_hosts.c.host).where(crawl_hosts.c.next_request_at > now)
-    with engine.connect() as conn:
+    with store.connect() as conn:
         return conn.execute(
             select(func.count()).where(_due(now), feeds.c.host.not_in(held))
         ).scalar_one()
 
 
-def claim_feed(
-    engine: Engine, owner: str, feed_id: int, now: datetime, lease_seconds: float
-) -> Any:
+def claim_feed(store: Store, owner: str, feed_id: int, now: datetime, lease_seconds: float) -> Any:
     """Lease one given feed now (a manual check), due or not, enabled or not; None when
     another worker holds it."""
-    with write_transaction(engine) as conn:
+    with store.write_transaction() as conn:
         row = conn.execute(
             select(feeds).where(feeds.c.id == feed_id).with_for_update(skip_locked=True)
         ).first()
@@ -190,12 +186,12 @@ def claim_feed(
         return conn.execute(select(feeds).where(feeds.c.id == feed_id)).first()
 
 
-def renew_leases(engine: Engine, owner: str, feed_ids: Iterable[int], until: datetime) -> int:
+def renew_leases(store: Store, owner: str, feed_ids: Iterable[int], until: datetime) -> int:
     """Push the expiry of ``owner``'s leases on ``feed_ids``; returns how many it still holds."""
     ids = sorted(set(feed_ids))
     if not ids:
         return 0
-    with engine.begin() as conn:
+    with store.begin() as conn:
         result = conn.execute(
             update(feeds)
             .where(feeds.c.id.in_(ids), feeds.c.lease_owner == owner)
@@ -204,12 +200,12 @@ def renew_leases(engine: Engine, owner: str, feed_ids: Iterable[int], until: dat
         return result.rowcount
 
 
-def release_leases(engine: Engine, owner: str, feed_ids: Iterable[int]) -> int:
+def release_leases(store: Store, owner: str, feed_ids: Iterable[int]) -> int:
     """Give feeds back unpolled (shutdown): they stay due, so any worker takes them next."""
     ids = sorted(set(feed_ids))
     if not ids:
         return 0
-    with engine.begin() as conn:
+    with store.begin() as conn:
         return conn.execute(
             update(feeds)
             .where(feeds.c.id.in_(ids), feeds.c.lease_owner == owner)
@@ -217,9 +213,9 @@ def release_leases(engine: Engine, owner: str, feed_ids: Iterable[int]) -> int:
         ).rowcount
 
 
-def failures_of(engine: Engine, feed_id: int) -> tuple[int, str | None]:
+def failures_of(store: Store, feed_id: int) -> tuple[int, str | None]:
     """The feed's run of consecutive failures (kept by the crawl) and its WebSub state."""
-    with engine.connect() as conn:
+    with store.connect() as conn:
         row = conn.execute(
             select(feeds.c.error_count, feeds.c.websub_state, feeds.c.websub_expires_at).where(
                 feeds.c.id == feed_id
@@ -231,7 +227,7 @@ def failures_of(engine: Engine, feed_id: int) -> tuple[int, str | None]:
 
 
 def apply_decision(
-    engine: Engine,
+    store: Store,
     owner: str,
     feed_id: int,
     host: str | None,
@@ -259,7 +255,7 @@ def apply_decision(
         values["disabled_reason"] = decision.disabled_reason
     elif enable:
         values.update(enabled=True, disabled_reason=None, error_count=0)
-    with engine.begin() as conn:
+    with store.begin() as conn:
         done = conn.execute(
             update(feeds)
             .where(feeds.c.id == feed_id, feeds.c.lease_owner == owner)
@@ -282,12 +278,12 @@ def apply_decision(
     return bool(done)
 
 
-def enable_feeds(engine: Engine, feed_ids: Iterable[int], now: datetime) -> int:
+def enable_feeds(store: Store, feed_ids: Iterable[int], now: datetime) -> int:
     """Switch feeds back on by hand: failures forgotten, due at once."""
     ids = sorted(set(feed_ids))
     if not ids:
         return 0
-    with engine.begin() as conn:
+    with store.begin() as conn:
         return conn.execute(
             update(feeds)
             .where(feeds.c.id.in_(ids))
@@ -295,9 +291,9 @@ def enable_feeds(engine: Engine, feed_ids: Iterable[int], now: datetime) -> int:
         ).rowcount
 
 
-def make_due(engine: Engine, feed_id: int, now: datetime) -> None:
+def make_due(store: Store, feed_id: int, now: datetime) -> None:
     """Bring a feed's next poll forward to ``now`` (a WebSub push announced new items)."""
-    with engine.begin() as conn:
+    with store.begin() as conn:
         conn.execute(
             update(feeds)
             .where(

@@ -47,7 +47,7 @@ def _registry(settings: Settings, store: Store, sync: bool) -> dict[str, Any]:
         registry = load_registry(settings)
     except RegistryError as exc:
         raise click.ClickException(str(exc)) from None
-    with store.engine.connect() as conn:
+    with store.connect() as conn:
         empty = conn.execute(select(sources.c.slug).limit(1)).first() is None
     if sync and (settings.registry_path.is_file() or empty):
         store.sync_sources(registry.values())
@@ -201,7 +201,7 @@ def status_command(
     settings = _settings(ctx)
     store = open_store(settings)
     now = SystemClock().now()
-    rows = feed_statuses(store.engine, now, source=slug, failing_only=failing)
+    rows = feed_statuses(store, now, source=slug, failing_only=failing)
     if as_json:
         from nashra.sources.health import outlet_health
 
@@ -247,7 +247,7 @@ def _feeds_named(store: Store, target: str, *, disabled_only: bool) -> list[Any]
         query = query.where(feeds.c.source == target)
         if disabled_only:
             query = query.where(feeds.c.enabled.is_(False), feeds.c.disabled_reason.is_not(None))
-    with store.engine.connect() as conn:
+    with store.connect() as conn:
         return list(conn.execute(query))
 
 
@@ -261,7 +261,7 @@ def enable_command(ctx: click.Context, target: str) -> None:
     rows = _feeds_named(store, target, disabled_only=True)
     if not rows:
         raise click.ClickException(f"no feed matches {target!r} (a feed id, a feed URL or a slug)")
-    enable_feeds(store.engine, [r.id for r in rows], datetime.now(UTC))
+    enable_feeds(store, [r.id for r in rows], datetime.now(UTC))
     for r in rows:
         click.echo(f"enabled feed {r.id} {r.url}")
 

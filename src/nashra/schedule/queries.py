@@ -7,9 +7,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, and_, func, or_, select
+from sqlalchemy import and_, func, or_, select
 
 from nashra.schedule.policy import WEEK
+from nashra.store import Store
 from nashra.store.schema import articles, feeds
 
 
@@ -26,10 +27,10 @@ def _aware(value: Any) -> datetime | None:
 _SKEW = timedelta(hours=1)
 
 
-def outlet_activity(engine: Engine, source: str, now: datetime) -> tuple[int, datetime | None]:
+def outlet_activity(store: Store, source: str, now: datetime) -> tuple[int, datetime | None]:
     """How many of the outlet's items were published in the week before ``now``, and the
     oldest of them. (Articles are kept per outlet, not per feed, so the rate is the outlet's.)"""
-    with engine.connect() as conn:
+    with store.connect() as conn:
         row = conn.execute(
             select(func.count(), func.min(articles.c.published)).where(
                 articles.c.source == source,
@@ -83,7 +84,7 @@ def _why(row: Any, now: datetime) -> str:
 
 
 def feed_statuses(
-    engine: Engine, now: datetime, *, source: str | None = None, failing_only: bool = False
+    store: Store, now: datetime, *, source: str | None = None, failing_only: bool = False
 ) -> list[FeedStatus]:
     """Every feed (of one outlet, or only failing/disabled ones) with its schedule and why."""
     query = select(feeds).order_by(feeds.c.source, feeds.c.id)
@@ -91,7 +92,7 @@ def feed_statuses(
         query = query.where(feeds.c.source == source)
     if failing_only:
         query = query.where(or_(feeds.c.error_count > 0, feeds.c.enabled.is_(False)))
-    with engine.connect() as conn:
+    with store.connect() as conn:
         rows = list(conn.execute(query))
     return [
         FeedStatus(
@@ -125,13 +126,13 @@ class QueueState:
     lag_seconds: float  # now − the oldest due feed's next poll time (0 when none is overdue)
 
 
-def queue_state(engine: Engine, now: datetime) -> QueueState:
+def queue_state(store: Store, now: datetime) -> QueueState:
     due = and_(
         feeds.c.enabled.is_(True),
         or_(feeds.c.next_poll_at.is_(None), feeds.c.next_poll_at <= now),
         or_(feeds.c.lease_until.is_(None), feeds.c.lease_until < now),
     )
-    with engine.connect() as conn:
+    with store.connect() as conn:
         total, enabled = conn.execute(
             select(func.count(), func.count().filter(feeds.c.enabled.is_(True)))
         ).one()

@@ -111,7 +111,7 @@ async def subscribe(
     if callback is None:
         return False
     secret = secrets.token_hex(24)
-    with store.engine.begin() as conn:
+    with store.begin() as conn:
         conn.execute(
             update(feeds)
             .where(feeds.c.id == feed_id)
@@ -143,7 +143,7 @@ async def subscribe(
     WEBSUB.labels("subscribe" if ok else "subscribe_failed").inc()
     event(log, "websub subscribe", feed_id=feed_id, hub=hub, topic=topic, ok=ok, detail=detail)
     if not ok:
-        with store.engine.begin() as conn:
+        with store.begin() as conn:
             conn.execute(
                 update(feeds)
                 .where(feeds.c.id == feed_id, feeds.c.websub_secret == secret)
@@ -182,7 +182,7 @@ def signature_ok(secret: str | None, body: bytes, header: str | None) -> bool:
 
 
 def _feed(store: Store, feed_id: int) -> Any:
-    with store.engine.connect() as conn:
+    with store.connect() as conn:
         return conn.execute(select(feeds).where(feeds.c.id == feed_id)).first()
 
 
@@ -195,7 +195,7 @@ def routes(ctx: WebContext) -> list[BaseRoute]:
         q = request.query_params
         mode, topic = q.get("hub.mode", ""), q.get("hub.topic", "")
         if mode == "denied" and topic == row.websub_topic:
-            with store.engine.begin() as conn:
+            with store.begin() as conn:
                 conn.execute(
                     update(feeds).where(feeds.c.id == row.id).values(websub_state="denied")
                 )
@@ -216,7 +216,7 @@ def routes(ctx: WebContext) -> list[BaseRoute]:
         except ValueError:
             return PlainTextResponse("bad hub.lease_seconds", status_code=400)
         expires = clock.now() + timedelta(seconds=lease) if lease > 0 else None
-        with store.engine.begin() as conn:
+        with store.begin() as conn:
             conn.execute(
                 update(feeds)
                 .where(feeds.c.id == row.id)
@@ -254,7 +254,7 @@ def routes(ctx: WebContext) -> list[BaseRoute]:
             if title is None or title != entry.title.strip():
                 fresh += 1
         if fresh:
-            make_due(store.engine, row.id, clock.now())
+            make_due(store, row.id, clock.now())
         WEBSUB.labels("push_ok").inc()
         event(log, "websub push", feed_id=row.id, entries=len(parsed.entries), fresh=fresh)
         return JSONResponse({"entries": len(parsed.entries), "new": fresh}, status_code=202)

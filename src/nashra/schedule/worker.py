@@ -72,7 +72,7 @@ class SourceBook(dict):
         self._store = store
 
     def __missing__(self, slug: str) -> Source:
-        with self._store.engine.connect() as conn:
+        with self._store.connect() as conn:
             row = conn.execute(select(sources_table).where(sources_table.c.slug == slug)).first()
         if row is None:
             raise KeyError(slug)
@@ -162,7 +162,7 @@ class Worker:
             late_stop = asyncio.Event()
             late = asyncio.create_task(self._story_backlog(late_stop))
             try:
-                await self.db(ensure_hosts, self.store.engine)
+                await self.db(ensure_hosts, self.store)
                 self.ready = True
                 event(log, "worker started", owner=self.owner, dialect=self.store.dialect,
                       concurrency=opts.worker_concurrency)  # fmt: skip
@@ -172,7 +172,7 @@ class Worker:
                     if free > 0:
                         claimed = await self.db(
                             claim_due,
-                            self.store.engine,
+                            self.store,
                             self.owner,
                             self.clock.now(),
                             limit=free,
@@ -187,13 +187,13 @@ class Worker:
                     if claimed and len(self.inflight) < opts.worker_concurrency:
                         continue  # more may be due on other hosts
                     if until_idle and not claimed and not self.inflight:
-                        left = await self.db(claimable, self.store.engine, self.clock.now())
+                        left = await self.db(claimable, self.store, self.clock.now())
                         if not left:
                             await self._drain_story_backlog(stop)
                             break
                     await self._wait(stop, opts.worker_idle_seconds)
                     if not claimed and not self.inflight:
-                        await self.db(ensure_hosts, self.store.engine)
+                        await self.db(ensure_hosts, self.store)
             finally:
                 await self._shutdown()
                 beat.cancel()
@@ -217,7 +217,7 @@ class Worker:
             ids = list(self.inflight)
             try:
                 until = self.clock.now() + timedelta(seconds=self.options.worker_lease_seconds)
-                held = renew_leases(self.store.engine, self.owner, ids, until)
+                held = renew_leases(self.store, self.owner, ids, until)
                 if held < len(ids):
                     self.stats.lost_leases += len(ids) - held
                     event(log, "leases lost", logging.WARNING, owner=self.owner,
@@ -236,7 +236,7 @@ class Worker:
                 await asyncio.wait_for(stop.wait(), min(self.options.worker_idle_seconds, 5.0))
                 return
             try:
-                waiting, since = await asyncio.to_thread(backlog.status, self.store.engine)
+                waiting, since = await asyncio.to_thread(backlog.status, self.store)
             except DB_ERRORS:
                 continue  # the crawl loop reports the outage
             if not waiting:
@@ -302,7 +302,7 @@ class Worker:
         await asyncio.gather(*tasks.values(), return_exceptions=True)
         if pending:
             try:
-                released = release_leases(self.store.engine, self.owner, pending)
+                released = release_leases(self.store, self.owner, pending)
             except DB_ERRORS:
                 released = 0  # the leases will expire on their own
             self.stats.released += released
@@ -319,7 +319,7 @@ class Worker:
             # Not the feed's fault: hand it back once the database answers again.
             event(log, "poll interrupted: database error", logging.WARNING, feed_id=row.id,
                   error=str(exc).splitlines()[0][:200])  # fmt: skip
-            await self.db(release_leases, self.store.engine, self.owner, [row.id])
+            await self.db(release_leases, self.store, self.owner, [row.id])
             return None
         except Exception as exc:  # a stage's bug must not stop the worker
             log.exception("poll failed feed_id=%s url=%s", row.id, row.url)
@@ -341,11 +341,10 @@ class Worker:
 
     async def _finish(self, row: Any, poll: FeedPoll, *, manual: bool) -> Decision:
         now = self.clock.now()
-        engine = self.store.engine
-        failures, websub_state = await self.db(failures_of, engine, row.id)
+        failures, websub_state = await self.db(failures_of, self.store, row.id)
         recent, oldest = (0, None)
         if poll.ok:
-            recent, oldest = await self.db(outlet_activity, engine, row.source, now)
+            recent, oldest = await self.db(outlet_activity, self.store, row.source, now)
         facts = PollFacts(
             ok=poll.ok,
             status=poll.status,
@@ -361,7 +360,7 @@ class Worker:
         decision = decide(facts, now, self.options, rand=self.rand)
         kept = await self.db(
             apply_decision,
-            engine,
+            self.store,
             self.owner,
             row.id,
             row.host,
@@ -398,7 +397,7 @@ class Worker:
         """Poll one feed now, by hand; success re-enables a disabled feed. None when another
         worker is polling it at this moment."""
         row = claim_feed(
-            self.store.engine, self.owner, feed_id, self.clock.now(),
+            self.store, self.owner, feed_id, self.clock.now(),
             self.options.worker_lease_seconds,
         )  # fmt: skip
         if row is None:

@@ -35,6 +35,7 @@ from nashra.search.facets import split_filters
 from nashra.search.query import Term
 from nashra.search.ranking import DocTerms
 from nashra.search.tables import TABLE, fts, pg_search
+from nashra.store.db import for_dialect
 from nashra.store.queries import Filters
 from nashra.store.schema import articles
 
@@ -456,10 +457,9 @@ class PostgresBackend(IndexBackend):
 
 
 def backend_for(
-    dialect: str, query: Sequence[Clause], required: Sequence[Clause] = ()
+    bind: Any, query: Sequence[Clause], required: Sequence[Clause] = ()
 ) -> IndexBackend:
-    if dialect == "sqlite":
-        return Fts5Backend(query, required)
-    if dialect == "postgresql":
-        return PostgresBackend(query, required)
-    raise ValueError(f"search supports SQLite and PostgreSQL, not {dialect!r}")
+    """The index reader of ``bind``'s database (a connection, a ``Store`` or the dialect name)
+    for ``query`` (the writes are :func:`nashra.search.index.index_writer`'s)."""
+    backend = for_dialect(bind, sqlite=Fts5Backend, postgresql=PostgresBackend)
+    return backend(query, required)

@@ -287,7 +287,7 @@ def search(store: Store, request: SearchRequest) -> SearchResults:
     exact_total = 0
     complete: set[int] | None = None  # the shown articles with every word (None: the strict ones)
     total = 0
-    with store.engine.connect() as conn:
+    with store.connect() as conn:
         if not clauses and not required:
             if not extra or request.mode != "region":
                 return SearchResults(request, query, [], 0, 0, query.notes or (NO_WORDS,))

@@ -12,6 +12,7 @@ from sqlalchemy import ColumnElement, Connection, bindparam, func, select, text
 from nashra.search.documents import IndexDocument, build_document, document_of, writer
 from nashra.search.facets import facet_tokens
 from nashra.search.tables import TABLE, fts, pg_search
+from nashra.store.db import for_dialect
 from nashra.store.schema import articles
 from nashra.text.article import AnalysedText
 
@@ -144,25 +145,25 @@ class TsvectorWriter(IndexWriter):
         conn.execute(text(f"ANALYZE {TABLE}"))
 
 
-_WRITERS: dict[str, IndexWriter] = {"sqlite": Fts5Writer(), "postgresql": TsvectorWriter()}
+_FTS5, _TSVECTOR = Fts5Writer(), TsvectorWriter()
 
 
-def index_writer(dialect: str) -> IndexWriter:
-    """The index writer of a database dialect ("sqlite" or "postgresql")."""
-    return _WRITERS[dialect]
+def index_writer(bind: Any) -> IndexWriter:
+    """The index writer of a connection's (or a ``Store``'s) database."""
+    return for_dialect(bind, sqlite=_FTS5, postgresql=_TSVECTOR)
 
 
 def index_documents(conn: Connection, docs: Iterable[tuple[int, IndexDocument]]) -> None:
     """Write (or replace) the index rows of ``(pk, document)`` pairs on ``conn``."""
     params = [_params(pk, doc) for pk, doc in docs]
     if params:
-        index_writer(conn.dialect.name).write(conn, params)
+        index_writer(conn).write(conn, params)
 
 
 def _facets_of(conn: Connection, pk: int) -> str | None:
     """The facets of the stored article ``pk`` as the row says now (after enrichment chose its
     section), or None when the backend keeps no facets or the article is gone."""
-    if not index_writer(conn.dialect.name).keeps_facets:
+    if not index_writer(conn).keeps_facets:
         return None
     row = conn.execute(_FACETS_OF, {"pk": pk}).first()
     return None if row is None else facet_tokens(*row)
@@ -180,21 +181,21 @@ def refresh_facets(conn: Connection, pk: int) -> None:
     transaction that changes an indexed article's section (a moderator, an enrichment rebuild)."""
     facets = _facets_of(conn, pk)
     if facets is not None:
-        index_writer(conn.dialect.name).set_facets(conn, pk, facets)
+        index_writer(conn).set_facets(conn, pk, facets)
 
 
 def unindex_article(conn: Connection, pk: int) -> None:
     """Remove an article from the index (SQLite's trigger and PostgreSQL's foreign key also do
     it when the article row is deleted)."""
-    index_writer(conn.dialect.name).delete(conn, pk)
+    index_writer(conn).delete(conn, pk)
 
 
 def index_status(store: Store) -> dict[str, int]:
     """How many articles exist and how many the index holds (they differ until a reindex when
     the store hook is missing or after an upgrade of an existing archive)."""
-    with store.engine.connect() as conn:
+    with store.connect() as conn:
         total = conn.execute(select(func.count()).select_from(articles)).scalar_one()
-        return {"articles": total, "indexed": index_writer(store.dialect).count(conn)}
+        return {"articles": total, "indexed": index_writer(store).count(conn)}
 
 
 def reindex(
@@ -209,9 +210,9 @@ def reindex(
 
     Each batch is its own short transaction, so the crawler is never blocked for long; a full
     rebuild first empties the index (search sees the archive fill in again as it runs)."""
-    backend = index_writer(store.dialect)
+    backend = index_writer(store)
     where = [backend.missing()] if only_missing else []
-    with store.engine.begin() as conn:
+    with store.begin() as conn:
         total = conn.execute(select(func.count()).select_from(articles).where(*where)).scalar_one()
         if not only_missing:
             backend.clear(conn)
@@ -231,7 +232,7 @@ def reindex(
         query = select(*columns).where(*where).order_by(articles.c.pk).limit(batch)
         if last_pk is not None:
             query = query.where(articles.c.pk > last_pk)
-        with store.engine.begin() as conn:
+        with store.begin() as conn:
             rows = conn.execute(query).all()
             if not rows:
                 break
@@ -253,7 +254,7 @@ def reindex(
         last_pk = rows[-1].pk
         if progress:
             progress(done, max(total, done))
-    with store.engine.begin() as conn:
+    with store.begin() as conn:
         backend.optimize(conn)
     log.info("search index: %d articles indexed", done)
     return done

@@ -1,8 +1,9 @@
 """The search index tables, one name on both backends (created by migration 0004).
 
 * SQLite: ``article_search``, an FTS5 table whose rowid is ``articles.pk``; columns ``title``,
-  ``body``, ``author`` (analysed tokens) and ``title_words``, ``body_words`` (normalised,
-  unstemmed, for prefix search); ``unicode61`` only splits our tokens on spaces.
+  ``body``, ``author`` (analysed tokens), ``title_words``, ``body_words`` (normalised,
+  unstemmed, for prefix search) and ``facets`` (outlet, section, language and day: migration
+  0008); ``unicode61`` only splits our tokens on spaces.
 * PostgreSQL: ``article_search`` (``article_pk`` → ``articles.pk`` ON DELETE CASCADE) with
   ``terms`` (title weight A, body weight D), ``words`` (unstemmed, same weights) and ``author``
   tsvectors built by ``to_tsvector('simple', …)`` from our tokens, each with a GIN index.
@@ -27,8 +28,9 @@ fts = table(
     column("author"),
     column("title_words"),
     column("body_words"),
+    column("facets"),
 )
-FTS_COLUMNS = ("title", "body", "author", "title_words", "body_words")
+FTS_COLUMNS = ("title", "body", "author", "title_words", "body_words", "facets")
 
 
 pg_metadata = MetaData()

@@ -145,7 +145,7 @@ def outlet_health(store: Store, now: datetime | None = None, days: int = 7) -> l
     """Every outlet's figures, worst first."""
     now = now or datetime.now(UTC)
     since = now - timedelta(days=days)
-    with store.engine.connect() as conn:
+    with store.connect() as conn:
         feed_rows = _feeds_health(conn, now)
         names = {r.slug: r.name_ar or r.name_fr or r.name_en or r.slug
                  for r in conn.execute(select(sources))}  # fmt: skip
@@ -220,7 +220,7 @@ def _history(conn: Any, now: datetime) -> dict[str, list[datetime]]:
 def silent_outlets(store: Store, now: datetime | None = None) -> list[str]:
     """Slugs of the outlets that silently stopped publishing (for /metrics)."""
     now = now or datetime.now(UTC)
-    with store.engine.connect() as conn:
+    with store.connect() as conn:
         history = _history(conn, now)
     return sorted(
         slug for slug, times in history.items() if is_silent(max(times), usual_gap(times), now)

@@ -1,17 +1,18 @@
 """The database primitives every package shares: opening the database (SQLite or PostgreSQL),
-keeping its schema current, the write transaction that locks up front, and the dialect's
-``INSERT … ON CONFLICT``. Feature code uses these instead of branching on the dialect itself."""
+keeping its schema current, dialect dispatch (:func:`for_dialect`), the write transaction that
+locks up front, the upsert (``INSERT … ON CONFLICT``) and keyset pagination. Feature code uses
+these instead of branching on the dialect itself."""
 
 from __future__ import annotations
 
 import base64
 import binascii
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from alembic import command
 from alembic.config import Config
@@ -19,9 +20,29 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import ColumnElement, Engine, Select, Table, and_, create_engine, event, or_
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.engine import Connection, CursorResult, make_url
 
 from nashra.text.dates import checked_instant
+
+T = TypeVar("T")
+
+
+def dialect_name(bind: Any) -> str:
+    """The dialect name ("sqlite" or "postgresql") of an engine, a connection, a ``Store`` or a
+    read router, or the name itself."""
+    dialect = getattr(bind, "dialect", bind)
+    return str(getattr(dialect, "name", dialect))
+
+
+def for_dialect(bind: Any, *, sqlite: T, postgresql: T) -> T:
+    """The one of ``sqlite`` and ``postgresql`` that belongs to ``bind``'s database (see
+    :func:`dialect_name`): the one place a per-dialect choice is made."""
+    name = dialect_name(bind)
+    if name == "sqlite":
+        return sqlite
+    if name == "postgresql":
+        return postgresql
+    raise ValueError(f"Nashra supports SQLite and PostgreSQL, not {name!r}")
 
 
 def create_db_engine(url: str, *, connect_timeout: int | None = None) -> Engine:
@@ -66,10 +87,16 @@ def migrate(engine: Engine) -> None:
         command.upgrade(cfg, "heads")
 
 
-def schema_is_current(engine: Engine) -> bool:
+class Connectable(Protocol):
+    """What lends a connection: an engine, a read router or a ``Store``."""
+
+    def connect(self) -> Connection: ...
+
+
+def schema_is_current(database: Connectable) -> bool:
     """True when the database is at the newest migration."""
     heads = set(ScriptDirectory.from_config(_alembic_config()).get_heads())
-    with engine.connect() as conn:
+    with database.connect() as conn:
         return set(MigrationContext.configure(conn).get_current_heads()) == heads
 
 
@@ -80,7 +107,7 @@ def write_transaction(engine: Engine) -> Iterator[Connection]:
     read and the write; a plain transaction on PostgreSQL (lock rows with ``FOR UPDATE``).
     Commits on a normal exit, rolls back on any error."""
     with engine.connect() as conn:
-        if conn.dialect.name == "sqlite":
+        if dialect_name(conn) == "sqlite":
             conn.exec_driver_sql("BEGIN IMMEDIATE")
         else:
             conn.begin()
@@ -92,11 +119,40 @@ def write_transaction(engine: Engine) -> Iterator[Connection]:
         conn.commit()
 
 
-def insert_for(conn: Connection, table: Table, **values: Any) -> Any:
-    """An INSERT that can say ``ON CONFLICT`` (``.on_conflict_do_update`` / ``_do_nothing``):
-    both databases speak it, SQLAlchemy has it per dialect."""
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-    return dialect.insert(table).values(**values)
+Values = Mapping[str, Any] | Sequence[Mapping[str, Any]]
+
+
+def upsert(
+    conn: Connection,
+    table: Table,
+    values: Values,
+    key: Sequence[str],
+    *,
+    update: Iterable[str] | Mapping[str, Callable[[Any], Any]] = (),
+    returning: Sequence[ColumnElement[Any]] = (),
+) -> CursorResult[Any]:
+    """Insert ``values`` (one row, or a list of rows run as one batch) into ``table``; where a
+    row with the same ``key`` columns exists, set its ``update`` columns instead — named columns
+    take the new row's value, a mapping gives each column a function of the new row
+    (``excluded``) to its expression, e.g. ``{"views": lambda new: t.c.views + new.views}``.
+    With no ``update`` the existing row is left as it is (``returning`` then yields nothing for
+    it: a way to learn whether the insert took place)."""
+    statement = for_dialect(conn, sqlite=sqlite.insert, postgresql=postgresql.insert)(table)
+    new = statement.excluded
+    if isinstance(update, Mapping):
+        changes = {column: value(new) for column, value in update.items()}
+    else:
+        changes = {column: new[column] for column in update}
+    index = [table.c[column] for column in key]
+    if changes:
+        statement = statement.on_conflict_do_update(index_elements=index, set_=changes)
+    else:
+        statement = statement.on_conflict_do_nothing(index_elements=index)
+    if returning:
+        statement = statement.returning(*returning)
+    if isinstance(values, Mapping):
+        return conn.execute(statement, dict(values))
+    return conn.execute(statement, list(values))
 
 
 # -- keyset pagination ---------------------------------------------------------------------------
@@ -162,3 +218,31 @@ def keyset_page(
         return rows, None
     rows = rows[:limit]
     return rows, encode_cursor(*position(rows[-1]))
+
+
+def keyset_page_newer(
+    conn: Connection,
+    query: Select,
+    moment: ColumnElement,
+    key: ColumnElement,
+    *,
+    cursor: str,
+    limit: int,
+    to_row: Callable[[Any], dict[str, Any]] = lambda r: dict(r._mapping),
+) -> tuple[list[dict[str, Any]], bool]:
+    """The way back through a :func:`keyset_page` listing: the ``limit`` rows just newer than
+    ``cursor``, newest first, and whether even newer ones exist (for rel=prev links)."""
+    after_moment, after_key = decode_cursor(cursor)
+    query = (
+        query.where(
+            moment >= after_moment,  # seekable, as in keyset_page
+            or_(moment > after_moment, and_(moment == after_moment, key > after_key)),
+        )
+        .order_by(moment.asc(), key.asc())
+        .limit(limit + 1)
+    )
+    rows = [to_row(r) for r in conn.execute(query)]
+    has_more = len(rows) > limit
+    rows = rows[:limit]
+    rows.reverse()
+    return rows, has_more

@@ -10,9 +10,15 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import func, select
 
-from nashra.store.db import CursorError, decode_cursor, encode_cursor, keyset_page
+from nashra.store.db import (
+    CursorError,
+    decode_cursor,
+    encode_cursor,
+    keyset_page,
+    keyset_page_newer,
+)
 from nashra.store.schema import article_videos, articles, images, sources
 from nashra.store.store import Store
 
@@ -181,26 +187,11 @@ def newer_articles(
     ones exist. It is the way back through a keyset listing (the portal's rel=prev links)."""
     filters = filters or Filters()
     limit = max(1, min(int(limit), 200))
-    published, pk = decode_cursor(cursor)
-    query = (
-        _base_query()
-        .where(*filters.clauses())
-        .where(
-            articles.c.published >= published,  # seekable, as in db.keyset_page
-            or_(
-                articles.c.published > published,
-                and_(articles.c.published == published, articles.c.pk > pk),
-            ),
-        )
-        .order_by(articles.c.published.asc(), articles.c.pk.asc())
-        .limit(limit + 1)
-    )
+    query = _base_query().where(*filters.clauses())
     with store.engine.connect() as conn:
-        rows = [dict(r._mapping) for r in conn.execute(query)]
-    has_more = len(rows) > limit
-    rows = rows[:limit]
-    rows.reverse()
-    return rows, has_more
+        return keyset_page_newer(
+            conn, query, articles.c.published, articles.c.pk, cursor=cursor, limit=limit
+        )
 
 
 def row_cursor(row: dict[str, Any]) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections.abc import Callable, Iterable, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -30,7 +31,8 @@ from sqlalchemy.exc import IntegrityError
 
 from nashra.model import Article
 from nashra.sources.registry import Source
-from nashra.store.db import create_db_engine, migrate
+from nashra.store.db import create_db_engine, migrate, upsert, write_transaction
+from nashra.store.replicas import ReadRouter
 from nashra.store.schema import articles, feed_polls, feeds, images, sources
 
 log = logging.getLogger("nashra.store")
@@ -112,10 +114,17 @@ POLL_HISTORY = timedelta(days=8)  # feed_polls kept per feed (the health board l
 
 
 class Store:
-    """Reads and writes the archive through SQLAlchemy Core (SQLite or PostgreSQL)."""
+    """Reads and writes the archive through SQLAlchemy Core (SQLite or PostgreSQL).
+
+    Feature code reaches the database through :meth:`connect` (reads), :meth:`begin` (a
+    transaction) and :meth:`write_transaction` (a read-then-write that must not interleave),
+    never through the engine: a store on a :class:`~nashra.store.replicas.ReadRouter` sends
+    reads to a replica and writes to the primary."""
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        # The engine writes go to: the router's primary, or the engine itself.
+        self.primary: Engine = engine.primary if isinstance(engine, ReadRouter) else engine
         self._analysed_rows: int | None = None  # articles when statistics were last refreshed
         self._grown = 0  # new articles since
 
@@ -132,6 +141,19 @@ class Store:
 
     def close(self) -> None:
         self.engine.dispose()
+
+    def connect(self) -> Connection:
+        """A connection for reading (to a replica when the store reads through a router)."""
+        return self.engine.connect()
+
+    def begin(self) -> AbstractContextManager[Connection]:
+        """A transaction on the primary: commits on a normal exit, rolls back on an error."""
+        return self.primary.begin()
+
+    def write_transaction(self) -> AbstractContextManager[Connection]:
+        """A transaction on the primary that holds the write lock from its start (see
+        :func:`nashra.store.db.write_transaction`)."""
+        return write_transaction(self.primary)
 
     # -- outlets and feeds -------------------------------------------------------------------
 
@@ -173,26 +195,20 @@ class Store:
                     conn.execute(update(feeds).where(feeds.c.url == url).values(enabled=False))
 
     def ensure_source(self, slug: str, name: str = "", lang: str = "ar") -> None:
-        """Create an outlet row if it does not exist (used by bulk imports of unknown outlets)."""
-        with self.engine.begin() as conn:
-            if conn.execute(select(sources.c.slug).where(sources.c.slug == slug)).first():
-                return
-            try:
-                with conn.begin_nested():
-                    conn.execute(
-                        insert(sources).values(
-                            slug=slug,
-                            name_ar=name if lang == "ar" else "",
-                            name_fr=name if lang == "fr" else "",
-                            name_en=name if lang == "en" else "",
-                            site_url="",
-                            lang=lang,
-                            next_num=1,
-                            created_at=utcnow(),
-                        )
-                    )
-            except IntegrityError:
-                pass  # created concurrently: fine
+        """Create an outlet row if it does not exist (used by bulk imports of unknown outlets);
+        one created concurrently, or already there, is left as it is."""
+        row = {
+            "slug": slug,
+            "name_ar": name if lang == "ar" else "",
+            "name_fr": name if lang == "fr" else "",
+            "name_en": name if lang == "en" else "",
+            "site_url": "",
+            "lang": lang,
+            "next_num": 1,
+            "created_at": utcnow(),
+        }
+        with self.begin() as conn:
+            upsert(conn, sources, row, ["slug"])
 
     def add_feed(self, source: str, url: str) -> int:
         with self.engine.begin() as conn:

@@ -17,9 +17,10 @@ from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Engine, and_, delete, func, or_, select, update
+from sqlalchemy import Connection, and_, delete, func, or_, select, update
 
-from nashra.store.db import insert_for
+from nashra.store import Store
+from nashra.store.db import upsert
 from nashra.store.schema import article_signatures as sigs
 from nashra.store.schema import articles, job_leases, story_backlog
 
@@ -30,13 +31,7 @@ LEASE_SECONDS = 120.0  # a batch takes seconds; a dead owner is replaced after t
 def queue(conn: Connection, pk: int, published: datetime) -> None:
     """Put an article in the backlog (again: a newer text replaces the waiting one)."""
     values = {"article_pk": pk, "published": published, "queued_at": datetime.now(UTC)}
-    stmt = insert_for(conn, story_backlog, **values)
-    conn.execute(
-        stmt.on_conflict_do_update(
-            index_elements=[story_backlog.c.article_pk],
-            set_={"published": values["published"], "queued_at": values["queued_at"]},
-        )
-    )
+    upsert(conn, story_backlog, values, ["article_pk"], update=["published", "queued_at"])
 
 
 def dequeue(conn: Connection, pk: int, queued_at: datetime) -> None:
@@ -80,9 +75,9 @@ def waiting(
     return list(conn.execute(query))
 
 
-def status(engine: Engine) -> tuple[int, datetime | None]:
+def status(store: Store) -> tuple[int, datetime | None]:
     """How many articles wait, and since when the longest-waiting one does."""
-    with engine.connect() as conn:
+    with store.connect() as conn:
         count, oldest = conn.execute(
             select(func.count(), func.min(story_backlog.c.queued_at))
         ).one()
@@ -90,15 +85,15 @@ def status(engine: Engine) -> tuple[int, datetime | None]:
 
 
 @contextmanager
-def exclusive(engine: Engine, owner: str, seconds: float = LEASE_SECONDS) -> Iterator[bool]:
+def exclusive(store: Store, owner: str, seconds: float = LEASE_SECONDS) -> Iterator[bool]:
     """True inside when ``owner`` holds the backlog's lease (nobody else is working it); the
     lease is let go on the way out, and expires on its own if the process dies."""
-    held = renew(engine, owner, seconds)
+    held = renew(store, owner, seconds)
     try:
         yield held
     finally:
         if held:
-            with engine.begin() as conn:
+            with store.begin() as conn:
                 conn.execute(
                     update(job_leases)
                     .where(job_leases.c.name == LEASE, job_leases.c.owner == owner)
@@ -106,7 +101,7 @@ def exclusive(engine: Engine, owner: str, seconds: float = LEASE_SECONDS) -> Ite
                 )
 
 
-def renew(engine: Engine, owner: str, seconds: float = LEASE_SECONDS) -> bool:
+def renew(store: Store, owner: str, seconds: float = LEASE_SECONDS) -> bool:
     """Take or extend the lease; False when another owner holds it."""
     now = datetime.now(UTC)
     take = (
@@ -117,11 +112,9 @@ def renew(engine: Engine, owner: str, seconds: float = LEASE_SECONDS) -> bool:
         )
         .values(owner=owner, expires_at=now + timedelta(seconds=seconds))
     )
-    with engine.begin() as conn:
+    with store.begin() as conn:
         if conn.execute(take).rowcount:
             return True
-        first = insert_for(
-            conn, job_leases, name=LEASE, owner=owner, expires_at=now + timedelta(seconds=seconds)
-        )
-        taken = first.on_conflict_do_nothing().returning(job_leases.c.name)
-        return conn.execute(taken).first() is not None
+        first = {"name": LEASE, "owner": owner, "expires_at": now + timedelta(seconds=seconds)}
+        taken = upsert(conn, job_leases, first, ["name"], returning=[job_leases.c.name])
+        return taken.first() is not None

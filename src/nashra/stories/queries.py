@@ -53,7 +53,7 @@ def _member_query():
 
 
 def _rows(store: Store, query) -> list[dict[str, Any]]:
-    with store.engine.connect() as conn:
+    with store.connect() as conn:
         out = [dict(r._mapping) for r in conn.execute(query)]
     for row in out:
         row["published"] = _aware(row["published"])
@@ -65,7 +65,7 @@ def story_ids(store: Store, pks: list[int]) -> dict[int, int]:
     assigned are absent."""
     wanted = sorted({pk for pk in pks if pk is not None})
     out: dict[int, int] = {}
-    with store.engine.connect() as conn:
+    with store.connect() as conn:
         for i in range(0, len(wanted), 500):
             query = select(sigs.c.article_pk, sigs.c.story_id).where(
                 sigs.c.article_pk.in_(wanted[i : i + 500]), sigs.c.story_id.is_not(None)
@@ -77,7 +77,7 @@ def story_ids(store: Store, pks: list[int]) -> dict[int, int]:
 def get_story(store: Store, story_id: int, *, limit: int = 200) -> dict[str, Any] | None:
     """A story with its articles (earliest first, at most ``limit``), or None. A story merged
     into another has ``merged_into`` set and no articles: follow it."""
-    with store.engine.connect() as conn:
+    with store.connect() as conn:
         row = conn.execute(select(stories).where(stories.c.id == story_id)).first()
     if row is None:
         return None
@@ -97,7 +97,7 @@ def get_story(store: Store, story_id: int, *, limit: int = 200) -> dict[str, Any
 def resolve_story(store: Store, story_id: int) -> int | None:
     """The live story a (possibly merged) story id now lives in; None when unknown."""
     seen: set[int] = set()
-    with store.engine.connect() as conn:
+    with store.connect() as conn:
         current: int | None = story_id
         while current is not None and current not in seen:
             seen.add(current)
@@ -126,7 +126,7 @@ def _one_per_outlet(rows: list[dict[str, Any]], skip: set[str]) -> list[dict[str
 def other_versions(store: Store, pk: int, *, limit: int = 20) -> list[dict[str, Any]]:
     """For an article page: the same story as published by other outlets, one per outlet,
     earliest first (listing rows, ready for ``nashra.web.present.teaser``)."""
-    with store.engine.connect() as conn:
+    with store.connect() as conn:
         row = conn.execute(
             select(sigs.c.story_id, articles.c.source)
             .select_from(sigs.join(articles, articles.c.pk == sigs.c.article_pk))
@@ -145,7 +145,7 @@ def other_versions(store: Store, pk: int, *, limit: int = 20) -> list[dict[str, 
 
 
 def _recent_stories(store: Store, lang: str | None, hours: float, limit: int, order) -> list[Any]:
-    with store.engine.connect() as conn:
+    with store.connect() as conn:
         newest_q = select(func.max(stories.c.last_published)).where(stories.c.size > 0)
         if lang:
             newest_q = newest_q.where(stories.c.lang == lang)
@@ -270,7 +270,7 @@ def stories_of_articles(
         stories.c.merged_into.is_(None),
         stories.c.outlet_count >= max(1, int(min_outlets)),
     )
-    with store.engine.connect() as conn:
+    with store.connect() as conn:
         candidates = conn.execute(query).all()
     return _with_versions(store, _by_top_score(candidates, limit, TOP_HALF_LIFE_HOURS))
 
@@ -304,7 +304,7 @@ def list_stories(
     )
     if lang:
         query = query.where(stories.c.lang == lang)
-    with store.engine.connect() as conn:
+    with store.connect() as conn:
         rows, next_cursor = keyset_page(
             conn, query, stories.c.last_published, stories.c.id,
             cursor=cursor, limit=limit, to_row=_story_dict,
@@ -324,7 +324,7 @@ class _Rep:
 def story_counts(store: Store) -> dict[str, int]:
     """Counts for ``nashra stories stats``: live stories, stories with several outlets,
     assigned articles, near-duplicate copies, articles waiting in the backlog."""
-    with store.engine.connect() as conn:
+    with store.connect() as conn:
         one = lambda q: int(conn.execute(q).scalar() or 0)  # noqa: E731
         live = stories.c.size > 0
         return {

@@ -38,7 +38,7 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 
 from nashra.config import Settings
 from nashra.observe.metrics import LATE_ASSIGNED
-from nashra.store.db import insert_for
+from nashra.store.db import upsert
 from nashra.store.schema import article_signatures as sigs
 from nashra.store.schema import articles, stories, story_backlog
 from nashra.store.store import Store
@@ -257,7 +257,7 @@ class StoryStore:
 
         An article older than the live window goes to the backlog; with ``defer`` it waits
         there (``pending``) for :meth:`assign_late`, otherwise the backlog is worked at once."""
-        with self._lock, self.store.engine.begin() as conn:
+        with self._lock, self.store.begin() as conn:
             self._conn = conn
             try:
                 result = self._assign(conn, pk, analysed)
@@ -334,15 +334,15 @@ class StoryStore:
         where it stopped at the next call; ``complete`` says it reached the end."""
         deadline = None if budget is None else time.monotonic() + budget
         result = LatePass()
-        with backlog.exclusive(self.store.engine, self.owner) as held:
+        with backlog.exclusive(self.store, self.owner) as held:
             if not held:
                 result.elsewhere = True
                 return result
             while deadline is None or time.monotonic() < deadline:
-                if not backlog.renew(self.store.engine, self.owner):
+                if not backlog.renew(self.store, self.owner):
                     result.elsewhere = True  # we were too slow: another process took over
                     break
-                with self.store.engine.connect() as conn:
+                with self.store.connect() as conn:
                     rows = backlog.waiting(conn, batch, self._late_cursor, _ARTICLE_COLUMNS)
                 if not rows:
                     self._late_cursor = None
@@ -359,7 +359,7 @@ class StoryStore:
         (its grouping lost, as on arrival) instead of holding up the rest."""
         assigned: dict[int, StoryAssignment] = {}
         try:
-            with self._lock, self.store.engine.begin() as conn:
+            with self._lock, self.store.begin() as conn:
                 self._conn = conn
                 try:
                     self.late.sync(conn)
@@ -377,7 +377,7 @@ class StoryStore:
                     self._assign_rows([row], result)
                 return
             log.exception("late story assignment failed pk=%s", rows[0].pk)
-            with self.store.engine.begin() as conn:
+            with self.store.begin() as conn:
                 backlog.dequeue(conn, rows[0].pk, rows[0].queued_at)
             result.failed.append(rows[0].pk)
             return
@@ -428,8 +428,7 @@ class StoryStore:
             "version": SIGNATURE_VERSION,
             "updated_at": now,
         }
-        stmt = insert_for(conn, sigs, article_pk=f.pk, **values)
-        conn.execute(stmt.on_conflict_do_update(index_elements=[sigs.c.article_pk], set_=values))
+        upsert(conn, sigs, {"article_pk": f.pk, **values}, ["article_pk"], update=list(values))
         gone = {g for g, _ in decision.merges}
         for story_id in sorted(decision.touched - gone):
             self._refresh_story(conn, story_id, decision.story)
@@ -442,7 +441,7 @@ class StoryStore:
         """Forget every story and assign the whole archive again, oldest first (after a
         threshold change). Returns the number of articles assigned."""
         with self._lock:
-            with self.store.engine.begin() as conn:
+            with self.store.begin() as conn:
                 total = conn.execute(select(func.count()).select_from(articles)).scalar_one()
                 conn.execute(update(stories).values(merged_into=None, representative=None))
                 conn.execute(delete(sigs))
@@ -464,7 +463,7 @@ class StoryStore:
                             (articles.c.published == published) & (articles.c.pk > last),
                         )
                     )
-                with self.store.engine.begin() as conn:
+                with self.store.begin() as conn:
                     rows = conn.execute(query.limit(batch)).all()
                     if not rows:
                         break

@@ -17,7 +17,7 @@ def latest_moment(store: Store, lang: str | None) -> datetime | None:
     query = select(func.max(articles.c.published))
     if lang:
         query = query.where(articles.c.lang == lang)
-    with store.engine.connect() as conn:
+    with store.connect() as conn:
         return conn.execute(query).scalar()
 
 
@@ -30,12 +30,12 @@ def headlines(store: Store, since: datetime, until: datetime, lang: str | None) 
     )
     if lang:
         query = query.where(articles.c.lang == lang)
-    with store.engine.connect() as conn:
+    with store.connect() as conn:
         return [Headline(r.title, r.source, r.published, r.lang) for r in conn.execute(query)]
 
 
 def outlet_names(store: Store) -> list[str]:
-    with store.engine.connect() as conn:
+    with store.connect() as conn:
         rows = conn.execute(
             select(sources.c.slug, sources.c.name_ar, sources.c.name_fr, sources.c.name_en)
         )

@@ -40,7 +40,7 @@ def videos_for(store: Store, pks: list[int]) -> dict[int, Video]:
     if not pks:
         return out
     query = select(article_videos).where(article_videos.c.article_pk.in_(pks))
-    with store.engine.connect() as conn:
+    with store.connect() as conn:
         for row in conn.execute(query):
             out[row.article_pk] = Video(
                 provider=row.provider,

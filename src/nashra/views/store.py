@@ -8,10 +8,13 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from nashra.store.db import insert_for
+from nashra.store.db import upsert
 from nashra.store.queries import Filters, latest_articles
 from nashra.store.schema import article_views, articles
 from nashra.store.store import Store
+
+# The views of an (article, hour) bucket seen again are added to those already counted.
+ADD_VIEWS = {"views": lambda new: article_views.c.views + new.views}
 
 
 def add_views(store: Store, rows: Iterable[tuple[int, datetime, int]]) -> None:
@@ -20,7 +23,7 @@ def add_views(store: Store, rows: Iterable[tuple[int, datetime, int]]) -> None:
     values = [{"article_pk": pk, "hour": hour, "views": views} for pk, hour, views in rows]
     if not values:
         return
-    with store.engine.begin() as conn:
+    with store.begin() as conn:
         known = set(
             conn.execute(
                 select(articles.c.pk).where(articles.c.pk.in_({v["article_pk"] for v in values}))
@@ -29,12 +32,7 @@ def add_views(store: Store, rows: Iterable[tuple[int, datetime, int]]) -> None:
         values = [v for v in values if v["article_pk"] in known]
         if not values:
             return
-        statement = insert_for(conn, article_views)
-        statement = statement.on_conflict_do_update(
-            index_elements=[article_views.c.article_pk, article_views.c.hour],
-            set_={"views": article_views.c.views + statement.excluded.views},
-        )
-        conn.execute(statement, values)
+        upsert(conn, article_views, values, ["article_pk", "hour"], update=ADD_VIEWS)
 
 
 def most_read(
@@ -60,7 +58,7 @@ def most_read(
     if lang:
         query = query.where(articles.c.lang == lang)
     query = query.order_by(totals.c.views.desc(), articles.c.published.desc()).limit(limit)
-    with store.engine.connect() as conn:
+    with store.connect() as conn:
         ranked = [(r.article_pk, int(r.views)) for r in conn.execute(query)]
     if not ranked:
         return []

@@ -126,7 +126,7 @@ def portal_version(store: Store) -> tuple[Any, ...]:
     page without changing an article — a moderator's section correction, and an article joining
     its story just after it was saved — and takedowns (rows deleted, issue 19). Each part is one
     primary-key step (O(1)), takedowns a handful of rows."""
-    with store.engine.connect() as conn:
+    with store.connect() as conn:
         extra = conn.execute(
             select(
                 select(func.max(section_corrections.c.id)).scalar_subquery(),

@@ -35,7 +35,7 @@ def writer_filters(store: Store, name: str, **narrowing: Any) -> Filters:
     as it was before enrichment existed."""
     key = author_key(name)
     if key:
-        with store.engine.connect() as conn:
+        with store.connect() as conn:
             keyed = conn.execute(select(articles.c.pk).where(author_clause(name)).limit(1)).first()
         if keyed is not None:
             return WriterFilters(writer=name, **narrowing)

@@ -38,7 +38,7 @@ def routes(ctx: WebContext) -> list[BaseRoute]:
 
     def healthz(request: Request) -> Response:
         try:
-            with store.engine.connect() as conn:
+            with store.connect() as conn:
                 conn.execute(text("SELECT 1"))
             db = True
         except Exception:
