@@ -158,9 +158,7 @@ def hostile(secret: LoopbackServer, secret6: LoopbackServer) -> Iterator[Loopbac
 def guarded(settings: Settings) -> Settings:
     """Only the hostile outlet's address may be reached, as an operator would allow an intranet
     outlet; 127.0.0.1 and [::1], where the secret servers listen, stay refused."""
-    settings.fetch_allow_networks = f"{HOSTILE}/32"
-    settings.respect_robots = True
-    return settings
+    return settings.override(fetch_allow_networks=f"{HOSTILE}/32", respect_robots=True)
 
 
 def _blocked_count() -> float:
@@ -206,7 +204,7 @@ def test_every_numeric_spelling_is_refused_with_a_reason(
     guarded: Settings, secret: LoopbackServer, spelling: str
 ) -> None:
     async def run() -> str | None:
-        async with Fetcher(guarded) as fetcher:
+        async with Fetcher(guarded.fetch) as fetcher:
             result = await fetcher.fetch(f"http://{spelling}:{secret.port}/secret")
             assert result.error_kind == "blocked", result
             return result.error

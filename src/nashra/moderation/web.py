@@ -46,7 +46,6 @@ from nashra.enrich.store import ArticleNotFound, set_section
 from nashra.media.logo import SLUG_RE, logo_svg
 from nashra.media.paths import media_path, media_url
 from nashra.moderation import accounts, queries
-from nashra.moderation.config import ModerationConfig
 from nashra.moderation.identity import (
     REPORTER_COOKIE,
     client_address,
@@ -90,7 +89,7 @@ class _Web:
     def __init__(self, settings: Settings, store: Store) -> None:
         self.settings = settings
         self.store = store
-        self.config = ModerationConfig.from_settings(settings)
+        self.config = settings.moderation
         self.secret = instance_secret(settings)
         self.env = Environment(
             loader=PackageLoader("nashra.web", "templates"),
@@ -115,7 +114,7 @@ class _Web:
     def address(self, request: Request) -> str:
         peer = request.client.host if request.client else ""
         return client_address(
-            peer, request.headers.get("x-forwarded-for"), self.config.trusted_proxies
+            peer, request.headers.get("x-forwarded-for"), self.settings.web.trusted_proxies
         )
 
     def network(self, request: Request) -> str:
@@ -348,7 +347,7 @@ def routes(settings: Settings, store: Store) -> list[BaseRoute]:
         )  # fmt: skip
         if result.status == "rate_limited":
             response = _login_page(request, "Too many failed attempts; try again later.", 429)
-            response.headers["Retry-After"] = str(web.config.login_window_seconds)
+            response.headers["Retry-After"] = str(accounts.LOGIN_WINDOW_SECONDS)
             return response
         if result.status != "ok" or result.token is None:
             return _login_page(request, "Wrong user name or password.", 401)

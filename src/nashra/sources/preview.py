@@ -79,7 +79,7 @@ async def load_page(settings: Any, target: str) -> tuple[bytes, str, str | None]
     from nashra.crawl.fetch import Fetcher
     from nashra.crawl.pipeline import PAGE_ACCEPT
 
-    async with Fetcher(settings) as fetcher:
+    async with Fetcher(settings.fetch) as fetcher:
         result = await fetcher.fetch(target, accept=PAGE_ACCEPT)
     if not result.ok or not result.content:
         raise ValueError(f"could not fetch {target}: {result.error or result.status}")

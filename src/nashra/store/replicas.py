@@ -198,7 +198,7 @@ class ReadRouter:
 def reading_store(settings: Any, store: Any) -> tuple[Any, ReadRouter | None]:
     """The store web readers use: ``store`` itself, or — with ``database_replica_urls`` — a
     store on a :class:`ReadRouter` over the replicas (its writes still reach the primary)."""
-    urls = parse_replica_urls(settings.database_replica_urls)
+    urls = parse_replica_urls(settings.replicas.database_replica_urls)
     if not urls:
         return store, None
     from nashra.store.store import Store
@@ -206,7 +206,7 @@ def reading_store(settings: Any, store: Any) -> tuple[Any, ReadRouter | None]:
     router = ReadRouter(
         store.engine,
         urls,
-        max_lag_seconds=settings.replica_max_lag_seconds,
-        check_seconds=settings.replica_check_seconds,
+        max_lag_seconds=settings.replicas.replica_max_lag_seconds,
+        check_seconds=settings.replicas.replica_check_seconds,
     )
     return Store(router), router  # type: ignore[arg-type]
