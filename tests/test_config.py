@@ -234,7 +234,7 @@ def test_values_of_the_wrong_type_are_refused_naming_the_setting(
         ("views_flush_views", "0", "must be positive"),
         ("port", "70000", "must be between 0 and 65535"),
         ("timezone", "Mars/Olympus", "not a known time zone"),
-        ("trusted_proxies", "10.0.0.1, proxy.local", "'proxy.local' is not an address"),
+        ("trusted_proxies", "10.0.0.1, proxy.local", "'proxy.local' is not a network"),
         ("search_rank_window", "-1", "must be 0 or more"),
         ("database_replica_urls", "sqlite:///x.db", "is not a PostgreSQL URL"),
         ("replica_check_seconds", "0", "must be positive"),
@@ -247,6 +247,14 @@ def test_values_out_of_range_are_refused_at_load_naming_the_setting(
     with pytest.raises(SettingError, match=problem) as caught:
         load_settings(env=env)
     assert name in str(caught.value) and f"NASHRA_{name.upper()}" in str(caught.value)
+
+
+def test_phash_distance_stops_where_the_band_index_stops() -> None:
+    from nashra.media.phash import BANDS
+
+    assert load_settings(env={}, phash_distance=BANDS - 1).media.phash_distance == BANDS - 1
+    with pytest.raises(SettingError, match="phash_distance must be between 0 and"):
+        load_settings(env={}, phash_distance=BANDS)
 
 
 def test_rules_between_settings_name_the_setting() -> None:

@@ -21,11 +21,13 @@ import math
 import os
 import tomllib
 import typing
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlalchemy.engine import make_url
 
 __all__ = [
     "CrawlSettings",
@@ -44,6 +46,8 @@ __all__ = [
     "env_name",
     "load_settings",
     "parse_guards",
+    "parse_networks",
+    "parse_replica_urls",
     "parse_weights",
 ]
 
@@ -95,24 +99,37 @@ def between(low: float, high: float) -> Check:
     return check
 
 
-def _networks(value: str) -> None:
-    from nashra.crawl.guard import parse_networks  # the fetch guard's own parser
-
-    parse_networks(value)
+def parse_networks(
+    value: str | Iterable[str], setting: str = "fetch_allow_networks"
+) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+    """``"10.1.0.0/16, 127.0.0.2"`` → networks; a bad item raises ``ValueError`` naming it."""
+    items = value.split(",") if isinstance(value, str) else list(value)
+    networks: list[ipaddress.IPv4Network | ipaddress.IPv6Network] = []
+    for item in (i.strip() for i in items):
+        if not item:
+            continue
+        try:
+            networks.append(ipaddress.ip_network(item, strict=False))
+        except ValueError as exc:
+            raise ValueError(f"{setting}: {item!r} is not a network ({exc})") from exc
+    return networks
 
 
 def _proxies(value: tuple[str, ...]) -> None:
-    for item in value:
+    parse_networks(value, "trusted_proxies")
+
+
+def parse_replica_urls(raw: str) -> list[str]:
+    """The comma-separated replica URLs of the setting; each must be a PostgreSQL URL."""
+    urls = [part.strip() for part in raw.split(",") if part.strip()]
+    for url in urls:
         try:
-            ipaddress.ip_network(item, strict=False)
-        except ValueError:
-            raise ValueError(f"{item!r} is not an address or network") from None
-
-
-def _replica_urls(value: str) -> None:
-    from nashra.store.replicas import parse_replica_urls
-
-    parse_replica_urls(value)
+            parsed = make_url(url)
+        except Exception as exc:
+            raise ValueError(f"database_replica_urls: {url!r} is not a database URL") from exc
+        if not parsed.drivername.startswith("postgresql"):
+            raise ValueError(f"database_replica_urls: {url!r} is not a PostgreSQL URL")
+    return urls
 
 
 def _timezone(value: str) -> None:
@@ -169,12 +186,6 @@ def _outlet_weights(value: str) -> None:
         raise ValueError(f"must be slug=weight,…, not {value!r}") from None
 
 
-def _phash_distance(value: int) -> None:
-    from nashra.media.phash import BANDS  # the band index finds matches up to BANDS - 1 apart
-
-    between(0, BANDS - 1)(value)
-
-
 # -- sections ----------------------------------------------------------------------------------
 
 
@@ -223,7 +234,7 @@ class FetchSettings(Section):
         "",
         "comma-separated CIDRs that fetches may reach although private (an intranet outlet); "
         "see [Security](#security)",
-        check=_networks,
+        check=parse_networks,
     )
 
 
@@ -349,8 +360,9 @@ class MediaSettings(Section):
     max_image_pixels: int = setting(
         40_000_000, "a lead image with more pixels is refused", check=positive, shown="40 M"
     )
+    # at most 3: the band index of nashra.media.phash (BANDS = 4) finds matches up to 3 bits apart
     phash_distance: int = setting(
-        2, "bits apart for two pictures to count as one image", check=_phash_distance
+        2, "bits apart for two pictures to count as one image", check=between(0, 3)
     )
 
 
@@ -435,7 +447,7 @@ class ReplicaSettings(Section):
     """PostgreSQL read replicas for the web processes (see *Read replicas*)."""
 
     database_replica_urls: str = setting(
-        "", "comma-separated PostgreSQL replicas web processes read from", check=_replica_urls
+        "", "comma-separated PostgreSQL replicas web processes read from", check=parse_replica_urls
     )
     replica_max_lag_seconds: float = setting(
         30.0, "seconds: a replica further behind is skipped", check=non_negative
