@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import importlib.util
+import subprocess
 import sys
 from pathlib import Path
 
@@ -128,6 +129,18 @@ def test_each_setting_is_declared_once_with_a_doc_and_reached_through_its_sectio
     assert isinstance(settings.fetch, FetchSettings)
     assert isinstance(settings.schedule, ScheduleSettings)
     assert isinstance(settings.stories, StorySettings)
+
+
+def test_loading_the_settings_imports_nothing_else_of_nashra() -> None:
+    """``config`` is a foundation: its checks are its own, not the stages' (fresh interpreter)."""
+    code = (
+        "import sys\n"
+        "from nashra.config import load_settings\n"
+        "load_settings(env={})\n"
+        "print(sorted(m for m in sys.modules if m.startswith('nashra')))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "['nashra', 'nashra.config']"
 
 
 def test_the_readme_shows_the_declared_settings() -> None:
