@@ -289,7 +289,9 @@ def test_the_error_says_where_the_value_came_from(tmp_path: Path) -> None:
 def test_unknown_names_are_refused(tmp_path: Path) -> None:
     config = tmp_path / "nashra.toml"
     config.write_text("stroy_match = 0.5\n", encoding="utf-8")
-    with pytest.raises(ValueError, match="'stroy_match' is not a setting"):
+    with pytest.raises(
+        ValueError, match="'stroy_match' is not a setting .*did you mean story_match"
+    ):
         load_settings(env={"NASHRA_CONFIG": str(config)})
     with pytest.raises(ValueError, match="'stroy_match' is not a setting"):
         Settings().override(stroy_match=0.5)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import difflib
 import ipaddress
 import math
 import os
@@ -612,7 +613,9 @@ def _build(base: Settings, values: Mapping[str, Any], origin: str) -> Settings:
     for name, raw in values.items():
         declared = _DECLARED.get(name)
         if declared is None:
-            raise ValueError(f"{name!r} is not a setting (from {origin})")
+            close = difflib.get_close_matches(name, _DECLARED, n=1)
+            hint = f"; did you mean {close[0]}?" if close else ""
+            raise ValueError(f"{name!r} is not a setting (from {origin}{hint})")
         try:
             value = _parse(declared.kind, raw)
         except ValueError as exc:
