@@ -34,7 +34,6 @@ from nashra.demo.sites import DemoSites
 from nashra.media.library import save_image
 from nashra.media.paths import SIZES
 from nashra.media.process import _decode, _open_checked, _scaled, _webp, process_image, sniff
-from nashra.moderation.config import ModerationConfig
 from nashra.moderation.identity import network_key
 from nashra.moderation.reports import submit_report
 from nashra.store import Store
@@ -116,12 +115,10 @@ def thumbnails(count: int) -> dict[str, object]:
 
 def reports(url: str, image_count: int, reporters: int = 32) -> dict[str, object]:
     store = Store.open(url)
-    settings = load_settings(env={}, data_dir=Path(tempfile.mkdtemp()), secret_key="bench")
-    settings.extra.update(
-        {"report_threshold": 10_000, "report_rate_limit": 10_000,
-         "report_network_rate_limit": 10_000}
-    )  # fmt: skip
-    config = ModerationConfig.from_settings(settings)
+    config = load_settings(
+        env={}, data_dir=Path(tempfile.mkdtemp()), secret_key="bench", report_threshold=10_000,
+        report_rate_limit=10_000, report_network_rate_limit=10_000,
+    ).moderation  # fmt: skip
     ids = []
     for i, data in enumerate(demo_pictures(image_count)):
         ids.append(save_image(store, process_image(data, "image/jpeg"), f"http://bench/{i}.jpg"))

@@ -31,13 +31,13 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from nashra.config import Settings
+from nashra.config import Settings, ViewsSettings
 from nashra.model import Article
 from nashra.sources.registry import Source
 from nashra.store import Store
 from nashra.store.db import upsert
 from nashra.store.schema import article_views
-from nashra.views.counter import ViewCounter, ViewSettings
+from nashra.views.counter import ViewCounter
 from nashra.views.store import ADD_VIEWS
 
 ARTICLES = 2000
@@ -83,7 +83,7 @@ def traffic(pks: list[int], n: int, seed: int = 1) -> list[tuple[int, str, str]]
 
 
 def measure_ours(store: Store, views: list[tuple[int, str, str]]) -> dict[str, float]:
-    counter = ViewCounter(store, ViewSettings(flush_seconds=3600, flush_views=1000))
+    counter = ViewCounter(store, ViewsSettings(views_flush_seconds=3600, views_flush_views=1000))
     start = time.perf_counter()
     for pk, address, agent in views:
         counter.record(pk, address, agent)

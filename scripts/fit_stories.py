@@ -143,14 +143,15 @@ def fitted_values(config: StoryConfig) -> dict[str, object]:
 
 
 def write_defaults(values: dict[str, object], path: Path = CONFIG) -> None:
-    """Rewrite ``name: type = value`` lines between the ``# fitted`` marks of config.py."""
+    """Rewrite the defaults of the ``name: type = setting(value, …)`` declarations between the
+    ``# fitted`` marks of config.py (the value first, on the line of ``setting(`` or the next)."""
     text = path.read_text(encoding="utf-8")
     start, end = text.index("# fitted"), text.index("# end fitted")
     block = text[start:end]
     for setting, value in values.items():
         literal = json.dumps(value) if isinstance(value, str) else repr(float(value))
         block, count = re.subn(
-            rf"^(\s*{setting}: \w+ = )([^#\n]+?)(\s*(#.*)?)$",
+            rf'^(\s*{setting}: \w+ = setting\(\s*)("[^"\n]*"|[^,\n]+)(,.*)$',
             lambda m, lit=literal: f"{m.group(1)}{lit}{m.group(3)}",
             block,
             flags=re.M,

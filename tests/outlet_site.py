@@ -89,14 +89,14 @@ def outlet_source(
 
 
 PASSWORD = "correct horse battery"
+# what the board's portal runs with: a fixed secret, the archive checked on every request
+BOARD_SETTINGS = {"secret_key": "test-secret", "cache_check_seconds": 0.0}
 
 
 def build_board(settings: Settings, store: Store, outlet: LoopbackServer) -> Store:
     """akhbar crawled (5 articles, its pages kept), a feed that fails, a lively outlet and a
     silent one (an article every two hours, then nothing for two days); an operator ``omar``
     and a moderator ``amina``."""
-    settings.secret_key = "test-secret"
-    settings.cache_check_seconds = 0.0
     akhbar = outlet_source(outlet)
     broken = Source(slug="broken", name_ar="معطل", site_url=outlet.url("/"),
                     feeds=[outlet.url("/missing-feed")])  # fmt: skip

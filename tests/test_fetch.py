@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import gzip
 import threading
 import time
@@ -24,27 +23,29 @@ BOMB_SIZE = 100 * 1024 * 1024  # decompressed size of the bombs
 CAP = 1024 * 1024
 
 
+FETCH = {
+    "user_agent": "NashraBot/0.1 (+https://example.org/nashra; tests)",
+    "connect_timeout": 2.0,
+    "read_timeout": 2.0,
+    "total_timeout": 4.0,
+    "max_body_bytes": CAP,
+    "max_redirects": 3,
+    "per_host_concurrency": 4,
+    "total_concurrency": 16,
+    "respect_robots": True,
+    "fetch_allow_networks": LOOPBACK_ALLOWED,
+}
+
+
 def make_settings(**overrides: object) -> Settings:
-    base = Settings(
-        user_agent="NashraBot/0.1 (+https://example.org/nashra; tests)",
-        connect_timeout=2.0,
-        read_timeout=2.0,
-        total_timeout=4.0,
-        max_body_bytes=CAP,
-        max_redirects=3,
-        per_host_concurrency=4,
-        total_concurrency=16,
-        respect_robots=True,
-        fetch_allow_networks=LOOPBACK_ALLOWED,
-    )
-    return dataclasses.replace(base, **overrides)
+    return Settings().override(**{**FETCH, **overrides})
 
 
 def fetch(url: str, settings: Settings | None = None, **kw: object) -> FetchResult:
     """One fetch with a fresh Fetcher (its own event loop)."""
 
     async def run() -> FetchResult:
-        async with Fetcher(settings or make_settings()) as fetcher:
+        async with Fetcher((settings or make_settings()).fetch) as fetcher:
             return await fetcher.fetch(url, **kw)
 
     return asyncio.run(run())
@@ -102,7 +103,7 @@ def test_plain_fetch_returns_body_lowercased_headers_and_sends_user_agent(server
     # robots.txt (a 404 here) and the page were both asked for with our User-Agent.
     assert [r.path for r in server.requests] == ["/robots.txt", "/page"]
     for request in server.requests:
-        assert request.headers["user-agent"] == settings.user_agent
+        assert request.headers["user-agent"] == settings.fetch.user_agent
         assert request.headers["accept-encoding"] == "gzip, deflate, br"
 
 
@@ -449,7 +450,7 @@ def test_robots_is_fetched_once_per_host_and_cached(server):
         server.routes[f"/a{i}"] = (200, {}, b"a")
 
     async def run() -> list[FetchResult]:
-        async with Fetcher(make_settings()) as fetcher:
+        async with Fetcher(make_settings().fetch) as fetcher:
             first = await asyncio.gather(*(fetcher.fetch(server.url(f"/a{i}")) for i in range(5)))
             later = [await fetcher.fetch(server.url(f"/a{i}")) for i in range(5, 10)]
             return [*first, *later]
@@ -464,7 +465,7 @@ def test_robots_cache_expires_after_ttl(server):
     server.routes["/a"] = (200, {}, b"a")
 
     async def run() -> None:
-        async with Fetcher(make_settings(), robots_ttl=0.3) as fetcher:
+        async with Fetcher(make_settings().fetch, robots_ttl=0.3) as fetcher:
             assert (await fetcher.fetch(server.url("/a"))).ok
             assert (await fetcher.fetch(server.url("/a"))).ok
             assert server.hits("/robots.txt") == 1
@@ -488,7 +489,7 @@ def test_empty_robots_allows_everything_and_is_cached(server):
     server.routes["/page"] = (200, {}, b"ok")
 
     async def run() -> list[FetchResult]:
-        async with Fetcher(make_settings()) as fetcher:
+        async with Fetcher(make_settings().fetch) as fetcher:
             return [await fetcher.fetch(server.url("/page")) for _ in range(2)]
 
     assert all(r.ok for r in asyncio.run(run()))
@@ -501,7 +502,7 @@ def test_robots_5xx_allows_but_is_retried_soon(server, status):
     server.routes["/page"] = (200, {}, b"ok")
 
     async def run() -> None:
-        async with Fetcher(make_settings(), robots_error_ttl=0.2) as fetcher:
+        async with Fetcher(make_settings().fetch, robots_error_ttl=0.2) as fetcher:
             assert (await fetcher.fetch(server.url("/page"))).ok
             # Now robots.txt is back and forbids everything: honoured once the short TTL ends.
             server.routes["/robots.txt"] = (200, {}, b"User-agent: *\nDisallow: /\n")
@@ -536,7 +537,7 @@ def test_robots_over_the_cap_is_parsed_up_to_the_cap(server):
     server.routes["/tail/x"] = (200, {}, b"x")
 
     async def run() -> tuple[FetchResult, FetchResult]:
-        async with Fetcher(make_settings()) as fetcher:
+        async with Fetcher(make_settings().fetch) as fetcher:
             return (
                 await fetcher.fetch(server.url("/blocked/x")),
                 await fetcher.fetch(server.url("/tail/x")),
@@ -598,7 +599,7 @@ def test_per_host_concurrency_limit(server):
     settings = make_settings(per_host_concurrency=2, total_concurrency=20)
 
     async def run() -> list[FetchResult]:
-        async with Fetcher(settings) as fetcher:
+        async with Fetcher(settings.fetch) as fetcher:
             urls = [server.url(f"/slow?i={i}") for i in range(8)]
             return await asyncio.gather(*(fetcher.fetch(u, check_robots=False) for u in urls))
 
@@ -622,7 +623,7 @@ def test_global_concurrency_limit_across_hosts():
     ):
 
         async def run() -> list[FetchResult]:
-            async with Fetcher(settings) as fetcher:
+            async with Fetcher(settings.fetch) as fetcher:
                 urls = [s.url(f"/slow?i={i}") for s in (one, two) for i in range(5)]
                 return await asyncio.gather(*(fetcher.fetch(u, check_robots=False) for u in urls))
 

@@ -229,10 +229,10 @@ def test_fetch_lead_image_over_http(sqlite_store: Store, settings: Settings) -> 
         "/page.jpg": (200, {"Content-Type": "text/html"}, demo_images.html_error_page()),
         "/logo.svg": (200, {"Content-Type": "image/svg+xml"}, demo_images.svg_with_script()),
     }
-    settings.max_image_bytes = len(big) - 1
+    settings = settings.override(max_image_bytes=len(big) - 1)
 
     async def run() -> dict[str, object]:
-        async with Fetcher(settings) as fetcher:
+        async with Fetcher(settings.fetch) as fetcher:
             out = {}
             for path in routes:
                 if path != "/robots.txt":

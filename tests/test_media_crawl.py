@@ -39,7 +39,7 @@ async def _rehost(settings: Settings, store: Store) -> dict[str, object]:
             )
         ).all()
     outcomes: dict[str, object] = {}
-    async with Fetcher(settings) as fetcher:
+    async with Fetcher(settings.fetch) as fetcher:
 
         async def one(row) -> None:
             outcome = await fetch_image(fetcher, store, settings, row.image_url)

@@ -19,10 +19,9 @@ from starlette.routing import Route
 from starlette.testclient import TestClient
 
 from conftest import LOOPBACK_ALLOWED
-from nashra.config import load_settings
+from nashra.config import ScheduleSettings, load_settings
 from nashra.observe import MetricsMiddleware, configure_logging, event
 from nashra.observe.web import routes
-from nashra.schedule import ScheduleOptions
 from nashra.schedule.farm import FeedFarm
 from nashra.schedule.worker import Worker
 from nashra.sources.registry import Source
@@ -59,7 +58,7 @@ def test_metrics_count_polls_304s_errors_articles_and_queue_lag(
         settings = load_settings(env={}, data_dir=tmp_path, respect_robots=False,
                                  fetch_allow_networks=LOOPBACK_ALLOWED,
                                  read_timeout=0.5, total_timeout=0.8)  # fmt: skip
-        options = ScheduleOptions(worker_idle_seconds=0.05)
+        options = ScheduleSettings(worker_idle_seconds=0.05)
         asyncio.run(Worker(settings, store, options=options).run(asyncio.Event(), until_idle=True))
         with store.engine.begin() as conn:  # make the etag feed due again: it answers 304
             conn.execute(update(feeds).where(feeds.c.url == farm.url(0)).values(next_poll_at=None))

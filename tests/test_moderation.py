@@ -22,7 +22,6 @@ from nashra.media.process import process_image
 from nashra.model import Article
 from nashra.moderation import web as moderation_web
 from nashra.moderation.commands import admin
-from nashra.moderation.config import ModerationConfig
 from nashra.moderation.identity import (
     client_address,
     instance_secret,
@@ -52,9 +51,9 @@ def picture(store: Store, settings: Settings, seed: str, size=(640, 360), qualit
 
 @pytest.fixture
 def app_settings(settings: Settings) -> Settings:
-    settings.secret_key = "test-secret"
-    settings.report_threshold, settings.trusted_proxies = 3, "10.0.0.1"
-    return settings
+    return settings.override(
+        secret_key="test-secret", report_threshold=3, trusted_proxies="10.0.0.1"
+    )
 
 
 def _moderation_app(settings: Settings, store: Store) -> Starlette:
@@ -111,7 +110,7 @@ def test_reporter_cookie_is_signed() -> None:
 
 
 def test_generated_secret_is_persisted_in_the_data_dir(settings: Settings) -> None:
-    settings.secret_key = ""
+    settings = settings.override(secret_key="")
     first = instance_secret(settings)
     assert (settings.data_dir / "secret_key").is_file()
     assert len(first) >= 32 and instance_secret(settings) == first
@@ -119,9 +118,10 @@ def test_generated_secret_is_persisted_in_the_data_dir(settings: Settings) -> No
 
 def test_settings_come_from_the_environment(tmp_path) -> None:
     env = {"NASHRA_REPORT_THRESHOLD": "5", "NASHRA_TRUSTED_PROXIES": "10.0.0.1, 10.0.0.2"}
-    config = ModerationConfig.from_settings(load_settings(env=env, data_dir=tmp_path))
-    assert config.report_threshold == 5 and config.trusted_proxies == ("10.0.0.1", "10.0.0.2")
-    assert ModerationConfig.from_settings(load_settings(env={})).report_threshold == 3
+    settings = load_settings(env=env, data_dir=tmp_path)
+    assert settings.moderation.report_threshold == 5
+    assert settings.web.trusted_proxies == ("10.0.0.1", "10.0.0.2")
+    assert load_settings(env={}).moderation.report_threshold == 3
 
 
 # -- the threshold -----------------------------------------------------------------------------
@@ -203,7 +203,7 @@ def test_rate_limit_answers_429_with_a_message(
 def test_concurrent_reporters_are_counted_exactly(store: Store, app_settings: Settings) -> None:
     """32 reporters at once (each twice), on 32 networks: 32 reports, one hide, no more."""
     image_id = picture(store, app_settings, "concurrent")
-    config = ModerationConfig.from_settings(app_settings)
+    config = app_settings.moderation
     secret = instance_secret(app_settings)
     barrier = threading.Barrier(32)
     outcomes = []
@@ -355,17 +355,19 @@ def _login(client: TestClient, password: str = PASSWORD):
 @pytest.fixture
 def moderator(store: Store, app_settings: Settings) -> str:
     """``nashra admin create-user`` run through click, on the test's database."""
-    app_settings.database_url = store.engine.url.render_as_string(hide_password=False)
+    cli_settings = app_settings.override(
+        database_url=store.engine.url.render_as_string(hide_password=False)
+    )
     runner = CliRunner()
     group = Group(commands={"admin": admin})
     result = runner.invoke(
-        group, ["admin", "create-user", "mod", "--password", PASSWORD], obj=app_settings,
+        group, ["admin", "create-user", "mod", "--password", PASSWORD], obj=cli_settings,
         catch_exceptions=False,
     )  # fmt: skip
     assert result.exit_code == 0, result.output
     assert "mod" in result.output
     short = runner.invoke(group, ["admin", "create-user", "x", "--password", "short"],
-                          obj=app_settings)  # fmt: skip
+                          obj=cli_settings)  # fmt: skip
     assert short.exit_code != 0 and "at least" in short.output
     return "mod"
 

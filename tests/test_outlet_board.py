@@ -23,9 +23,14 @@ from nashra.sources.registry import Registry
 from nashra.store import Store
 from nashra.store.schema import moderation_log
 from nashra.web.app import create_app
-from outlet_site import COUNT, RULES, build_board, start_outlet
+from outlet_site import BOARD_SETTINGS, COUNT, RULES, build_board, start_outlet
 
 PASSWORD = "correct horse battery"
+
+
+@pytest.fixture
+def settings(settings: Settings) -> Settings:
+    return settings.override(**BOARD_SETTINGS)
 
 
 @pytest.fixture

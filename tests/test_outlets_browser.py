@@ -8,9 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from nashra.config import Settings
 from nashra.store import Store
 from nashra.web.app import create_app
-from outlet_site import PASSWORD, RULES, build_board, start_outlet
+from outlet_site import BOARD_SETTINGS, PASSWORD, RULES, build_board, start_outlet
 from test_web_support import LiveServer
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -25,6 +26,11 @@ pytestmark = [
         reason="browser tests need Debian's Chromium at /usr/bin/chromium (apt-get install chromium)",
     ),
 ]
+
+
+@pytest.fixture
+def settings(settings: Settings) -> Settings:
+    return settings.override(**BOARD_SETTINGS)
 
 
 def test_operator_board_and_rule_editor_in_a_browser(settings, sqlite_store: Store) -> None:

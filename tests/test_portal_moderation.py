@@ -26,9 +26,13 @@ PASSWORD = "correct horse battery"
 
 
 @pytest.fixture
+def settings(settings: Settings) -> Settings:
+    """A fixed secret; the page cache checks the archive on every request."""
+    return settings.override(secret_key="test-secret", cache_check_seconds=0.0)
+
+
+@pytest.fixture
 def archive(settings: Settings, store: Store) -> PortalArchive:
-    settings.secret_key = "test-secret"
-    settings.cache_check_seconds = 0.0  # the page cache checks the archive on every request
     accounts.create_user(store, "amina", PASSWORD)
     return build_portal_archive(settings, store)
 

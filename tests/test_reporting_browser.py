@@ -38,9 +38,12 @@ def test_three_browsers_report_and_the_image_is_replaced_by_the_logo(
 ) -> None:
     from playwright.sync_api import sync_playwright
 
-    settings.secret_key = "browser-test"
-    settings.report_threshold, settings.trusted_proxies = 3, "127.0.0.1"
-    settings.cache_check_seconds = 0.2
+    settings = settings.override(
+        secret_key="browser-test",
+        report_threshold=3,
+        trusted_proxies="127.0.0.1",
+        cache_check_seconds=0.2,
+    )
     store = sqlite_store
     store.ensure_source("demo", "نشرة تجريبية")
     processed = process_image(demo_images.lead_jpeg("browser", "NB", (20, 90, 160)), "image/jpeg")
@@ -80,7 +83,7 @@ def test_three_browsers_report_and_the_image_is_replaced_by_the_logo(
                 context.close()
             assert find_image(store, image_id)["state"] == "hidden"
             # Cached pages notice the change at their next archive check.
-            time.sleep(settings.cache_check_seconds + 0.1)
+            time.sleep(settings.web.cache_check_seconds + 0.1)
             context = browser.new_context()
             page = context.new_page()
             page.goto(url)
@@ -98,7 +101,7 @@ def test_three_browsers_report_and_the_image_is_replaced_by_the_logo(
 def test_report_form_works_without_javascript(settings: Settings, sqlite_store: Store) -> None:
     from playwright.sync_api import sync_playwright
 
-    settings.secret_key = "browser-test"
+    settings = settings.override(secret_key="browser-test")
     store = sqlite_store
     store.ensure_source("demo", "نشرة تجريبية")
     processed = process_image(demo_images.lead_jpeg("nojs", "NB", (20, 90, 160)), "image/jpeg")

@@ -8,12 +8,12 @@ from email.utils import format_datetime
 
 import pytest
 
-from nashra.config import load_settings
-from nashra.schedule import ManualClock, PollFacts, ScheduleOptions, decide
+from nashra.config import ScheduleSettings, load_settings
+from nashra.schedule import ManualClock, PollFacts, decide
 from nashra.schedule.policy import parse_max_age, parse_retry_after, publishing_interval
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
-OPTS = ScheduleOptions(schedule_jitter=0)
+OPTS = ScheduleSettings(schedule_jitter=0)
 
 
 def _ok(**kw) -> PollFacts:
@@ -45,7 +45,7 @@ def test_quiet_outlet_is_polled_at_the_maximum() -> None:
 
 
 def test_minimum_and_maximum_are_configurable() -> None:
-    opts = ScheduleOptions(schedule_jitter=0, schedule_min_interval=60, schedule_max_interval=600)
+    opts = ScheduleSettings(schedule_jitter=0, schedule_min_interval=60, schedule_max_interval=600)
     assert decide(_ok(), NOW, opts).wait == 600
     busy = _ok(recent_items=20_000, oldest_recent=NOW - timedelta(days=7))
     assert decide(busy, NOW, opts).wait == 60
@@ -87,7 +87,7 @@ def test_429_honours_retry_after_and_holds_the_host() -> None:
     assert d.wait == 900
     assert d.host_retry_at == NOW + timedelta(seconds=900)
     assert not d.disable
-    off = ScheduleOptions(schedule_jitter=0, schedule_host_retry_after=False)
+    off = ScheduleSettings(schedule_jitter=0, schedule_host_retry_after=False)
     assert decide(facts, NOW, off).host_retry_at is None
 
 
@@ -107,7 +107,7 @@ def test_errors_back_off_exponentially_up_to_the_cap() -> None:
 
 
 def test_a_run_of_failures_disables_the_feed_but_throttling_does_not() -> None:
-    opts = ScheduleOptions(schedule_jitter=0, schedule_max_failures=3)
+    opts = ScheduleSettings(schedule_jitter=0, schedule_max_failures=3)
     broken = PollFacts(ok=False, status=500, error_kind="http", error="HTTP 500", failures=2)
     assert not decide(broken, NOW, opts).disable
     third = decide(PollFacts(**{**broken.__dict__, "failures": 3}), NOW, opts)
@@ -128,7 +128,7 @@ def test_websub_subscription_relaxes_polling() -> None:
 
 
 def test_jitter_stays_within_its_fraction_and_the_bounds() -> None:
-    opts = ScheduleOptions(schedule_jitter=0.2)
+    opts = ScheduleSettings(schedule_jitter=0.2)
     facts = _ok(recent_items=70, oldest_recent=NOW - timedelta(days=7))  # every 2.4 h
     low = decide(facts, NOW, opts, rand=lambda: 0.0).wait
     high = decide(facts, NOW, opts, rand=lambda: 1.0).wait
@@ -139,11 +139,11 @@ def test_jitter_stays_within_its_fraction_and_the_bounds() -> None:
 
 def test_options_from_settings_and_environment() -> None:
     settings = load_settings(env={}, schedule_min_interval=60, schedule_host_retry_after="no")
-    opts = ScheduleOptions.from_settings(settings)
+    opts = settings.schedule
     assert opts.schedule_min_interval == 60 and opts.schedule_host_retry_after is False
     from_env = load_settings(env={"NASHRA_SCHEDULE_MAX_INTERVAL": "7200"})
-    assert ScheduleOptions.from_settings(from_env).schedule_max_interval == 7200
-    assert ScheduleOptions.from_settings(settings, worker_concurrency=3).worker_concurrency == 3
+    assert from_env.schedule.schedule_max_interval == 7200
+    assert settings.override(worker_concurrency=3).schedule.worker_concurrency == 3
 
 
 @pytest.mark.parametrize(
@@ -156,7 +156,7 @@ def test_options_from_settings_and_environment() -> None:
 )
 def test_bad_options_are_refused(extra: dict) -> None:
     with pytest.raises(ValueError):
-        ScheduleOptions.from_settings(load_settings(env={}, **extra))
+        load_settings(env={}, **extra)
 
 
 def test_manual_clock_moves_only_when_told() -> None:

@@ -14,8 +14,8 @@ from click.testing import CliRunner
 from sqlalchemy import select, update
 
 from conftest import LOOPBACK_ALLOWED
-from nashra.config import Settings, load_settings
-from nashra.schedule import ManualClock, ScheduleOptions
+from nashra.config import ScheduleSettings, Settings, load_settings
+from nashra.schedule import ManualClock
 from nashra.schedule.claims import claim_due, ensure_hosts
 from nashra.schedule.commands import SOURCES_COMMANDS
 from nashra.schedule.farm import FeedFarm
@@ -41,9 +41,9 @@ def _settings(tmp_path: Path, **kw) -> Settings:
                          read_timeout=1.0, total_timeout=1.5, respect_robots=False, **kw)  # fmt: skip
 
 
-def _options(**kw) -> ScheduleOptions:
+def _options(**kw) -> ScheduleSettings:
     base = dict(schedule_jitter=0, worker_idle_seconds=0.05, schedule_host_retry_after=False)
-    return ScheduleOptions(**{**base, **kw})
+    return ScheduleSettings(**{**base, **kw})
 
 
 def _run(settings: Settings, store: Store, clock: ManualClock, **kw) -> Worker:

@@ -186,7 +186,7 @@ def test_the_rank_window_setting_reaches_the_page_api_and_cli(
     settings: Settings, archive: Store
 ) -> None:
     """``search_rank_window``: the newest N matches ranked, the older ones newest first."""
-    settings.search_rank_window = 3
+    settings = settings.override(search_rank_window=3)
     with TestClient(create_app(settings, archive)) as client:
         api = client.get("/api/v1/search", params={"q": "الميزانية", "limit": 10}).json()
         page = client.get("/search", params={"q": "الميزانية"})
@@ -197,7 +197,9 @@ def test_the_rank_window_setting_reaches_the_page_api_and_cli(
     assert items[3:] == newest_first
     assert min(i["published"] for i in items[:3]) > max(i["published"] for i in items[3:])
     assert [i["search"]["score"] for i in items[3:]] == [0] * 7
-    settings.database_url = archive.engine.url.render_as_string(hide_password=False)
+    settings = settings.override(
+        database_url=archive.engine.url.render_as_string(hide_password=False)
+    )
     cli = json.loads(_cli(settings, "search", "الميزانية", "--json").output)
     assert [(i["source"], i["id"]) for i in cli["items"]][:10] == [
         (i["source"], i["id"]) for i in items
@@ -246,7 +248,7 @@ def test_cached_pages_expire_and_are_bounded(archive: Store) -> None:
 def test_a_new_article_reaches_the_cached_search_page_and_api(
     settings: Settings, archive: Store
 ) -> None:
-    settings.cache_check_seconds = 0.0  # the portal checks the archive on every request
+    settings = settings.override(cache_check_seconds=0.0)  # the archive checked on every request
     with TestClient(create_app(settings, archive)) as client:
         page = client.get("/search", params={"q": "الزلزال"})
         api = client.get("/api/v1/search", params={"q": "الزلزال"})

@@ -616,7 +616,7 @@ def _discover(settings: Settings, site_url: str) -> list[str]:
     from nashra.http.fetch import Fetcher
 
     async def run() -> list[str]:
-        async with Fetcher(settings) as fetcher:
+        async with Fetcher(settings.fetch) as fetcher:
             return await discover_feeds(fetcher, site_url)
 
     return asyncio.run(run())

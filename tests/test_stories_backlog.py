@@ -22,7 +22,7 @@ WEEK = 24 * 7
 
 
 def _assigner(store: Store) -> StoryStore:
-    return StoryStore.from_settings(store, load_settings(env={}, story_window_hours="24"))
+    return StoryStore.of(store, load_settings(env={}, story_window_hours="24").stories)
 
 
 def _live_week_later(store: Store, *assigners: StoryStore) -> None:
@@ -188,7 +188,7 @@ def test_cli_late_works_the_backlog(store: Store, settings, database_url: str) -
 
     from test_stories_store import _cli
 
-    settings.database_url = database_url
+    settings = settings.override(database_url=database_url)
     _, pk = _one_waiting(store, story_store(store, settings))
     stats = CliRunner().invoke(_cli(settings), ["stories", "stats", "--json"])
     assert '"waiting": 1' in stats.output
@@ -203,6 +203,6 @@ def test_cli_late_reports_an_archive_it_cannot_open(settings) -> None:
 
     from test_stories_store import _cli
 
-    settings.database_url = "postgresql+psycopg://nobody@127.0.0.1:1/none"
+    settings = settings.override(database_url="postgresql+psycopg://nobody@127.0.0.1:1/none")
     result = CliRunner().invoke(_cli(settings), ["stories", "late"])
     assert result.exit_code != 0 and "cannot open the archive" in result.output

@@ -7,13 +7,14 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from nashra.config import load_settings, parse_weights
 from nashra.demo.corpus import load_ant_rows
 from nashra.stories.entities import conflict, extract_entities
 from nashra.stories.features import features_of
 from nashra.stories.index import StoryConfig, StoryIndex
 from nashra.stories.ledger import StoryLedger
 from nashra.stories.minhash import BINS, band_keys, signature, similarity
-from nashra.stories.summary import parse_weights, summarise
+from nashra.stories.summary import summarise
 from nashra.text import analyse
 from test_stories_support import hard_cases
 
@@ -111,14 +112,18 @@ def test_features_of_an_empty_article_are_empty_but_valid() -> None:
 # -- configuration --------------------------------------------------------------------------
 
 
+def _story_config(**values: str) -> StoryConfig:
+    return StoryConfig.of(load_settings(env={}, **values).stories)
+
+
 def test_config_from_settings_and_bad_values() -> None:
-    config = StoryConfig.from_settings({"story_window_hours": "24", "story_match": "0.5"})
+    config = _story_config(story_window_hours="24", story_match="0.5")
     assert config.window == timedelta(hours=24) and config.match == 0.5
-    assert StoryConfig.from_settings({}).window == timedelta(hours=48)
+    assert _story_config().window == timedelta(hours=48)
     with pytest.raises(ValueError, match="positive"):
-        StoryConfig.from_settings({"story_window_hours": "0"})
+        _story_config(story_window_hours="0")
     with pytest.raises(ValueError):
-        StoryConfig.from_settings({"story_match": "high"})
+        _story_config(story_match="high")
 
 
 def test_outlet_weights_parse_from_table_or_string_and_reject_garbage() -> None:
@@ -246,24 +251,22 @@ def test_a_weakly_attached_article_moves_to_a_better_match() -> None:
 
 
 def test_config_reads_the_fitted_settings_and_refuses_bad_ones() -> None:
-    config = StoryConfig.from_settings(
-        {
-            "story_title_weight": "2",
-            "story_centroid": "0.5",
-            "story_entity_weight": "0.03",
-            "story_decay_hours": "12",
-            "story_guards": "place, negation",
-        }
+    config = _story_config(
+        story_title_weight="2",
+        story_centroid="0.5",
+        story_entity_weight="0.03",
+        story_decay_hours="12",
+        story_guards="place, negation",
     )
     assert (config.title_weight, config.centroid, config.entity_weight) == (2.0, 0.5, 0.03)
     assert config.decay_hours == 12.0 and config.guards == ("place", "negation")
-    assert StoryConfig.from_settings({"story_guards": ""}).guards == ()
+    assert _story_config(story_guards="").guards == ()
     with pytest.raises(ValueError, match="unknown guard 'colour'"):
-        StoryConfig.from_settings({"story_guards": "place,colour"})
+        _story_config(story_guards="place,colour")
     with pytest.raises(ValueError, match="story_decay_hours"):
-        StoryConfig.from_settings({"story_decay_hours": "-1"})
+        _story_config(story_decay_hours="-1")
     with pytest.raises(ValueError, match="story_centroid"):
-        StoryConfig.from_settings({"story_centroid": "1.5"})
+        _story_config(story_centroid="1.5")
     with pytest.raises(ValueError, match="unknown story settings"):
         StoryConfig().tuned(threshold=0.3)
 
@@ -272,9 +275,12 @@ def test_defaults_come_from_the_settings() -> None:
     from nashra.config import Settings
 
     config, settings = StoryConfig(), Settings()
-    assert config.match == settings.story_match and config.merge == settings.story_merge
-    assert config.decay_hours == settings.story_decay_hours
-    assert ",".join(config.guards) == settings.story_guards
+    assert (
+        config.match == settings.stories.story_match
+        and config.merge == settings.stories.story_merge
+    )
+    assert config.decay_hours == settings.stories.story_decay_hours
+    assert ",".join(config.guards) == settings.stories.story_guards
 
 
 def test_guards_can_be_switched_off_one_by_one() -> None:

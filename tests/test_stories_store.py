@@ -20,7 +20,7 @@ from test_stories_support import hard_cases, save
 
 
 def _assigner(store: Store, **extra) -> StoryStore:
-    return StoryStore.from_settings(store, load_settings(env={}, **extra))
+    return StoryStore.of(store, load_settings(env={}, **extra).stories)
 
 
 def _check_invariants(store: Store) -> None:
@@ -165,7 +165,7 @@ def _cli(settings: Settings) -> click.Group:
 
 def test_cli_rebuild_and_stats(store: Store, settings: Settings, database_url: str) -> None:
     _load_ant(store, 40)
-    settings.database_url = database_url
+    settings = settings.override(database_url=database_url)
     runner = CliRunner()
     result = runner.invoke(_cli(settings), ["stories", "rebuild", "--json"])
     assert result.exit_code == 0, result.output
@@ -178,11 +178,13 @@ def test_cli_rebuild_and_stats(store: Store, settings: Settings, database_url: s
 
 
 def test_cli_rebuild_reports_bad_settings(settings: Settings) -> None:
-    settings.story_window_hours = -3
-    result = CliRunner().invoke(_cli(settings), ["stories", "rebuild"])
+    from nashra.cli import main  # a bad setting is refused where the settings are loaded
+
+    env = {"NASHRA_STORY_WINDOW_HOURS": "-3"}
+    args = ["--data-dir", str(settings.data_dir), "stories", "rebuild"]
+    result = CliRunner().invoke(main, args, env=env)
     assert result.exit_code != 0
     assert "story_window_hours must be positive" in result.output
-    settings.extra.clear()
-    settings.database_url = "postgresql+psycopg://nobody@127.0.0.1:1/none"
+    settings = settings.override(database_url="postgresql+psycopg://nobody@127.0.0.1:1/none")
     result = CliRunner().invoke(_cli(settings), ["stories", "rebuild"])
     assert result.exit_code != 0 and "cannot open the archive" in result.output

@@ -77,7 +77,7 @@ def test_nothing_recent_nothing_trends() -> None:
 def burst_store(tmp_path):
     from nashra.config import Settings
 
-    settings = Settings(data_dir=tmp_path / "data", cache_check_seconds=0.0)
+    settings = Settings(data_dir=tmp_path / "data").override(cache_check_seconds=0.0)
     store = Store.open(settings.resolved_database_url)
     store.sync_sources([Source(slug=s, name_ar=s) for s in OUTLETS])
     now = datetime.now(UTC)

@@ -10,12 +10,13 @@ import pytest
 from sqlalchemy import select
 from starlette.testclient import TestClient
 
+from nashra.config import ViewsSettings
 from nashra.ingest import save_article
 from nashra.model import Article
 from nashra.sources.registry import Source
 from nashra.store import Store, queries
 from nashra.store.schema import article_views
-from nashra.views.counter import ViewCounter, ViewSettings, is_bot
+from nashra.views.counter import ViewCounter, is_bot
 from nashra.views.store import add_views, hours_ago, most_read
 from nashra.web.app import create_app
 from nashra.web.i18n import translations
@@ -75,7 +76,9 @@ def test_crawlers_are_recognised(agent, bot) -> None:
 def test_one_view_per_article_per_browser_per_hour(store: Store) -> None:
     a, b, _ = _articles(store)
     clock = Clock(1_700_000_000.0)
-    counter = ViewCounter(store, ViewSettings(flush_seconds=7200, flush_views=10_000), clock=clock)
+    counter = ViewCounter(
+        store, ViewsSettings(views_flush_seconds=7200, views_flush_views=10_000), clock=clock
+    )
     assert counter.record(a, "203.0.113.5", FIREFOX)
     assert not counter.record(a, "203.0.113.5", FIREFOX)  # the same browser, the same hour
     assert counter.record(b, "203.0.113.5", FIREFOX)  # another article
@@ -93,7 +96,7 @@ def test_one_view_per_article_per_browser_per_hour(store: Store) -> None:
 
 def test_one_network_cannot_push_an_article_up(store: Store) -> None:
     a, _, _ = _articles(store)
-    counter = ViewCounter(store, ViewSettings(flush_views=10_000, network_cap=5))
+    counter = ViewCounter(store, ViewsSettings(views_flush_views=10_000, views_network_cap=5))
     counted = [counter.record(a, f"192.0.2.{i}", FIREFOX) for i in range(1, 50)]
     assert sum(counted) == 5  # one /24
     assert counter.record(a, "2001:db8:1::1", FIREFOX) and counter.record(
@@ -105,7 +108,7 @@ def test_one_network_cannot_push_an_article_up(store: Store) -> None:
 
 def test_views_are_written_in_batches(store: Store) -> None:
     a, b, _ = _articles(store)
-    counter = ViewCounter(store, ViewSettings(flush_seconds=3600, flush_views=3))
+    counter = ViewCounter(store, ViewsSettings(views_flush_seconds=3600, views_flush_views=3))
     counter.record(a, "192.0.2.1", FIREFOX)
     counter.record(b, "192.0.2.2", FIREFOX)
     assert _stored(store) == {}
@@ -119,7 +122,7 @@ def test_views_are_written_in_batches(store: Store) -> None:
 def test_nothing_personal_is_kept(store: Store) -> None:
     a, _, _ = _articles(store)
     clock = Clock(1_700_000_000.0)
-    counter = ViewCounter(store, ViewSettings(flush_views=10_000), clock=clock)
+    counter = ViewCounter(store, ViewsSettings(views_flush_views=10_000), clock=clock)
     counter.record(a, "203.0.113.77", FIREFOX)
     kept = repr(vars(counter))
     assert "203.0.113" not in kept and "Firefox" not in kept

@@ -67,7 +67,7 @@ def add_image(
 def build_archive(tmp_path: Path, *, check_seconds: float = 0.0, fillers: int = 45) -> Archive:
     """Three outlets (two Arabic, one French), the seed article with its image, ``fillers``
     more Arabic articles spread over sections and hours, a copy and an untitled item."""
-    settings = Settings(data_dir=tmp_path / "data", cache_check_seconds=check_seconds)
+    settings = Settings(data_dir=tmp_path / "data").override(cache_check_seconds=check_seconds)
     store = Store.open(settings.resolved_database_url)
     store.sync_sources(
         [

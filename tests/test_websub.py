@@ -21,8 +21,7 @@ from starlette.applications import Starlette
 
 from conftest import LOOPBACK_ALLOWED
 from httpserver import LoopbackServer, Request
-from nashra.config import load_settings
-from nashra.schedule import ScheduleOptions
+from nashra.config import ScheduleSettings, load_settings
 from nashra.schedule.farm import FeedFarm
 from nashra.schedule.websub import discover_hub, routes, signature_ok
 from nashra.schedule.worker import Worker
@@ -84,7 +83,7 @@ def test_subscribe_verify_push_and_bad_signatures(callback_server, tmp_path: Pat
             respect_robots=False,
             fetch_allow_networks=LOOPBACK_ALLOWED,
         )
-        worker = Worker(settings, store, options=ScheduleOptions(worker_idle_seconds=0.05))
+        worker = Worker(settings, store, options=ScheduleSettings(worker_idle_seconds=0.05))
         asyncio.run(worker.run(asyncio.Event(), until_idle=True))
 
         (form,) = subscriptions

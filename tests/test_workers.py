@@ -20,8 +20,8 @@ from sqlalchemy import select
 from sqlalchemy.engine import make_url
 
 from conftest import LOOPBACK_ALLOWED
+from nashra.config import ScheduleSettings
 from nashra.observe.metrics import DB_RETRIES
-from nashra.schedule import ScheduleOptions
 from nashra.schedule.farm import FeedFarm
 from nashra.schedule.worker import Worker
 from nashra.sources.registry import Source
@@ -246,7 +246,7 @@ def test_database_loss_is_retried_with_backoff_not_fatal(tmp_path: Path, store: 
     settings = load_settings(
         env={}, data_dir=tmp_path, respect_robots=False, fetch_allow_networks=LOOPBACK_ALLOWED
     )
-    options = ScheduleOptions(schedule_jitter=0, worker_idle_seconds=0.05, worker_db_retry_max=0.5)
+    options = ScheduleSettings(schedule_jitter=0, worker_idle_seconds=0.05, worker_db_retry_max=0.5)
     with FeedFarm(30, hosts=4, items=1, behaviours=["etag"], delay=0.02) as farm:
         _register(store, farm)
         worker = Worker(settings, flaky, options=options)
@@ -299,7 +299,7 @@ def _worker(store: Store, tmp_path: Path, **options: object) -> Worker:
     settings = load_settings(
         env={}, data_dir=tmp_path, respect_robots=False, fetch_allow_networks=LOOPBACK_ALLOWED
     )
-    opts = ScheduleOptions(schedule_jitter=0, worker_idle_seconds=0.05, **options)
+    opts = ScheduleSettings(schedule_jitter=0, worker_idle_seconds=0.05, **options)
     return Worker(settings, store, options=opts)
 
 

@@ -170,7 +170,7 @@ def serve(ctx: click.Context, host: str | None, port: int | None) -> None:
     """Serve the portal."""
     settings = _settings(ctx)
     open_store(settings).close()  # applies migrations before the first request
-    _serve(settings, host or settings.host, port or settings.port)
+    _serve(settings, host or settings.web.host, port or settings.web.port)
 
 
 @main.command()
@@ -198,7 +198,7 @@ def demo(
     if no_serve:
         return
     with serve_demo_sites(settings, limit=info["limit"]):
-        _serve(settings, host or settings.host, port or settings.port)
+        _serve(settings, host or settings.web.host, port or settings.web.port)
 
 
 def _register_groups() -> None:

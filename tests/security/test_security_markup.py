@@ -95,8 +95,7 @@ def test_hostile_items_are_handled_while_the_portal_keeps_answering(
     settings: Settings, sqlite_store: Store, hostile_feeds: LoopbackServer
 ) -> None:
     """As under ``nashra run``: the portal and the crawl share one event loop."""
-    settings.max_body_bytes = 12 * 1024 * 1024
-    settings.respect_robots = False
+    settings = settings.override(max_body_bytes=12 * 1024 * 1024, respect_robots=False)
     results: dict[str, float] = {}
     latencies: list[float] = []
     statuses: list[int] = []
@@ -178,14 +177,13 @@ def test_image_decoding_past_the_budget_is_refused(settings: Settings, sqlite_st
 
     buffer = io.BytesIO()
     Image.new("RGB", (3000, 3000), (200, 30, 30)).save(buffer, "PNG")
-    settings.item_time_budget = 0.001
-    settings.respect_robots = False
+    settings = settings.override(item_time_budget=0.001, respect_robots=False)
     with LoopbackServer(
         {"/big.png": (200, {"Content-Type": "image/png"}, buffer.getvalue())}
     ) as site:
 
         async def run():
-            async with Fetcher(settings) as fetcher:
+            async with Fetcher(settings.fetch) as fetcher:
                 return await fetch_image(fetcher, sqlite_store, settings, site.url("/big.png"))
 
         outcome = asyncio.run(run())

@@ -33,14 +33,13 @@ def _login(base: str, password: str, forwarded: str | None) -> int:
 
 @pytest.fixture
 def portal(settings: Settings, sqlite_store: Store) -> Iterator[tuple[Settings, Store]]:
-    settings.secret_key = "test-secret"
     create_user(sqlite_store, "mod", PASSWORD)
-    yield settings, sqlite_store
+    yield settings.override(secret_key="test-secret"), sqlite_store
 
 
 def test_forged_forwarded_for_is_not_believed_without_trusted_proxies(portal) -> None:
     settings, store = portal
-    settings.trusted_proxies = ""
+    settings = settings.override(trusted_proxies="")
     assert uvicorn_options(settings)["proxy_headers"] is False
     with LiveServer(create_app(settings, store), **uvicorn_options(settings)) as base:
         for n in range(5):  # each attempt claims another network
@@ -51,7 +50,7 @@ def test_forged_forwarded_for_is_not_believed_without_trusted_proxies(portal) ->
 
 def test_trusted_proxy_forwards_real_addresses_and_garbage_counts_as_one(portal) -> None:
     settings, store = portal
-    settings.trusted_proxies = "127.0.0.1"
+    settings = settings.override(trusted_proxies="127.0.0.1")
     options = uvicorn_options(settings)
     assert options["proxy_headers"] is True and options["forwarded_allow_ips"] == ["127.0.0.1"]
     with LiveServer(create_app(settings, store), **options) as base:

@@ -158,9 +158,7 @@ def hostile(secret: LoopbackServer, secret6: LoopbackServer) -> Iterator[Loopbac
 def guarded(settings: Settings) -> Settings:
     """Only the hostile outlet's address may be reached, as an operator would allow an intranet
     outlet; 127.0.0.1 and [::1], where the secret servers listen, stay refused."""
-    settings.fetch_allow_networks = f"{HOSTILE}/32"
-    settings.respect_robots = True
-    return settings
+    return settings.override(fetch_allow_networks=f"{HOSTILE}/32", respect_robots=True)
 
 
 def _blocked_count() -> float:
@@ -206,7 +204,7 @@ def test_every_numeric_spelling_is_refused_with_a_reason(
     guarded: Settings, secret: LoopbackServer, spelling: str
 ) -> None:
     async def run() -> str | None:
-        async with Fetcher(guarded) as fetcher:
+        async with Fetcher(guarded.fetch) as fetcher:
             result = await fetcher.fetch(f"http://{spelling}:{secret.port}/secret")
             assert result.error_kind == "blocked", result
             return result.error
@@ -231,7 +229,7 @@ def test_nashra_extract_refuses_an_internal_address(
 def test_websub_hub_on_a_private_address_is_never_contacted(
     guarded: Settings, sqlite_store: Store, secret: LoopbackServer
 ) -> None:
-    guarded.base_url = "https://portal.example"
+    guarded = guarded.override(base_url="https://portal.example")
     source = Source(slug="hostile", name_ar="معاد", feeds=["http://127.0.0.2:9/feed.xml"])
     sqlite_store.sync_sources([source])
     feed_id = sqlite_store.list_feeds(source="hostile")[0].id
@@ -248,7 +246,7 @@ def test_websub_hub_on_a_private_address_is_never_contacted(
 def test_websub_reads_at_most_a_capped_answer_from_a_hub(
     guarded: Settings, sqlite_store: Store
 ) -> None:
-    guarded.base_url = "https://portal.example"
+    guarded = guarded.override(base_url="https://portal.example")
     endless = (b"x" * 65536 for _ in range(10_000))  # 640 MB if it were all read
     with LoopbackServer({"/hub": lambda req: (202, {}, endless)}, host=HOSTILE) as hub:
         source = Source(slug="hub", name_ar="محور", feeds=[hub.url("/feed.xml")])

@@ -17,7 +17,7 @@ from typing import IO, Any
 
 from sqlalchemy.exc import InterfaceError, OperationalError
 
-from nashra.config import Settings
+from nashra.config import CrawlSettings, Settings
 from nashra.crawl.article import build_article
 from nashra.ingest import Ingest, prepare
 from nashra.model import FeedEntry
@@ -29,7 +29,7 @@ from nashra.text.dates import parse_date
 
 log = logging.getLogger("nashra.import")
 
-MAX_LINE_BYTES = 10 * 1024 * 1024  # default of settings.import_max_line_bytes
+MAX_LINE_BYTES = CrawlSettings().import_max_line_bytes  # the setting's default
 REQUIRED = ("source", "url", "title")
 TEXT_FIELDS = ("guid", "text", "html", "summary", "published", "author", "image_url", "lang",
                "section")  # fmt: skip
@@ -146,7 +146,7 @@ def import_jsonl(
     skipped; only a lost database connection stops the import (nothing more could be stored).
     """
     report = ImportReport()
-    max_bytes = settings.import_max_line_bytes if settings else MAX_LINE_BYTES
+    max_bytes = settings.crawl.import_max_line_bytes if settings else MAX_LINE_BYTES
     ingest = Ingest(store, settings)
     with path.open("rb") as stream:
         for number, item in iter_records(stream, max_bytes):

@@ -93,7 +93,7 @@ class Crawler:
     async def crawl_once(self) -> CrawlReport:
         """Poll every enabled feed of the known outlets once."""
         self.report = CrawlReport()
-        async with Fetcher(self.settings) as fetcher:
+        async with Fetcher(self.settings.fetch) as fetcher:
             await self.discover_missing(fetcher)
             rows = [r for r in self.store.list_feeds() if r.source in self.sources]
             self.on_event("feeds", total=len(rows))
@@ -147,14 +147,14 @@ class Crawler:
                 parse_feed, result.content, result.final_url, result.headers
             )
         except TimeoutError:
-            error = f"refused: parsing took over {self.settings.item_time_budget:g} s"
+            error = f"refused: parsing took over {self.settings.crawl.item_time_budget:g} s"
             log.warning("feed refused url=%s: %s", feed.url, error)
             self._feed_failed(feed, result.status, error)
             return
         if parsed.bozo:
             self.report.malformed_feeds += 1
             log.warning("malformed feed url=%s reason=%s", feed.url, parsed.bozo_reason)
-        entries = parsed.entries[: self.settings.max_entries_per_feed]
+        entries = parsed.entries[: self.settings.crawl.max_entries_per_feed]
         if not entries and parsed.bozo:
             self._feed_failed(feed, result.status, f"not a readable feed: {parsed.bozo_reason}")
             return
@@ -271,8 +271,10 @@ class Crawler:
             item = await self._off_loop(prepare_entry, source, entry, None, adapter)
             return item if item.article.title or item.article.body_text else None
         result = await fetcher.fetch(entry.url, accept=PAGE_ACCEPT)
-        if result.ok and result.content and self.settings.keep_pages_days > 0:
-            keep_page(self.store, source.slug, entry.url, result, self.settings.keep_pages_days)
+        if result.ok and result.content and self.settings.crawl.keep_pages_days > 0:
+            keep_page(
+                self.store, source.slug, entry.url, result, self.settings.crawl.keep_pages_days
+            )
         if result.error_kind == "blocked":
             # A link to an address the guard refuses is never stored, not even as a summary:
             # the portal would publish a link into the private network.
@@ -289,7 +291,7 @@ class Crawler:
             item = await self._off_loop(prepare_entry, source, entry, result, adapter)
         except TimeoutError:
             self.report.page_errors += 1
-            reason = f"refused: processing took over {self.settings.item_time_budget:g} s"
+            reason = f"refused: processing took over {self.settings.crawl.item_time_budget:g} s"
             log.warning("entry refused url=%s: %s", entry.url, reason)
             self.report.errors.append(f"{entry.url}: {reason}")
             self.on_event("page_error", url=entry.url, error=reason)
@@ -303,7 +305,7 @@ class Crawler:
         """Run CPU-bound stage code in a thread within the per-item time budget, so the event
         loop (and the portal served beside a crawl) keeps answering; TimeoutError past it."""
         return await asyncio.wait_for(
-            asyncio.to_thread(work, *args), timeout=self.settings.item_time_budget
+            asyncio.to_thread(work, *args), timeout=self.settings.crawl.item_time_budget
         )
 
     async def poll_feed(self, fetcher: Fetcher, feed: Any) -> FeedPoll:

@@ -3,7 +3,6 @@ same fetcher, feed parser, extractor and store that real outlets go through, and
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import shutil
 import time
@@ -53,15 +52,15 @@ def build_demo(
     sites = DemoSites(limit=limit)
     # A fixed port: the stored article URLs point at it, and `nashra demo` serves the sites there
     # again so that «read at the source» links keep working.
-    with DemoServer(sites, port=settings.demo_port) as server:
+    with DemoServer(sites, port=settings.web.demo_port) as server:
         sources = sites.sources(server.base_url)
         registry = Registry(sources)
         registry.save(settings.registry_path)
         store = open_store(settings)
         store.sync_sources(sources)
         # The guard refuses loopback; the demo allows exactly the one address its sites use.
-        allowed = ",".join(filter(None, [settings.fetch_allow_networks, f"{server.host}/32"]))
-        crawl_settings = dataclasses.replace(settings, fetch_allow_networks=allowed)
+        allowed = ",".join(filter(None, [settings.fetch.fetch_allow_networks, f"{server.host}/32"]))
+        crawl_settings = settings.override(fetch_allow_networks=allowed)
         report = crawl_with_progress(crawl_settings, store, sources, quiet=quiet)
     stats = store.stats()
     info = {
@@ -84,7 +83,7 @@ def serve_demo_sites(settings: Settings, *, limit: int = 2000) -> Iterator[str]:
     """Serve the demo outlet sites beside the portal (best effort: a taken port only means the
     «read at the source» links of the demo lead nowhere)."""
     try:
-        server = DemoServer(DemoSites(limit=limit), port=settings.demo_port)
+        server = DemoServer(DemoSites(limit=limit), port=settings.web.demo_port)
         server.start()
     except OSError:
         yield ""

@@ -29,7 +29,7 @@ import brotli
 import httpcore
 import httpx
 
-from nashra.config import Settings
+from nashra.config import FetchSettings, Settings
 from nashra.http.guard import AddressGuard, BlockedAddress, guarded_client
 from nashra.http.robots import (
     ROBOTS_ERROR_TTL,
@@ -114,7 +114,7 @@ class Fetcher:
 
     def __init__(
         self,
-        settings: Settings,
+        settings: FetchSettings,
         *,
         robots_ttl: float = ROBOTS_TTL,
         robots_error_ttl: float = ROBOTS_ERROR_TTL,
@@ -352,7 +352,7 @@ def fetch_sync(url: str, settings: Settings, **kw: Any) -> FetchResult:
     """Fetch one URL from synchronous code (the CLI): a fresh event loop and client per call."""
 
     async def run() -> FetchResult:
-        async with Fetcher(settings) as fetcher:
+        async with Fetcher(settings.fetch) as fetcher:
             return await fetcher.fetch(url, **kw)
 
     return asyncio.run(run())

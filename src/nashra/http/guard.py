@@ -30,6 +30,7 @@ import certifi
 import httpcore
 import httpx
 
+from nashra.config import parse_networks
 from nashra.observe.metrics import FETCH_BLOCKED
 
 __all__ = [
@@ -96,20 +97,6 @@ class BlockedAddress(Exception):
 
 def _article(word: str) -> str:
     return "n" if word[:1] in "aeiou" else ""
-
-
-def parse_networks(value: str | Iterable[str]) -> list[Network]:
-    """``"10.1.0.0/16, 127.0.0.2"`` → networks; a bad item raises ``ValueError`` naming it."""
-    items = value.split(",") if isinstance(value, str) else list(value)
-    networks: list[Network] = []
-    for item in (i.strip() for i in items):
-        if not item:
-            continue
-        try:
-            networks.append(ipaddress.ip_network(item, strict=False))
-        except ValueError as exc:
-            raise ValueError(f"fetch_allow_networks: {item!r} is not a network ({exc})") from exc
-    return networks
 
 
 def _embedded_ipv4(address: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:

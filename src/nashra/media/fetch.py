@@ -7,7 +7,7 @@ Called by the crawler after ``store.save_article`` for a new article whose ``ima
         store.set_article_image(saved.pk, image_id)
 
 The fetch goes through the crawler's own :class:`~nashra.http.fetch.Fetcher` (robots.txt, per
-host limits, timeouts, a size cap of ``settings.max_image_bytes`` while streaming); the checks and
+host limits, timeouts, a size cap of ``settings.media.max_image_bytes`` while streaming); the checks and
 the re-encoding are the pure stage :func:`nashra.media.process.process_image`, run in a worker
 thread so the event loop keeps crawling.
 """
@@ -20,7 +20,6 @@ from dataclasses import dataclass
 
 from nashra.config import Settings
 from nashra.http.fetch import Fetcher
-from nashra.media.config import MediaConfig
 from nashra.media.library import save_image, write_files
 from nashra.media.process import ImageRejected, process_image
 from nashra.store import Store
@@ -50,26 +49,27 @@ async def fetch_image(
     if not image_url or not image_url.lower().startswith(("http://", "https://")):
         outcome.error_kind, outcome.error = "invalid_url", "not an http(s) URL"
         return outcome
-    result = await fetcher.fetch(image_url, accept=IMAGE_ACCEPT, max_bytes=settings.max_image_bytes)
+    result = await fetcher.fetch(
+        image_url, accept=IMAGE_ACCEPT, max_bytes=settings.media.max_image_bytes
+    )
     if not result.ok or not result.content:
         outcome.error_kind = result.error_kind or "http"
         outcome.error = result.error or f"HTTP {result.status}"
         log.info("lead image not fetched url=%s kind=%s", image_url, outcome.error_kind)
         return outcome
-    config = MediaConfig.from_settings(settings)
     try:
         processed = await asyncio.wait_for(
             asyncio.to_thread(
                 process_image,
                 result.content,
                 result.headers.get("content-type"),
-                max_pixels=config.max_image_pixels,
+                max_pixels=settings.media.max_image_pixels,
             ),
-            timeout=settings.item_time_budget,
+            timeout=settings.crawl.item_time_budget,
         )
     except TimeoutError:
         outcome.error_kind = "timeout"
-        outcome.error = f"refused: decoding took over {settings.item_time_budget:g} s"
+        outcome.error = f"refused: decoding took over {settings.crawl.item_time_budget:g} s"
         log.warning("lead image refused url=%s: %s", image_url, outcome.error)
         return outcome
     except ImageRejected as exc:
@@ -78,7 +78,7 @@ async def fetch_image(
         return outcome
     await asyncio.to_thread(write_files, settings.media_dir, processed)
     outcome.image_id = await asyncio.to_thread(
-        save_image, store, processed, result.final_url or image_url, config.phash_distance
+        save_image, store, processed, result.final_url or image_url, settings.media.phash_distance
     )
     return outcome
 

@@ -23,12 +23,13 @@ from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
-from nashra.moderation.config import ModerationConfig
+from nashra.config import ModerationSettings
 from nashra.moderation.reports import log_action
 from nashra.store import Store
 from nashra.store.schema import login_attempts, moderation_log, moderator_sessions, moderators
 
 __all__ = [
+    "LOGIN_WINDOW_SECONDS",
     "ROLES",
     "LoginResult",
     "Moderator",
@@ -40,6 +41,7 @@ __all__ = [
 
 _hasher = PasswordHasher()
 MIN_PASSWORD = 10
+LOGIN_WINDOW_SECONDS = 900  # the window of the failed-login limits
 UNKNOWN_ACTOR = "?"  # refused logins for names that are no moderator share one audit row
 #: "moderator": images and sections; "operator": also extraction rules, takedowns and outlets.
 ROLES: tuple[str, ...] = ("moderator", "operator")
@@ -112,11 +114,11 @@ def login(
     username: str,
     password: str,
     network: str,
-    config: ModerationConfig,
+    config: ModerationSettings,
 ) -> LoginResult:
     """Check a login; on success open a session and return its token (for the cookie)."""
     now = datetime.now(UTC)
-    since = now - timedelta(seconds=config.login_window_seconds)
+    since = now - timedelta(seconds=LOGIN_WINDOW_SECONDS)
     name = username.strip()
     limits = {
         f"pair:{_digest(name.lower() + chr(10) + network)}"[:64]: config.login_rate_limit,

@@ -64,7 +64,7 @@ async def login_post(desk: Desk, request: Request) -> Response:
     )  # fmt: skip
     if result.status == "rate_limited":
         response = _login_page(desk, request, "Too many failed attempts; try again later.", 429)
-        response.headers["Retry-After"] = str(desk.config.login_window_seconds)
+        response.headers["Retry-After"] = str(accounts.LOGIN_WINDOW_SECONDS)
         return response
     if result.status != "ok" or result.token is None:
         return _login_page(desk, request, "Wrong user name or password.", 401)

@@ -16,7 +16,6 @@ from starlette.responses import HTMLResponse, PlainTextResponse, RedirectRespons
 
 from nashra.config import Settings
 from nashra.moderation import accounts
-from nashra.moderation.config import ModerationConfig
 from nashra.moderation.identity import client_address, derive, instance_secret, network_key
 from nashra.moderation.texts import DIRECTION
 from nashra.store import Store
@@ -52,7 +51,7 @@ class Desk:
     def __init__(self, settings: Settings, store: Store) -> None:
         self.settings = settings
         self.store = store
-        self.config = ModerationConfig.from_settings(settings)
+        self.config = settings.moderation
         self.secret = instance_secret(settings)
         self.env = Environment(
             loader=PackageLoader("nashra.web", "templates"),
@@ -76,7 +75,7 @@ class Desk:
     def address(self, request: Request) -> str:
         peer = request.client.host if request.client else ""
         return client_address(
-            peer, request.headers.get("x-forwarded-for"), self.config.trusted_proxies
+            peer, request.headers.get("x-forwarded-for"), self.settings.web.trusted_proxies
         )
 
     def network(self, request: Request) -> str:

@@ -22,7 +22,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import Connection, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from nashra.moderation.config import ModerationConfig
+from nashra.config import ModerationSettings
 from nashra.store import Store
 from nashra.store.schema import image_reports, images, moderation_log
 
@@ -35,6 +35,7 @@ __all__ = [
     "submit_report",
 ]
 
+REPORT_WINDOW_SECONDS = 3600  # the window of the report rate limits
 REASONS = ("offensive", "wrong_image", "violence", "other")
 ACTIONS = ("confirm", "restore", "hide")
 VISIBLE, HIDDEN, REMOVED = "visible", "hidden", "removed"
@@ -113,7 +114,7 @@ def submit_report(
     reporter: str,
     network: str,
     reason: str,
-    config: ModerationConfig,
+    config: ModerationSettings,
     *,
     now: datetime | None = None,
 ) -> ReportOutcome:
@@ -136,7 +137,7 @@ def submit_report(
                 outcome.status = "duplicate"
                 outcome.counted = _count(conn, group_id, config.report_network_cap)
                 return outcome
-            since = now - timedelta(seconds=config.report_window_seconds)
+            since = now - timedelta(seconds=REPORT_WINDOW_SECONDS)
             if (
                 _recent(conn, image_reports.c.reporter, reporter, since) >= config.report_rate_limit
                 or _recent(conn, image_reports.c.network, network, since)

@@ -2,7 +2,6 @@
 on one database), politeness per host across workers, WebSub push, and the worker loop."""
 
 from nashra.schedule.clock import Clock, ManualClock, SystemClock
-from nashra.schedule.options import ScheduleOptions
 from nashra.schedule.policy import Decision, PollFacts, decide
 
 __all__ = [
@@ -10,7 +9,6 @@ __all__ = [
     "Decision",
     "ManualClock",
     "PollFacts",
-    "ScheduleOptions",
     "SystemClock",
     "decide",
 ]

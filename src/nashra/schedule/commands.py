@@ -23,7 +23,6 @@ from nashra.console import open_store
 from nashra.observe.logs import configure_logging, event
 from nashra.schedule.claims import enable_feeds
 from nashra.schedule.clock import SystemClock
-from nashra.schedule.options import ScheduleOptions
 from nashra.schedule.queries import feed_statuses
 from nashra.store import Store
 from nashra.store.schema import feeds
@@ -94,13 +93,13 @@ def worker_command(
     configure_logging(_log_format(log_format), logging.INFO)
     store = open_store(settings)
     registry = _registry(settings, store, sync=not no_sync)
-    options = ScheduleOptions.from_settings(settings, worker_concurrency=concurrency)
+    options = settings.override(worker_concurrency=concurrency).schedule
     if metrics_port:
         from prometheus_client import start_http_server
 
         from nashra.observe.metrics import METRICS
 
-        start_http_server(metrics_port, addr=settings.host, registry=METRICS)
+        start_http_server(metrics_port, addr=settings.web.host, registry=METRICS)
     stats = run_worker(settings, store, options=options, registry=registry, until_idle=once)
     event(log, "worker stopped", **stats.__dict__)
     store.close()
@@ -142,7 +141,7 @@ def run_command(
         worker = Worker(settings, store, registry=registry)
         app = build_app(settings, store, ready=lambda: worker.ready)
         config = uvicorn.Config(
-            app, host=host or settings.host, port=port or settings.port,
+            app, host=host or settings.web.host, port=port or settings.web.port,
             **uvicorn_options(settings),
         )  # fmt: skip
         server = _Server(config)

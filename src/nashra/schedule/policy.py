@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.utils import parsedate_to_datetime
 
-from nashra.schedule.options import ScheduleOptions
+from nashra.config import ScheduleSettings
 
 WEEK = timedelta(days=7)
 THROTTLE_STATUSES = frozenset({429, 503})
@@ -104,7 +104,7 @@ def _clamp(value: float, low: float, high: float) -> float:
 def decide(
     facts: PollFacts,
     now: datetime,
-    options: ScheduleOptions,
+    options: ScheduleSettings,
     *,
     rand: Callable[[], float] = random.random,
 ) -> Decision:

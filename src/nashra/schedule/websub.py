@@ -127,9 +127,9 @@ async def subscribe(
     }
     own = client is None
     client = client or guarded_client(
-        settings.fetch_allow_networks,
-        timeout=settings.total_timeout,
-        headers={"User-Agent": settings.user_agent},
+        settings.fetch.fetch_allow_networks,
+        timeout=settings.fetch.total_timeout,
+        headers={"User-Agent": settings.fetch.user_agent},
     )
     try:
         ok, detail = await _post_subscription(client, hub, form)
@@ -228,7 +228,7 @@ def routes(ctx: WebContext) -> list[BaseRoute]:
 
     async def push(request: Request, row: Any) -> Response:
         body = await request.body()
-        if len(body) > settings.max_body_bytes:
+        if len(body) > settings.fetch.max_body_bytes:
             WEBSUB.labels("push_too_large").inc()
             return PlainTextResponse("too large", status_code=413)
         header = request.headers.get("x-hub-signature")

@@ -31,7 +31,7 @@ from typing import Any, TypeVar
 from sqlalchemy import select
 from sqlalchemy.exc import InterfaceError, OperationalError
 
-from nashra.config import Settings
+from nashra.config import ScheduleSettings, Settings
 from nashra.crawl.pipeline import Crawler, FeedPoll
 from nashra.http.fetch import Fetcher
 from nashra.observe.logs import event
@@ -47,7 +47,6 @@ from nashra.schedule.claims import (
     renew_leases,
 )
 from nashra.schedule.clock import Clock, SystemClock
-from nashra.schedule.options import ScheduleOptions
 from nashra.schedule.policy import Decision, PollFacts, decide
 from nashra.schedule.queries import outlet_activity
 from nashra.schedule.websub import discover_hub, needs_subscription, subscribe
@@ -103,7 +102,7 @@ class Worker:
         settings: Settings,
         store: Store,
         *,
-        options: ScheduleOptions | None = None,
+        options: ScheduleSettings | None = None,
         clock: Clock | None = None,
         registry: Mapping[str, Source] | None = None,
         owner: str | None = None,
@@ -111,7 +110,7 @@ class Worker:
     ) -> None:
         self.settings = settings
         self.store = store
-        self.options = options or ScheduleOptions.from_settings(settings)
+        self.options = options or settings.schedule
         self.clock = clock or SystemClock()
         self.owner = owner or default_owner()
         self.sources = SourceBook(store, registry)
@@ -146,7 +145,7 @@ class Worker:
 
     # -- the loop ----------------------------------------------------------------------------
     def _fetcher(self) -> Fetcher:
-        return Fetcher(dataclasses.replace(self.settings, per_host_concurrency=1))
+        return Fetcher(dataclasses.replace(self.settings.fetch, per_host_concurrency=1))
 
     def _crawler(self) -> Crawler:
         crawler = Crawler(self.settings, self.store, ())
@@ -177,7 +176,7 @@ class Worker:
                             self.clock.now(),
                             limit=free,
                             lease_seconds=opts.worker_lease_seconds,
-                            per_host=max(1, self.settings.per_host_concurrency),
+                            per_host=max(1, self.settings.fetch.per_host_concurrency),
                             busy_hosts={host for _, host in self.inflight.values()},
                         )
                     for row in claimed:
@@ -410,7 +409,7 @@ def run_worker(
     settings: Settings,
     store: Store,
     *,
-    options: ScheduleOptions | None = None,
+    options: ScheduleSettings | None = None,
     registry: Mapping[str, Source] | None = None,
     until_idle: bool = False,
 ) -> WorkerStats:

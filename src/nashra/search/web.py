@@ -47,7 +47,7 @@ def _outlets(portal: Portal) -> list[dict[str, Any]]:
 
 def _request(portal: Portal, params: Any) -> SearchRequest:
     known = {s["slug"] for s in _outlets(portal)}
-    return request_from_params(params, known, rank_window=portal.settings.search_rank_window)
+    return request_from_params(params, known, rank_window=portal.settings.search.search_rank_window)
 
 
 def results_cache(portal: Portal) -> ResultsCache:

@@ -59,7 +59,7 @@ async def check_all(settings: Settings, registry: Registry) -> list[AddressCheck
             targets += [(source.slug, "feed", url) for url in source.feeds]
         elif source.site_url:
             targets.append((source.slug, "site", source.site_url))
-    async with Fetcher(settings) as fetcher:
+    async with Fetcher(settings.fetch) as fetcher:
         return list(await asyncio.gather(*(_check(fetcher, *t) for t in targets)))
 
 

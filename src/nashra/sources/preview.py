@@ -78,7 +78,7 @@ async def load_page(settings: Any, target: str) -> tuple[bytes, str, str | None]
         if not path.is_file():
             raise ValueError(f"{target!r} is neither an http(s) address nor a readable file")
         return path.read_bytes(), path.resolve().as_uri(), None
-    async with Fetcher(settings) as fetcher:
+    async with Fetcher(settings.fetch) as fetcher:
         result = await fetcher.fetch(target, accept=PAGE_ACCEPT)
     if not result.ok or not result.content:
         raise ValueError(f"could not fetch {target}: {result.error or result.status}")

@@ -24,6 +24,7 @@ from sqlalchemy import Connection, Engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 
+from nashra.config import parse_replica_urls
 from nashra.store.db import create_db_engine
 
 log = logging.getLogger("nashra.store")
@@ -39,19 +40,6 @@ LAG_SQL = text(
 # far behind when the primary had been idle; a second look this much later tells the two apart.
 RECHECK_DELAY = 0.1
 CONNECT_TIMEOUT = 2  # seconds: a replica that does not answer is skipped quickly
-
-
-def parse_replica_urls(raw: str) -> list[str]:
-    """The comma-separated replica URLs of the setting; each must be a PostgreSQL URL."""
-    urls = [part.strip() for part in raw.split(",") if part.strip()]
-    for url in urls:
-        try:
-            parsed = make_url(url)
-        except Exception as exc:
-            raise ValueError(f"database_replica_urls: {url!r} is not a database URL") from exc
-        if not parsed.drivername.startswith("postgresql"):
-            raise ValueError(f"database_replica_urls: {url!r} is not a PostgreSQL URL")
-    return urls
 
 
 @dataclass
@@ -198,7 +186,7 @@ class ReadRouter:
 def reading_store(settings: Any, store: Any) -> tuple[Any, ReadRouter | None]:
     """The store web readers use: ``store`` itself, or — with ``database_replica_urls`` — a
     store on a :class:`ReadRouter` over the replicas (its writes still reach the primary)."""
-    urls = parse_replica_urls(settings.database_replica_urls)
+    urls = parse_replica_urls(settings.replicas.database_replica_urls)
     if not urls:
         return store, None
     from nashra.store.store import Store
@@ -206,7 +194,7 @@ def reading_store(settings: Any, store: Any) -> tuple[Any, ReadRouter | None]:
     router = ReadRouter(
         store.engine,
         urls,
-        max_lag_seconds=settings.replica_max_lag_seconds,
-        check_seconds=settings.replica_check_seconds,
+        max_lag_seconds=settings.replicas.replica_max_lag_seconds,
+        check_seconds=settings.replicas.replica_check_seconds,
     )
     return Store(router), router  # type: ignore[arg-type]

@@ -45,10 +45,7 @@ def rebuild(ctx: click.Context, batch: int, as_json: bool) -> None:
     settings = _settings(ctx)
     assigner_store = _open_store(settings)
     try:
-        try:
-            assigner = StoryStore.from_settings(assigner_store, settings)
-        except ValueError as exc:
-            raise click.ClickException(str(exc)) from exc
+        assigner = StoryStore.of(assigner_store, settings.stories)
         console = Console(stderr=True)
         with Progress(
             TextColumn("[bold]stories[/bold]"),

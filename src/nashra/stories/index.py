@@ -30,28 +30,16 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime, timedelta
 
-from nashra.config import Settings
+from nashra.config import STORY_GUARDS, StorySettings, parse_guards
 from nashra.stories.entities import Entities, conflicts
 from nashra.stories.features import Features
 from nashra.stories.minhash import band_keys
 from nashra.stories.minhash import similarity as sig_similarity
 
 IDF_PRIOR = 100
-GUARDS = ("figure", "place", "country", "negation")
+GUARDS = STORY_GUARDS
 # One home for the defaults: the settings (where scripts/fit_stories.py writes what it fits).
-_DEFAULT = {f.name: f.default for f in fields(Settings) if f.name.startswith("story_")}
-STORY_SETTINGS = (
-    "story_window_hours",
-    "story_match",
-    "story_merge",
-    "story_margin",
-    "story_copy",
-    "story_title_weight",
-    "story_centroid",
-    "story_entity_weight",
-    "story_decay_hours",
-    "story_guards",
-)
+_DEFAULT = StorySettings()
 
 
 @dataclass(frozen=True)
@@ -65,17 +53,17 @@ class StoryConfig:
     ``entity_weight``, ``decay_hours`` and ``guards`` shape the score (see the module docstring).
     """
 
-    window: timedelta = timedelta(hours=_DEFAULT["story_window_hours"])
-    match: float = _DEFAULT["story_match"]
-    merge: float = _DEFAULT["story_merge"]
-    margin: float = _DEFAULT["story_margin"]
-    copy: float = _DEFAULT["story_copy"]
-    title_weight: float = _DEFAULT["story_title_weight"]
-    centroid: float = _DEFAULT["story_centroid"]  # the rest of the story score: best member
-    entity_weight: float = _DEFAULT["story_entity_weight"]  # per shared place, name or figure
+    window: timedelta = timedelta(hours=_DEFAULT.story_window_hours)
+    match: float = _DEFAULT.story_match
+    merge: float = _DEFAULT.story_merge
+    margin: float = _DEFAULT.story_margin
+    copy: float = _DEFAULT.story_copy
+    title_weight: float = _DEFAULT.story_title_weight
+    centroid: float = _DEFAULT.story_centroid  # the rest of the story score: best member
+    entity_weight: float = _DEFAULT.story_entity_weight  # per shared place, name or figure
     entity_cap: int = 3
-    decay_hours: float = _DEFAULT["story_decay_hours"]  # 0: no decay inside the window
-    guards: tuple[str, ...] = tuple(g for g in _DEFAULT["story_guards"].split(",") if g)
+    decay_hours: float = _DEFAULT.story_decay_hours  # 0: no decay inside the window
+    guards: tuple[str, ...] = parse_guards(_DEFAULT.story_guards)
     max_key_share: float = 0.03  # a term in more of the window's articles finds nothing
     min_key_df: int = 40
     max_candidates: int = 40
@@ -83,33 +71,19 @@ class StoryConfig:
     future_slack: timedelta = timedelta(days=1)
 
     @classmethod
-    def from_settings(cls, extra: dict[str, object]) -> StoryConfig:
-        """Read ``story_window_hours``, ``story_match``, ``story_merge``, ``story_margin``,
-        ``story_copy``, ``story_title_weight``, ``story_centroid``, ``story_entity_weight``,
-        ``story_decay_hours`` and ``story_guards`` (fields of the settings: TOML or
-        ``NASHRA_STORY_*``); absent ones keep the defaults."""
-        base = cls()
-        get = lambda key, default: float(extra.get(key, default))  # noqa: E731
-        hours = get("story_window_hours", base.window.total_seconds() / 3600)
-        if hours <= 0:
-            raise ValueError(f"story_window_hours must be positive, not {hours}")
-        decay = get("story_decay_hours", base.decay_hours)
-        if decay < 0:
-            raise ValueError(f"story_decay_hours must be 0 (off) or positive, not {decay}")
-        centroid = get("story_centroid", base.centroid)
-        if not 0.0 <= centroid <= 1.0:
-            raise ValueError(f"story_centroid must be between 0 and 1, not {centroid}")
+    def of(cls, stories: StorySettings) -> StoryConfig:
+        """The engine's configuration from the story settings (checked when they were loaded)."""
         return cls(
-            window=timedelta(hours=hours),
-            match=get("story_match", base.match),
-            merge=get("story_merge", base.merge),
-            margin=get("story_margin", base.margin),
-            copy=get("story_copy", base.copy),
-            title_weight=get("story_title_weight", base.title_weight),
-            centroid=centroid,
-            entity_weight=get("story_entity_weight", base.entity_weight),
-            decay_hours=decay,
-            guards=parse_guards(extra.get("story_guards", ",".join(base.guards))),
+            window=timedelta(hours=stories.story_window_hours),
+            match=stories.story_match,
+            merge=stories.story_merge,
+            margin=stories.story_margin,
+            copy=stories.story_copy,
+            title_weight=stories.story_title_weight,
+            centroid=stories.story_centroid,
+            entity_weight=stories.story_entity_weight,
+            decay_hours=stories.story_decay_hours,
+            guards=parse_guards(stories.story_guards),
         )
 
     def tuned(self, **values: object) -> StoryConfig:
@@ -119,16 +93,6 @@ class StoryConfig:
         if unknown:
             raise ValueError(f"unknown story settings: {sorted(unknown)}")
         return StoryConfig(**{**{f.name: getattr(self, f.name) for f in fields(self)}, **values})
-
-
-def parse_guards(raw: object) -> tuple[str, ...]:
-    """``"figure,place,negation"`` (or a list) → the guards that veto a match; ``""``: none."""
-    items = raw if isinstance(raw, list | tuple) else str(raw or "").split(",")
-    out = tuple(dict.fromkeys(str(g).strip() for g in items if str(g).strip()))
-    unknown = [g for g in out if g not in GUARDS]
-    if unknown:
-        raise ValueError(f"story_guards: unknown guard {unknown[0]!r}: any of {', '.join(GUARDS)}")
-    return out
 
 
 @dataclass

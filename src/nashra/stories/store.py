@@ -36,7 +36,7 @@ from typing import Any
 from sqlalchemy import Connection, delete, func, insert, or_, select, update
 from sqlalchemy.exc import InterfaceError, OperationalError
 
-from nashra.config import Settings
+from nashra.config import Settings, StorySettings, parse_weights
 from nashra.observe.metrics import LATE_ASSIGNED
 from nashra.store.db import upsert
 from nashra.store.schema import article_signatures as sigs
@@ -44,9 +44,9 @@ from nashra.store.schema import articles, stories, story_backlog
 from nashra.store.store import Store
 from nashra.stories import backlog
 from nashra.stories.features import Features, features_of
-from nashra.stories.index import STORY_SETTINGS, Decision, StoryConfig, StoryIndex, aware
+from nashra.stories.index import Decision, StoryConfig, StoryIndex, aware
 from nashra.stories.minhash import SIGNATURE_VERSION
-from nashra.stories.summary import parse_weights, summarise
+from nashra.stories.summary import summarise
 from nashra.stories.window import LateWindow, load_window, window_rows
 from nashra.text.article import AnalysedText
 
@@ -141,16 +141,9 @@ class StoryStore:
         self._lock = threading.RLock()
 
     @classmethod
-    def from_settings(cls, store: Store, settings: Settings | None) -> StoryStore:
-        extra: dict[str, object] = {}
-        if settings is not None:
-            extra = {name: getattr(settings, name) for name in STORY_SETTINGS}
-            extra["story_outlet_weights"] = settings.story_outlet_weights or None
-        return cls(
-            store,
-            StoryConfig.from_settings(extra),
-            parse_weights(extra.get("story_outlet_weights")),
-        )
+    def of(cls, store: Store, stories: StorySettings) -> StoryStore:
+        """Story assignment for ``store`` with the instance's story settings."""
+        return cls(store, StoryConfig.of(stories), parse_weights(stories.story_outlet_weights))
 
     def _new_index(self) -> StoryIndex:
         return StoryIndex(self.config, self._allocate, now=_now)
@@ -490,7 +483,8 @@ def story_store(store: Store, settings: Settings | None = None) -> StoryStore:
     with _live_lock:
         current = _live.get(store)
         if current is None:
-            current = _live[store] = StoryStore.from_settings(store, settings)
+            stories = settings.stories if settings is not None else StorySettings()
+            current = _live[store] = StoryStore.of(store, stories)
         return current
 
 

@@ -28,24 +28,6 @@ class StorySummary:
     last_published: datetime
 
 
-def parse_weights(raw: object) -> dict[str, float]:
-    """Outlet weights from settings: a TOML table ``{slug = weight}`` or ``"slug=1.5,other=0.5"``
-    (the form an environment variable can carry)."""
-    if not raw:
-        return {}
-    if isinstance(raw, Mapping):
-        return {str(k): float(v) for k, v in raw.items()}
-    out: dict[str, float] = {}
-    for part in str(raw).split(","):
-        if not part.strip():
-            continue
-        slug, sep, value = part.partition("=")
-        if not sep:
-            raise ValueError(f"story_outlet_weights: expected slug=weight, got {part.strip()!r}")
-        out[slug.strip()] = float(value)
-    return out
-
-
 def headline_centrality(members: list[Mapping[str, Any]]) -> list[float]:
     """For each member, how much its headline shares with the story's other headlines (mean
     Jaccard overlap of analysed terms), scaled so that the most central headline has 1.0.

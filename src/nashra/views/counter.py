@@ -18,12 +18,10 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
 
-from nashra.config import Settings
-from nashra.media.config import setting
+from nashra.config import ViewsSettings
 from nashra.moderation.identity import network_of
 from nashra.store.store import Store
 from nashra.views.store import add_views
@@ -60,34 +58,18 @@ def _network(address: str) -> str:
     return network_of(address)
 
 
-@dataclass(frozen=True)
-class ViewSettings:
-    flush_seconds: float = 30.0
-    flush_views: int = 1000
-    network_cap: int = 20  # views of one article from one /24 or /56 in an hour
-
-    @classmethod
-    def from_settings(cls, settings: Settings) -> ViewSettings:
-        d = cls()
-        return cls(
-            flush_seconds=max(0.0, setting(settings, "views_flush_seconds", d.flush_seconds)),
-            flush_views=max(1, setting(settings, "views_flush_views", d.flush_views)),
-            network_cap=max(1, setting(settings, "views_network_cap", d.network_cap)),
-        )
-
-
 class ViewCounter:
     """Counts views in memory and writes them in batches (thread-safe)."""
 
     def __init__(
         self,
         store: Store,
-        config: ViewSettings | None = None,
+        config: ViewsSettings | None = None,
         *,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.store = store
-        self.config = config or ViewSettings()
+        self.config = config or ViewsSettings()
         self.clock = clock
         self._lock = threading.Lock()
         self._day = -1
@@ -127,7 +109,7 @@ class ViewCounter:
             browser = self._key(address.encode(), (user_agent or "").encode(), pk)
             network = self._key(_network(address).encode())
             if browser in self._seen or self._per_network[(network, article_pk)] >= (
-                self.config.network_cap
+                self.config.views_network_cap
             ):
                 self.refused += 1
                 return False
@@ -138,8 +120,8 @@ class ViewCounter:
             self._pending_views += 1
             self.counted += 1
             due = (
-                self._pending_views >= self.config.flush_views
-                or now - self._flushed_at >= self.config.flush_seconds
+                self._pending_views >= self.config.views_flush_views
+                or now - self._flushed_at >= self.config.views_flush_seconds
             )
         if due:
             self.flush()

@@ -17,12 +17,11 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from nashra.config import Settings
-from nashra.moderation.config import ModerationConfig
 from nashra.moderation.identity import client_address
 from nashra.sections import SECTIONS
 from nashra.store import queries
 from nashra.store.store import Store
-from nashra.views.counter import ViewCounter, ViewSettings
+from nashra.views.counter import ViewCounter
 from nashra.views.store import hours_ago, most_read
 from nashra.web.api import ApiError, api_endpoint, article_objects, ok, parse_limit
 from nashra.web.context import WebContext
@@ -41,8 +40,8 @@ class Readership:
     def __init__(self, settings: Settings, store: Store, portal: Any) -> None:
         self.store = store
         self.portal = portal
-        self.counter = ViewCounter(store, ViewSettings.from_settings(settings))
-        self.trusted = ModerationConfig.from_settings(settings).trusted_proxies
+        self.counter = ViewCounter(store, settings.views)
+        self.trusted = settings.web.trusted_proxies
         self._pks: dict[tuple[str, int], int | None] = {}
 
     def _pk(self, source: str, num_text: str) -> int | None:

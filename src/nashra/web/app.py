@@ -96,17 +96,17 @@ def create_app(
             store.close()
 
     cache = PageCache(
-        max_entries=settings.page_cache_entries,
-        max_bytes=settings.page_cache_mb * 1024 * 1024,
+        max_entries=settings.web.page_cache_entries,
+        max_bytes=settings.web.page_cache_mb * 1024 * 1024,
     )
     cache.on_reset.append(portal.clear_memos)
-    watch = ArchiveWatch(lambda: portal_version(reader), settings.cache_check_seconds)
+    watch = ArchiveWatch(lambda: portal_version(reader), settings.web.cache_check_seconds)
     app = Starlette(
         routes=routes,
         middleware=[
             Middleware(SecurityHeadersMiddleware),
             # Taken-down articles and outlets answer 410 (issue 19), cached pages included.
-            Middleware(GoneMiddleware, store=store, interval=settings.cache_check_seconds),
+            Middleware(GoneMiddleware, store=store, interval=settings.web.cache_check_seconds),
             # Cached pages are answered first and only counted; everything else is timed.
             Middleware(PageCacheMiddleware, cache=cache, watch=watch),
             Middleware(MetricsMiddleware),

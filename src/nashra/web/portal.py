@@ -51,7 +51,7 @@ class Portal:
     def __init__(self, settings: Settings, store: Store) -> None:
         self.settings = settings
         self.store = store
-        self.tz = ZoneInfo(settings.timezone)
+        self.tz = ZoneInfo(settings.web.timezone)
         self.static = {name: StaticAsset(name) for name in STATIC_FILES}
         self.envs = {lang: self._environment(lang) for lang in LANGUAGES}
         self._memo: dict[Any, Any] = {}

@@ -17,7 +17,7 @@ __all__ = ["trusted_proxy_list", "uvicorn_options"]
 
 def trusted_proxy_list(settings: Settings) -> list[str]:
     """The configured proxies (addresses or CIDRs), in order, without blanks."""
-    return [p.strip() for p in (settings.trusted_proxies or "").split(",") if p.strip()]
+    return list(settings.web.trusted_proxies)
 
 
 def uvicorn_options(settings: Settings) -> dict[str, Any]:
