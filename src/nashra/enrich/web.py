@@ -27,15 +27,10 @@ from nashra.store.queries import CursorError
 from nashra.store.store import Store
 from nashra.web.context import WebContext
 from nashra.web.editions import EDITIONS, Edition
-from nashra.web.i18n import translations
+from nashra.web.i18n import _, translations
 
 PAGE_SIZE = 30
 _ARABIC = re.compile(r"[\u0600-\u06ff]")
-
-
-def _(message: str) -> str:
-    """Marks a message for the portal's catalogs (``python -m nashra.web.i18n extract``)."""
-    return message
 
 
 HEADING = _("News by region")

@@ -4,17 +4,12 @@ catalogs (``nashra.web.i18n``); the Arabic thanks sentence is the seed page's ow
 
 from __future__ import annotations
 
-from nashra.web.i18n import DEFAULT_LANGUAGE, LANGUAGES, translations
+from nashra.web.i18n import DEFAULT_LANGUAGE, LANGUAGES, _, translations
 
 __all__ = ["DIRECTION", "LANGS", "text"]
 
 LANGS = LANGUAGES
 DIRECTION = {"ar": "rtl", "fr": "ltr", "en": "ltr"}
-
-
-def _(message: str) -> str:
-    """Marks a message for the catalogs (``python -m nashra.web.i18n extract``)."""
-    return message
 
 
 _MESSAGES: dict[str, str] = {

@@ -27,18 +27,13 @@ from nashra.store.queries import CursorError
 from nashra.web.context import WebContext
 from nashra.web.editions import EDITIONS, Edition
 from nashra.web.feeds import personal_rss
-from nashra.web.i18n import translations
+from nashra.web.i18n import _, translations
 from nashra.web.pages import forward_listing
 from nashra.web.present import source_row_name
 
 PAGE_SIZE = 20
 FEED_SIZE = 30
 COOKIE_DAYS = 400
-
-
-def _(message: str) -> str:
-    """Marks a message for the portal's catalogs."""
-    return message
 
 
 HEADING = _("My news")

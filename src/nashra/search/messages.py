@@ -3,13 +3,7 @@ as message ids of the portal's catalogs (``nashra.web.i18n``)."""
 
 from __future__ import annotations
 
-from nashra.web.i18n import DEFAULT_LANGUAGE, LANGUAGES, translations
-
-
-def _(message: str) -> str:
-    """Marks a message for the catalogs (``python -m nashra.web.i18n extract``)."""
-    return message
-
+from nashra.web.i18n import DEFAULT_LANGUAGE, LANGUAGES, _, translations
 
 MESSAGES: dict[str, str] = {
     "title": _("Search the archive"),

@@ -25,18 +25,13 @@ from nashra.trending.queries import headlines, outlet_names, window_end
 from nashra.web.context import WebContext
 from nashra.web.coverage import story_teaser
 from nashra.web.editions import EDITIONS, Edition
-from nashra.web.i18n import translations
+from nashra.web.i18n import _, translations
 from nashra.web.pages import TOP_STORIES, forward_listing
 
 RECENT_HOURS = 6
 BASELINE_DAYS = 7
 STRIP_SIZE = 8
 PAGE_SIZE = 20
-
-
-def _(message: str) -> str:
-    """Marks a message for the portal's catalogs."""
-    return message
 
 
 HEADING = _("Trending")

@@ -18,15 +18,9 @@ from nashra.video.store import videos_for
 from nashra.web import feeds
 from nashra.web.context import WebContext
 from nashra.web.editions import EDITIONS, Edition
-from nashra.web.i18n import translations
+from nashra.web.i18n import _, translations
 from nashra.web.pages import BadRequest, paginate
 from nashra.web.present import source_row_name
-
-
-def _(message: str) -> str:
-    """Marks a message for the portal's catalogs."""
-    return message
-
 
 HEADING = _("In video")
 

@@ -18,6 +18,12 @@ LANGUAGES: tuple[str, ...] = ("ar", "fr", "en")
 DEFAULT_LANGUAGE = "ar"
 
 
+def _(message: str) -> str:
+    """Marks a message for the catalogs (``python -m nashra.web.i18n extract``) where it is
+    declared; it is translated where it is shown. Feature modules import it as ``_``."""
+    return message
+
+
 @cache
 def translations(lang: str) -> NullTranslations:
     """The compiled catalog of ``lang``; a missing catalog is an installation error, so it raises."""
