@@ -21,11 +21,17 @@ from sqlalchemy import select
 from nashra.config import Settings, load_settings
 from nashra.console import open_store
 from nashra.observe.logs import configure_logging, event
+from nashra.observe.metrics import METRICS
 from nashra.schedule.claims import enable_feeds
 from nashra.schedule.clock import SystemClock
 from nashra.schedule.queries import feed_statuses
+from nashra.schedule.worker import Worker, install_stop_signals, run_worker
+from nashra.sources.commands import check_all_command, health_command
+from nashra.sources.health import outlet_health
+from nashra.sources.registry import RegistryError, load_registry
 from nashra.store import Store
-from nashra.store.schema import feeds
+from nashra.store.schema import feeds, sources
+from nashra.web.app import create_app
 from nashra.web.serving import uvicorn_options
 
 log = logging.getLogger("nashra.worker")
@@ -39,8 +45,6 @@ def _settings(ctx: click.Context) -> Settings:
 def _registry(settings: Settings, store: Store, sync: bool) -> dict[str, Any]:
     """The registry's outlets (synced into the database when this machine has the file, or when
     the database has no outlet yet); workers elsewhere read outlets from the database."""
-    from nashra.sources.registry import RegistryError, load_registry
-    from nashra.store.schema import sources
 
     try:
         registry = load_registry(settings)
@@ -65,7 +69,6 @@ def build_app(
     clock: Any = None,
 ) -> Any:
     """The portal, whose ``/readyz`` also waits for ``ready()`` (the embedded worker)."""
-    from nashra.web.app import create_app
 
     return create_app(settings, store, ready=ready, clock=clock)
 
@@ -87,7 +90,6 @@ def worker_command(
 ) -> None:
     """Run the crawl loop: claim due feeds, poll them, reschedule them (SIGTERM stops it
     gracefully). Start as many as you like against one PostgreSQL database."""
-    from nashra.schedule.worker import run_worker
 
     settings = _settings(ctx)
     configure_logging(_log_format(log_format), logging.INFO)
@@ -96,8 +98,6 @@ def worker_command(
     options = settings.override(worker_concurrency=concurrency).schedule
     if metrics_port:
         from prometheus_client import start_http_server
-
-        from nashra.observe.metrics import METRICS
 
         start_http_server(metrics_port, addr=settings.web.host, registry=METRICS)
     stats = run_worker(settings, store, options=options, registry=registry, until_idle=once)
@@ -129,8 +129,6 @@ def run_command(
 ) -> None:
     """Serve the portal and run the crawl loop in one process (the embedded default)."""
     import uvicorn
-
-    from nashra.schedule.worker import Worker, install_stop_signals
 
     settings = _settings(ctx)
     configure_logging(_log_format(log_format), logging.INFO)
@@ -193,8 +191,6 @@ def status_command(
     """Per feed: last poll, last new item, next poll, error count and why. With --outlets: per
     outlet health (error rates, articles per day, partial/copy shares, silent outlets)."""
     if outlets:
-        from nashra.sources.commands import health_command
-
         ctx.invoke(health_command, slug=slug, as_json=as_json)
         return
     settings = _settings(ctx)
@@ -202,8 +198,6 @@ def status_command(
     now = SystemClock().now()
     rows = feed_statuses(store, now, source=slug, failing_only=failing)
     if as_json:
-        from nashra.sources.health import outlet_health
-
         # Each feed carries its outlet's health-board figures (as --outlets and /admin/outlets).
         board = {h.slug: h.as_dict() for h in outlet_health(store)}
         out = [{**r.as_dict(), "outlet_health": board.get(r.source)} for r in rows]
@@ -279,13 +273,10 @@ def check_command(
     """Poll one feed (id or URL) now; success re-enables it if it was switched off. With --all:
     check every enabled outlet's address of the registry."""
     if check_all:
-        from nashra.sources.commands import check_all_command
-
         ctx.invoke(check_all_command, update=update, as_json=as_json)
         return
     if not feed:
         raise click.UsageError("give a feed id or URL, or --all")
-    from nashra.schedule.worker import Worker
 
     settings = _settings(ctx)
     store = open_store(settings)
