@@ -454,7 +454,9 @@ class ReplicaSettings(Section):
         30.0, "seconds: a replica further behind is skipped", check=non_negative
     )
     replica_check_seconds: float = setting(
-        5.0, "seconds: how often each replica's health and lag are checked", check=positive
+        5.0,
+        "seconds: how often each replica's health and lag are checked (0: on every read)",
+        check=non_negative,
     )
 
 
