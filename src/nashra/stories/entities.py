@@ -109,13 +109,36 @@ def _first_tokens(kind: str) -> frozenset[str]:
     return frozenset(key[0] for key in _gazetteer(kind))
 
 
+@cache
+def _longest(kind: str) -> int:
+    return max((len(k) for k in _gazetteer(kind)), default=1)
+
+
+_STARTS_CACHE = 100_000
+_starts: dict[str, dict[str, set[str]]] = {"city": {}, "country": {}}
+
+
+def _place_starts(token: str, kind: str) -> set[str]:
+    """The forms of ``token`` that begin a place name of the gazetteer (cached per word: the
+    same words come back in every headline and lead; callers never change the set)."""
+    cache = _starts[kind]
+    found = cache.get(token)
+    if found is None:
+        if len(cache) >= _STARTS_CACHE:
+            cache.clear()
+        found = cache[token] = _place_forms(token) & _first_tokens(kind)
+    return found
+
+
 def _places(tokens: list[str], kind: str) -> frozenset[str]:
     table = _gazetteer(kind)
-    starts = _first_tokens(kind)
-    longest = max((len(k) for k in table), default=1)
+    longest = _longest(kind)
+    cached = _starts[kind].get
     found: set[str] = set()
-    for i in range(len(tokens)):
-        firsts = _place_forms(tokens[i]) & starts
+    for i, token in enumerate(tokens):
+        firsts = cached(token)
+        if firsts is None:
+            firsts = _place_starts(token, kind)
         if not firsts:
             continue
         for size in range(min(longest, len(tokens) - i), 0, -1):

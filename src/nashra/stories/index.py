@@ -29,6 +29,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime, timedelta
+from operator import mul
 
 from nashra.config import Settings
 from nashra.stories.entities import Entities, conflicts
@@ -192,7 +193,8 @@ class Cluster:
 def dot(a: dict[str, float], b: dict[str, float]) -> float:
     """Dot product of two sparse vectors: the shared terms found by a set intersection (C
     speed), summed exactly (``fsum``), so the result does not depend on the set's order."""
-    return math.fsum(a[t] * b[t] for t in a.keys() & b.keys())
+    common = a.keys() & b.keys()  # iterates the smaller of the two
+    return math.fsum(map(mul, map(a.__getitem__, common), map(b.__getitem__, common)))
 
 
 def _names(e: Entities) -> list[str]:
@@ -284,11 +286,6 @@ class StoryIndex:
             if member is not None and aware(member.features.published) < floor:
                 self._forget(pk)
 
-    def _idf(self, term: str) -> float:
-        # ``IDF_PRIOR`` imaginary articles that lack the term: in a nearly empty window (a new
-        # instance, a quiet night) every term weighs about the same instead of noise deciding.
-        return math.log((len(self.members) + IDF_PRIOR) / (self.df.get(term, 0) + 1)) + 1.0
-
     def unit_vector(self, f: Features) -> dict[str, float]:
         """The article's TF-IDF vector with length 1: headline terms ``title_weight`` each, body
         terms ``1 + ln(count)``, times the idf of the window (computed once, on arrival)."""
@@ -296,7 +293,11 @@ class StoryIndex:
         raw: dict[str, float] = {t: 1.0 + math.log(c) for t, c in f.vector.items() if c > 0}
         for term in f.title_terms:
             raw[term] = raw.get(term, 0.0) + tw
-        out = {t: w * self._idf(t) for t, w in raw.items()}
+        # idf: ``IDF_PRIOR`` imaginary articles that lack the term: in a nearly empty window (a
+        # new instance, a quiet night) every term weighs about the same instead of noise deciding.
+        articles, df = len(self.members) + IDF_PRIOR, self.df.get
+        log = math.log
+        out = {t: w * (log(articles / (df(t, 0) + 1)) + 1.0) for t, w in raw.items()}
         norm = math.sqrt(sum(x * x for x in out.values()))
         return {t: x / norm for t, x in out.items()} if norm else {}
 
@@ -415,8 +416,11 @@ class StoryIndex:
             return 1.0
         return math.exp(-gap.total_seconds() / 3600.0 / hours)
 
-    def _evidence(self, f: Features, cluster: Cluster) -> float:
-        shared = sum(1 for name in set(_names(f.context)) if cluster.names.get(name, 0) > 0)
+    def _evidence(self, names: set[str], cluster: Cluster) -> float:
+        """``entity_weight`` per name of the arrival's (``names``) that the story also names."""
+        if not self.config.entity_weight:
+            return 0.0
+        shared = sum(1 for name in names if cluster.names.get(name, 0) > 0)
         return self.config.entity_weight * min(self.config.entity_cap, shared)
 
     def _story_scores(
@@ -435,6 +439,7 @@ class StoryIndex:
                 best_member[m.story] = m
         scored: list[tuple[float, int]] = []
         vetoed: list[tuple[int, str]] = []
+        names = set(_names(f.context)) if cfg.entity_weight else set()
         for story, m in best_member.items():
             reason = self._veto(f.entities, m.features.entities)
             if reason:
@@ -445,7 +450,7 @@ class StoryIndex:
             if cfg.centroid > 0 and cluster.norm2 > 0:
                 to_centroid = dot(unit, cluster.centroid) / math.sqrt(cluster.norm2)
                 value = cfg.centroid * to_centroid + (1 - cfg.centroid) * value
-            value = (value + self._evidence(f, cluster)) * self._decay(published, cluster)
+            value = (value + self._evidence(names, cluster)) * self._decay(published, cluster)
             scored.append((value, story))
         scored.sort(key=lambda p: (-p[0], p[1]))
         return scored, own, vetoed
