@@ -29,6 +29,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime, timedelta
+from functools import cache
 from operator import mul
 
 from nashra.config import Settings
@@ -155,9 +156,15 @@ class Cluster:
     names: Counter[str] = field(default_factory=Counter)
     first: datetime | None = None
     last: datetime | None = None
+    # The one member whose unit vector the centroid is, exactly (added to an empty cluster and
+    # nothing since): its cosine with the centroid is its own, no second dot product needed.
+    only: int | None = None
+    fresh: bool = True
 
     def add(self, member: Member, sign: float) -> None:
         c = self.centroid
+        self.only = member.features.pk if self.fresh and sign > 0 and member.unit else None
+        self.fresh = False
         shared = dot(c, member.unit)
         self.norm2 = max(0.0, self.norm2 + 2.0 * sign * shared + 1.0) if member.unit else self.norm2
         for t, x in member.unit.items():
@@ -180,6 +187,7 @@ class Cluster:
 
     def absorb(self, other: Cluster) -> None:
         c = self.centroid
+        self.only, self.fresh = None, False
         self.norm2 = max(0.0, self.norm2 + other.norm2 + 2.0 * dot(c, other.centroid))
         for t, x in other.centroid.items():
             c[t] = c.get(t, 0.0) + x
@@ -188,6 +196,12 @@ class Cluster:
             if when is not None:
                 self.first = when if self.first is None or when < self.first else self.first
                 self.last = when if self.last is None or when > self.last else self.last
+
+
+@cache
+def _sublinear(count: int) -> float:
+    """``1 + ln(count)``: a body term's weight before its idf (counts are small integers)."""
+    return 1.0 + math.log(count)
 
 
 def dot(a: dict[str, float], b: dict[str, float]) -> float:
@@ -290,7 +304,7 @@ class StoryIndex:
         """The article's TF-IDF vector with length 1: headline terms ``title_weight`` each, body
         terms ``1 + ln(count)``, times the idf of the window (computed once, on arrival)."""
         tw = self.config.title_weight
-        raw: dict[str, float] = {t: 1.0 + math.log(c) for t, c in f.vector.items() if c > 0}
+        raw: dict[str, float] = {t: _sublinear(c) for t, c in f.vector.items() if c > 0}
         for term in f.title_terms:
             raw[term] = raw.get(term, 0.0) + tw
         # idf: ``IDF_PRIOR`` imaginary articles that lack the term: in a nearly empty window (a
@@ -448,7 +462,10 @@ class StoryIndex:
             cluster = self.clusters[story]
             value = own[m.features.pk]
             if cfg.centroid > 0 and cluster.norm2 > 0:
-                to_centroid = dot(unit, cluster.centroid) / math.sqrt(cluster.norm2)
+                if cluster.only == m.features.pk:  # the centroid is this member's vector
+                    to_centroid = value
+                else:
+                    to_centroid = dot(unit, cluster.centroid) / math.sqrt(cluster.norm2)
                 value = cfg.centroid * to_centroid + (1 - cfg.centroid) * value
             value = (value + self._evidence(names, cluster)) * self._decay(published, cluster)
             scored.append((value, story))
@@ -608,8 +625,7 @@ class StoryIndex:
         bands: list[int],
         unit: dict[str, float],
     ) -> None:
-        for term in self._terms(f):
-            self.df[term] += 1
+        self.df.update(self._terms(f))
         member = Member(f, story, link, copy_of, norm=1.0, bands=bands, unit=unit)
         self.members[f.pk] = member
         self._join(member, story)
