@@ -105,6 +105,14 @@ def _variants(term: str) -> tuple[str, ...]:
 
 
 @cache
+def _with_clitics(kind: str, lang: str) -> frozenset[str]:
+    """Every term one of whose :func:`_variants` is in ``_word_set(kind, lang)``: the words
+    themselves and each with a one-letter clitic before it (one set look-up per term)."""
+    words = _word_set(kind, lang)
+    return words | {c + w for c in _CLITICS for w in words if len(w) >= 3}
+
+
+@cache
 def _first_tokens(kind: str) -> frozenset[str]:
     return frozenset(key[0] for key in _gazetteer(kind))
 
@@ -205,7 +213,7 @@ def extract_entities(title: str, lang: str = "ar") -> Entities:
             tolls.add(term)
         else:
             figures.add(term.lstrip("0") or "0")
-    negations = _word_set("negation", lang)
+    negations = _with_clitics("negation", lang)
     names = _latin_names(title)
     return Entities(
         figures=frozenset(figures),
@@ -213,7 +221,7 @@ def extract_entities(title: str, lang: str = "ar") -> Entities:
         cities=_places(tokens, "city"),
         countries=_places(tokens, "country"),
         names=frozenset(names),
-        negated=any(v in negations for t in terms for v in _variants(t)),
+        negated=not negations.isdisjoint(terms),
     )
 
 
