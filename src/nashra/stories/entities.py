@@ -13,6 +13,7 @@ change as a story develops («10 قتلى» then «ارتفاع الحصيلة �
 from __future__ import annotations
 
 import re
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from functools import cache
 
@@ -123,10 +124,11 @@ def _longest(kind: str) -> int:
 
 
 _STARTS_CACHE = 100_000
-_starts: dict[str, dict[str, set[str]]] = {"city": {}, "country": {}}
+_starts: dict[str, dict[str, AbstractSet[str]]] = {"city": {}, "country": {}}
+_NO_START: frozenset[str] = frozenset()  # shared by the (many) words that begin no place
 
 
-def _place_starts(token: str, kind: str) -> set[str]:
+def _place_starts(token: str, kind: str) -> AbstractSet[str]:
     """The forms of ``token`` that begin a place name of the gazetteer (cached per word: the
     same words come back in every headline and lead; callers never change the set)."""
     cache = _starts[kind]
@@ -134,7 +136,7 @@ def _place_starts(token: str, kind: str) -> set[str]:
     if found is None:
         if len(cache) >= _STARTS_CACHE:
             cache.clear()
-        found = cache[token] = _place_forms(token) & _first_tokens(kind)
+        found = cache[token] = (_place_forms(token) & _first_tokens(kind)) or _NO_START
     return found
 
 
