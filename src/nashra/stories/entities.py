@@ -13,7 +13,6 @@ change as a story develops («10 قتلى» then «ارتفاع الحصيلة �
 from __future__ import annotations
 
 import re
-from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from functools import cache
 
@@ -124,19 +123,21 @@ def _longest(kind: str) -> int:
 
 
 _STARTS_CACHE = 100_000
-_starts: dict[str, dict[str, AbstractSet[str]]] = {"city": {}, "country": {}}
-_NO_START: frozenset[str] = frozenset()  # shared by the (many) words that begin no place
+_starts: dict[str, dict[str, tuple[str, ...]]] = {"city": {}, "country": {}}
 
 
-def _place_starts(token: str, kind: str) -> AbstractSet[str]:
-    """The forms of ``token`` that begin a place name of the gazetteer (cached per word: the
-    same words come back in every headline and lead; callers never change the set)."""
+def _place_starts(token: str, kind: str) -> tuple[str, ...]:
+    """The forms of ``token`` that begin a place name of the gazetteer, longest first: the word
+    as written wins over what remains without a clitic («وجدة» is Oujda, not «و» + Jeddah),
+    whatever the process's string hashing (cached per word: the same words come back)."""
     cache = _starts[kind]
     found = cache.get(token)
     if found is None:
         if len(cache) >= _STARTS_CACHE:
             cache.clear()
-        found = cache[token] = (_place_forms(token) & _first_tokens(kind)) or _NO_START
+        found = cache[token] = tuple(
+            sorted(_place_forms(token) & _first_tokens(kind), key=lambda f: (-len(f), f))
+        )
     return found
 
 
