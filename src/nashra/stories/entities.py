@@ -105,17 +105,51 @@ def _variants(term: str) -> tuple[str, ...]:
 
 
 @cache
+def _with_clitics(kind: str, lang: str) -> frozenset[str]:
+    """Every term one of whose :func:`_variants` is in ``_word_set(kind, lang)``: the words
+    themselves and each with a one-letter clitic before it (one set look-up per term)."""
+    words = _word_set(kind, lang)
+    return words | {c + w for c in _CLITICS for w in words if len(w) >= 3}
+
+
+@cache
 def _first_tokens(kind: str) -> frozenset[str]:
     return frozenset(key[0] for key in _gazetteer(kind))
 
 
+@cache
+def _longest(kind: str) -> int:
+    return max((len(k) for k in _gazetteer(kind)), default=1)
+
+
+_STARTS_CACHE = 100_000
+_starts: dict[str, dict[str, tuple[str, ...]]] = {"city": {}, "country": {}}
+
+
+def _place_starts(token: str, kind: str) -> tuple[str, ...]:
+    """The forms of ``token`` that begin a place name of the gazetteer, longest first: the word
+    as written wins over what remains without a clitic («وجدة» is Oujda, not «و» + Jeddah),
+    whatever the process's string hashing (cached per word: the same words come back)."""
+    cache = _starts[kind]
+    found = cache.get(token)
+    if found is None:
+        if len(cache) >= _STARTS_CACHE:
+            cache.clear()
+        found = cache[token] = tuple(
+            sorted(_place_forms(token) & _first_tokens(kind), key=lambda f: (-len(f), f))
+        )
+    return found
+
+
 def _places(tokens: list[str], kind: str) -> frozenset[str]:
     table = _gazetteer(kind)
-    starts = _first_tokens(kind)
-    longest = max((len(k) for k in table), default=1)
+    longest = _longest(kind)
+    cached = _starts[kind].get
     found: set[str] = set()
-    for i in range(len(tokens)):
-        firsts = _place_forms(tokens[i]) & starts
+    for i, token in enumerate(tokens):
+        firsts = cached(token)
+        if firsts is None:
+            firsts = _place_starts(token, kind)
         if not firsts:
             continue
         for size in range(min(longest, len(tokens) - i), 0, -1):
@@ -182,7 +216,7 @@ def extract_entities(title: str, lang: str = "ar") -> Entities:
             tolls.add(term)
         else:
             figures.add(term.lstrip("0") or "0")
-    negations = _word_set("negation", lang)
+    negations = _with_clitics("negation", lang)
     names = _latin_names(title)
     return Entities(
         figures=frozenset(figures),
@@ -190,7 +224,7 @@ def extract_entities(title: str, lang: str = "ar") -> Entities:
         cities=_places(tokens, "city"),
         countries=_places(tokens, "country"),
         names=frozenset(names),
-        negated=any(v in negations for t in terms for v in _variants(t)),
+        negated=not negations.isdisjoint(terms),
     )
 
 

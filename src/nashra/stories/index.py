@@ -29,6 +29,8 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime, timedelta
+from functools import cache
+from operator import mul
 
 from nashra.config import STORY_GUARDS, StorySettings, parse_guards
 from nashra.stories.entities import Entities, conflicts
@@ -118,9 +120,15 @@ class Cluster:
     names: Counter[str] = field(default_factory=Counter)
     first: datetime | None = None
     last: datetime | None = None
+    # The one member whose unit vector the centroid is, exactly (added to an empty cluster and
+    # nothing since): its cosine with the centroid is its own, no second dot product needed.
+    only: int | None = None
+    fresh: bool = True
 
     def add(self, member: Member, sign: float) -> None:
         c = self.centroid
+        self.only = member.features.pk if self.fresh and sign > 0 and member.unit else None
+        self.fresh = False
         shared = dot(c, member.unit)
         self.norm2 = max(0.0, self.norm2 + 2.0 * sign * shared + 1.0) if member.unit else self.norm2
         for t, x in member.unit.items():
@@ -143,6 +151,7 @@ class Cluster:
 
     def absorb(self, other: Cluster) -> None:
         c = self.centroid
+        self.only, self.fresh = None, False
         self.norm2 = max(0.0, self.norm2 + other.norm2 + 2.0 * dot(c, other.centroid))
         for t, x in other.centroid.items():
             c[t] = c.get(t, 0.0) + x
@@ -153,10 +162,17 @@ class Cluster:
                 self.last = when if self.last is None or when > self.last else self.last
 
 
+@cache
+def _sublinear(count: int) -> float:
+    """``1 + ln(count)``: a body term's weight before its idf (counts are small integers)."""
+    return 1.0 + math.log(count)
+
+
 def dot(a: dict[str, float], b: dict[str, float]) -> float:
     """Dot product of two sparse vectors: the shared terms found by a set intersection (C
     speed), summed exactly (``fsum``), so the result does not depend on the set's order."""
-    return math.fsum(a[t] * b[t] for t in a.keys() & b.keys())
+    common = a.keys() & b.keys()  # iterates the smaller of the two
+    return math.fsum(map(mul, map(a.__getitem__, common), map(b.__getitem__, common)))
 
 
 def _names(e: Entities) -> list[str]:
@@ -248,19 +264,18 @@ class StoryIndex:
             if member is not None and aware(member.features.published) < floor:
                 self._forget(pk)
 
-    def _idf(self, term: str) -> float:
-        # ``IDF_PRIOR`` imaginary articles that lack the term: in a nearly empty window (a new
-        # instance, a quiet night) every term weighs about the same instead of noise deciding.
-        return math.log((len(self.members) + IDF_PRIOR) / (self.df.get(term, 0) + 1)) + 1.0
-
     def unit_vector(self, f: Features) -> dict[str, float]:
         """The article's TF-IDF vector with length 1: headline terms ``title_weight`` each, body
         terms ``1 + ln(count)``, times the idf of the window (computed once, on arrival)."""
         tw = self.config.title_weight
-        raw: dict[str, float] = {t: 1.0 + math.log(c) for t, c in f.vector.items() if c > 0}
+        raw: dict[str, float] = {t: _sublinear(c) for t, c in f.vector.items() if c > 0}
         for term in f.title_terms:
             raw[term] = raw.get(term, 0.0) + tw
-        out = {t: w * self._idf(t) for t, w in raw.items()}
+        # idf: ``IDF_PRIOR`` imaginary articles that lack the term: in a nearly empty window (a
+        # new instance, a quiet night) every term weighs about the same instead of noise deciding.
+        articles, df = len(self.members) + IDF_PRIOR, self.df.get
+        log = math.log
+        out = {t: w * (log(articles / (df(t, 0) + 1)) + 1.0) for t, w in raw.items()}
         norm = math.sqrt(sum(x * x for x in out.values()))
         return {t: x / norm for t, x in out.items()} if norm else {}
 
@@ -379,8 +394,11 @@ class StoryIndex:
             return 1.0
         return math.exp(-gap.total_seconds() / 3600.0 / hours)
 
-    def _evidence(self, f: Features, cluster: Cluster) -> float:
-        shared = sum(1 for name in set(_names(f.context)) if cluster.names.get(name, 0) > 0)
+    def _evidence(self, names: set[str], cluster: Cluster) -> float:
+        """``entity_weight`` per name of the arrival's (``names``) that the story also names."""
+        if not self.config.entity_weight:
+            return 0.0
+        shared = sum(1 for name in names if cluster.names.get(name, 0) > 0)
         return self.config.entity_weight * min(self.config.entity_cap, shared)
 
     def _story_scores(
@@ -399,6 +417,7 @@ class StoryIndex:
                 best_member[m.story] = m
         scored: list[tuple[float, int]] = []
         vetoed: list[tuple[int, str]] = []
+        names = set(_names(f.context)) if cfg.entity_weight else set()
         for story, m in best_member.items():
             reason = self._veto(f.entities, m.features.entities)
             if reason:
@@ -407,9 +426,12 @@ class StoryIndex:
             cluster = self.clusters[story]
             value = own[m.features.pk]
             if cfg.centroid > 0 and cluster.norm2 > 0:
-                to_centroid = dot(unit, cluster.centroid) / math.sqrt(cluster.norm2)
+                if cluster.only == m.features.pk:  # the centroid is this member's vector
+                    to_centroid = value
+                else:
+                    to_centroid = dot(unit, cluster.centroid) / math.sqrt(cluster.norm2)
                 value = cfg.centroid * to_centroid + (1 - cfg.centroid) * value
-            value = (value + self._evidence(f, cluster)) * self._decay(published, cluster)
+            value = (value + self._evidence(names, cluster)) * self._decay(published, cluster)
             scored.append((value, story))
         scored.sort(key=lambda p: (-p[0], p[1]))
         return scored, own, vetoed
@@ -567,8 +589,7 @@ class StoryIndex:
         bands: list[int],
         unit: dict[str, float],
     ) -> None:
-        for term in self._terms(f):
-            self.df[term] += 1
+        self.df.update(self._terms(f))
         member = Member(f, story, link, copy_of, norm=1.0, bands=bands, unit=unit)
         self.members[f.pk] = member
         self._join(member, story)
