@@ -117,8 +117,23 @@ SLOW_TESTS = frozenset(
         "test_crawled_demo_articles_get_the_expected_sections_and_clean_bylines",
         "test_shipped_model_beats_the_tfidf_svm_baseline_on_the_held_out_week",
         "test_trusted_proxy_forwards_real_addresses_and_garbage_counts_as_one",
+        # each crawls demo pages through the whole pipeline
+        "test_windows_1256_outlet_comes_out_in_arabic",
+        "test_page_without_body_keeps_the_feed_summary_as_partial",
+        "test_exact_wire_copy_is_recorded_as_copy",
+        "test_article_page_keeps_sub_headings_and_date_line_fields",
+        "test_hostile_items_are_handled_while_the_portal_keeps_answering",
+        # each waits out real timers or runs a real server
+        "test_forged_forwarded_for_is_not_believed_without_trusted_proxies",
+        "test_dripping_server_hits_the_total_deadline",
+        "test_robots_fetch_obeys_the_deadline",
+        "test_cache_is_dropped_when_an_article_is_saved",
+        "test_the_portal_shows_only_sure_answers",
+        "test_fifty_concurrent_requests",
     }
 )
+# Fixtures that crawl the demo outlets into an archive (a minute per test process).
+SLOW_FIXTURES = frozenset({"archives"})
 
 
 def _is_slow(item: pytest.Item) -> bool:
@@ -128,6 +143,8 @@ def _is_slow(item: pytest.Item) -> bool:
     if params.get("database_url") == "postgresql":
         return True
     module = item.module.__name__.rpartition(".")[2] if item.module else ""
+    if SLOW_FIXTURES.intersection(getattr(item, "fixturenames", ())):
+        return True
     return module in SLOW_MODULES or item.originalname in SLOW_TESTS
 
 
