@@ -10,7 +10,7 @@ import pytest
 from lxml import etree
 from starlette.testclient import TestClient
 
-from feed_validity import validate_rss
+from feed_validity import validate_atom, validate_rss
 from nashra.ingest import save_article
 from nashra.mynews.choices import (
     COOKIE,
@@ -149,7 +149,17 @@ def test_personal_feed_is_signed_valid_and_opml_lists_the_outlets(archive) -> No
         other = Choices().choose("source", "alyaoum24", "follow").token()
         tampered = client.get("/my/rss", params={"c": other, "s": query["s"][0]})
         assert tampered.status_code == 400
-        opml = client.get(css(doc, ".feeds a")[1].get("href"))
+        atom = client.get(css(doc, ".feeds a")[1].get("href"))
+        assert atom.status_code == 200 and validate_atom(atom.content) == []
+        entries = etree.fromstring(atom.content).xpath(
+            "//a:entry/a:link[@rel='alternate']/@href",
+            namespaces={"a": "http://www.w3.org/2005/Atom"},
+        )
+        assert entries and all("/hespress/" in link for link in entries)
+        assert client.get("/my/atom", params={"c": other, "s": query["s"][0]}).status_code == 400
+        head_feeds = [link.get("href") for link in css(doc, "link[rel=alternate]")]
+        assert feed in head_feeds and css(doc, ".feeds a")[1].get("href") in head_feeds
+        opml = client.get(css(doc, ".feeds a")[2].get("href"))
         assert opml.status_code == 200
         outlines = etree.fromstring(opml.content).xpath("//outline")
         assert [o.get("xmlUrl").rsplit("/", 2)[-2] for o in outlines] == ["hespress"]

@@ -26,7 +26,7 @@ from nashra.store import queries
 from nashra.store.queries import CursorError
 from nashra.web.context import WebContext
 from nashra.web.editions import EDITIONS, Edition
-from nashra.web.feeds import personal_rss
+from nashra.web.feeds import personal_feed
 from nashra.web.i18n import _, translations
 from nashra.web.pages import forward_listing
 from nashra.web.present import source_row_name
@@ -75,6 +75,7 @@ class MyNews:
             self.portal, rows, edition, edition.url("/my"), cursor, next_cursor
         )
         token = choices.token()
+        feed_query = urlencode({"c": token, "s": sign(self.secret, token), "lang": edition.code})
         heading = translations(edition.code).gettext(HEADING)
         response = self.portal.render_page(
             edition,
@@ -86,9 +87,8 @@ class MyNews:
             choices=bool(choices),
             followed=self._labels(choices, edition, muted=False),
             muted=self._labels(choices, edition, muted=True),
-            feed_path=f"/my/rss?{urlencode({'c': token, 's': sign(self.secret, token), 'lang': edition.code})}"
-            if choices
-            else None,
+            feed_path=f"/my/rss?{feed_query}" if choices else None,
+            atom_path=f"/my/atom?{feed_query}" if choices else None,
             opml_path="/my/outlets.opml" if choices.followed("source") else None,
         )
         response.headers["Cache-Control"] = "private, no-store"
@@ -116,6 +116,12 @@ class MyNews:
     # -- feeds ---------------------------------------------------------------------------
 
     def rss(self, request: Request) -> Response:
+        return self._feed(request, atom=False)
+
+    def atom(self, request: Request) -> Response:
+        return self._feed(request, atom=True)
+
+    def _feed(self, request: Request, *, atom: bool) -> Response:
         q = request.query_params
         try:
             choices = verify(self.secret, q.get("c", ""), q.get("s", ""))
@@ -125,7 +131,9 @@ class MyNews:
         edition = EDITIONS[lang]
         rows, _ = personal_articles(self.store, choices, lang=edition.content_lang, limit=FEED_SIZE)
         title = translations(edition.code).gettext(HEADING)
-        return personal_rss(self.portal, request, edition, rows, title, edition.url("/my"))
+        return personal_feed(
+            self.portal, request, edition, rows, title, edition.url("/my"), atom=atom
+        )
 
     def opml(self, request: Request) -> Response:
         q = request.query_params
@@ -193,6 +201,7 @@ class MyNews:
         out += [
             Route("/my/choose", self.choose, methods=["POST"]),
             Route("/my/rss", self.rss),
+            Route("/my/atom", self.atom),
             Route("/my/outlets.opml", self.opml),
         ]
         return out

@@ -120,17 +120,20 @@ def rss(portal: Portal, request: Request, edition: Edition, kind: str) -> Respon
     return rss_document(portal, request, edition, _items(portal, edition, filters), page, title)
 
 
-def personal_rss(
+def personal_feed(
     portal: Portal,
     request: Request,
     edition: Edition,
     rows: list[dict[str, Any]],
     title: str,
     page: str,
+    *,
+    atom: bool = False,
 ) -> Response:
-    """The RSS of a reader's own edition (``nashra.mynews``) from its listing rows."""
+    """The RSS (or Atom) of a reader's own edition (``nashra.mynews``) from its listing rows."""
     items = portal.teasers(rows, edition, with_snippet=True)
-    return rss_document(portal, request, edition, items, page, title)
+    document = atom_document if atom else rss_document
+    return document(portal, request, edition, items, page, title)
 
 
 def rss_document(
@@ -191,8 +194,18 @@ def _atom_date(value: datetime) -> str:
 
 def atom(portal: Portal, request: Request, edition: Edition, kind: str) -> Response:
     filters, page, title = _scope(portal, request, edition, kind)
+    return atom_document(portal, request, edition, _items(portal, edition, filters), page, title)
+
+
+def atom_document(
+    portal: Portal,
+    request: Request,
+    edition: Edition,
+    items: list[dict[str, Any]],
+    page: str,
+    title: str,
+) -> Response:
     base = base_url(portal, request)
-    items = _items(portal, edition, filters)
     _ = translations(edition.code).gettext
     A = lambda tag: f"{{{ATOM_NS}}}{tag}"  # noqa: E731
     root = etree.Element(A("feed"), nsmap={None: ATOM_NS})
