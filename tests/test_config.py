@@ -286,6 +286,28 @@ def test_the_error_says_where_the_value_came_from(tmp_path: Path) -> None:
         load_settings(env={"NASHRA_MAX_REDIRECTS": "many"})
 
 
+def test_rules_between_settings_see_every_source_at_once(tmp_path: Path) -> None:
+    """A rule between two settings judges the final values, wherever each came from: a minimum
+    raised in the TOML file with the maximum raised in the environment is a valid setup."""
+    config = tmp_path / "nashra.toml"
+    config.write_text("schedule_min_interval = 30000\n", encoding="utf-8")
+    env = {"NASHRA_CONFIG": str(config), "NASHRA_SCHEDULE_MAX_INTERVAL": "40000"}
+    schedule = load_settings(env=env).schedule
+    assert (schedule.schedule_min_interval, schedule.schedule_max_interval) == (30000, 40000)
+    assert load_settings(env=env, schedule_max_interval=50000).schedule.schedule_max_interval == (
+        50000
+    )
+
+
+def test_a_value_out_of_range_says_where_it_came_from(tmp_path: Path) -> None:
+    config = tmp_path / "nashra.toml"
+    config.write_text("schedule_jitter = 2\n", encoding="utf-8")
+    with pytest.raises(SettingError, match=f"between 0 and 1.*from {config}"):
+        load_settings(env={"NASHRA_CONFIG": str(config)})
+    with pytest.raises(SettingError, match="between 0 and 1.*from the environment"):
+        load_settings(env={"NASHRA_SCHEDULE_JITTER": "2"})
+
+
 def test_unknown_names_are_refused(tmp_path: Path) -> None:
     config = tmp_path / "nashra.toml"
     config.write_text("stroy_match = 0.5\n", encoding="utf-8")

@@ -77,6 +77,7 @@ class SettingError(ValueError):
         source = f"; from {origin}" if origin else ""
         super().__init__(f"{message} ({env_name(name)} / TOML key {name}{source})")
         self.setting = name
+        self.problem = problem
 
 
 # -- checks ------------------------------------------------------------------------------------
@@ -505,7 +506,7 @@ class Settings(Section):
     def override(self, **values: Any) -> Settings:
         """These settings with some changed (by name, as in the TOML file), parsed and checked
         like loaded values; ``None`` leaves a setting as it is."""
-        return _build(self, {k: v for k, v in values.items() if v is not None}, "the overrides")
+        return _build(self, ({k: v for k, v in values.items() if v is not None}, "the overrides"))
 
 
 # -- the declarations, and loading -------------------------------------------------------------
@@ -609,35 +610,45 @@ def _parse(kind: Any, raw: Any) -> Any:
     raise TypeError(f"no parser for settings of type {kind!r}")
 
 
-def _build(base: Settings, values: Mapping[str, Any], origin: str) -> Settings:
-    """``base`` with ``values`` (by setting name) parsed, checked and put in their sections."""
+def _build(base: Settings, *sources: tuple[Mapping[str, Any], str]) -> Settings:
+    """``base`` with the values of each ``(values by setting name, origin)`` source, later
+    sources winning, parsed, put in their sections and checked once, all together (a rule
+    between two settings sees their final values, wherever each came from)."""
     changes: dict[str, dict[str, Any]] = {}
-    for name, raw in values.items():
-        declared = _DECLARED.get(name)
-        if declared is None:
-            close = difflib.get_close_matches(name, _DECLARED, n=1)
-            hint = f"; did you mean {close[0]}?" if close else ""
-            raise ValueError(f"{name!r} is not a setting (from {origin}{hint})")
-        try:
-            value = _parse(declared.kind, raw)
-        except ValueError as exc:
-            raise SettingError(name, str(exc), origin) from None
-        changes.setdefault(declared.section, {})[name] = value
+    origins: dict[str, str] = {}
+    for values, origin in sources:
+        for name, raw in values.items():
+            declared = _DECLARED.get(name)
+            if declared is None:
+                close = difflib.get_close_matches(name, _DECLARED, n=1)
+                hint = f"; did you mean {close[0]}?" if close else ""
+                raise ValueError(f"{name!r} is not a setting (from {origin}{hint})")
+            try:
+                value = _parse(declared.kind, raw)
+            except ValueError as exc:
+                raise SettingError(name, str(exc), origin) from None
+            changes.setdefault(declared.section, {})[name] = value
+            origins[name] = origin
     top = changes.pop("", {})
-    for section, members in changes.items():
-        top[section] = dataclasses.replace(getattr(base, section), **members)
-    return dataclasses.replace(base, **top) if top else base
+    try:
+        for section, members in changes.items():
+            top[section] = dataclasses.replace(getattr(base, section), **members)
+        return dataclasses.replace(base, **top) if top else base
+    except SettingError as exc:  # a section's check: say where the value came from
+        raise SettingError(exc.setting, exc.problem, origins.get(exc.setting, "")) from None
 
 
 def load_settings(env: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
     """Build the settings from defaults, the TOML file, the environment, then ``overrides``
     (by setting name; ``None`` is no override). Raises :class:`SettingError` naming the setting."""
     env = os.environ if env is None else env
-    settings = Settings()
+    sources: list[tuple[Mapping[str, Any], str]] = []
     config_path = Path(env.get("NASHRA_CONFIG", "nashra.toml"))
     if config_path.is_file():
         with config_path.open("rb") as fh:
-            settings = _build(settings, tomllib.load(fh), str(config_path))
-    from_env = {d.name: env[d.env] for d in _DECLARED.values() if d.env in env}
-    settings = _build(settings, from_env, "the environment")
-    return settings.override(**overrides)
+            sources.append((tomllib.load(fh), str(config_path)))
+    sources.append(
+        ({d.name: env[d.env] for d in _DECLARED.values() if d.env in env}, "the environment")
+    )
+    sources.append(({k: v for k, v in overrides.items() if v is not None}, "the overrides"))
+    return _build(Settings(), *sources)
