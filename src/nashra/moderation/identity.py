@@ -21,7 +21,7 @@ from pathlib import Path
 
 from itsdangerous import BadSignature, Signer
 
-from nashra.config import Settings
+from nashra.config import Settings, parse_networks
 
 __all__ = [
     "REPORTER_COOKIE",
@@ -89,7 +89,7 @@ def reporter_from_cookie(secret: bytes, value: str | None) -> str | None:
 
 @lru_cache(maxsize=64)
 def _parse_proxies(entries: tuple[str, ...]) -> tuple[_Network, ...]:
-    return tuple(ipaddress.ip_network(e, strict=False) for e in entries if e)
+    return tuple(parse_networks(entries, "trusted_proxies"))
 
 
 def _trusted(address: str, proxies: tuple[_Network, ...]) -> bool:
