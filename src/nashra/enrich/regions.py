@@ -81,7 +81,6 @@ def _index() -> dict[str, list[_Term]]:
     return dict(index)
 
 
-@lru_cache(maxsize=200_000)
 def _forms(word: str) -> tuple[str, ...]:
     """The word and what it may be once its Arabic proclitics are removed."""
     forms = [word]

@@ -109,7 +109,7 @@ def latest_articles(
     query = _base_query().where(*filters.clauses())
     if offset:
         query = query.offset(offset)
-    with store.engine.connect() as conn:
+    with store.connect() as conn:
         return keyset_page(
             conn, query, articles.c.published, articles.c.pk,
             cursor=cursor, limit=limit, position=article_position,
@@ -129,7 +129,7 @@ def count_articles(store: Store, filters: Filters | None = None) -> int:
         query = select(func.coalesce(func.sum(sources.c.article_count), 0))
     else:
         query = select(func.count()).select_from(articles).where(*clauses)
-    with store.engine.connect() as conn:
+    with store.connect() as conn:
         return int(conn.execute(query).scalar_one())
 
 
@@ -147,7 +147,7 @@ def get_article(store: Store, source: str, num: int) -> dict[str, Any] | None:
         )
         .where(articles.c.source == source, articles.c.num == num)
     )
-    with store.engine.connect() as conn:
+    with store.connect() as conn:
         row = conn.execute(query).first()
     return dict(row._mapping) if row else None
 
@@ -156,7 +156,7 @@ def list_sources(store: Store) -> list[dict[str, Any]]:
     """Every outlet with its article count and newest article date (both kept on the outlet's
     row by triggers on ``articles``: no scan of the archive)."""
     query = select(sources, sources.c.latest_published.label("latest")).order_by(sources.c.slug)
-    with store.engine.connect() as conn:
+    with store.connect() as conn:
         out = []
         for row in conn.execute(query):
             item = dict(row._mapping)
@@ -168,7 +168,7 @@ def list_sources(store: Store) -> list[dict[str, Any]]:
 
 
 def get_source(store: Store, slug: str) -> dict[str, Any] | None:
-    with store.engine.connect() as conn:
+    with store.connect() as conn:
         row = conn.execute(select(sources).where(sources.c.slug == slug)).first()
     return dict(row._mapping) if row else None
 
@@ -188,7 +188,7 @@ def newer_articles(
     filters = filters or Filters()
     limit = max(1, min(int(limit), 200))
     query = _base_query().where(*filters.clauses())
-    with store.engine.connect() as conn:
+    with store.connect() as conn:
         return keyset_page_newer(
             conn, query, articles.c.published, articles.c.pk, cursor=cursor, limit=limit
         )
@@ -220,7 +220,7 @@ def archive_version(store: Store) -> tuple[Any, ...]:
         select(func.count()).select_from(images).where(hidden).scalar_subquery(),
         select(func.coalesce(func.sum(images.c.id), 0)).where(hidden).scalar_subquery(),
     )
-    with store.engine.connect() as conn:
+    with store.connect() as conn:
         max_pk, updated, outlets, max_image, hidden_count, hidden_sum = conn.execute(query).one()
     if isinstance(updated, str):  # SQLite returns max() of a timestamp column as text
         stamp: str | None = updated
@@ -232,7 +232,7 @@ def archive_version(store: Store) -> tuple[Any, ...]:
 def article_pk(store: Store, source: str, num: int) -> int | None:
     """The primary key of ``source``'s article ``num``, or None."""
     query = select(articles.c.pk).where(articles.c.source == source, articles.c.num == num)
-    with store.engine.connect() as conn:
+    with store.connect() as conn:
         return conn.execute(query).scalar()
 
 
@@ -242,7 +242,7 @@ def article_keys(store: Store, pks: list[int]) -> dict[int, tuple[str, int, str]
     wanted = sorted({pk for pk in pks if pk is not None})
     if not wanted:
         return out
-    with store.engine.connect() as conn:
+    with store.connect() as conn:
         for i in range(0, len(wanted), 500):
             query = select(articles.c.pk, articles.c.source, articles.c.num, articles.c.lang).where(
                 articles.c.pk.in_(wanted[i : i + 500])
@@ -260,7 +260,7 @@ def published_range(
     query = select(func.min(articles.c.published), func.max(articles.c.published)).where(
         *filters.clauses()
     )
-    with store.engine.connect() as conn:
+    with store.connect() as conn:
         low, high = conn.execute(query).one()
     fix = lambda d: d.replace(tzinfo=UTC) if d is not None and d.tzinfo is None else d  # noqa: E731
     return fix(low), fix(high)

@@ -162,7 +162,7 @@ class Store:
         current); feeds removed from the registry are disabled, never deleted, so history stays.
         The feeds of an outlet listed without any were found by autodiscovery and are kept."""
         now = utcnow()
-        with self.engine.begin() as conn:
+        with self.begin() as conn:
             for src in registry:
                 row = conn.execute(select(sources.c.slug).where(sources.c.slug == src.slug)).first()
                 values = {
@@ -211,7 +211,7 @@ class Store:
             upsert(conn, sources, row, ["slug"])
 
     def add_feed(self, source: str, url: str) -> int:
-        with self.engine.begin() as conn:
+        with self.begin() as conn:
             row = conn.execute(select(feeds.c.id).where(feeds.c.url == url)).first()
             if row:
                 return row.id
@@ -225,7 +225,7 @@ class Store:
             query = query.where(feeds.c.enabled.is_(True))
         if source:
             query = query.where(feeds.c.source == source)
-        with self.engine.connect() as conn:
+        with self.connect() as conn:
             return list(conn.execute(query))
 
     def record_feed_poll(
@@ -256,7 +256,7 @@ class Store:
             values["last_new_item_at"] = now
         if title:
             values["title"] = title
-        with self.engine.begin() as conn:
+        with self.begin() as conn:
             conn.execute(update(feeds).where(feeds.c.id == feed_id).values(**values))
             # the outlet health board's error rates (a week of history per feed)
             conn.execute(insert(feed_polls).values(feed_id=feed_id, at=now, ok=not error,
@@ -312,7 +312,7 @@ class Store:
         own: ``nashra.ingest`` hands both in."""
         for attempt in range(3):
             try:
-                with self.engine.begin() as conn:
+                with self.begin() as conn:
                     return self._save(conn, 0, article, side_rows, admission)
             except IntegrityError:
                 # Another writer stored the same natural key between our read and our write.
@@ -332,7 +332,7 @@ class Store:
         if not batch:
             return []
         try:
-            with self.engine.begin() as conn:
+            with self.begin() as conn:
                 results = [
                     self._save(conn, i, article, side_rows, admission)
                     for i, article in enumerate(batch)
@@ -359,7 +359,7 @@ class Store:
         if rows <= 0 or self.dialect != "postgresql":
             return
         if self._analysed_rows is None:
-            with self.engine.connect() as conn:
+            with self.connect() as conn:
                 estimate = conn.execute(
                     text("SELECT reltuples FROM pg_class WHERE relname = 'articles'")
                 ).scalar()
@@ -369,7 +369,7 @@ class Store:
             return
         self._analysed_rows += self._grown
         self._grown = 0
-        with self.engine.begin() as conn:
+        with self.begin() as conn:
             conn.execute(text("ANALYZE"))
         log.info("analysed the database after growth to about %d articles", self._analysed_rows)
 
@@ -449,7 +449,7 @@ class Store:
         were asked about: the crawler skips the page of an entry it already has unless the
         entry's title changed."""
         found: dict[str, str] = {}
-        with self.engine.connect() as conn:
+        with self.connect() as conn:
             for column, keys in ((articles.c.url, list(urls)), (articles.c.guid, list(guids))):
                 for i in range(0, len(keys), 500):
                     chunk = keys[i : i + 500]
@@ -460,13 +460,13 @@ class Store:
         return found
 
     def set_article_image(self, pk: int, image_id: int | None) -> None:
-        with self.engine.begin() as conn:
+        with self.begin() as conn:
             conn.execute(update(articles).where(articles.c.pk == pk).values(image_id=image_id))
 
     # -- counts ----------------------------------------------------------------------------
 
     def stats(self) -> dict[str, Any]:
-        with self.engine.connect() as conn:
+        with self.connect() as conn:
             count = lambda q: conn.execute(q).scalar_one()  # noqa: E731
             last_crawl = conn.execute(select(func.max(feeds.c.last_polled_at))).scalar()
             return {

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
 from nashra.text import analyse, tokenize
 
@@ -122,34 +122,20 @@ def _longest(kind: str) -> int:
     return max((len(k) for k in _gazetteer(kind)), default=1)
 
 
-_STARTS_CACHE = 100_000
-_starts: dict[str, dict[str, tuple[str, ...]]] = {"city": {}, "country": {}}
-
-
+@lru_cache(maxsize=200_000)
 def _place_starts(token: str, kind: str) -> tuple[str, ...]:
     """The forms of ``token`` that begin a place name of the gazetteer, longest first: the word
     as written wins over what remains without a clitic («وجدة» is Oujda, not «و» + Jeddah),
     whatever the process's string hashing (cached per word: the same words come back)."""
-    cache = _starts[kind]
-    found = cache.get(token)
-    if found is None:
-        if len(cache) >= _STARTS_CACHE:
-            cache.clear()
-        found = cache[token] = tuple(
-            sorted(_place_forms(token) & _first_tokens(kind), key=lambda f: (-len(f), f))
-        )
-    return found
+    return tuple(sorted(_place_forms(token) & _first_tokens(kind), key=lambda f: (-len(f), f)))
 
 
 def _places(tokens: list[str], kind: str) -> frozenset[str]:
     table = _gazetteer(kind)
     longest = _longest(kind)
-    cached = _starts[kind].get
     found: set[str] = set()
     for i, token in enumerate(tokens):
-        firsts = cached(token)
-        if firsts is None:
-            firsts = _place_starts(token, kind)
+        firsts = _place_starts(token, kind)
         if not firsts:
             continue
         for size in range(min(longest, len(tokens) - i), 0, -1):

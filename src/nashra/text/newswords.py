@@ -36,7 +36,7 @@ from functools import cache
 
 from nashra.text.analyse import analyse
 
-__all__ = ["FORMAT_WORDS", "NEWS_WORDS", "news_tokens"]
+__all__ = ["FORMAT_WORDS", "NEWS_WORDS", "format_tokens", "news_tokens"]
 
 # Words that announce a format («شاهد..», «عاجل», «فيديو»): also skipped by related articles
 # (``nashra.web.related``); trending skips the longer list below too.
@@ -115,3 +115,10 @@ def news_tokens(lang: str) -> frozenset[str]:
     """The analysed tokens of every list, analysed as ``lang`` text (the tokens a ``lang``
     headline's words become)."""
     return frozenset(tok for words in NEWS_WORDS.values() for tok in analyse(words, lang))
+
+
+@cache
+def format_tokens(lang: str) -> frozenset[str]:
+    """The analysed forms of :data:`FORMAT_WORDS` in ``lang`` (headline words that say how the
+    news is told, not what it is about)."""
+    return frozenset(analyse(FORMAT_WORDS, lang))

@@ -23,7 +23,7 @@ from nashra.store import queries
 from nashra.store.queries import Filters
 from nashra.store.store import Store
 from nashra.text import analyse
-from nashra.text.newswords import FORMAT_WORDS
+from nashra.text.newswords import format_tokens
 
 RELATED_SIZE = 5
 POOL_SIZE = 200  # candidates per (section, language, day): the listing's largest page
@@ -32,25 +32,13 @@ WINDOW_AFTER = timedelta(days=2)
 MIN_TERM_CHARS = 3  # shorter analysed terms are particles (في, la, en) and carry no topic
 # One shared word is enough only when it is long (a name: نتنياهو, Benkirane); otherwise two.
 SINGLE_TERM_CHARS = 5
-# Headline words of news sites that say how, not what («شاهد..», «عاجل», «فيديو»).
-_FORMAT_WORDS = FORMAT_WORDS  # one list, in nashra.text.newswords
 POOL_CACHE_ENTRIES = 128
-
-
-def _format_words(lang: str) -> frozenset[str]:
-    words = _FORMAT_CACHE.get(lang)
-    if words is None:
-        words = _FORMAT_CACHE[lang] = frozenset(analyse(_FORMAT_WORDS, lang))
-    return words
-
-
-_FORMAT_CACHE: dict[str, frozenset[str]] = {}
 
 
 def title_terms(title: str, lang: str) -> frozenset[str]:
     """The topic words of a headline: analysed terms of three characters or more, no numbers,
     none of the words that only announce a format (video, breaking...)."""
-    skip = _format_words(lang)
+    skip = format_tokens(lang)  # «شاهد..», «عاجل», «فيديو»: how, not what
     return frozenset(
         term
         for term in analyse(title or "", lang)
