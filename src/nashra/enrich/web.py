@@ -147,7 +147,7 @@ def routes(ctx: WebContext) -> list[BaseRoute]:
             listing=listing,
         )
 
-    def bind(handler, edition: Edition):
+    def per_edition(handler, edition: Edition):
         def endpoint(request: Request) -> Response:
             return handler(request, edition)
 
@@ -156,6 +156,6 @@ def routes(ctx: WebContext) -> list[BaseRoute]:
 
     out: list[BaseRoute] = []
     for edition in EDITIONS.values():
-        out.append(Route(edition.url("/city"), bind(index, edition)))
-        out.append(Route(edition.url("/city/{region}"), bind(region, edition)))
+        out.append(Route(edition.url("/city"), per_edition(index, edition)))
+        out.append(Route(edition.url("/city/{region}"), per_edition(region, edition)))
     return out
