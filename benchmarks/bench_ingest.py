@@ -41,10 +41,11 @@ BATCH = 30  # a typical feed's worth of entries
 
 
 def warm_up(pages) -> None:
-    """Pay one-time costs (stop lists, regex compilation, imports) before any timing."""
-    for _s, entry, content, ctype in pages[:10]:
+    """Pay one-time costs (stop lists, the section model, gazetteers, regex compilation,
+    imports) before any timing, on both sides."""
+    for source, entry, content, ctype in pages[:10]:
         text = decode_html(content, ctype)[0]
-        extract_page(text, entry.url)
+        prepare(build_article(source, entry, extract_page(text, entry.url)), source)
         trafilatura.extract(text, url=entry.url)
 
 

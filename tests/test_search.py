@@ -412,8 +412,8 @@ def test_a_failed_save_leaves_no_index_entry(sqlite_store: Store) -> None:
     store.ensure_source("demo")
     item = prepare(_article(7, title="خبر لن يحفظ"))
 
-    def side_rows(conn, _index, result):
-        write_side_rows(conn, result.pk, item)
+    def side_rows(conn, written):
+        write_side_rows(conn, [(item, result) for _i, result in written])
         raise ZeroDivisionError  # the transaction rolls back: article and index entry together
 
     with pytest.raises(ZeroDivisionError):

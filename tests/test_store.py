@@ -5,13 +5,14 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import inspect
+from sqlalchemy import func, inspect, select
 
 from nashra.model import Article
 from nashra.sources.registry import Source
 from nashra.store import Store
 from nashra.store.db import schema_is_current
 from nashra.store.queries import CursorError, Filters, get_article, latest_articles, list_sources
+from nashra.store.schema import articles
 
 T0 = datetime(2023, 12, 14, 9, 0, tzinfo=UTC)
 
@@ -62,6 +63,27 @@ def test_save_is_idempotent_and_updates_changed_articles(store: Store) -> None:
     assert row["title"] == "عنوان معدل"
     assert row["updated"] is not None
     assert store.stats()["articles"] == 1
+
+
+def test_side_rows_are_written_once_per_batch_after_its_articles(store: Store) -> None:
+    """The writers of side rows get the whole batch's new and updated articles, in one call,
+    once every article row exists (the search index goes last: see ``SideRows``)."""
+    _setup(store)
+    store.save_article(_article(1))
+    calls: list[list[tuple[int, str]]] = []
+
+    def side_rows(conn, written) -> None:
+        pks = [saved.pk for _i, saved in written]
+        stored = conn.execute(
+            select(func.count()).select_from(articles).where(articles.c.pk.in_(pks))
+        ).scalar_one()
+        assert stored == len(pks)
+        calls.append([(i, saved.status) for i, saved in written])
+
+    batch = [_article(1), _article(1, title="عنوان معدل"), _article(2), _article(3)]
+    results = store.save_articles(batch, side_rows=side_rows)
+    assert [r.status for r in results] == ["unchanged", "updated", "new", "new"]
+    assert calls == [[(1, "updated"), (2, "new"), (3, "new")]]
 
 
 def test_same_guid_with_a_new_url_is_the_same_article(store: Store) -> None:

@@ -7,10 +7,10 @@ same settings:
 1. **prepare** (pure, outside any transaction): analyse the title and body once
    (:func:`nashra.text.article.analyse_article`), decide the section, regions and author from
    that analysis (:func:`nashra.enrich.article.enrich_article`), fingerprint the body;
-2. **write** (one transaction, ``Store.save_articles``): the article row and its side rows —
-   enrichment labels, then the search document, then the video — in :data:`SIDE_ROWS` order,
-   committed or lost together; a new article is first asked of the :data:`ADMISSION` checks
-   (a live takedown refuses it);
+2. **write** (one transaction, ``Store.save_articles``): the article rows, then their side
+   rows — enrichment labels and video of each article, then the batch's search documents — in
+   :data:`SIDE_ROWS` order, committed or lost together; a new article is first asked of the
+   :data:`ADMISSION` checks (a live takedown refuses it);
 3. **after commit**, in :data:`AFTER_COMMIT` order: stories (the article joins its story; a
    failure costs only the grouping, which ``nashra stories rebuild`` recomputes), then images
    (re-hosted by the caller that holds an HTTP client: ``nashra.crawl.pipeline``).
@@ -54,7 +54,7 @@ __all__ = [
 log = logging.getLogger("nashra.ingest")
 
 ADMISSION: tuple[AdmissionCheck, ...] = (refusal,)
-SIDE_ROWS = ("enrichment", "search", "video")  # the order write_side_rows follows
+SIDE_ROWS = ("enrichment", "video", "search")  # the order write_side_rows follows
 AFTER_COMMIT = ("stories", "images")
 
 
@@ -89,14 +89,22 @@ def prepare(
     return Prepared(labelled, analysed, enrichment)
 
 
-def write_side_rows(conn: Connection, pk: int, item: Prepared) -> None:
-    """What is kept beside an article, in :data:`SIDE_ROWS` order: the search document reads
-    the section the enrichment (or a moderator) has just given the row."""
-    if item.enrichment is not None:
-        write_enrichment(conn, pk, item.enrichment)
-    byline = item.enrichment.byline if item.enrichment is not None else ""
-    index_analysed(conn, pk, item.analysed, writer(item.article.author, byline))
-    write_article_video(conn, pk, item.article)
+def write_side_rows(conn: Connection, written: Sequence[tuple[Prepared, SaveResult]]) -> None:
+    """What is kept beside the articles a transaction has just written, in :data:`SIDE_ROWS`
+    order: the search documents read the sections the enrichment (or a moderator) has just
+    given the rows, and go last, in one statement per batch (see ``nashra.store.SideRows``).
+    A "new" row has no side rows yet to look up or replace (the foreign keys cascade, so a
+    reused pk brings none back either)."""
+    documents: dict[bool, list[tuple[int, AnalysedText, str]]] = {True: [], False: []}
+    for item, saved in written:
+        fresh = saved.status == "new"
+        if item.enrichment is not None:
+            write_enrichment(conn, saved.pk, item.enrichment, fresh=fresh)
+        write_article_video(conn, saved.pk, item.article, fresh=fresh)
+        byline = item.enrichment.byline if item.enrichment is not None else ""
+        documents[fresh].append((saved.pk, item.analysed, writer(item.article.author, byline)))
+    for fresh, texts in documents.items():
+        index_analysed(conn, texts, fresh=fresh)
 
 
 def save_prepared(store: Store, batch: Sequence[Prepared]) -> list[SaveResult]:
@@ -104,7 +112,9 @@ def save_prepared(store: Store, batch: Sequence[Prepared]) -> list[SaveResult]:
     items = list(batch)
     return store.save_articles(
         [item.article for item in items],
-        side_rows=lambda conn, i, saved: write_side_rows(conn, saved.pk, items[i]),
+        side_rows=lambda conn, written: write_side_rows(
+            conn, [(items[i], saved) for i, saved in written]
+        ),
         admission=ADMISSION,
     )
 

@@ -45,8 +45,9 @@ def _moderated_section(conn: Connection, pk: int) -> str | None:
     return row.section if row else None
 
 
-def _write(conn: Connection, pk: int, enrichment: Enrichment) -> str | None:
-    """Store the labels; returns the section the article now has."""
+def _write(conn: Connection, pk: int, enrichment: Enrichment, *, fresh: bool = False) -> str | None:
+    """Store the labels; returns the section the article now has (``fresh``: the row was
+    inserted in this transaction, so no moderator's choice or region of it exists yet)."""
     values: dict[str, Any] = {
         "section": enrichment.section,
         "section_source": enrichment.section_source,
@@ -56,11 +57,12 @@ def _write(conn: Connection, pk: int, enrichment: Enrichment) -> str | None:
         "agency": enrichment.agency,
         "byline": enrichment.byline,
     }
-    moderated = _moderated_section(conn, pk)
+    moderated = None if fresh else _moderated_section(conn, pk)
     if moderated:  # a moderator's choice outlives re-crawls and rebuilds
         values.update(section=moderated, section_source=MODERATOR, section_confidence=1.0)
     conn.execute(_LABELS, {**values, "b_pk": pk})
-    conn.execute(_CLEAR_REGIONS, {"b_pk": pk})
+    if not fresh:
+        conn.execute(_CLEAR_REGIONS, {"b_pk": pk})
     if enrichment.regions:
         published = conn.execute(_PUBLISHED, {"b_pk": pk}).scalar_one()
         conn.execute(
@@ -73,9 +75,11 @@ def _write(conn: Connection, pk: int, enrichment: Enrichment) -> str | None:
     return values["section"]
 
 
-def write_enrichment(conn: Connection, pk: int, enrichment: Enrichment) -> None:
+def write_enrichment(
+    conn: Connection, pk: int, enrichment: Enrichment, *, fresh: bool = False
+) -> None:
     """An article's labels, in the transaction that saves it (``nashra.ingest`` side rows)."""
-    _write(conn, pk, enrichment)
+    _write(conn, pk, enrichment, fresh=fresh)
 
 
 def save_enrichment(store: Store, pk: int, enrichment: Enrichment) -> None:

@@ -4,7 +4,7 @@ the whole archive (``nashra reindex``)."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import ColumnElement, Connection, bindparam, func, select, text
@@ -71,7 +71,9 @@ class IndexWriter:
 
     keeps_facets = False
 
-    def write(self, conn: Connection, params: list[dict[str, Any]]) -> None:
+    def write(self, conn: Connection, params: list[dict[str, Any]], *, fresh: bool = False) -> None:
+        """Write (or replace) index rows; ``fresh``: their articles were inserted in this
+        transaction, so there is nothing to replace."""
         raise NotImplementedError
 
     def delete(self, conn: Connection, pk: int) -> None:
@@ -99,9 +101,10 @@ class Fts5Writer(IndexWriter):
 
     keeps_facets = True
 
-    def write(self, conn: Connection, params: list[dict[str, Any]]) -> None:
+    def write(self, conn: Connection, params: list[dict[str, Any]], *, fresh: bool = False) -> None:
         # Replace, never duplicate: an article saved by the crawler during a rebuild may be here.
-        conn.execute(_SQLITE_DELETE, [{"pk": p["pk"]} for p in params])
+        if not fresh:
+            conn.execute(_SQLITE_DELETE, [{"pk": p["pk"]} for p in params])
         conn.execute(_SQLITE_INSERT, params)
 
     def delete(self, conn: Connection, pk: int) -> None:
@@ -126,7 +129,7 @@ class Fts5Writer(IndexWriter):
 class TsvectorWriter(IndexWriter):
     """PostgreSQL: weighted ``tsvector`` columns in a table keyed by the article's pk."""
 
-    def write(self, conn: Connection, params: list[dict[str, Any]]) -> None:
+    def write(self, conn: Connection, params: list[dict[str, Any]], *, fresh: bool = False) -> None:
         conn.execute(_PG_UPSERT, params)
 
     def delete(self, conn: Connection, pk: int) -> None:
@@ -153,11 +156,14 @@ def index_writer(bind: Any) -> IndexWriter:
     return for_dialect(bind, sqlite=_FTS5, postgresql=_TSVECTOR)
 
 
-def index_documents(conn: Connection, docs: Iterable[tuple[int, IndexDocument]]) -> None:
-    """Write (or replace) the index rows of ``(pk, document)`` pairs on ``conn``."""
+def index_documents(
+    conn: Connection, docs: Iterable[tuple[int, IndexDocument]], *, fresh: bool = False
+) -> None:
+    """Write (or replace) the index rows of ``(pk, document)`` pairs on ``conn`` (``fresh``:
+    articles inserted in this transaction, which have no rows to replace)."""
     params = [_params(pk, doc) for pk, doc in docs]
     if params:
-        index_writer(conn).write(conn, params)
+        index_writer(conn).write(conn, params, fresh=fresh)
 
 
 def _facets_of(conn: Connection, pk: int) -> str | None:
@@ -169,11 +175,19 @@ def _facets_of(conn: Connection, pk: int) -> str | None:
     return None if row is None else facet_tokens(*row)
 
 
-def index_analysed(conn: Connection, pk: int, text: AnalysedText, author: str) -> None:
-    """Index (or re-index) one stored article from its one analysis, on the connection of the
-    transaction that wrote it, so the article and its index entry are committed — or lost —
-    together (``author``: what the writer mode matches, :func:`~nashra.search.documents.writer`)."""
-    index_documents(conn, [(pk, document_of(text, author, _facets_of(conn, pk) or ""))])
+def index_analysed(
+    conn: Connection, texts: Sequence[tuple[int, AnalysedText, str]], *, fresh: bool = False
+) -> None:
+    """Index (or re-index) stored articles from their one analysis — ``(pk, analysis,
+    author)``, the author being what the writer mode matches
+    (:func:`~nashra.search.documents.writer`) — on the connection of the transaction that wrote
+    them, so the articles and their index entries are committed, or lost, together (``fresh``:
+    articles inserted in that transaction, with no entry to replace)."""
+    index_documents(
+        conn,
+        [(pk, document_of(text, author, _facets_of(conn, pk) or "")) for pk, text, author in texts],
+        fresh=fresh,
+    )
 
 
 def refresh_facets(conn: Connection, pk: int) -> None:

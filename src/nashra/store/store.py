@@ -77,7 +77,12 @@ _INSERT = insert(articles)
 
 def _shifted(side_rows: SideRows, index: int) -> SideRows:
     """``side_rows`` of a batch's article ``index`` when that article is saved alone."""
-    return lambda conn, _i, result: side_rows(conn, index, result)
+    return lambda conn, written: side_rows(conn, [(index, result) for _i, result in written])
+
+
+def _written(results: Sequence[SaveResult]) -> list[tuple[int, SaveResult]]:
+    """The articles of a batch that have side rows to write: the new and the updated ones."""
+    return [(i, r) for i, r in enumerate(results) if r.status in ("new", "updated")]
 
 
 def utcnow() -> datetime:
@@ -106,9 +111,13 @@ def _content_hash(article: Article) -> str:
 
 # Asked before a new article is inserted: a reason it may not be stored, or None.
 AdmissionCheck = Callable[[Connection, Article], "str | None"]
-# Called in the transaction that saved article number ``index`` of a batch ("new" or "updated"):
-# writes what is kept beside it (see nashra.ingest), committed — or lost — with the article.
-SideRows = Callable[[Connection, int, "SaveResult"], None]
+# Called once per batch, in the transaction that saved it, after its last article, with the
+# (index in the batch, result) of every "new" or "updated" article: writes what is kept beside
+# them (see nashra.ingest), committed — or lost — with them. After, not between the articles:
+# SQLite's FTS5 flushes its pending terms to a new segment whenever a later statement of the
+# transaction opens a savepoint (an insert with triggers does), so index rows written between
+# the articles made every following insert pay for a flush.
+SideRows = Callable[[Connection, Sequence[tuple[int, "SaveResult"]]], None]
 ANALYZE_AFTER_ROWS = 1000  # see Store._note_growth
 POLL_HISTORY = timedelta(days=8)  # feed_polls kept per feed (the health board looks back 7 days)
 
@@ -313,7 +322,10 @@ class Store:
         for attempt in range(3):
             try:
                 with self.begin() as conn:
-                    return self._save(conn, 0, article, side_rows, admission)
+                    result = self._save(conn, article, admission)
+                    if side_rows is not None and result.status in ("new", "updated"):
+                        side_rows(conn, [(0, result)])
+                    return result
             except IntegrityError:
                 # Another writer stored the same natural key between our read and our write.
                 if attempt == 2:
@@ -333,10 +345,9 @@ class Store:
             return []
         try:
             with self.begin() as conn:
-                results = [
-                    self._save(conn, i, article, side_rows, admission)
-                    for i, article in enumerate(batch)
-                ]
+                results = [self._save(conn, article, admission) for article in batch]
+                if side_rows is not None and (written := _written(results)):
+                    side_rows(conn, written)
         except IntegrityError:
             results = [
                 self.save_article(
@@ -374,12 +385,7 @@ class Store:
         log.info("analysed the database after growth to about %d articles", self._analysed_rows)
 
     def _save(
-        self,
-        conn: Connection,
-        index: int,
-        article: Article,
-        side_rows: SideRows | None,
-        admission: Sequence[AdmissionCheck],
+        self, conn: Connection, article: Article, admission: Sequence[AdmissionCheck]
     ) -> SaveResult:
         now = utcnow()
         values = {
@@ -413,12 +419,9 @@ class Store:
             # outlet's own edit time is older than other updates already stored.
             values["updated"] = now
             conn.execute(_UPDATE, {**values, "b_pk": existing.pk})
-            result = SaveResult(
+            return SaveResult(
                 existing.pk, article.source, existing.num, "updated", existing.copy_of
             )
-            if side_rows is not None:
-                side_rows(conn, index, result)
-            return result
         for check in admission:
             reason = check(conn, article)
             if reason:
@@ -437,10 +440,7 @@ class Store:
             copy_of=copy_of,
         )
         pk = conn.execute(_INSERT, values).inserted_primary_key[0]
-        result = SaveResult(pk, article.source, num, "new", copy_of)
-        if side_rows is not None:
-            side_rows(conn, index, result)
-        return result
+        return SaveResult(pk, article.source, num, "new", copy_of)
 
     def known_entries(
         self, source: str, urls: Iterable[str], guids: Iterable[str] = ()

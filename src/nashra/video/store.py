@@ -15,10 +15,13 @@ _DELETE = delete(article_videos).where(article_videos.c.article_pk == bindparam(
 _INSERT = insert(article_videos)
 
 
-def write_article_video(conn: Connection, pk: int, article: Article) -> None:
+def write_article_video(
+    conn: Connection, pk: int, article: Article, *, fresh: bool = False
+) -> None:
     """The article's video row, written in the transaction that saves the article (an update
-    that no longer finds a video removes the row)."""
-    conn.execute(_DELETE, {"pk": pk})
+    that no longer finds a video removes the row; a ``fresh`` row has none to remove)."""
+    if not fresh:
+        conn.execute(_DELETE, {"pk": pk})
     video = article.video
     if isinstance(video, Video):
         conn.execute(
