@@ -17,6 +17,7 @@ from nashra.text import (
     stem_arabic,
     tokenize,
 )
+from nashra.text.article import analyse_article, name_tokens, split_lead
 from nashra.text.normalize import analyse as analyse_from_normalize
 from nashra.text.stem import is_arabic_token, stem_folded
 
@@ -313,3 +314,23 @@ def test_snippet_first_word_too_long() -> None:
 @pytest.mark.parametrize(("text", "limit"), [("", 200), ("abc def", 0), ("abc def", -5)])
 def test_snippet_empty(text: str, limit: int) -> None:
     assert snippet(text, limit) == ""
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "ﷺ كلمة ﹰ ¨x وﻻ ﷲ ﷽",  # presentation forms whose NFKC holds a space
+        "a\u00a0b\u202fc İstanbul ΣΑΣ l’État Œuvre",  # no-break spaces, casefold expansions
+        "\u0301abc \u0651\u064b مُحَمَّد ـــ",  # marks at a word's start, harakat, tatweel
+        "x" * 700 + " " + "y" * 10,  # a lead cut inside a word
+        "الرباط " * 200 + "\n\n" + "Rabat Casablanca\nفاس",
+        "",
+    ],
+)
+def test_an_article_is_folded_chunk_by_chunk_as_a_whole_text_would_be(body: str) -> None:
+    """analyse_article folds each whitespace chunk once (cached across articles); the result
+    must be what folding the whole text gives."""
+    text = analyse_article("Le titre", body, "fr")
+    lead, rest = split_lead(body)
+    assert text.normal_body == normalize(body)
+    assert (text.lead_names, text.rest_names) == (name_tokens(lead), name_tokens(rest))

@@ -56,6 +56,16 @@ def name_tokens(text: str) -> tuple[NameToken, ...]:
     )
 
 
+@lru_cache(maxsize=300_000)
+def _chunk_forms(chunk: str) -> tuple[str, tuple[NameToken, ...]]:
+    """The normal form and the name tokens of one whitespace-free chunk of a text. Every fold
+    works character by character and whitespace separates words in all of them, so a text's
+    normal form is its chunks' forms joined by spaces (the empty ones left out) and its name
+    tokens are its chunks' tokens one after the other; a body's chunks repeat across articles,
+    so each is folded once."""
+    return normalize(chunk), name_tokens(chunk)
+
+
 def split_lead(body: str) -> tuple[str, str]:
     """(lead, rest): the first paragraphs of a body, at most :data:`LEAD_CHARS` characters."""
     paragraphs = [p for p in body.split("\n") if p.strip()]
@@ -116,17 +126,24 @@ def analyse_article(title: str, body: str, lang: str = "ar") -> AnalysedText:
     lang = lang or "ar"
     title, body = title or "", body or ""
     chunks = body.split()
+    forms = list(map(_chunk_forms, chunks))
     lead, rest = split_lead(body)
+    in_lead = len(lead.split())
+    if in_lead and lead.split()[-1] != chunks[in_lead - 1]:  # a lead cut inside a word
+        lead_names, rest_names = name_tokens(lead), name_tokens(rest)
+    else:
+        lead_names = tuple(chain.from_iterable(names for _, names in forms[:in_lead]))
+        rest_names = tuple(chain.from_iterable(names for _, names in forms[in_lead:]))
     return AnalysedText(
         lang=lang,
         title=title,
         body=body,
         title_terms=tuple(analyse(title, lang)),
         normal_title=normalize(title),
-        normal_body=normalize(body, lang),
+        normal_body=" ".join(normal for normal, _ in forms if normal),
         title_names=name_tokens(title),
-        lead_names=name_tokens(lead),
-        rest_names=name_tokens(rest),
+        lead_names=lead_names,
+        rest_names=rest_names,
         _chunks=tuple(chunks),
         _chunk_terms=tuple(analyse_chunks(chunks, lang)),
     )
