@@ -118,24 +118,26 @@ def _starting(word: str, capital: bool) -> tuple[tuple[_Term, ...], ...]:
 
 def _mentions(tokens: Sequence[NameToken]) -> list[_Term]:
     """Every gazetteer term named in ``tokens`` (longest match wins, no overlaps)."""
+    words = [t.word for t in tokens]
+    starts = list(map(_starting, words, [t.capital for t in tokens]))
     found: list[_Term] = []
-    i = 0
-    while i < len(tokens):
+    end = 0  # the first token after the last match
+    for i in [i for i, groups in enumerate(starts) if groups]:  # most words start no term
+        if i < end:
+            continue
         match = None
-        for terms in _starting(tokens[i].word, tokens[i].capital):
+        for terms in starts[i]:
             for term in terms:
                 n = len(term.words)
-                if n > 1 and tuple(t.word for t in tokens[i + 1 : i + n]) != term.words[1:]:
+                if n > 1 and tuple(words[i + 1 : i + n]) != term.words[1:]:
                     continue
                 if match is None or n > len(match.words):
                     match = term
             if match is not None:
                 break
-        if match is None:
-            i += 1
-        else:
+        if match is not None:
             found.append(match)
-            i += len(match.words)
+            end = i + len(match.words)
     return found
 
 
