@@ -145,10 +145,10 @@ def test_an_article_that_fails_is_dropped_and_the_rest_are_assigned(
     bad = pks[2]
     decide = StoryStore._decide
 
-    def broken(self, conn, index, f, key, old_story=None):
+    def broken(self, conn, index, f, *args, **kwargs):
         if f.pk == bad:
             raise ValueError("a bug in one article")
-        return decide(self, conn, index, f, key, old_story)
+        return decide(self, conn, index, f, *args, **kwargs)
 
     monkeypatch.setattr(StoryStore, "_decide", broken)
     sweep = assigner.assign_late(batch=10)

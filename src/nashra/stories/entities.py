@@ -13,6 +13,7 @@ change as a story develops («10 قتلى» then «ارتفاع الحصيلة �
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache, lru_cache
 
@@ -130,7 +131,7 @@ def _place_starts(token: str, kind: str) -> tuple[str, ...]:
     return tuple(sorted(_place_forms(token) & _first_tokens(kind), key=lambda f: (-len(f), f)))
 
 
-def _places(tokens: list[str], kind: str) -> frozenset[str]:
+def _places(tokens: Sequence[str], kind: str) -> frozenset[str]:
     table = _gazetteer(kind)
     longest = _longest(kind)
     found: set[str] = set()
@@ -187,10 +188,18 @@ class Entities:
         )
 
 
-def extract_entities(title: str, lang: str = "ar") -> Entities:
-    """The entities of a headline (see the module docstring for what counts)."""
-    terms = analyse(title, lang)
-    tokens = tokenize(title)
+def extract_entities(
+    title: str,
+    lang: str = "ar",
+    *,
+    terms: Sequence[str] | None = None,
+    tokens: Sequence[str] | None = None,
+) -> Entities:
+    """The entities of a headline (see the module docstring for what counts). ``terms`` and
+    ``tokens``: ``analyse(title, lang)`` and ``tokenize(title)`` when the caller has them from
+    the article's one analysis (read instead of computing them again)."""
+    terms = analyse(title, lang) if terms is None else terms
+    tokens = tokenize(title) if tokens is None else tokens
     tolls_words = _word_set("toll", lang)
     figures: set[str] = set()
     tolls: set[str] = set()

@@ -17,7 +17,7 @@ from datetime import datetime
 
 from nashra.stories.entities import Entities, extract_entities
 from nashra.stories.minhash import signature
-from nashra.text import analyse
+from nashra.text import analyse, tokenize
 from nashra.text.article import AnalysedText
 
 LEAD_TERMS = 60
@@ -126,10 +126,23 @@ def features_of(
     analysing them again."""
     lang = lang or "ar"
     stop = _stop_words(lang)
+    lead_text = f"{title}\n{body[:LEAD_CHARS]}"
     if analysed is not None and analysed.lang == lang:
         all_title_terms, body_terms = analysed.title_terms, analysed.body_terms
+        # What ``analyse`` and ``tokenize`` give for the headline and for the headline with the
+        # lead, from the analysis (the two texts are joined at a line break: no word spans it).
+        title_tokens = analysed.normal_title.split()
+        entities = extract_entities(title, lang, terms=all_title_terms, tokens=title_tokens)
+        context = extract_entities(
+            lead_text,
+            lang,
+            terms=[*all_title_terms, *analysed.body_terms_within(LEAD_CHARS)],
+            tokens=[*title_tokens, *tokenize(body[:LEAD_CHARS])],
+        )
     else:
         all_title_terms, body_terms = tuple(analyse(title, lang)), analyse(body, lang)
+        entities = extract_entities(title, lang)
+        context = extract_entities(lead_text, lang)
     title_terms = tuple(t for t in all_title_terms if t not in stop and len(t) > 1)
     content = [t for t in body_terms[: BODY_TERMS * 2] if t not in stop and len(t) > 1]
     lead = content[:LEAD_TERMS]
@@ -144,8 +157,8 @@ def features_of(
         lang=lang,
         title_terms=title_terms,
         vector=dict(vector),
-        entities=extract_entities(title, lang),
-        context=extract_entities(f"{title}\n{body[:LEAD_CHARS]}", lang),
+        entities=entities,
+        context=context,
         sig=signature(body_terms),
         body_chars=len(body),
         partial=partial,

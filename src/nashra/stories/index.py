@@ -30,7 +30,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime, timedelta
 from functools import cache
-from operator import mul
+from operator import itemgetter, mul
 
 from nashra.config import STORY_GUARDS, StorySettings, parse_guards
 from nashra.stories.entities import Entities, conflicts
@@ -363,7 +363,11 @@ class StoryIndex:
             if bucket and len(bucket) <= limit:
                 counts.update(bucket)
         counts.pop(f.pk, None)
-        return [pk for pk, n in counts.most_common(self.config.max_candidates) if n >= 2]
+        # The articles sharing two keys or more, most shared first (ties in the order they were
+        # counted): what ``most_common`` ranks, without ranking the many that share only one.
+        shared = [item for item in counts.items() if item[1] >= 2]
+        shared.sort(key=itemgetter(1), reverse=True)
+        return [pk for pk, _n in shared[: self.config.max_candidates]]
 
     def _near_copies(self, f: Features, bands: list[int]) -> list[tuple[float, Member]]:
         seen: set[int] = set()

@@ -46,7 +46,7 @@ from nashra.stories import backlog
 from nashra.stories.features import Features, features_of
 from nashra.stories.index import Decision, StoryConfig, StoryIndex, aware
 from nashra.stories.minhash import SIGNATURE_VERSION
-from nashra.stories.summary import summarise
+from nashra.stories.summary import StorySummary, summarise
 from nashra.stories.window import LateWindow, load_window, window_rows
 from nashra.text.article import AnalysedText
 
@@ -119,6 +119,20 @@ def _features_of_row(row: Any, analysed: AnalysedText | None = None) -> Features
     )
 
 
+def _summary_values(summary: StorySummary) -> dict[str, Any]:
+    """A story row's columns that its summary fills."""
+    return {
+        "representative": summary.representative,
+        "title": summary.title,
+        "lang": summary.lang,
+        "size": summary.size,
+        "outlet_count": len(summary.outlets),
+        "outlets": "\n".join(summary.outlets),
+        "first_published": summary.first_published,
+        "last_published": summary.last_published,
+    }
+
+
 class StoryStore:
     """Story assignment for one archive (see the module docstring)."""
 
@@ -132,6 +146,8 @@ class StoryStore:
         self.config = config or StoryConfig()
         self.weights = weights or {}
         self._conn: Connection | None = None
+        self._title: str | None = None  # the headline of the article being judged
+        self._founded: int | None = None  # the story its decision created, if any
         self.index = self._new_index()
         self._warm = False
         self._seen: datetime | None = None
@@ -151,21 +167,24 @@ class StoryStore:
     # -- story rows ----------------------------------------------------------------------------
 
     def _allocate(self, f: Features) -> int:
+        """A new story for the arriving article, its row written with that one member's
+        summary at once: ``write`` reads it back only when the decision gave it other members."""
         assert self._conn is not None, "stories are allocated inside an assignment"
-        now = _now()
-        return self._conn.execute(
-            insert(stories).values(
-                representative=f.pk,
-                title="",
-                lang=f.lang,
-                size=0,
-                outlet_count=0,
-                outlets="",
-                first_published=f.published,
-                last_published=f.published,
-                updated_at=now,
-            )
+        founder = {
+            "pk": f.pk,
+            "source": f.source,
+            "published": f.published,
+            "chars": f.body_chars,
+            "partial": f.partial,
+            "copy_of": f.exact_copy_of,
+            "title": self._title,
+            "lang": f.lang,
+        }
+        summary = summarise([founder], self.weights)
+        self._founded = self._conn.execute(
+            insert(stories).values(**_summary_values(summary), updated_at=_now())
         ).inserted_primary_key[0]
+        return self._founded
 
     def _refresh_story(self, conn: Connection, story_id: int, fallback: int) -> None:
         """Recompute a story's summary from its members (cost: the size of that story)."""
@@ -199,18 +218,7 @@ class StoryStore:
         conn.execute(
             update(stories)
             .where(stories.c.id == story_id)
-            .values(
-                representative=summary.representative,
-                title=summary.title,
-                lang=summary.lang,
-                size=summary.size,
-                outlet_count=len(summary.outlets),
-                outlets="\n".join(summary.outlets),
-                first_published=summary.first_published,
-                last_published=summary.last_published,
-                merged_into=None,
-                updated_at=now,
-            )
+            .values(**_summary_values(summary), merged_into=None, updated_at=now)
         )
 
     # -- the window ------------------------------------------------------------------------
@@ -285,7 +293,7 @@ class StoryStore:
         if not self.index.covers(f.published):
             backlog.queue(conn, pk, f.published)
             return StoryAssignment(pk, old_story, pending=True)
-        result = self._decide(conn, self.index, f, key, old_story)
+        result = self._decide(conn, self.index, f, row.title, key, old_story)
         now = _now()
         self._seen = now if self._seen is None or now > self._seen else self._seen
         return result
@@ -295,10 +303,11 @@ class StoryStore:
         conn: Connection,
         index: StoryIndex,
         f: Features,
+        title: str,
         key: str,
         old_story: int | None = None,
     ) -> StoryAssignment:
-        """Judge ``f`` in ``index`` and write the decision."""
+        """Judge ``f`` (headline ``title``) in ``index`` and write the decision."""
         if old_story is not None:
             index.remove(f.pk)
         original_story = None
@@ -306,7 +315,11 @@ class StoryStore:
             original_story = conn.execute(
                 select(sigs.c.story_id).where(sigs.c.article_pk == f.exact_copy_of)
             ).scalar()
-        decision = index.assign(f, original_story=original_story)
+        self._title, self._founded = title, None
+        try:
+            decision = index.assign(f, original_story=original_story)
+        finally:
+            self._title = None
         if old_story is not None and old_story != decision.story:
             decision.touched.add(old_story)
         self.write(conn, decision, f, key)
@@ -382,7 +395,8 @@ class StoryStore:
             result = StoryAssignment(row.pk, row.sig_story, unchanged=True)
         else:
             f = _features_of_row(row)
-            result = self._decide(conn, self.late.at(conn, f.published), f, key, row.sig_story)
+            index = self.late.at(conn, f.published)
+            result = self._decide(conn, index, f, row.title, key, row.sig_story)
         backlog.dequeue(conn, row.pk, row.queued_at)
         return result
 
@@ -423,7 +437,9 @@ class StoryStore:
         }
         upsert(conn, sigs, {"article_pk": f.pk, **values}, ["article_pk"], update=list(values))
         gone = {g for g, _ in decision.merges}
-        for story_id in sorted(decision.touched - gone):
+        # A story founded by this article and given nothing else is already summed up.
+        alone = self._founded if not decision.moves and not decision.merges else None
+        for story_id in sorted(decision.touched - gone - {alone}):
             self._refresh_story(conn, story_id, decision.story)
 
     # -- rebuild -------------------------------------------------------------------------------
@@ -464,7 +480,8 @@ class StoryStore:
                     try:
                         for row in rows:
                             key = content_key(row.title or "", row.body_text or "")
-                            self._decide(conn, self.index, _features_of_row(row), key)
+                            f = _features_of_row(row)
+                            self._decide(conn, self.index, f, row.title, key)
                     finally:
                         self._conn = None  # fmt: skip
                 done += len(rows)
