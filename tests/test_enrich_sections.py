@@ -20,7 +20,13 @@ from nashra.enrich.classifier import (
     score,
     shipped_model,
 )
-from nashra.enrich.fitting import _threshold, baseline_guesses, fit, validation_split
+from nashra.enrich.fitting import (
+    _threshold,
+    baseline_guesses,
+    c_judges,
+    fit,
+    validation_split,
+)
 from nashra.enrich.sections import CLASSIFIER, MAPPING, choose_section, mapped_section
 from nashra.enrich.training import (
     HELD_OUT_FROM,
@@ -197,6 +203,18 @@ def test_validation_is_cut_from_the_training_side_only(examples: list[Example]) 
     assert dated == [f"2018-03-{d}" for d in range(15, 22)]  # the third week
     assert all(e.published < "2018-03-15" for e in fitting if e.published)
     assert any(not e.published for e in validation)  # and some hand-written paragraphs
+
+
+def test_c_is_judged_on_the_validation_news_when_there_is_any(examples: list[Example]) -> None:
+    train, _ = split(examples)
+    _, validation = validation_split([e for e in train if e.lang == "ar"])
+    judged = [validation[i] for i in c_judges(validation)]
+    assert judged and all(e.published for e in judged)
+    assert len(judged) == sum(1 for e in validation if e.published)
+    # French has no dated news on the training side: every validation paragraph judges
+    _, french = validation_split([e for e in train if e.lang == "fr"])
+    assert french and not any(e.published for e in french)
+    assert c_judges(french) == list(range(len(french)))
 
 
 def test_shipped_model_beats_the_tfidf_svm_baseline_on_the_held_out_week(
