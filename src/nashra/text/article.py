@@ -128,8 +128,9 @@ def analyse_article(title: str, body: str, lang: str = "ar") -> AnalysedText:
     chunks = body.split()
     forms = list(map(_chunk_forms, chunks))
     lead, rest = split_lead(body)
-    in_lead = len(lead.split())
-    if in_lead and lead.split()[-1] != chunks[in_lead - 1]:  # a lead cut inside a word
+    lead_chunks = lead.split()
+    in_lead = len(lead_chunks)
+    if in_lead and lead_chunks[-1] != chunks[in_lead - 1]:  # a lead cut inside a word
         lead_names, rest_names = name_tokens(lead), name_tokens(rest)
     else:
         lead_names = tuple(chain.from_iterable(names for _, names in forms[:in_lead]))
