@@ -29,7 +29,7 @@ from sqlalchemy import Connection
 
 from nashra.config import Settings
 from nashra.enrich.article import Enrichment, enrich_article, with_section
-from nashra.enrich.store import write_enrichment
+from nashra.enrich.store import write_enrichments
 from nashra.model import Article
 from nashra.moderation.takedowns import refusal
 from nashra.search.documents import writer
@@ -96,13 +96,15 @@ def write_side_rows(conn: Connection, written: Sequence[tuple[Prepared, SaveResu
     A "new" row has no side rows yet to look up or replace (the foreign keys cascade, so a
     reused pk brings none back either)."""
     documents: dict[bool, list[tuple[int, AnalysedText, str]]] = {True: [], False: []}
+    labelled = []
     for item, saved in written:
         fresh = saved.status == "new"
         if item.enrichment is not None:
-            write_enrichment(conn, saved.pk, item.enrichment, fresh=fresh)
+            labelled.append((saved.pk, item.enrichment, fresh))
         write_article_video(conn, saved.pk, item.article, fresh=fresh)
         byline = item.enrichment.byline if item.enrichment is not None else ""
         documents[fresh].append((saved.pk, item.analysed, writer(item.article.author, byline)))
+    write_enrichments(conn, labelled)
     for fresh, texts in documents.items():
         index_analysed(conn, texts, fresh=fresh)
 

@@ -6,7 +6,7 @@ nothing and a crash loses at most the article being written.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -36,7 +36,9 @@ _MODERATED = (
 )
 _LABELS = update(articles).where(articles.c.pk == bindparam("b_pk"))
 _CLEAR_REGIONS = delete(article_regions).where(article_regions.c.article_pk == bindparam("b_pk"))
-_PUBLISHED = select(articles.c.published).where(articles.c.pk == bindparam("b_pk"))
+_PUBLISHED = select(articles.c.pk, articles.c.published).where(
+    articles.c.pk.in_(bindparam("b_pks", expanding=True))
+)
 _ADD_REGION = insert(article_regions)
 
 
@@ -45,10 +47,12 @@ def _moderated_section(conn: Connection, pk: int) -> str | None:
     return row.section if row else None
 
 
-def _write(conn: Connection, pk: int, enrichment: Enrichment, *, fresh: bool = False) -> str | None:
-    """Store the labels; returns the section the article now has (``fresh``: the row was
-    inserted in this transaction, so no moderator's choice or region of it exists yet)."""
+def _labels(conn: Connection, pk: int, enrichment: Enrichment, fresh: bool) -> dict[str, Any]:
+    """The row values of an article's labels (a moderator's section outlives re-crawls and
+    rebuilds); an article already stored loses its old regions here (``fresh``: the row was
+    inserted in this transaction, so it has neither)."""
     values: dict[str, Any] = {
+        "b_pk": pk,
         "section": enrichment.section,
         "section_source": enrichment.section_source,
         "section_confidence": enrichment.section_confidence,
@@ -57,29 +61,43 @@ def _write(conn: Connection, pk: int, enrichment: Enrichment, *, fresh: bool = F
         "agency": enrichment.agency,
         "byline": enrichment.byline,
     }
-    moderated = None if fresh else _moderated_section(conn, pk)
-    if moderated:  # a moderator's choice outlives re-crawls and rebuilds
+    if fresh:
+        return values
+    moderated = _moderated_section(conn, pk)
+    if moderated:
         values.update(section=moderated, section_source=MODERATOR, section_confidence=1.0)
-    conn.execute(_LABELS, {**values, "b_pk": pk})
-    if not fresh:
-        conn.execute(_CLEAR_REGIONS, {"b_pk": pk})
-    if enrichment.regions:
-        published = conn.execute(_PUBLISHED, {"b_pk": pk}).scalar_one()
+    conn.execute(_CLEAR_REGIONS, {"b_pk": pk})
+    return values
+
+
+def write_enrichments(
+    conn: Connection, labelled: Sequence[tuple[int, Enrichment, bool]]
+) -> list[str | None]:
+    """The labels of ``(pk, enrichment, fresh)`` articles, in the transaction that saved them
+    (``nashra.ingest`` side rows; ``fresh``: inserted in it): one labels statement and one
+    regions statement for the whole batch. Returns the section each article now has."""
+    rows = [_labels(conn, pk, enrichment, fresh) for pk, enrichment, fresh in labelled]
+    if rows:
+        conn.execute(_LABELS, rows)
+    with_regions = [(pk, enrichment) for pk, enrichment, _ in labelled if enrichment.regions]
+    if with_regions:
+        published = dict(
+            conn.execute(_PUBLISHED, {"b_pks": [pk for pk, _ in with_regions]}).tuples().all()
+        )
         conn.execute(
             _ADD_REGION,
             [
-                {"article_pk": pk, "region": m.slug, "score": m.score, "published": published}
+                {"article_pk": pk, "region": m.slug, "score": m.score, "published": published[pk]}
+                for pk, enrichment in with_regions
                 for m in enrichment.regions
             ],
         )
-    return values["section"]
+    return [row["section"] for row in rows]
 
 
-def write_enrichment(
-    conn: Connection, pk: int, enrichment: Enrichment, *, fresh: bool = False
-) -> None:
-    """An article's labels, in the transaction that saves it (``nashra.ingest`` side rows)."""
-    _write(conn, pk, enrichment, fresh=fresh)
+def _write(conn: Connection, pk: int, enrichment: Enrichment) -> str | None:
+    """Store the labels of one stored article; returns the section it now has."""
+    return write_enrichments(conn, [(pk, enrichment, False)])[0]
 
 
 def save_enrichment(store: Store, pk: int, enrichment: Enrichment) -> None:

@@ -41,7 +41,9 @@ _SQLITE_INSERT = text(
 )
 _SQLITE_FACETS = text(f"UPDATE {TABLE} SET facets = :facets WHERE rowid = :pk")
 _FACET_COLUMNS = (articles.c.source, articles.c.section, articles.c.lang, articles.c.published)
-_FACETS_OF = select(*_FACET_COLUMNS).where(articles.c.pk == bindparam("pk"))
+_FACETS_OF = select(articles.c.pk, *_FACET_COLUMNS).where(
+    articles.c.pk.in_(bindparam("pks", expanding=True))
+)
 _PG_UPSERT = text(
     f"INSERT INTO {TABLE} (article_pk, terms, words, author) VALUES (:pk, "
     "setweight(to_tsvector('simple', :title), 'A') || setweight(to_tsvector('simple', :body), 'D'), "
@@ -166,13 +168,13 @@ def index_documents(
         index_writer(conn).write(conn, params, fresh=fresh)
 
 
-def _facets_of(conn: Connection, pk: int) -> str | None:
-    """The facets of the stored article ``pk`` as the row says now (after enrichment chose its
-    section), or None when the backend keeps no facets or the article is gone."""
-    if not index_writer(conn).keeps_facets:
-        return None
-    row = conn.execute(_FACETS_OF, {"pk": pk}).first()
-    return None if row is None else facet_tokens(*row)
+def _facets_of(conn: Connection, pks: Sequence[int]) -> dict[int, str]:
+    """The facets of stored articles as their rows say now (after enrichment chose their
+    section), by pk; empty when the backend keeps no facets (an article gone has none)."""
+    if not pks or not index_writer(conn).keeps_facets:
+        return {}
+    rows = conn.execute(_FACETS_OF, {"pks": list(pks)})
+    return {pk: facet_tokens(*facets) for pk, *facets in rows}
 
 
 def index_analysed(
@@ -183,9 +185,10 @@ def index_analysed(
     (:func:`~nashra.search.documents.writer`) — on the connection of the transaction that wrote
     them, so the articles and their index entries are committed, or lost, together (``fresh``:
     articles inserted in that transaction, with no entry to replace)."""
+    facets = _facets_of(conn, [pk for pk, _, _ in texts])
     index_documents(
         conn,
-        [(pk, document_of(text, author, _facets_of(conn, pk) or "")) for pk, text, author in texts],
+        [(pk, document_of(text, author, facets.get(pk, ""))) for pk, text, author in texts],
         fresh=fresh,
     )
 
@@ -193,9 +196,9 @@ def index_analysed(
 def refresh_facets(conn: Connection, pk: int) -> None:
     """Bring the index's filters of article ``pk`` in line with its row: call it in the
     transaction that changes an indexed article's section (a moderator, an enrichment rebuild)."""
-    facets = _facets_of(conn, pk)
-    if facets is not None:
-        index_writer(conn).set_facets(conn, pk, facets)
+    facets = _facets_of(conn, [pk])
+    if pk in facets:
+        index_writer(conn).set_facets(conn, pk, facets[pk])
 
 
 def unindex_article(conn: Connection, pk: int) -> None:

@@ -26,7 +26,7 @@ import Stemmer
 from nashra.text.fold import fold_accents, fold_base
 from nashra.text.stem import is_arabic_token, stem_folded
 
-__all__ = ["analyse", "analyse_chunks", "clear_cache"]
+__all__ = ["analyse", "analyse_chunks", "clear_cache", "terms_of_folded"]
 
 CACHE_SIZE = 300_000
 _SNOWBALL = {"fr": "french", "en": "english"}
@@ -43,10 +43,12 @@ def _latin_stemmer(lang: str) -> Stemmer.Stemmer | None:
     return _stemmers[lang]
 
 
-def _analyse_chunk(chunk: str, lang: str) -> tuple[str, ...]:
+def terms_of_folded(folded: str, lang: str = "ar") -> tuple[str, ...]:
+    """The terms of a text :func:`~nashra.text.fold.fold_base` has already folded (a caller
+    that needs the folded form for itself folds once)."""
     latin = _latin_stemmer(lang)
     out = []
-    for token in fold_base(chunk).split():
+    for token in folded.split():
         if is_arabic_token(token):
             out.append(stem_folded(token))
         elif latin is not None and token.isalpha():
@@ -54,6 +56,10 @@ def _analyse_chunk(chunk: str, lang: str) -> tuple[str, ...]:
         else:
             out.append(fold_accents(token))
     return tuple(out)
+
+
+def _analyse_chunk(chunk: str, lang: str) -> tuple[str, ...]:
+    return terms_of_folded(fold_base(chunk), lang)
 
 
 def analyse_chunks(chunks: Iterable[str], lang: str = "ar") -> list[tuple[str, ...]]:

@@ -22,10 +22,11 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import chain
+from typing import NamedTuple
 
-from nashra.text.analyse import analyse, analyse_chunks
+from nashra.text.analyse import analyse, terms_of_folded
 from nashra.text.fingerprint import fingerprint_normal
-from nashra.text.fold import normalize, normalize_arabic
+from nashra.text.fold import fold_accents, fold_base, normalize, normalize_arabic
 
 __all__ = ["AnalysedText", "NameToken", "analyse_article", "name_tokens", "split_lead"]
 
@@ -34,8 +35,7 @@ LEAD_CHARS = 600
 _WORD = re.compile(r"[^\W_]+")
 
 
-@dataclass(frozen=True)
-class NameToken:
+class NameToken(NamedTuple):
     """A normalised word and whether the writer capitalised it (a Latin proper name)."""
 
     word: str
@@ -56,14 +56,32 @@ def name_tokens(text: str) -> tuple[NameToken, ...]:
     )
 
 
-@lru_cache(maxsize=300_000)
-def _chunk_forms(chunk: str) -> tuple[str, tuple[NameToken, ...]]:
-    """The normal form and the name tokens of one whitespace-free chunk of a text. Every fold
-    works character by character and whitespace separates words in all of them, so a text's
-    normal form is its chunks' forms joined by spaces (the empty ones left out) and its name
-    tokens are its chunks' tokens one after the other; a body's chunks repeat across articles,
-    so each is folded once."""
-    return normalize(chunk), name_tokens(chunk)
+ChunkForms = tuple[str, tuple[NameToken, ...], tuple[str, ...]]
+_FORMS_CACHE_SIZE = 300_000
+_forms_caches: dict[str, dict[str, ChunkForms]] = {}
+
+
+def _chunk_forms(chunk: str, lang: str) -> ChunkForms:
+    """The normal form, the name tokens and the analysed terms of one whitespace-free chunk of
+    a text. Every fold works character by character and whitespace separates words in all of
+    them, so a text's normal form is its chunks' forms joined by spaces (the empty ones left
+    out), its name tokens are its chunks' tokens one after the other, and its terms are
+    :func:`~nashra.text.analyse.analyse_chunks`'s; the chunk is folded once for all three."""
+    folded = fold_base(chunk)
+    return fold_accents(folded), name_tokens(chunk), terms_of_folded(folded, lang)
+
+
+def _forms_of(chunks: list[str], lang: str) -> list[ChunkForms]:
+    """:func:`_chunk_forms` of each chunk; a body's chunks repeat across articles, so each is
+    computed once (a plain dict per language, emptied when it grows past its size)."""
+    cache = _forms_caches.setdefault(lang, {})
+    forms = list(map(cache.get, chunks))
+    for i, found in enumerate(forms):
+        if found is None:
+            if len(cache) >= _FORMS_CACHE_SIZE:
+                cache.clear()
+            forms[i] = cache[chunks[i]] = _chunk_forms(chunks[i], lang)
+    return forms  # type: ignore[return-value]
 
 
 def split_lead(body: str) -> tuple[str, str]:
@@ -126,25 +144,25 @@ def analyse_article(title: str, body: str, lang: str = "ar") -> AnalysedText:
     lang = lang or "ar"
     title, body = title or "", body or ""
     chunks = body.split()
-    forms = list(map(_chunk_forms, chunks))
+    normals, names, terms = zip(*_forms_of(chunks, lang), strict=True) if chunks else ((), (), ())
     lead, rest = split_lead(body)
     lead_chunks = lead.split()
     in_lead = len(lead_chunks)
     if in_lead and lead_chunks[-1] != chunks[in_lead - 1]:  # a lead cut inside a word
         lead_names, rest_names = name_tokens(lead), name_tokens(rest)
     else:
-        lead_names = tuple(chain.from_iterable(names for _, names in forms[:in_lead]))
-        rest_names = tuple(chain.from_iterable(names for _, names in forms[in_lead:]))
+        lead_names = tuple(chain.from_iterable(names[:in_lead]))
+        rest_names = tuple(chain.from_iterable(names[in_lead:]))
     return AnalysedText(
         lang=lang,
         title=title,
         body=body,
         title_terms=tuple(analyse(title, lang)),
         normal_title=normalize(title),
-        normal_body=" ".join(normal for normal, _ in forms if normal),
+        normal_body=" ".join(filter(None, normals)),
         title_names=name_tokens(title),
         lead_names=lead_names,
         rest_names=rest_names,
         _chunks=tuple(chunks),
-        _chunk_terms=tuple(analyse_chunks(chunks, lang)),
+        _chunk_terms=terms,
     )
