@@ -50,6 +50,15 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
 
 
 @pytest.fixture
+def second_database_url(database_url: str, tmp_path: Path) -> Iterator[str]:
+    """Another empty archive on the same backend as ``database_url`` (to compare two runs)."""
+    if database_url.startswith("sqlite"):
+        yield f"sqlite:///{tmp_path / 'second.db'}"
+        return
+    yield from _pg_database()
+
+
+@pytest.fixture
 def store(database_url: str) -> Iterator[Store]:
     s = Store.open(database_url)
     yield s

@@ -11,9 +11,10 @@ from pathlib import Path
 import click
 
 from nashra.config import Settings, load_settings
-from nashra.console import crawl_with_progress, echo_json, open_store
+from nashra.console import crawl_with_progress, echo_json, import_progress, open_store
+from nashra.crawl.bulk import BulkInterrupted, import_bulk
 from nashra.crawl.extract import extract_page
-from nashra.crawl.importer import import_jsonl
+from nashra.crawl.importer import ImportReport, import_jsonl
 from nashra.demo.build import build_demo, serve_demo_sites
 from nashra.enrich.commands import enrich_group
 from nashra.http.encoding import decode_html
@@ -95,16 +96,46 @@ def crawl_cmd(ctx: click.Context, once: bool, interval: int, as_json: bool) -> N
 
 @main.command("import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--bulk/--no-bulk",
+    default=None,
+    help="Analyse on every core and write in batches (default: for a file larger than "
+    "NASHRA_IMPORT_BULK_BYTES).",
+)
+@click.option(
+    "--workers", type=click.IntRange(min=1), help="Bulk: worker processes (default: cores)."
+)
 @click.pass_context
-def import_cmd(ctx: click.Context, file: Path) -> None:
-    """Bulk-import an archive: one JSON object per line (source, url, title, text or html,
-    published, author, section, lang, image_url)."""
+def import_cmd(ctx: click.Context, file: Path, bulk: bool | None, workers: int | None) -> None:
+    """Import an archive: one JSON object per line (source, url, title, text or html,
+    published, author, section, lang, image_url); a name ending .gz is read through gzip."""
     settings = _settings(ctx)
     store = open_store(settings)
     registry = _registry(settings)
     store.sync_sources(registry.values())
     sources = dict(registry)
-    report = import_jsonl(store, file, sources, settings=settings)
+    if bulk is None:
+        bulk = file.stat().st_size > settings.crawl.import_bulk_bytes
+    if bulk:
+        try:
+            with import_progress(file.stat().st_size, quiet=not sys.stderr.isatty()) as progress:
+                report = import_bulk(
+                    store, file, sources, settings=settings, workers=workers, on_progress=progress
+                )
+        except BulkInterrupted as stop:
+            _report_import(stop.report)
+            click.echo(
+                f"interrupted: the {stop.report.lines:,} first lines are committed; run the same "
+                "command again to resume (lines already stored are skipped)",
+                err=True,
+            )
+            sys.exit(130)
+    else:
+        report = import_jsonl(store, file, sources, settings=settings)
+    _report_import(report)
+
+
+def _report_import(report: ImportReport) -> None:
     for number, error in report.errors[:100]:
         click.echo(f"line {number}: {error}", err=True)
     if len(report.errors) > 100:

@@ -259,6 +259,12 @@ class CrawlSettings(Section):
     import_max_line_bytes: int = setting(
         10 * 1024 * 1024, "a longer import line is skipped unread", check=positive, shown="10 MiB"
     )
+    import_bulk_bytes: int = setting(
+        20 * 1024 * 1024,
+        "`nashra import` takes the bulk path (a process per core) for a larger file",
+        check=positive,
+        shown="20 MiB",
+    )
 
 
 @dataclass(frozen=True)

@@ -1,21 +1,32 @@
 """What the commands of every package share: opening the archive with a clear message, JSON
-output, and the crawl round with its progress display (used by ``nashra crawl`` and the demo)."""
+output, the crawl round with its progress display (used by ``nashra crawl`` and the demo) and the
+bulk import's progress bar."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+import time
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import click
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 
 from nashra.config import Settings
+from nashra.crawl.bulk import Progress as BulkProgress
 from nashra.crawl.pipeline import CrawlReport, crawl
 from nashra.sources.registry import Source
 from nashra.store import Store
 
-__all__ = ["crawl_with_progress", "echo_json", "open_store"]
+__all__ = ["crawl_with_progress", "echo_json", "import_progress", "open_store"]
 
 
 def open_store(settings: Settings) -> Store:
@@ -67,3 +78,30 @@ def crawl_with_progress(
                 )
 
         return crawl(settings, store, sources, on_event=on_event)
+
+
+@contextmanager
+def import_progress(
+    total_bytes: int, *, quiet: bool = False
+) -> Iterator[Callable[[BulkProgress], None]]:
+    """A progress bar for a bulk import, measured in bytes of the file read (the only total
+    known before the end), with the lines committed, lines/s and the time left."""
+    columns = (
+        TextColumn("[bold]import"),
+        BarColumn(),
+        TextColumn("{task.percentage:>3.0f}%"),
+        TextColumn("{task.fields[info]}"),
+        TimeElapsedColumn(),
+        TextColumn("ETA"),
+        TimeRemainingColumn(),
+    )
+    with Progress(*columns, disable=quiet, transient=False) as progress:
+        task = progress.add_task("import", total=total_bytes, info="")
+        started = time.monotonic()
+
+        def on_progress(state: BulkProgress) -> None:
+            rate = state.lines / max(time.monotonic() - started, 1e-6)
+            info = f"line {state.lines:,} · {rate:,.0f} lines/s"
+            progress.update(task, completed=state.bytes_read, info=info)
+
+        yield on_progress

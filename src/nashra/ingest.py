@@ -36,6 +36,7 @@ from nashra.search.documents import writer
 from nashra.search.index import index_analysed
 from nashra.sources.registry import Source
 from nashra.store.store import AdmissionCheck, SaveResult, Store
+from nashra.stories import backlog
 from nashra.stories.store import StoryStore, assign_late_stories, story_store
 from nashra.text.article import AnalysedText, analyse_article
 from nashra.video.store import write_article_video
@@ -109,15 +110,22 @@ def write_side_rows(conn: Connection, written: Sequence[tuple[Prepared, SaveResu
         index_analysed(conn, texts, fresh=fresh)
 
 
-def save_prepared(store: Store, batch: Sequence[Prepared]) -> list[SaveResult]:
-    """Write prepared articles in one transaction with their side rows (step 2)."""
+def save_prepared(
+    store: Store, batch: Sequence[Prepared], *, defer_stories: bool = False
+) -> list[SaveResult]:
+    """Write prepared articles in one transaction with their side rows (step 2). With
+    ``defer_stories`` (a bulk import) every new or updated article is also put in the story
+    backlog in that transaction, so that a crash never leaves a stored article without its
+    turn in the sweep (:func:`nashra.stories.store.assign_late_stories`)."""
     items = list(batch)
+
+    def side_rows(conn: Connection, written: Sequence[tuple[int, SaveResult]]) -> None:
+        write_side_rows(conn, [(items[i], saved) for i, saved in written])
+        if defer_stories:
+            backlog.queue_articles(conn, [saved.pk for _i, saved in written])
+
     return store.save_articles(
-        [item.article for item in items],
-        side_rows=lambda conn, written: write_side_rows(
-            conn, [(items[i], saved) for i, saved in written]
-        ),
-        admission=ADMISSION,
+        [item.article for item in items], side_rows=side_rows, admission=ADMISSION
     )
 
 

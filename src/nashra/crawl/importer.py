@@ -7,10 +7,12 @@ is reported with its number and skipped; the good ones are kept.
 
 from __future__ import annotations
 
+import gzip
 import html
 import json
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -20,7 +22,7 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 from nashra.config import CrawlSettings, Settings
 from nashra.crawl.article import build_article
 from nashra.ingest import Ingest, prepare
-from nashra.model import FeedEntry
+from nashra.model import Article, FeedEntry
 from nashra.sections import SECTIONS
 from nashra.sources.registry import SlugError, Source, validate_slug
 from nashra.store import Store
@@ -54,6 +56,10 @@ class ImportReport:
     @property
     def skipped(self) -> int:
         return len(self.errors)
+
+    def count(self, status: str) -> None:
+        """One more line the store answered with ``status`` (new, updated, unchanged, refused)."""
+        setattr(self, status, getattr(self, status) + 1)
 
 
 def _text_to_html(text: str) -> str:
@@ -108,28 +114,44 @@ def iter_lines(stream: IO[bytes], max_bytes: int) -> Iterator[tuple[int, bytes |
         yield number, None
 
 
+def parse_line(raw: bytes | None, max_bytes: int) -> dict[str, Any] | LineError | None:
+    """The record of one line (``raw`` None: the line was over ``max_bytes``), the error that
+    makes it unusable, or None for a blank line."""
+    if raw is None:
+        return LineError(f"line longer than {max_bytes} bytes (not read)")
+    if not raw.strip():
+        return None
+    try:
+        record = json.loads(raw)
+    except (ValueError, UnicodeDecodeError) as exc:
+        return LineError(f"not JSON: {exc}")
+    except RecursionError:
+        return LineError("not JSON we read: nested too deeply")
+    if not isinstance(record, dict):
+        return LineError("a line must be a JSON object")
+    return record
+
+
 def iter_records(
     stream: IO[bytes], max_bytes: int = MAX_LINE_BYTES
 ) -> Iterator[tuple[int, dict[str, Any] | LineError]]:
     """(line number, record or the error that makes the line unusable), one line at a time."""
     for number, raw in iter_lines(stream, max_bytes):
-        if raw is None:
-            yield number, LineError(f"line longer than {max_bytes} bytes (not read)")
-            continue
-        if not raw.strip():
-            continue
-        try:
-            record = json.loads(raw)
-        except (ValueError, UnicodeDecodeError) as exc:
-            yield number, LineError(f"not JSON: {exc}")
-            continue
-        except RecursionError:
-            yield number, LineError("not JSON we read: nested too deeply")
-            continue
-        if not isinstance(record, dict):
-            yield number, LineError("a line must be a JSON object")
-            continue
-        yield number, record
+        item = parse_line(raw, max_bytes)
+        if item is not None:
+            yield number, item
+
+
+@contextmanager
+def open_archive(path: Path) -> Iterator[tuple[IO[bytes], IO[bytes]]]:
+    """(the lines' stream, the file underneath it): a name ending ``.gz`` is read through gzip;
+    the file's position measures progress through the archive either way."""
+    with path.open("rb") as raw:
+        if path.name.endswith(".gz"):
+            with gzip.GzipFile(fileobj=raw, mode="rb") as stream:
+                yield stream, raw
+        else:
+            yield raw, raw
 
 
 def import_jsonl(
@@ -148,7 +170,7 @@ def import_jsonl(
     report = ImportReport()
     max_bytes = settings.crawl.import_max_line_bytes if settings else MAX_LINE_BYTES
     ingest = Ingest(store, settings)
-    with path.open("rb") as stream:
+    with open_archive(path) as (stream, _raw):
         for number, item in iter_records(stream, max_bytes):
             report.lines = number
             if on_line:
@@ -170,13 +192,19 @@ def import_jsonl(
     return report
 
 
-def _import_one(
-    store: Store,
-    ingest: Ingest,
-    record: dict[str, Any],
-    sources: dict[str, Source],
-    report: ImportReport,
-) -> None:
+@dataclass(frozen=True)
+class Built:
+    """One good line: its article as built, its outlet (a new one when the line names an outlet
+    not yet known) and its explicit section label."""
+
+    article: Article
+    source: Source
+    section: str | None
+
+
+def article_of(record: dict[str, Any], sources: Mapping[str, Source]) -> Built:
+    """Validate one record and build its article (pure: an outlet not in ``sources`` is made
+    here, the caller stores it); raises :class:`LineError` saying what is wrong with it."""
     entry = _entry_from(record)
     slug = record["source"].strip()
     source = sources.get(slug)
@@ -189,9 +217,6 @@ def _import_one(
         except SlugError as exc:
             raise LineError(f"bad source slug: {exc}") from None
         source = Source(slug=slug, name_ar=slug, lang=lang or "ar")
-        store.ensure_source(slug, slug, source.lang)
-        sources[slug] = source
-        report.created_sources.append(slug)
     section = record.get("section")
     if section and section not in SECTIONS:
         raise LineError(f"unknown section {section!r}: one of {', '.join(SECTIONS)}")
@@ -199,5 +224,29 @@ def _import_one(
     if lang:
         article.lang = lang
     article.partial = False  # an archive's text is its own full text
-    (saved,) = ingest([prepare(article, source, section=section)])  # stories: defer old ones
-    setattr(report, saved.status, getattr(report, saved.status) + 1)
+    return Built(article, source, section)
+
+
+def add_source(
+    store: Store, source: Source, sources: dict[str, Source], report: ImportReport
+) -> None:
+    """Store an outlet an import line named for the first time (once per run)."""
+    if source.slug in sources:
+        return
+    store.ensure_source(source.slug, source.name_ar, source.lang)
+    sources[source.slug] = source
+    report.created_sources.append(source.slug)
+
+
+def _import_one(
+    store: Store,
+    ingest: Ingest,
+    record: dict[str, Any],
+    sources: dict[str, Source],
+    report: ImportReport,
+) -> None:
+    built = article_of(record, sources)
+    add_source(store, built.source, sources, report)
+    (saved,) = ingest([prepare(built.article, built.source, section=built.section)])
+    # stories: old articles deferred to the backlog, worked by ingest.finish()
+    report.count(saved.status)

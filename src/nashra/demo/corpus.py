@@ -251,3 +251,21 @@ def french_articles() -> list[DemoArticle]:
             )
         )
     return out
+
+
+def archive_records(limit: int | None = None) -> list[dict[str, Any]]:
+    """The ANT rows as lines of a ``nashra import`` archive (what an operator moving an archive
+    in would write): the bulk import's tests and benchmark read these."""
+    return [
+        {
+            "source": ANT_SOURCE_OUTLET[row["src"]],
+            "url": row["url"],
+            "title": row["title"],
+            "text": row["text"],
+            "summary": row["abstract"],
+            "published": row["time_iso"],
+            "author": row["author"],
+            "lang": "ar",
+        }
+        for row in load_ant_rows()[:limit]
+    ]

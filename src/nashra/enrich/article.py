@@ -42,6 +42,12 @@ def outlet_names(source: Source) -> list[str]:
     return [source.name_ar, source.name_fr, source.name_en, source.slug]
 
 
+def kept_author(article: Article, source: Source) -> str:
+    """The author :func:`enrich_article` keeps for ``article`` (its byline cleaned): what a
+    bulk import compares with the stored row without analysing the article."""
+    return clean_byline(article.author, outlet_names(source)).author
+
+
 def enrich_article(
     article: Article,
     source: Source,

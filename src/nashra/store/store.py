@@ -459,6 +459,38 @@ class Store:
                     found.update({key: title for key, title in conn.execute(query)})
         return found
 
+    def stored_unchanged(self, batch: Sequence[Article]) -> set[int]:
+        """Indices of ``batch``'s articles stored under the same outlet and URL with the same
+        content (what :meth:`save_articles` would answer "unchanged"), looked up in one
+        statement per outlet: a resumed import skips them before analysing them again."""
+        if not batch:
+            return set()
+        by_source: dict[str, dict[str, list[int]]] = {}
+        for i, article in enumerate(batch):
+            by_source.setdefault(article.source, {}).setdefault(article.url, []).append(i)
+        found: set[int] = set()
+        with self.connect() as conn:
+            for source, urls in by_source.items():
+                query = select(
+                    articles.c.url,
+                    articles.c.title,
+                    articles.c.summary,
+                    articles.c.body_html,
+                    articles.c.author,
+                ).where(articles.c.source == source, articles.c.url.in_(list(urls)))
+                for row in conn.execute(query):
+                    stored = Article(
+                        source=source,
+                        url=row.url,
+                        title=row.title,
+                        summary=row.summary,
+                        body_html=row.body_html,
+                        author=row.author,
+                    )
+                    digest = _content_hash(stored)
+                    found.update(i for i in urls[row.url] if _content_hash(batch[i]) == digest)
+        return found
+
     def set_article_image(self, pk: int, image_id: int | None) -> None:
         with self.begin() as conn:
             conn.execute(update(articles).where(articles.c.pk == pk).values(image_id=image_id))

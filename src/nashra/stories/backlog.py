@@ -12,7 +12,7 @@ One process at a time works the backlog, whatever the number of machines: it hol
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -31,6 +31,19 @@ LEASE_SECONDS = 120.0  # a batch takes seconds; a dead owner is replaced after t
 def queue(conn: Connection, pk: int, published: datetime) -> None:
     """Put an article in the backlog (again: a newer text replaces the waiting one)."""
     values = {"article_pk": pk, "published": published, "queued_at": datetime.now(UTC)}
+    upsert(conn, story_backlog, values, ["article_pk"], update=["published", "queued_at"])
+
+
+def queue_articles(conn: Connection, pks: Sequence[int]) -> None:
+    """Put stored articles in the backlog in one statement, with their stored dates (a bulk
+    import defers every article's story to the sweep)."""
+    if not pks:
+        return
+    now = datetime.now(UTC)
+    rows = conn.execute(select(articles.c.pk, articles.c.published).where(articles.c.pk.in_(pks)))
+    values = [
+        {"article_pk": pk, "published": published, "queued_at": now} for pk, published in rows
+    ]
     upsert(conn, story_backlog, values, ["article_pk"], update=["published", "queued_at"])
 
 
