@@ -30,14 +30,16 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from sqlalchemy import create_engine, func, select, text, update  # noqa: E402
-from sqlalchemy.engine import make_url  # noqa: E402
+from sqlalchemy import func, select, update  # noqa: E402
+from throwaway_pg import throwaway_database  # noqa: E402
 
 from nashra.crawl.feeds import parse_feed  # noqa: E402
 from nashra.schedule.farm import FeedFarm  # noqa: E402
@@ -75,27 +77,15 @@ def parser_ratios(doc: bytes, seconds: float) -> dict[str, float]:
     return {k: round(v, 3) if isinstance(v, float) else v for k, v in out.items()}
 
 
-def _fresh_database(kind: str, pg_url: str, tmp: Path) -> tuple[str, callable]:
+@contextmanager
+def _fresh_database(kind: str, pg_url: str, tmp: Path) -> Iterator[str]:
     if kind == "sqlite":
-        path = tmp / f"bench-{uuid.uuid4().hex[:6]}.db"
-        return f"sqlite:///{path}", lambda: None
-    url = make_url(pg_url)
-    name = f"nashra_bench_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-        slow = os.environ.get("BENCH_LOG_SLOW_MS")  # to find statements that grow with the archive
-        if slow:
-            conn.execute(
-                text(f'ALTER DATABASE "{name}" SET log_min_duration_statement = {int(slow)}')
-            )
-
-    def drop() -> None:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-    return url.set(database=name).render_as_string(hide_password=False), drop
+        yield f"sqlite:///{tmp / f'bench-{uuid.uuid4().hex[:6]}.db'}"
+        return
+    slow = os.environ.get("BENCH_LOG_SLOW_MS")  # to find statements that grow with the archive
+    settings = {"log_min_duration_statement": str(int(slow))} if slow else None
+    with throwaway_database(pg_url, settings=settings) as url:
+        yield url
 
 
 def _round(db_url: str, workers: int, tmp: Path, label: str) -> float:
@@ -125,8 +115,7 @@ def _round(db_url: str, workers: int, tmp: Path, label: str) -> float:
 
 
 def run_config(kind: str, workers: int, args: argparse.Namespace, tmp: Path) -> dict:
-    db_url, drop = _fresh_database(kind, args.pg, tmp)
-    try:
+    with _fresh_database(kind, args.pg, tmp) as db_url:
         store = Store.open(db_url)
         with FeedFarm(args.feeds, hosts=args.hosts, items=args.items, behaviours=["etag"]) as farm:
             store.sync_sources(
@@ -148,8 +137,6 @@ def run_config(kind: str, workers: int, args: argparse.Namespace, tmp: Path) -> 
             with store.engine.connect() as conn:
                 after = conn.execute(select(func.count()).select_from(articles)).scalar_one()
         store.close()
-    finally:
-        drop()
     return {
         "database": kind,
         "workers": workers,

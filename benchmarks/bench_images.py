@@ -21,12 +21,12 @@ import sys
 import tempfile
 import threading
 import time
-import uuid
 from pathlib import Path
 
 from PIL import Image
-from sqlalchemy import create_engine, func, select, text
+from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
+from throwaway_pg import throwaway_database
 
 from nashra.config import load_settings
 from nashra.demo import images as demo_images
@@ -160,17 +160,6 @@ def reports(url: str, image_count: int, reporters: int = 32) -> dict[str, object
     }
 
 
-def pg_database(base: str):
-    url = make_url(base)
-    if url.drivername == "postgresql":
-        url = url.set(drivername="postgresql+psycopg")
-    name = f"nashra_bench_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    return admin, name, url.set(database=name).render_as_string(hide_password=False)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--images", type=int, default=60)
@@ -184,13 +173,8 @@ def main() -> None:
         runs = [reports(f"sqlite:///{tmp}/bench.db", args.reports_images)]
     pg = os.environ.get("NASHRA_TEST_DATABASE_URL")
     if pg:
-        admin, name, url = pg_database(pg)
-        try:
+        with throwaway_database(pg) as url:
             runs.append(reports(url, args.reports_images))
-        finally:
-            with admin.connect() as conn:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            admin.dispose()
     else:
         runs.append({"backend": "postgresql", "skipped": "set NASHRA_TEST_DATABASE_URL"})
     result["reports"] = runs

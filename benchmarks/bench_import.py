@@ -25,13 +25,11 @@ import pstats
 import resource
 import tempfile
 import time
-import uuid
-from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
-from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
+from throwaway_pg import throwaway_database
 
 from nashra.crawl.bulk import BATCH_LINES, import_bulk, pool_context, prepare_lines
 from nashra.crawl.importer import MAX_LINE_BYTES, iter_lines
@@ -96,23 +94,6 @@ def _copy(url: str) -> tuple[float, int]:
         return time.perf_counter() - started, rows
 
 
-def _pg_database(admin_url: str) -> tuple[str, Callable[[], None]]:
-    url = make_url(admin_url)
-    if url.drivername == "postgresql":
-        url = url.set(drivername="postgresql+psycopg")
-    name = f"nashra_bench_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-
-    def drop() -> None:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-    return url.set(database=name).render_as_string(hide_password=False), drop
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="a run of about a minute")
@@ -134,16 +115,13 @@ def main(argv: list[str] | None = None) -> int:
         print(f"sqlite bulk: {new} articles in {seconds:.1f} s, {new / seconds:.1f}/s")
         result["postgresql_per_s"] = result["copy_per_s"] = None
         if args.pg_url:
-            url, drop = _pg_database(args.pg_url)
-            try:
+            with throwaway_database(args.pg_url) as url:
                 seconds, new = _bulk(url, path, args.workers)
                 result["postgresql_per_s"] = round(new / seconds, 1)
                 print(f"postgresql bulk: {new} articles in {seconds:.1f} s, {new / seconds:.1f}/s")
                 seconds, rows = _copy(url)
                 result["copy_per_s"] = round(rows / seconds, 1)
                 print(f"postgresql COPY: {rows} rows in {seconds:.3f} s, {rows / seconds:.0f}/s")
-            finally:
-                drop()
     ours = result["postgresql_per_s"] or result["sqlite_per_s"]
     result["peak_rss_mb_main"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
     result["ratio_vs_analysis_only"] = round(result["analysis_per_s"] / ours, 2)

@@ -103,22 +103,15 @@ def stream(n: int, seed: int = 5):
 
 def store_cost(url: str, n: int) -> dict[str, float]:
     """Milliseconds and SQL statements per assignment through the store, on a fresh database."""
-    import uuid
-
-    from sqlalchemy import create_engine, event, text
-    from sqlalchemy.engine import make_url
+    from sqlalchemy import event
+    from throwaway_pg import throwaway_database
 
     from nashra.model import Article
     from nashra.store import Store
     from nashra.stories.store import StoryStore
 
-    server = make_url(url)
-    name = f"nashra_bench_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(server, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        store = Store.open(server.set(database=name).render_as_string(hide_password=False))
+    with throwaway_database(url) as db_url:
+        store = Store.open(db_url)
         statements = 0
 
         def count(*_args: object) -> None:
@@ -152,10 +145,6 @@ def store_cost(url: str, n: int) -> dict[str, float]:
             counted += statements - before
             event.remove(store.engine, "before_cursor_execute", count)
         store.close()
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
     return {
         "db_articles": n,
         "db_ms_per_assignment": round(1000 * spent / n, 3),
