@@ -39,13 +39,13 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
 from sqlalchemy import func, select, update  # noqa: E402
-from throwaway_pg import throwaway_database  # noqa: E402
 
 from nashra.crawl.feeds import parse_feed  # noqa: E402
 from nashra.schedule.farm import FeedFarm  # noqa: E402
 from nashra.sources.registry import Source  # noqa: E402
 from nashra.store import Store  # noqa: E402
 from nashra.store.schema import article_signatures, articles, feeds  # noqa: E402
+from nashra.store.scratch import throwaway_database  # noqa: E402
 
 _TS = re.compile(r"^ts=(\S+) .*event=\"(worker started|worker stopped)\"")
 

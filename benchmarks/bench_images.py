@@ -26,7 +26,6 @@ from pathlib import Path
 from PIL import Image
 from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
-from throwaway_pg import throwaway_database
 
 from nashra.config import load_settings
 from nashra.demo import images as demo_images
@@ -38,6 +37,7 @@ from nashra.moderation.identity import network_key
 from nashra.moderation.reports import submit_report
 from nashra.store import Store
 from nashra.store.schema import image_reports, images
+from nashra.store.scratch import throwaway_database
 
 THUMB = SIZES["thumb"]
 

@@ -29,12 +29,12 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from sqlalchemy.engine import make_url
-from throwaway_pg import throwaway_database
 
 from nashra.crawl.bulk import BATCH_LINES, import_bulk, pool_context, prepare_lines
 from nashra.crawl.importer import MAX_LINE_BYTES, iter_lines
 from nashra.demo.corpus import archive_records
 from nashra.store import Store
+from nashra.store.scratch import throwaway_database
 
 
 def _write_file(path: Path, limit: int) -> int:

@@ -104,10 +104,10 @@ def stream(n: int, seed: int = 5):
 def store_cost(url: str, n: int) -> dict[str, float]:
     """Milliseconds and SQL statements per assignment through the store, on a fresh database."""
     from sqlalchemy import event
-    from throwaway_pg import throwaway_database
 
     from nashra.model import Article
     from nashra.store import Store
+    from nashra.store.scratch import throwaway_database
     from nashra.stories.store import StoryStore
 
     with throwaway_database(url) as db_url:

@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 
 from nashra.config import Settings, load_settings
 from nashra.store import Store
+from nashra.store.scratch import throwaway_database
 
 PG_URL = os.environ.get("NASHRA_TEST_DATABASE_URL", "")
 DATA = Path(__file__).parent / "data"
@@ -23,19 +21,8 @@ LOOPBACK_ALLOWED = "127.0.0.0/27"
 
 def _pg_database() -> Iterator[str]:
     """A throw-away database on the test server, dropped afterwards."""
-    url = make_url(PG_URL)
-    if url.drivername == "postgresql":
-        url = url.set(drivername="postgresql+psycopg")
-    name = f"nashra_t_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield url.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with throwaway_database(PG_URL, prefix="nashra_t") as url:
+        yield url
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

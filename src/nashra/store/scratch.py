@@ -1,5 +1,5 @@
-"""A throw-away PostgreSQL database for a benchmark run (created on the server of a given URL,
-dropped afterwards), shared by the benchmarks that measure both backends."""
+"""A throw-away PostgreSQL database (created on the server of a given URL, dropped afterwards):
+what the test suite and the benchmarks that measure both backends run on."""
 
 from __future__ import annotations
 
@@ -12,13 +12,15 @@ from sqlalchemy.engine import make_url
 
 
 @contextmanager
-def throwaway_database(server_url: str, *, settings: dict[str, str] | None = None) -> Iterator[str]:
+def throwaway_database(
+    server_url: str, *, prefix: str = "nashra_bench", settings: dict[str, str] | None = None
+) -> Iterator[str]:
     """The URL of a new empty database on ``server_url``'s server, dropped on exit;
-    ``settings`` are set on the database (``ALTER DATABASE … SET name = value``)."""
+    its name starts with ``prefix``; ``settings`` are set on the database (``ALTER DATABASE … SET name = value``)."""
     url = make_url(server_url)
     if url.drivername == "postgresql":
         url = url.set(drivername="postgresql+psycopg")
-    name = f"nashra_bench_{uuid.uuid4().hex[:8]}"
+    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
     admin = create_engine(url, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
