@@ -45,6 +45,7 @@ from nashra.crawl.importer import (
     iter_lines,
     open_archive,
     parse_line,
+    unexpected,
 )
 from nashra.enrich.article import kept_author
 from nashra.ingest import Prepared, prepare, save_prepared
@@ -158,7 +159,7 @@ def prepare_lines(
         except LineError as exc:
             out[number] = Line(number, error=str(exc))
         except Exception as exc:  # a bad line must never cost the lines after it
-            out[number] = Line(number, error=_unexpected(exc))
+            out[number] = Line(number, error=unexpected(exc))
     known = store.stored_unchanged([_stored_as(b) for _n, b in built]) if store else set()
     for i, (number, item) in enumerate(built):
         if i in known:
@@ -167,14 +168,10 @@ def prepare_lines(
         try:
             prepared = prepare(item.article, item.source, section=item.section)
         except Exception as exc:
-            out[number] = Line(number, error=_unexpected(exc))
+            out[number] = Line(number, error=unexpected(exc))
             continue
         out[number] = Line(number, built=item, prepared=prepared)
     return [out[number] for number in sorted(out)]
-
-
-def _unexpected(exc: Exception) -> str:
-    return f"could not be imported ({type(exc).__name__}: {str(exc)[:200]})"
 
 
 def _work(lines: list[RawLine], max_bytes: int) -> list[Line]:
@@ -287,18 +284,13 @@ def _commit(
                     (line.number, prepare(built.article, built.source, section=built.section))
                 )
             except Exception as exc:
-                _skip(report, line.number, _unexpected(exc))
+                report.skip(line.number, unexpected(exc))
         elif line.prepared is not None:
             ready.append((line.number, line.prepared))
         else:
-            _skip(report, line.number, line.error)
+            report.skip(line.number, line.error)
     _save(store, ready, report)
     report.lines = max((line.number for line in lines), default=report.lines)
-
-
-def _skip(report: ImportReport, number: int, error: str) -> None:
-    report.errors.append((number, error))
-    log.warning("import line=%d skipped: %s", number, error)
 
 
 def _save(store: Store, ready: list[tuple[int, Prepared]], report: ImportReport) -> None:
@@ -310,7 +302,7 @@ def _save(store: Store, ready: list[tuple[int, Prepared]], report: ImportReport)
         raise
     except Exception as exc:
         if len(ready) == 1:
-            _skip(report, ready[0][0], _unexpected(exc))
+            report.skip(ready[0][0], unexpected(exc))
             return
         for one in ready:
             _save(store, [one], report)

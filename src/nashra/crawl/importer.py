@@ -53,6 +53,11 @@ class ImportReport:
     created_sources: list[str] = field(default_factory=list)
     errors: list[tuple[int, str]] = field(default_factory=list)
 
+    def skip(self, number: int, reason: str) -> None:
+        """Line ``number`` is not imported, for ``reason`` (reported, logged, the rest goes on)."""
+        self.errors.append((number, reason))
+        log.warning("import line=%d skipped: %s", number, reason)
+
     @property
     def skipped(self) -> int:
         return len(self.errors)
@@ -60,6 +65,11 @@ class ImportReport:
     def count(self, status: str) -> None:
         """One more line the store answered with ``status`` (new, updated, unchanged, refused)."""
         setattr(self, status, getattr(self, status) + 1)
+
+
+def unexpected(exc: Exception) -> str:
+    """The reason given for a line that failed in an unforeseen way (the traceback is logged)."""
+    return f"could not be imported ({type(exc).__name__}: {str(exc)[:200]})"
 
 
 def _text_to_html(text: str) -> str:
@@ -180,13 +190,11 @@ def import_jsonl(
                     raise item
                 _import_one(store, ingest, item, sources, report)
             except LineError as exc:
-                report.errors.append((number, str(exc)))
-                log.warning("import line=%d skipped: %s", number, exc)
+                report.skip(number, str(exc))
             except (OperationalError, InterfaceError):
                 raise
             except Exception as exc:  # a bad line must never cost the lines after it
-                message = f"could not be imported ({type(exc).__name__}: {str(exc)[:200]})"
-                report.errors.append((number, message))
+                report.errors.append((number, unexpected(exc)))
                 log.exception("import line=%d skipped", number)
     report.stories_late = ingest.finish()
     return report

@@ -101,7 +101,9 @@ class SaveResult:
     copy_of: int | None = None
 
 
-def _content_hash(article: Article) -> str:
+def _content_hash(article: Article | Any) -> str:
+    """What decides "unchanged": the digest of an article's (or a stored row's) title,
+    summary, body and author."""
     digest = hashlib.sha1()
     for part in (article.title, article.summary, article.body_html, article.author or ""):
         digest.update(part.encode("utf-8"))
@@ -403,15 +405,7 @@ class Store:
         }
         existing = self._existing(conn, article)
         if existing is not None:
-            old = Article(
-                source=article.source,
-                url=article.url,
-                title=existing.title,
-                summary=existing.summary,
-                body_html=existing.body_html,
-                author=existing.author,
-            )
-            if _content_hash(old) == _content_hash(article):
+            if _content_hash(existing) == _content_hash(article):
                 return SaveResult(
                     existing.pk, article.source, existing.num, "unchanged", existing.copy_of
                 )
@@ -479,15 +473,7 @@ class Store:
                     articles.c.author,
                 ).where(articles.c.source == source, articles.c.url.in_(list(urls)))
                 for row in conn.execute(query):
-                    stored = Article(
-                        source=source,
-                        url=row.url,
-                        title=row.title,
-                        summary=row.summary,
-                        body_html=row.body_html,
-                        author=row.author,
-                    )
-                    digest = _content_hash(stored)
+                    digest = _content_hash(row)
                     found.update(i for i in urls[row.url] if _content_hash(batch[i]) == digest)
         return found
 
