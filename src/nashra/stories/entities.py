@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cache, lru_cache
+from functools import cache
 
 from nashra.text import analyse, tokenize
 
@@ -123,20 +123,29 @@ def _longest(kind: str) -> int:
     return max((len(k) for k in _gazetteer(kind)), default=1)
 
 
-@lru_cache(maxsize=200_000)
+_STARTS_MEMO = 200_000  # words remembered per kind (the same words come back)
+_starts: dict[str, dict[str, tuple[str, ...]]] = {"city": {}, "country": {}}
+
+
 def _place_starts(token: str, kind: str) -> tuple[str, ...]:
     """The forms of ``token`` that begin a place name of the gazetteer, longest first: the word
     as written wins over what remains without a clitic («وجدة» is Oujda, not «و» + Jeddah),
-    whatever the process's string hashing (cached per word: the same words come back)."""
+    whatever the process's string hashing."""
     return tuple(sorted(_place_forms(token) & _first_tokens(kind), key=lambda f: (-len(f), f)))
 
 
 def _places(tokens: Sequence[str], kind: str) -> frozenset[str]:
     table = _gazetteer(kind)
     longest = _longest(kind)
+    memo = _starts[kind]
+    remembered = memo.get  # one dict look-up per word: most words start no place
     found: set[str] = set()
     for i, token in enumerate(tokens):
-        firsts = _place_starts(token, kind)
+        firsts = remembered(token)
+        if firsts is None:
+            if len(memo) >= _STARTS_MEMO:
+                memo.clear()
+            firsts = memo[token] = _place_starts(token, kind)
         if not firsts:
             continue
         for size in range(min(longest, len(tokens) - i), 0, -1):

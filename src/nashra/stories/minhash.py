@@ -48,7 +48,8 @@ def signature(terms: list[str]) -> bytes:
     terms = terms[:MAX_TERMS]
     if len(terms) < SHINGLE:
         return b""
-    ids = [term_id(t) for t in terms]
+    known = _term_ids.get  # the memo read inline: one call per term is most of the cost
+    ids = [known(t) or term_id(t) for t in terms]
     mins = [_EMPTY] * BINS
     for h in map(hash, zip(ids, ids[1:], ids[2:], strict=False)):
         h &= _MASK64
