@@ -37,6 +37,7 @@ from nashra.stories.entities import Entities, conflicts
 from nashra.stories.features import Features
 from nashra.stories.minhash import band_keys
 from nashra.stories.minhash import similarity as sig_similarity
+from nashra.stories.vectors import EMPTY, Packed, TermSlots
 
 IDF_PRIOR = 100
 GUARDS = STORY_GUARDS
@@ -108,6 +109,7 @@ class Member:
     norm: float = 0.0
     bands: list[int] = field(default_factory=list)
     unit: dict[str, float] = field(default_factory=dict)  # TF-IDF vector, length 1
+    packed: Packed = EMPTY  # ``unit`` at the window's term slots (see vectors.py)
 
 
 @dataclass
@@ -226,6 +228,7 @@ class StoryIndex:
         self.postings: dict[str, set[int]] = {}
         self.bands: dict[int, set[int]] = {}
         self.df: Counter[str] = Counter()
+        self.slots = TermSlots()  # a position per term of the window (batched dot products)
         self._heap: list[tuple[datetime, int]] = []
         self.clock: datetime | None = None
         self.pinned = False  # a window loaded around a past date: its clock does not move
@@ -323,6 +326,7 @@ class StoryIndex:
                 self.df[term] = left
             else:
                 del self.df[term]
+                self.slots.leave(term)
         for table, keys in ((self.postings, f.keys), (self.bands, member.bands)):
             for key in keys:
                 bucket = table.get(key)
@@ -406,39 +410,69 @@ class StoryIndex:
         return self.config.entity_weight * min(self.config.entity_cap, shared)
 
     def _story_scores(
-        self, f: Features, unit: dict[str, float], members: list[Member], published: datetime
+        self,
+        f: Features,
+        unit: dict[str, float],
+        packed: Packed,
+        members: list[Member],
+        published: datetime,
     ) -> tuple[list[tuple[float, int]], dict[int, float], list[tuple[int, str]]]:
         """Score the stories of the candidate members: (score, story) best first, each
         member's own score, and the vetoes."""
         cfg = self.config
         own: dict[int, float] = {}
         best_member: dict[int, Member] = {}
-        for m in members:
-            sim = dot(unit, m.unit)
+        sims = self.slots.dots(packed, [m.packed for m in members])
+        for m, sim in zip(members, sims, strict=True):
             own[m.features.pk] = sim
             known = best_member.get(m.story)
             if known is None or sim > own[known.features.pk]:
                 best_member[m.story] = m
-        scored: list[tuple[float, int]] = []
         vetoed: list[tuple[int, str]] = []
-        names = set(_names(f.context)) if cfg.entity_weight else set()
+        kept: list[tuple[int, Member]] = []
         for story, m in best_member.items():
             reason = self._veto(f.entities, m.features.entities)
             if reason:
                 vetoed.append((m.features.pk, reason))
-                continue
+            else:
+                kept.append((story, m))
+        centroid_dot = self._centroid_dots(packed, kept, own) if cfg.centroid > 0 else {}
+        scored: list[tuple[float, int]] = []
+        names = set(_names(f.context)) if cfg.entity_weight else set()
+        for story, m in kept:
             cluster = self.clusters[story]
             value = own[m.features.pk]
-            if cfg.centroid > 0 and cluster.norm2 > 0:
-                if cluster.only == m.features.pk:  # the centroid is this member's vector
-                    to_centroid = value
-                else:
-                    to_centroid = dot(unit, cluster.centroid) / math.sqrt(cluster.norm2)
+            if story in centroid_dot:
+                to_centroid = centroid_dot[story] / math.sqrt(cluster.norm2)
                 value = cfg.centroid * to_centroid + (1 - cfg.centroid) * value
             value = (value + self._evidence(names, cluster)) * self._decay(published, cluster)
             scored.append((value, story))
         scored.sort(key=lambda p: (-p[0], p[1]))
         return scored, own, vetoed
+
+    def _centroid_dots(
+        self, packed: Packed, kept: list[tuple[int, Member]], own: dict[int, float]
+    ) -> dict[int, float]:
+        """The arrival's dot product with the centroid of each story of ``kept`` (story, best
+        member): the sum of its dot products with the story's members (the centroid is their
+        sum), added in the order of their keys, all members in one batch. A story whose
+        centroid is its best member's own vector reuses that member's score (``own``)."""
+        out: dict[int, float] = {}
+        groups: list[tuple[int, list[int]]] = []
+        for story, m in kept:
+            cluster = self.clusters[story]
+            if cluster.norm2 <= 0:
+                continue
+            if cluster.only == m.features.pk:  # its centroid is this member's vector (norm2 1.0)
+                out[story] = own[m.features.pk]
+                continue
+            groups.append((story, sorted(self.by_story.get(story, ()))))
+        values = self.slots.dots(packed, [self.members[pk].packed for _, g in groups for pk in g])
+        start = 0
+        for story, group in groups:
+            out[story] = math.fsum(values[start : start + len(group)])
+            start += len(group)
+        return out
 
     def _cluster_cosine(self, a: int, b: int) -> float:
         """Cosine of two stories' centroids: two halves of one event look alike as wholes even
@@ -463,6 +497,8 @@ class StoryIndex:
         published = aware(f.published)
         bands = band_keys(f.sig)
         unit = self.unit_vector(f)
+        self.slots.enter(unit)  # the arrival's terms join the window at the end of this call
+        packed = self.slots.pack(unit)
 
         oldest = published - window * self.config.span
 
@@ -502,7 +538,7 @@ class StoryIndex:
 
         # 2. Other outlets' versions: score the stories of the candidates found by shared terms.
         members = [m for pk in self._candidates(f) if in_window(m := self.members[pk])]
-        ranked, own, story_vetoes = self._story_scores(f, unit, members, published)
+        ranked, own, story_vetoes = self._story_scores(f, unit, packed, members, published)
         vetoed.extend(story_vetoes)
         strong = [(value, s) for value, s in ranked if value >= self.config.match]
         best = ranked[0][0] if ranked else 0.0
@@ -552,7 +588,7 @@ class StoryIndex:
                 copy_of = None
                 decision.copy_of = None
 
-        self._insert(f, story, link, copy_of, bands, unit)
+        self._insert(f, story, link, copy_of, bands, unit, packed)
         decision.touched = {self._resolve(decision, s) for s in decision.touched}
         decision.touched |= {gone for gone, _ in decision.merges}
         return decision
@@ -592,9 +628,13 @@ class StoryIndex:
         copy_of: int | None,
         bands: list[int],
         unit: dict[str, float],
+        packed: Packed | None = None,
     ) -> None:
-        self.df.update(self._terms(f))
+        terms = self._terms(f)
+        self.df.update(terms)
+        self.slots.enter(terms)
         member = Member(f, story, link, copy_of, norm=1.0, bands=bands, unit=unit)
+        member.packed = packed if packed is not None else self.slots.pack(unit)
         self.members[f.pk] = member
         self._join(member, story)
         for key in f.keys:
