@@ -26,11 +26,12 @@ from __future__ import annotations
 import heapq
 import math
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime, timedelta
 from functools import cache
-from operator import itemgetter, mul
+from itertools import chain
+from operator import itemgetter
 
 from nashra.config import STORY_GUARDS, StorySettings, parse_guards
 from nashra.stories.entities import Entities, conflicts
@@ -114,10 +115,10 @@ class Member:
 
 @dataclass
 class Cluster:
-    """A story as the window sees it: the sum of its members' unit vectors (the centroid), the
-    names they share and the time they span."""
+    """A story as the window sees it: the squared length of the sum of its members' unit vectors
+    (the centroid, never built: its products are sums of its members'), the names they share
+    and the time they span."""
 
-    centroid: dict[str, float] = field(default_factory=dict)
     norm2: float = 0.0
     names: Counter[str] = field(default_factory=Counter)
     first: datetime | None = None
@@ -127,18 +128,14 @@ class Cluster:
     only: int | None = None
     fresh: bool = True
 
-    def add(self, member: Member, sign: float) -> None:
-        c = self.centroid
+    def add(self, member: Member, sign: float, others: float) -> None:
+        """Add (``sign`` 1) or take away (-1) a member; ``others``: the product of its vector with
+        the sum of the other members' vectors."""
         self.only = member.features.pk if self.fresh and sign > 0 and member.unit else None
         self.fresh = False
-        shared = dot(c, member.unit)
-        self.norm2 = max(0.0, self.norm2 + 2.0 * sign * shared + 1.0) if member.unit else self.norm2
-        for t, x in member.unit.items():
-            value = c.get(t, 0.0) + sign * x
-            if sign < 0 and abs(value) < 1e-9:
-                c.pop(t, None)
-            else:
-                c[t] = value
+        if member.unit:  # |c ± u|² = |c|² ± 2 c·u + 1, c·u = others (+ 1 when u is in c)
+            shared = others if sign > 0 else others + 1.0
+            self.norm2 = max(0.0, self.norm2 + 2.0 * sign * shared + 1.0)
         names = _names(member.features.context)
         if sign > 0:
             self.names.update(names)
@@ -151,12 +148,10 @@ class Cluster:
                 if self.names[name] <= 0:
                     del self.names[name]
 
-    def absorb(self, other: Cluster) -> None:
-        c = self.centroid
+    def absorb(self, other: Cluster, shared: float) -> None:
+        """Take in another story; ``shared``: the product of the two centroids."""
         self.only, self.fresh = None, False
-        self.norm2 = max(0.0, self.norm2 + other.norm2 + 2.0 * dot(c, other.centroid))
-        for t, x in other.centroid.items():
-            c[t] = c.get(t, 0.0) + x
+        self.norm2 = max(0.0, self.norm2 + other.norm2 + 2.0 * shared)
         self.names.update(other.names)
         for when in (other.first, other.last):
             if when is not None:
@@ -168,13 +163,6 @@ class Cluster:
 def _sublinear(count: int) -> float:
     """``1 + ln(count)``: a body term's weight before its idf (counts are small integers)."""
     return 1.0 + math.log(count)
-
-
-def dot(a: dict[str, float], b: dict[str, float]) -> float:
-    """Dot product of two sparse vectors: the shared terms found by a set intersection (C
-    speed), summed exactly (``fsum``), so the result does not depend on the set's order."""
-    common = a.keys() & b.keys()  # iterates the smaller of the two
-    return math.fsum(map(mul, map(a.__getitem__, common), map(b.__getitem__, common)))
 
 
 def _names(e: Entities) -> list[str]:
@@ -298,8 +286,10 @@ class StoryIndex:
 
     def _join(self, member: Member, story: int) -> None:
         member.story = story
-        self.by_story.setdefault(story, set()).add(member.features.pk)
-        self.clusters.setdefault(story, Cluster()).add(member, 1.0)
+        group = self.by_story.setdefault(story, set())
+        others = math.fsum(self._with_group(member, group))
+        group.add(member.features.pk)
+        self.clusters.setdefault(story, Cluster()).add(member, 1.0, others)
         self._note_first(story, member.features.published)
 
     def _leave(self, member: Member) -> None:
@@ -313,13 +303,24 @@ class StoryIndex:
             self.clusters.pop(story, None)
             self.story_first.pop(story, None)
         else:
-            self.clusters[story].add(member, -1.0)
+            others = math.fsum(self._with_group(member, group))
+            self.clusters[story].add(member, -1.0, others)
+
+    def _with_group(self, member: Member, group: Iterable[int]) -> list[float]:
+        """The products of a member's vector with each vector of a group (in key order)."""
+        return self.slots.dots(member.packed, [self.members[pk].packed for pk in sorted(group)])
+
+    def _product(self, a: Iterable[int], b: Iterable[int]) -> float:
+        """The product of the sums of two groups of members' vectors (the two centroids)."""
+        b = sorted(b)
+        return math.fsum(x for pk in sorted(a) for x in self._with_group(self.members[pk], b))
 
     def _forget(self, pk: int) -> Member | None:
         member = self.members.pop(pk, None)
         if member is None:
             return None
         f = member.features
+        self._leave(member)  # while its terms still have their slots
         for term in self._terms(f):
             left = self.df[term] - 1
             if left > 0:
@@ -334,7 +335,6 @@ class StoryIndex:
                     bucket.discard(pk)
                     if not bucket:
                         del table[key]
-        self._leave(member)
         return member
 
     def _note_first(self, story: int, published: datetime) -> None:
@@ -361,11 +361,9 @@ class StoryIndex:
 
     def _candidates(self, f: Features) -> list[int]:
         limit = max(self.config.min_key_df, self.config.max_key_share * len(self.members))
-        counts: Counter[int] = Counter()
-        for key in f.keys:
-            bucket = self.postings.get(key)
-            if bucket and len(bucket) <= limit:
-                counts.update(bucket)
+        postings = self.postings.get
+        buckets = [b for key in f.keys if (b := postings(key)) and len(b) <= limit]
+        counts = Counter(chain.from_iterable(buckets))  # one counting pass, in the keys' order
         counts.pop(f.pk, None)
         # The articles sharing two keys or more, most shared first (ties in the order they were
         # counted): what ``most_common`` ranks, without ranking the many that share only one.
@@ -480,7 +478,8 @@ class StoryIndex:
         ca, cb = self.clusters.get(a), self.clusters.get(b)
         if ca is None or cb is None or not ca.norm2 or not cb.norm2:
             return 0.0
-        return dot(ca.centroid, cb.centroid) / math.sqrt(ca.norm2 * cb.norm2)
+        shared = self._product(self.by_story.get(a, ()), self.by_story.get(b, ()))
+        return shared / math.sqrt(ca.norm2 * cb.norm2)
 
     # -- assignment ---------------------------------------------------------------------------
 
@@ -605,7 +604,8 @@ class StoryIndex:
             self._note_first(into, first)
         absorbed = self.clusters.pop(gone, None)
         if absorbed is not None:
-            self.clusters.setdefault(into, Cluster()).absorb(absorbed)
+            shared = self._product(self.by_story.get(into, ()), self.by_story.get(gone, ()))
+            self.clusters.setdefault(into, Cluster()).absorb(absorbed, shared)
         for pk in self.by_story.pop(gone, set()):
             self.members[pk].story = into
             self.by_story.setdefault(into, set()).add(pk)
