@@ -109,8 +109,11 @@ class Member:
     copy_of: int | None
     norm: float = 0.0
     bands: list[int] = field(default_factory=list)
-    unit: dict[str, float] = field(default_factory=dict)  # TF-IDF vector, length 1
-    packed: Packed = EMPTY  # ``unit`` at the window's term slots (see vectors.py)
+    packed: Packed = EMPTY  # its TF-IDF vector (length 1) at the window's term slots
+
+    @property
+    def has_vector(self) -> bool:
+        return len(self.packed[0]) > 0
 
 
 @dataclass
@@ -131,9 +134,9 @@ class Cluster:
     def add(self, member: Member, sign: float, others: float) -> None:
         """Add (``sign`` 1) or take away (-1) a member; ``others``: the product of its vector with
         the sum of the other members' vectors."""
-        self.only = member.features.pk if self.fresh and sign > 0 and member.unit else None
+        self.only = member.features.pk if self.fresh and sign > 0 and member.has_vector else None
         self.fresh = False
-        if member.unit:  # |c ± u|² = |c|² ± 2 c·u + 1, c·u = others (+ 1 when u is in c)
+        if member.has_vector:  # |c ± u|² = |c|² ± 2 c·u + 1, c·u = others (+ 1 when u is in c)
             shared = others if sign > 0 else others + 1.0
             self.norm2 = max(0.0, self.norm2 + 2.0 * sign * shared + 1.0)
         names = _names(member.features.context)
@@ -270,6 +273,13 @@ class StoryIndex:
         norm = math.sqrt(sum(x * x for x in out.values()))
         return {t: x / norm for t, x in out.items()} if norm else {}
 
+    def _packed_vector(self, f: Features) -> Packed:
+        """The article's unit vector at the window's term slots (its new terms take theirs now;
+        a slot is given back when the last article with its term leaves, see ``_forget``)."""
+        unit = self.unit_vector(f)
+        self.slots.enter(unit)
+        return self.slots.pack(unit)
+
     def _terms(self, f: Features) -> set[str]:
         return {*f.vector, *f.title_terms}
 
@@ -280,8 +290,8 @@ class StoryIndex:
             return
         if features.pk in self.members:
             self._forget(features.pk)
-        unit = self.unit_vector(features)
-        self._insert(features, story, link, copy_of, band_keys(features.sig), unit)
+        packed = self._packed_vector(features)
+        self._insert(features, story, link, copy_of, band_keys(features.sig), packed)
         self._next_story = max(self._next_story, story)
 
     def _join(self, member: Member, story: int) -> None:
@@ -312,8 +322,8 @@ class StoryIndex:
 
     def _product(self, a: Iterable[int], b: Iterable[int]) -> float:
         """The product of the sums of two groups of members' vectors (the two centroids)."""
-        b = sorted(b)
-        return math.fsum(x for pk in sorted(a) for x in self._with_group(self.members[pk], b))
+        other = sorted(b)
+        return math.fsum(x for pk in sorted(a) for x in self._with_group(self.members[pk], other))
 
     def _forget(self, pk: int) -> Member | None:
         member = self.members.pop(pk, None)
@@ -410,7 +420,6 @@ class StoryIndex:
     def _story_scores(
         self,
         f: Features,
-        unit: dict[str, float],
         packed: Packed,
         members: list[Member],
         published: datetime,
@@ -495,9 +504,7 @@ class StoryIndex:
         window = self.config.window
         published = aware(f.published)
         bands = band_keys(f.sig)
-        unit = self.unit_vector(f)
-        self.slots.enter(unit)  # the arrival's terms join the window at the end of this call
-        packed = self.slots.pack(unit)
+        packed = self._packed_vector(f)
 
         oldest = published - window * self.config.span
 
@@ -537,7 +544,7 @@ class StoryIndex:
 
         # 2. Other outlets' versions: score the stories of the candidates found by shared terms.
         members = [m for pk in self._candidates(f) if in_window(m := self.members[pk])]
-        ranked, own, story_vetoes = self._story_scores(f, unit, packed, members, published)
+        ranked, own, story_vetoes = self._story_scores(f, packed, members, published)
         vetoed.extend(story_vetoes)
         strong = [(value, s) for value, s in ranked if value >= self.config.match]
         best = ranked[0][0] if ranked else 0.0
@@ -587,7 +594,7 @@ class StoryIndex:
                 copy_of = None
                 decision.copy_of = None
 
-        self._insert(f, story, link, copy_of, bands, unit, packed)
+        self._insert(f, story, link, copy_of, bands, packed)
         decision.touched = {self._resolve(decision, s) for s in decision.touched}
         decision.touched |= {gone for gone, _ in decision.merges}
         return decision
@@ -627,14 +634,10 @@ class StoryIndex:
         link: float,
         copy_of: int | None,
         bands: list[int],
-        unit: dict[str, float],
-        packed: Packed | None = None,
+        packed: Packed,
     ) -> None:
-        terms = self._terms(f)
-        self.df.update(terms)
-        self.slots.enter(terms)
-        member = Member(f, story, link, copy_of, norm=1.0, bands=bands, unit=unit)
-        member.packed = packed if packed is not None else self.slots.pack(unit)
+        self.df.update(self._terms(f))
+        member = Member(f, story, link, copy_of, norm=1.0, bands=bands, packed=packed)
         self.members[f.pk] = member
         self._join(member, story)
         for key in f.keys:
