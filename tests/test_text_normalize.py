@@ -325,7 +325,17 @@ def test_snippet_empty(text: str, limit: int) -> None:
         "x" * 700 + " " + "y" * 10,  # a lead cut inside a word
         "الرباط " * 200 + "\n\n" + "Rabat Casablanca\nفاس",
         "",
+        # one-word chunks, bare and in punctuation (their name tokens skip the second fold)
+        " ".join(
+            f"{before}{letter}{word}{after}"
+            for letter in "aZ9ßÀÖØöøÿœŒءآأؤإئابةتغفقكلمنهوىي٠٩"
+            for word in ("", "l", "لم")
+            for before, after in (("", ""), ('"', '".'), ("(", ")"), ("«", "»،"), ("", "؟!"))
+        ),
+        "(Le «Maroc», l'État: ÉCOLE. Rabat?",
+        (DATA / "ant_sample.txt").read_text(encoding="utf-8"),
     ],
+    ids=lambda body: body[:12],
 )
 def test_an_article_is_folded_chunk_by_chunk_as_a_whole_text_would_be(body: str) -> None:
     """analyse_article folds each whitespace chunk once (cached across articles); the result

@@ -56,6 +56,16 @@ def name_tokens(text: str) -> tuple[NameToken, ...]:
     )
 
 
+# A chunk that is one word of these letters and digits, with at most some of these punctuation
+# marks before and after it, folds the same either way: NFKC leaves it as it is, each letter
+# folds on its own, the marks become spaces at its edges and none is a word character. Its name
+# tokens are then its normal form with its first letter's case, with no second fold.
+_PUNCTUATION = '["().,:;!?\u060c\u061b\u061f\u00ab\u00bb]*'
+_PLAIN_WORD = re.compile(
+    f"{_PUNCTUATION}([0-9A-Za-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u00ff\u0152\u0153"
+    f"\u0621-\u063a\u0641-\u064a\u0660-\u0669]+){_PUNCTUATION}"
+)
+
 ChunkForms = tuple[str, tuple[NameToken, ...], tuple[str, ...]]
 _FORMS_CACHE_SIZE = 300_000
 _forms_caches: dict[str, dict[str, ChunkForms]] = {}
@@ -68,7 +78,10 @@ def _chunk_forms(chunk: str, lang: str) -> ChunkForms:
     out), its name tokens are its chunks' tokens one after the other, and its terms are
     :func:`~nashra.text.analyse.analyse_chunks`'s; the chunk is folded once for all three."""
     folded = fold_base(chunk)
-    return fold_accents(folded), name_tokens(chunk), terms_of_folded(folded, lang)
+    normal = fold_accents(folded)
+    plain = _PLAIN_WORD.fullmatch(chunk)
+    names = (NameToken(normal, plain.group(1)[0].isupper()),) if plain else name_tokens(chunk)
+    return normal, names, terms_of_folded(folded, lang)
 
 
 def _forms_of(chunks: list[str], lang: str) -> list[ChunkForms]:
