@@ -340,7 +340,9 @@ def test_snippet_empty(text: str, limit: int) -> None:
 def test_an_article_is_folded_chunk_by_chunk_as_a_whole_text_would_be(body: str) -> None:
     """analyse_article folds each whitespace chunk once (cached across articles); the result
     must be what folding the whole text gives."""
-    text = analyse_article("Le titre", body, "fr")
     lead, rest = split_lead(body)
-    assert text.normal_body == normalize(body)
-    assert (text.lead_names, text.rest_names) == (name_tokens(lead), name_tokens(rest))
+    for lang in ("fr", "ar"):
+        text = analyse_article("Le titre", body, lang)
+        assert text.normal_body == normalize(body)
+        assert (text.lead_names, text.rest_names) == (name_tokens(lead), name_tokens(rest))
+        assert text.body_terms == analyse(body, lang)

@@ -37,6 +37,7 @@ from operator import is_not, mul
 from pathlib import Path
 from typing import Any
 
+from nashra.memo import Memo
 from nashra.text import analyse
 from nashra.text.article import AnalysedText
 
@@ -195,17 +196,13 @@ class LanguageModel:
         self.temperature = temperature
         self.threshold = threshold
         self._zero = (0.0,) * len(sections)
-        self._char_cache: dict[str, tuple[float, ...]] = {}
+        self._char_rows: Memo[str, tuple[float, ...]] = Memo(self._char_row, _CACHE_SIZE)
 
     def _char_row(self, term: str) -> tuple[float, ...]:
         """What one occurrence of ``term`` adds to each section through its n-grams."""
-        if len(self._char_cache) >= _CACHE_SIZE:
-            self._char_cache.clear()
         block = self.blocks[CHARS]
         rows = [block.rows[block.index[g]] for g in char_ngrams(term) if g in block.index]
-        found = tuple(_column_sums(rows, len(self.sections))) if rows else self._zero
-        self._char_cache[term] = found
-        return found
+        return tuple(_column_sums(rows, len(self.sections))) if rows else self._zero
 
     def known(self, title_terms: list[str], body_terms: list[str]) -> bool:
         """Whether any term of the text is in the word vocabulary."""
@@ -234,13 +231,7 @@ class LanguageModel:
         )
         norm = math.sqrt(sum(squares)) or 1.0
         word_sums = _column_sums(map(words.rows.__getitem__, found), k)
-        char_rows = list(map(self._char_cache.get, terms))
-        if None in char_rows:
-            char_rows = [
-                r if r is not None else self._char_row(t)
-                for r, t in zip(char_rows, terms, strict=True)
-            ]
-        char_sums = _column_sums(char_rows, k)
+        char_sums = _column_sums(map(self._char_rows.__getitem__, terms), k)
         n = len(terms) or 1
         return [
             b + w / norm + c / n for b, w, c in zip(self.bias, word_sums, char_sums, strict=True)

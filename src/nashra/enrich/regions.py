@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from nashra.enrich.gazetteer import MOROCCO_CUES, REGION_BY_SLUG, REGIONS, Region
+from nashra.memo import Memo
 from nashra.text import normalize
 from nashra.text.article import AnalysedText, NameToken, name_tokens, split_lead
 
@@ -99,10 +100,10 @@ def _forms(word: str) -> tuple[str, ...]:
     return tuple(forms)
 
 
-@lru_cache(maxsize=200_000)
-def _starting(word: str, capital: bool) -> tuple[tuple[_Term, ...], ...]:
-    """The gazetteer terms that may start at ``word``, grouped by the form of it that names
+def _starting(token: NameToken) -> tuple[tuple[_Term, ...], ...]:
+    """The gazetteer terms that may start at ``token``, grouped by the form of it that names
     them (the word itself first, then without its proclitics); most words start none."""
+    word, capital = token
     index = _index()
     groups = []
     for form in _forms(word):
@@ -116,10 +117,13 @@ def _starting(word: str, capital: bool) -> tuple[tuple[_Term, ...], ...]:
     return tuple(groups)
 
 
+_starts: Memo[NameToken, tuple[tuple[_Term, ...], ...]] = Memo(_starting, 200_000)
+
+
 def _mentions(tokens: Sequence[NameToken]) -> list[_Term]:
     """Every gazetteer term named in ``tokens`` (longest match wins, no overlaps)."""
     words = [t.word for t in tokens]
-    starts = list(map(_starting, words, [t.capital for t in tokens]))
+    starts = list(map(_starts.__getitem__, tokens))
     found: list[_Term] = []
     end = 0  # the first token after the last match
     for i in [i for i, groups in enumerate(starts) if groups]:  # most words start no term

@@ -15,8 +15,9 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, partial
 
+from nashra.memo import Memo
 from nashra.text import analyse, tokenize
 
 # Cities, ports and regions (Morocco first, then the region's capitals and big cities).
@@ -124,7 +125,7 @@ def _longest(kind: str) -> int:
 
 
 _STARTS_MEMO = 200_000  # words remembered per kind (the same words come back)
-_starts: dict[str, dict[str, tuple[str, ...]]] = {"city": {}, "country": {}}
+_starts: dict[str, Memo[str, tuple[str, ...]]] = {}
 
 
 def _place_starts(token: str, kind: str) -> tuple[str, ...]:
@@ -137,15 +138,12 @@ def _place_starts(token: str, kind: str) -> tuple[str, ...]:
 def _places(tokens: Sequence[str], kind: str) -> frozenset[str]:
     table = _gazetteer(kind)
     longest = _longest(kind)
-    memo = _starts[kind]
-    remembered = memo.get  # one dict look-up per word: most words start no place
+    memo = _starts.get(kind)
+    if memo is None:
+        memo = _starts[kind] = Memo(partial(_place_starts, kind=kind), _STARTS_MEMO)
     found: set[str] = set()
-    for i, token in enumerate(tokens):
-        firsts = remembered(token)
-        if firsts is None:
-            if len(memo) >= _STARTS_MEMO:
-                memo.clear()
-            firsts = memo[token] = _place_starts(token, kind)
+    # one dict look-up per word: most words start no place
+    for i, firsts in enumerate(map(memo.__getitem__, tokens)):
         if not firsts:
             continue
         for size in range(min(longest, len(tokens) - i), 0, -1):

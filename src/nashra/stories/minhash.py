@@ -19,6 +19,8 @@ from __future__ import annotations
 import hashlib
 from array import array
 
+from nashra.memo import Memo
+
 SIGNATURE_VERSION = 1
 BINS = 64
 BANDS = 16
@@ -27,19 +29,19 @@ SHINGLE = 3
 MAX_TERMS = 1500  # a very long article is fingerprinted by its first 1,500 terms
 _EMPTY = 0xFFFFFFFF
 _MASK64 = (1 << 64) - 1
-_TERM_CACHE_SIZE = 400_000
-_term_ids: dict[str, int] = {}
+_TERM_MEMO_SIZE = 400_000
+
+
+def _term_id(term: str) -> int:
+    return int.from_bytes(hashlib.blake2b(term.encode(), digest_size=8).digest(), "little")
+
+
+_term_ids: Memo[str, int] = Memo(_term_id, _TERM_MEMO_SIZE)
 
 
 def term_id(term: str) -> int:
     """A stable 64-bit id of an analysed term (memoised: news vocabulary repeats)."""
-    value = _term_ids.get(term)
-    if value is None:
-        if len(_term_ids) >= _TERM_CACHE_SIZE:
-            _term_ids.clear()
-        value = int.from_bytes(hashlib.blake2b(term.encode(), digest_size=8).digest(), "little")
-        _term_ids[term] = value
-    return value
+    return _term_ids[term]
 
 
 def signature(terms: list[str]) -> bytes:
@@ -48,8 +50,7 @@ def signature(terms: list[str]) -> bytes:
     terms = terms[:MAX_TERMS]
     if len(terms) < SHINGLE:
         return b""
-    known = _term_ids.get  # the memo read inline: one call per term is most of the cost
-    ids = [known(t) or term_id(t) for t in terms]
+    ids = list(map(_term_ids.__getitem__, terms))  # the memo read at dict speed
     mins = [_EMPTY] * BINS
     for h in map(hash, zip(ids, ids[1:], ids[2:], strict=False)):
         h &= _MASK64

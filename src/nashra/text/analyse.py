@@ -19,10 +19,12 @@ per language, emptied when it grows past ``CACHE_SIZE`` chunks.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import partial
 from itertools import chain
 
 import Stemmer
 
+from nashra.memo import Memo
 from nashra.text.fold import fold_accents, fold_base
 from nashra.text.stem import is_arabic_token, stem_folded
 
@@ -31,7 +33,7 @@ __all__ = ["analyse", "analyse_chunks", "clear_cache", "terms_of_folded"]
 CACHE_SIZE = 300_000
 _SNOWBALL = {"fr": "french", "en": "english"}
 _stemmers: dict[str, Stemmer.Stemmer] = {}
-_caches: dict[str, dict[str, tuple[str, ...]]] = {}
+_memos: dict[str, Memo[str, tuple[str, ...]]] = {}
 
 
 def _latin_stemmer(lang: str) -> Stemmer.Stemmer | None:
@@ -65,18 +67,10 @@ def _analyse_chunk(chunk: str, lang: str) -> tuple[str, ...]:
 def analyse_chunks(chunks: Iterable[str], lang: str = "ar") -> list[tuple[str, ...]]:
     """The terms of each whitespace-free chunk of a text (``text.split()``), chunk by chunk:
     what :func:`analyse` concatenates, kept apart for callers that need a prefix's terms."""
-    cache = _caches.get(lang)
-    if cache is None:
-        cache = _caches.setdefault(lang, {})
-    out: list[tuple[str, ...]] = []
-    for chunk in chunks:
-        result = cache.get(chunk)
-        if result is None:
-            if len(cache) >= CACHE_SIZE:
-                cache.clear()
-            result = cache[chunk] = _analyse_chunk(chunk, lang)
-        out.append(result)
-    return out
+    memo = _memos.get(lang)
+    if memo is None:
+        memo = _memos[lang] = Memo(partial(_analyse_chunk, lang=lang), CACHE_SIZE)
+    return list(map(memo.__getitem__, chunks))
 
 
 def analyse(text: str, lang: str = "ar") -> list[str]:
@@ -88,4 +82,4 @@ def analyse(text: str, lang: str = "ar") -> list[str]:
 
 def clear_cache() -> None:
     """Forget cached chunk analyses (benchmarks measure the cold path with it)."""
-    _caches.clear()
+    _memos.clear()

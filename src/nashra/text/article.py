@@ -20,13 +20,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import lru_cache, partial
 from itertools import chain
 from typing import NamedTuple
 
+from nashra.memo import Memo
 from nashra.text.analyse import analyse, terms_of_folded
 from nashra.text.fingerprint import fingerprint_normal
-from nashra.text.fold import fold_accents, fold_base, normalize, normalize_arabic
+from nashra.text.fold import fold_accents, fold_base, fold_word, normalize, normalize_arabic
 
 __all__ = ["AnalysedText", "NameToken", "analyse_article", "name_tokens", "split_lead"]
 
@@ -59,7 +60,7 @@ def name_tokens(text: str) -> tuple[NameToken, ...]:
 # A chunk that is one word of these letters and digits, with at most some of these punctuation
 # marks before and after it, folds the same either way: NFKC leaves it as it is, each letter
 # folds on its own, the marks become spaces at its edges and none is a word character. Its name
-# tokens are then its normal form with its first letter's case, with no second fold.
+# tokens are then its normal form with its first letter's case, and its fold is the word's.
 _PUNCTUATION = '["().,:;!?\u060c\u061b\u061f\u00ab\u00bb]*'
 _PLAIN_WORD = re.compile(
     f"{_PUNCTUATION}([0-9A-Za-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u00ff\u0152\u0153"
@@ -67,8 +68,8 @@ _PLAIN_WORD = re.compile(
 )
 
 ChunkForms = tuple[str, tuple[NameToken, ...], tuple[str, ...]]
-_FORMS_CACHE_SIZE = 300_000
-_forms_caches: dict[str, dict[str, ChunkForms]] = {}
+_FORMS_MEMO_SIZE = 300_000
+_forms_memos: dict[str, Memo[str, ChunkForms]] = {}
 
 
 def _chunk_forms(chunk: str, lang: str) -> ChunkForms:
@@ -77,24 +78,23 @@ def _chunk_forms(chunk: str, lang: str) -> ChunkForms:
     them, so a text's normal form is its chunks' forms joined by spaces (the empty ones left
     out), its name tokens are its chunks' tokens one after the other, and its terms are
     :func:`~nashra.text.analyse.analyse_chunks`'s; the chunk is folded once for all three."""
-    folded = fold_base(chunk)
-    normal = fold_accents(folded)
     plain = _PLAIN_WORD.fullmatch(chunk)
-    names = (NameToken(normal, plain.group(1)[0].isupper()),) if plain else name_tokens(chunk)
-    return normal, names, terms_of_folded(folded, lang)
+    if plain:  # most chunks: one word, folded without NFKC, splitting or a second fold
+        word = plain.group(1)
+        folded = fold_word(word)
+        normal = fold_accents(folded)
+        return normal, (NameToken(normal, word[0].isupper()),), terms_of_folded(folded, lang)
+    folded = fold_base(chunk)
+    return fold_accents(folded), name_tokens(chunk), terms_of_folded(folded, lang)
 
 
 def _forms_of(chunks: list[str], lang: str) -> list[ChunkForms]:
     """:func:`_chunk_forms` of each chunk; a body's chunks repeat across articles, so each is
-    computed once (a plain dict per language, emptied when it grows past its size)."""
-    cache = _forms_caches.setdefault(lang, {})
-    forms = list(map(cache.get, chunks))
-    for i, found in enumerate(forms):
-        if found is None:
-            if len(cache) >= _FORMS_CACHE_SIZE:
-                cache.clear()
-            forms[i] = cache[chunks[i]] = _chunk_forms(chunks[i], lang)
-    return forms  # type: ignore[return-value]
+    computed once (a memo per language)."""
+    memo = _forms_memos.get(lang)
+    if memo is None:
+        memo = _forms_memos[lang] = Memo(partial(_chunk_forms, lang=lang), _FORMS_MEMO_SIZE)
+    return list(map(memo.__getitem__, chunks))
 
 
 def split_lead(body: str) -> tuple[str, str]:

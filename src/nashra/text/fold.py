@@ -24,7 +24,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-__all__ = ["fold_base", "fold_accents", "normalize_arabic", "normalize", "tokenize"]
+__all__ = ["fold_base", "fold_word", "fold_accents", "normalize_arabic", "normalize", "tokenize"]
 
 _ALEFS = "\u0622\u0623\u0625\u0671\u0672\u0673"  # آ أ إ ٱ ٲ ٳ
 _LETTERS = {
@@ -116,6 +116,13 @@ def fold_base(text: str) -> str:
     folded = _nfkc(text).casefold().translate(_BASE_TABLE)
     folded = _NON_WORD.sub(" ", folded)
     return " ".join(folded.split())
+
+
+def fold_word(word: str) -> str:
+    """:func:`fold_base` of one word that NFKC leaves as it is and that holds only letters and
+    digits (no mark, format character, punctuation or space): the caller has checked it, and
+    the fold is then a case fold and the letter table, with nothing to split."""
+    return word.casefold().translate(_BASE_TABLE)
 
 
 def fold_accents(text: str) -> str:
