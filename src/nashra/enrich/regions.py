@@ -122,7 +122,7 @@ _starts: Memo[NameToken, tuple[tuple[_Term, ...], ...]] = Memo(_starting, 200_00
 
 def _mentions(tokens: Sequence[NameToken]) -> list[_Term]:
     """Every gazetteer term named in ``tokens`` (longest match wins, no overlaps)."""
-    words = [t.word for t in tokens]
+    words = [word for word, _capital in tokens]
     starts = list(map(_starts.__getitem__, tokens))
     found: list[_Term] = []
     end = 0  # the first token after the last match
@@ -194,7 +194,7 @@ def find_region(query: str) -> Region | None:
     if query.lower() in REGION_BY_SLUG:
         return REGION_BY_SLUG[query.lower()]
     # A typed query has no capitals to rely on: treat every word as capitalised.
-    tokens = [NameToken(t.word, True) for t in name_tokens(query)]
+    tokens = [(word, True) for word, _capital in name_tokens(query)]
     counts: dict[str, int] = defaultdict(int)
     for term in _mentions(tokens):
         if term.region is not None:

@@ -22,7 +22,6 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache, partial
 from itertools import chain
-from typing import NamedTuple
 
 from nashra.memo import Memo
 from nashra.text.analyse import analyse, terms_of_folded
@@ -36,17 +35,18 @@ LEAD_CHARS = 600
 _WORD = re.compile(r"[^\W_]+")
 
 
-class NameToken(NamedTuple):
-    """A normalised word and whether the writer capitalised it (a Latin proper name)."""
-
-    word: str
-    capital: bool
+# A normalised word and whether the writer capitalised it (a Latin proper name): a plain
+# (word, capital) pair. Plain tuples of strings and booleans leave the garbage collector's view
+# after their first collection, and the chunk memo holds hundreds of thousands of them; as
+# instances of a NamedTuple class they stayed tracked and a full collection walked every one
+# (a quarter of the analysis time in bench_ingest).
+NameToken = tuple[str, bool]
 
 
 @lru_cache(maxsize=200_000)
 def _raw_word_tokens(raw: str) -> tuple[NameToken, ...]:
     capital = raw[:1].isupper()
-    return tuple(NameToken(word, capital) for word in normalize(raw).split())
+    return tuple((word, capital) for word in normalize(raw).split())
 
 
 def name_tokens(text: str) -> tuple[NameToken, ...]:
@@ -83,7 +83,7 @@ def _chunk_forms(chunk: str, lang: str) -> ChunkForms:
         word = plain.group(1)
         folded = fold_word(word)
         normal = fold_accents(folded)
-        return normal, (NameToken(normal, word[0].isupper()),), terms_of_folded(folded, lang)
+        return normal, ((normal, word[0].isupper()),), terms_of_folded(folded, lang)
     folded = fold_base(chunk)
     return fold_accents(folded), name_tokens(chunk), terms_of_folded(folded, lang)
 
