@@ -346,3 +346,6 @@ def test_an_article_is_folded_chunk_by_chunk_as_a_whole_text_would_be(body: str)
         assert text.normal_body == normalize(body)
         assert (text.lead_names, text.rest_names) == (name_tokens(lead), name_tokens(rest))
         assert text.body_terms == analyse(body, lang)
+        for chars in (0, 1, 7, 50, 600, len(body)):
+            assert text.body_terms_within(chars) == analyse(body[:chars], lang)
+            assert text.normal_words_within(chars) == tokenize(body[:chars])

@@ -17,7 +17,7 @@ from datetime import datetime
 
 from nashra.stories.entities import Entities, extract_entities
 from nashra.stories.minhash import signature
-from nashra.text import analyse, tokenize
+from nashra.text import analyse
 from nashra.text.article import AnalysedText
 
 LEAD_TERMS = 60
@@ -137,7 +137,7 @@ def features_of(
             lead_text,
             lang,
             terms=[*all_title_terms, *analysed.body_terms_within(LEAD_CHARS)],
-            tokens=[*title_tokens, *tokenize(body[:LEAD_CHARS])],
+            tokens=[*title_tokens, *analysed.normal_words_within(LEAD_CHARS)],
         )
     else:
         all_title_terms, body_terms = tuple(analyse(title, lang)), analyse(body, lang)

@@ -19,6 +19,8 @@ from __future__ import annotations
 import hashlib
 from array import array
 
+import numpy as np
+
 from nashra.memo import Memo
 
 SIGNATURE_VERSION = 1
@@ -44,23 +46,46 @@ def term_id(term: str) -> int:
     return _term_ids[term]
 
 
+# CPython's hash of a tuple of integers (xxHash-style, ``Objects/tupleobject.c``, unchanged
+# since Python 3.8), computed for every shingle at once: an integer's hash is its value modulo
+# the Mersenne prime 2**61 - 1, and the lanes are mixed in unsigned 64-bit arithmetic.
+_INT_MODULUS = np.uint64((1 << 61) - 1)
+_XXPRIME_1 = np.uint64(11400714785074694791)
+_XXPRIME_2 = np.uint64(14029467366897019727)
+_XXPRIME_5 = 2870177450012600261
+_LENGTH_MIX = np.uint64(SHINGLE ^ (_XXPRIME_5 ^ 3527539))
+_ALL_ONES = np.uint64(_MASK64)  # a tuple hash of -1 is reported as 1546275796
+
+
+def _shingle_hashes(ids: np.ndarray) -> np.ndarray:
+    """``hash((ids[i], ids[i + 1], ids[i + 2])) & _MASK64`` for every shingle, as uint64."""
+    lanes = ids % _INT_MODULUS
+    count = len(ids) - SHINGLE + 1
+    acc = np.full(count, _XXPRIME_5, dtype=np.uint64)
+    for k in range(SHINGLE):
+        acc += lanes[k : k + count] * _XXPRIME_2
+        acc = (acc << np.uint64(31)) | (acc >> np.uint64(33))
+        acc *= _XXPRIME_1
+    acc += _LENGTH_MIX
+    acc[acc == _ALL_ONES] = 1546275796
+    return acc
+
+
 def signature(terms: list[str]) -> bytes:
     """The ``BINS`` x 32-bit signature of the terms' 3-shingles; b"" when there are fewer than
     ``SHINGLE`` terms (too short to call anything a copy of it)."""
     terms = terms[:MAX_TERMS]
     if len(terms) < SHINGLE:
         return b""
-    ids = list(map(_term_ids.__getitem__, terms))  # the memo read at dict speed
-    mins = [_EMPTY] * BINS
-    for h in map(hash, zip(ids, ids[1:], ids[2:], strict=False)):
-        h &= _MASK64
-        b = h & (BINS - 1)
-        v = h >> 32
-        if v < mins[b]:
-            mins[b] = v
-    if _EMPTY in mins:
-        _densify(mins)
-    return array("I", mins).tobytes()
+    ids = np.fromiter(map(_term_ids.__getitem__, terms), dtype=np.uint64, count=len(terms))
+    hashes = _shingle_hashes(ids)
+    mins = np.full(BINS, _EMPTY, dtype=np.uint64)
+    np.minimum.at(mins, hashes & np.uint64(BINS - 1), hashes >> np.uint64(32))
+    if (mins == _EMPTY).any():
+        filled = mins.tolist()
+        _densify(filled)
+        return array("I", filled).tobytes()
+    return mins.astype(np.uint32).tobytes()
 
 
 def _densify(mins: list[int]) -> None:

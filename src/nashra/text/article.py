@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache, partial
+from functools import cached_property, lru_cache, partial
 from itertools import chain
 
 from nashra.memo import Memo
@@ -124,27 +124,47 @@ class AnalysedText:
     rest_names: tuple[NameToken, ...]
     _chunks: tuple[str, ...] = field(repr=False, default=())
     _chunk_terms: tuple[tuple[str, ...], ...] = field(repr=False, default=())
+    _chunk_normals: tuple[str, ...] = field(repr=False, default=())
+
+    @cached_property
+    def _body_terms(self) -> tuple[str, ...]:
+        return tuple(chain.from_iterable(self._chunk_terms))
 
     @property
     def body_terms(self) -> list[str]:
         """The analysed terms of the whole body."""
-        return list(chain.from_iterable(self._chunk_terms))
+        return list(self._body_terms)
+
+    def _head(self, chars: int) -> tuple[int, str, bool]:
+        """``body[:chars]`` (shorter than the body) as (how many of the body's chunks it holds
+        whole, the chunk it ends with, whether that one is whole too)."""
+        head = self.body[:chars].split()
+        if not head:
+            return 0, "", False
+        whole = len(head) - 1
+        return whole, head[-1], head[-1] == self._chunks[whole]
 
     def body_terms_within(self, chars: int) -> list[str]:
         """The terms of ``body[:chars]``, exactly as ``analyse(body[:chars], lang)`` gives them,
         from the analysis already done (only a word cut by the limit is analysed again)."""
         if chars >= len(self.body):
             return self.body_terms
-        head = self.body[:chars].split()
-        if not head:
-            return []
-        whole = len(head) - 1
+        whole, last, last_whole = self._head(chars)
         terms = list(chain.from_iterable(self._chunk_terms[:whole]))
-        if head[-1] == self._chunks[whole]:
+        if last_whole:
             terms.extend(self._chunk_terms[whole])
-        else:
-            terms.extend(analyse(head[-1], self.lang))
+        elif last:
+            terms.extend(analyse(last, self.lang))
         return terms
+
+    def normal_words_within(self, chars: int) -> list[str]:
+        """The words of ``body[:chars]``, exactly as ``tokenize(body[:chars])`` gives them, from
+        the analysis already done (only a word cut by the limit is folded again)."""
+        if chars >= len(self.body):
+            return self.normal_body.split()
+        whole, last, last_whole = self._head(chars)
+        tail = self._chunk_normals[whole] if last_whole else normalize(last)
+        return " ".join(filter(None, (*self._chunk_normals[:whole], tail))).split()
 
     @property
     def body_hash(self) -> str:
@@ -178,4 +198,5 @@ def analyse_article(title: str, body: str, lang: str = "ar") -> AnalysedText:
         rest_names=rest_names,
         _chunks=tuple(chunks),
         _chunk_terms=terms,
+        _chunk_normals=normals,
     )
