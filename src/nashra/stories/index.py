@@ -33,6 +33,8 @@ from functools import cache
 from itertools import chain
 from operator import itemgetter
 
+import numpy as np
+
 from nashra.config import STORY_GUARDS, StorySettings, parse_guards
 from nashra.stories.entities import Entities, conflicts
 from nashra.stories.features import Features
@@ -218,8 +220,8 @@ class StoryIndex:
         self.clusters: dict[int, Cluster] = {}
         self.postings: dict[str, set[int]] = {}
         self.bands: dict[int, set[int]] = {}
-        self.df: Counter[str] = Counter()
-        self.slots = TermSlots()  # a position per term of the window (batched dot products)
+        # a position per term of the window (batched dot products) and how many articles hold it
+        self.slots = TermSlots()
         self._heap: list[tuple[datetime, int]] = []
         self.clock: datetime | None = None
         self.pinned = False  # a window loaded around a past date: its clock does not move
@@ -258,30 +260,32 @@ class StoryIndex:
             if member is not None and aware(member.features.published) < floor:
                 self._forget(pk)
 
-    def unit_vector(self, f: Features) -> dict[str, float]:
-        """The article's TF-IDF vector with length 1: headline terms ``title_weight`` each, body
-        terms ``1 + ln(count)``, times the idf of the window (computed once, on arrival)."""
+    def _packed_vector(self, f: Features) -> Packed:
+        """The article's TF-IDF vector with length 1, at the window's term slots: headline terms
+        ``title_weight`` each, body terms ``1 + ln(count)``, times the idf of the window
+        (computed once, on arrival). Its new terms take their slots now; a slot is given back
+        when the last article with its term leaves (see ``_forget``)."""
         tw = self.config.title_weight
         raw: dict[str, float] = {t: _sublinear(c) for t, c in f.vector.items() if c > 0}
         for term in f.title_terms:
             raw[term] = raw.get(term, 0.0) + tw
+        if not raw:
+            return EMPTY
+        self.slots.enter(raw)
+        slots = self.slots.slots_of(raw)
         # idf: ``IDF_PRIOR`` imaginary articles that lack the term: in a nearly empty window (a
         # new instance, a quiet night) every term weighs about the same instead of noise deciding.
-        articles, df = len(self.members) + IDF_PRIOR, self.df.get
-        log = math.log
-        out = {t: w * (log(articles / (df(t, 0) + 1)) + 1.0) for t, w in raw.items()}
-        norm = math.sqrt(sum(x * x for x in out.values()))
-        return {t: x / norm for t, x in out.items()} if norm else {}
-
-    def _packed_vector(self, f: Features) -> Packed:
-        """The article's unit vector at the window's term slots (its new terms take theirs now;
-        a slot is given back when the last article with its term leaves, see ``_forget``)."""
-        unit = self.unit_vector(f)
-        self.slots.enter(unit)
-        return self.slots.pack(unit)
-
-    def _terms(self, f: Features) -> set[str]:
-        return {*f.vector, *f.title_terms}
+        articles, log = len(self.members) + IDF_PRIOR, math.log
+        out = [
+            w * (log(articles / (df + 1)) + 1.0)
+            for w, df in zip(raw.values(), self.slots.frequencies(slots), strict=True)
+        ]
+        norm = math.sqrt(sum(x * x for x in out))
+        if not norm:
+            self.slots.count_in(slots)  # no vector: the terms it entered are given back now
+            self.slots.count_out(slots)
+            return EMPTY
+        return slots, np.array(out) / norm
 
     def add_member(self, features: Features, story: int, link: float, copy_of: int | None) -> None:
         """Put an article with a known story into the window (warming up from the store)."""
@@ -331,13 +335,7 @@ class StoryIndex:
             return None
         f = member.features
         self._leave(member)  # while its terms still have their slots
-        for term in self._terms(f):
-            left = self.df[term] - 1
-            if left > 0:
-                self.df[term] = left
-            else:
-                del self.df[term]
-                self.slots.leave(term)
+        self.slots.count_out(member.packed[0])
         for table, keys in ((self.postings, f.keys), (self.bands, member.bands)):
             for key in keys:
                 bucket = table.get(key)
@@ -636,7 +634,7 @@ class StoryIndex:
         bands: list[int],
         packed: Packed,
     ) -> None:
-        self.df.update(self._terms(f))
+        self.slots.count_in(packed[0])
         member = Member(f, story, link, copy_of, norm=1.0, bands=bands, packed=packed)
         self.members[f.pk] = member
         self._join(member, story)

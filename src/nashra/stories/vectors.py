@@ -10,11 +10,15 @@ every candidate is then one gather, one multiplication and one segmented sum.
 
 Each sum adds a member's products in that member's term order (fixed by its text), so the result
 does not depend on the process's string hashing nor on which slots the terms were given.
+
+The slots also count the window's articles that hold each term (its document frequency, the idf
+of the arrival's weights): an article entering or leaving the window updates the counts of its
+packed slots in one step, and a slot whose count falls to zero is given back.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 
 import numpy as np
 
@@ -29,33 +33,59 @@ class TermSlots:
         self.slot: dict[str, int] = {}
         self._free: list[int] = []
         self._dense = np.zeros(capacity)
+        self._df = np.zeros(capacity, dtype=np.int64)  # window articles holding each slot's term
+        self._term_at: list[str | None] = [None] * capacity
 
     def enter(self, terms: Iterable[str]) -> None:
         """Give a slot to each term that has none (terms of an article entering the window)."""
         slot = self.slot
         for term in terms:
             if term not in slot:
-                slot[term] = self._free.pop() if self._free else self._grow()
+                position = slot[term] = self._free.pop() if self._free else self._grow()
+                self._term_at[position] = term
 
     def _grow(self) -> int:
         taken = len(self.slot)
         if taken >= len(self._dense):
-            self._dense = np.concatenate([self._dense, np.zeros(len(self._dense))])
+            size = len(self._dense)
+            self._dense = np.concatenate([self._dense, np.zeros(size)])
+            self._df = np.concatenate([self._df, np.zeros(size, dtype=np.int64)])
+            self._term_at.extend([None] * size)
         return taken
 
     def leave(self, term: str) -> None:
         """Give back the slot of a term no article of the window has any more."""
         position = self.slot.pop(term, None)
         if position is not None:
+            self._term_at[position] = None
+            self._df[position] = 0
             self._free.append(position)
+
+    def frequencies(self, slots: np.ndarray) -> list[int]:
+        """How many of the window's articles hold the term of each slot."""
+        return self._df[slots].tolist()
+
+    def count_in(self, slots: np.ndarray) -> None:
+        """An article holding the terms of these (distinct) slots enters the window."""
+        self._df[slots] += 1
+
+    def count_out(self, slots: np.ndarray) -> None:
+        """An article holding the terms of these (distinct) slots leaves the window: a term that
+        no article holds any more gives its slot back."""
+        df = self._df
+        df[slots] -= 1
+        for position in slots[df[slots] <= 0].tolist():
+            self.leave(self._term_at[position])  # type: ignore[arg-type]
+
+    def slots_of(self, terms: Collection[str]) -> np.ndarray:
+        """The slots of terms that all have one, in the terms' order."""
+        return np.fromiter(map(self.slot.__getitem__, terms), dtype=np.intp, count=len(terms))
 
     def pack(self, unit: Mapping[str, float]) -> Packed:
         """A unit vector whose terms all have slots, as (slots, values) in its own term order."""
         if not unit:
             return EMPTY
-        n = len(unit)
-        slots = np.fromiter(map(self.slot.__getitem__, unit), dtype=np.intp, count=n)
-        return slots, np.fromiter(unit.values(), dtype=float, count=n)
+        return self.slots_of(unit), np.fromiter(unit.values(), dtype=float, count=len(unit))
 
     def dots(self, query: Packed, packed: Sequence[Packed]) -> list[float]:
         """The dot product of the packed ``query`` with each packed vector (0.0 for an empty
