@@ -53,3 +53,19 @@ def test_a_term_that_leaves_gives_its_slot_back_and_nothing_else_moves() -> None
     assert slots.dots(query, [kept]) == [2.5]
     assert slots.dots(slots.pack({}), [kept]) == [0.0]
     assert slots.dots(query, []) == []
+
+
+def test_articles_counted_in_and_out_give_a_slot_back_when_no_article_holds_its_term() -> None:
+    slots = TermSlots(capacity=2)  # grows as terms enter
+    slots.enter(["a", "b", "c"])
+    first, second = slots.slots_of(["a", "b"]), slots.slots_of(["b", "c"])
+    slots.count_in(first)
+    slots.count_in(second)
+    assert slots.frequencies(slots.slots_of(["a", "b", "c"])) == [1, 2, 1]
+    slots.count_out(first)
+    assert "a" not in slots.slot
+    assert slots.frequencies(slots.slots_of(["b", "c"])) == [1, 1]
+    slots.enter(["d"])  # takes the slot "a" gave back, with no article counted in it
+    assert slots.frequencies(slots.slots_of(["d"])) == [0]
+    slots.count_out(second)
+    assert set(slots.slot) == {"d"}
