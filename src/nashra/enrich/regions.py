@@ -18,6 +18,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import compress
 
 from nashra.enrich.gazetteer import MOROCCO_CUES, REGION_BY_SLUG, REGIONS, Region
 from nashra.memo import Memo
@@ -126,7 +127,7 @@ def _mentions(tokens: Sequence[NameToken]) -> list[_Term]:
     starts = list(map(_starts.__getitem__, tokens))
     found: list[_Term] = []
     end = 0  # the first token after the last match
-    for i in [i for i, groups in enumerate(starts) if groups]:  # most words start no term
+    for i in compress(range(len(starts)), starts):  # most words start no term
         if i < end:
             continue
         match = None

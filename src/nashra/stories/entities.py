@@ -16,6 +16,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache, partial
+from itertools import compress
 
 from nashra.memo import Memo
 from nashra.text import analyse, tokenize
@@ -142,10 +143,8 @@ def _places(tokens: Sequence[str], kind: str) -> frozenset[str]:
     if memo is None:
         memo = _starts[kind] = Memo(partial(_place_starts, kind=kind), _STARTS_MEMO)
     found: set[str] = set()
-    # one dict look-up per word: most words start no place
-    for i, firsts in enumerate(map(memo.__getitem__, tokens)):
-        if not firsts:
-            continue
+    starts = list(map(memo.__getitem__, tokens))  # one dict look-up per word
+    for i, firsts in compress(enumerate(starts), starts):  # most words start no place
         for size in range(min(longest, len(tokens) - i), 0, -1):
             rest = tuple(tokens[i + 1 : i + size])
             name = next((table[(f, *rest)] for f in firsts if (f, *rest) in table), None)

@@ -37,12 +37,12 @@ class TermSlots:
         self._term_at: list[str | None] = [None] * capacity
 
     def enter(self, terms: Iterable[str]) -> None:
-        """Give a slot to each term that has none (terms of an article entering the window)."""
+        """Give a slot to each term that has none (terms of an article entering the window;
+        which free slot a term takes changes no result)."""
         slot = self.slot
-        for term in terms:
-            if term not in slot:
-                position = slot[term] = self._free.pop() if self._free else self._grow()
-                self._term_at[position] = term
+        for term in set(terms).difference(slot):
+            position = slot[term] = self._free.pop() if self._free else self._grow()
+            self._term_at[position] = term
 
     def _grow(self) -> int:
         taken = len(self.slot)
