@@ -15,6 +15,7 @@ from nashra.sections import SECTIONS
 from nashra.store import queries
 from nashra.store.queries import Filters
 from nashra.store.store import Store
+from nashra.video.detect import EMBED_ORIGINS
 from nashra.video.present import duration_text, player
 from nashra.video.store import videos_for
 from nashra.web import feeds
@@ -81,6 +82,7 @@ def routes(ctx: WebContext) -> list[BaseRoute]:
     """The video pages and feeds of every edition, and the player on article pages."""
     portal = ctx.portal
     portal.page_hooks.append(functools.partial(article_video, ctx.reader))
+    ctx.frame_sources.extend(EMBED_ORIGINS)  # the click-to-play players
 
     def bind(handler: Any, edition: Edition, name: str) -> Any:
         def endpoint(request: Request) -> Response:

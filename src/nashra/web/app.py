@@ -104,7 +104,7 @@ def create_app(
     app = Starlette(
         routes=routes,
         middleware=[
-            Middleware(SecurityHeadersMiddleware),
+            Middleware(SecurityHeadersMiddleware, frame_sources=ctx.frame_sources),
             # Taken-down articles and outlets answer 410 (issue 19), cached pages included.
             Middleware(GoneMiddleware, store=store, interval=settings.web.cache_check_seconds),
             # Cached pages are answered first and only counted; everything else is timed.

@@ -27,7 +27,9 @@ class WebContext:
     is the primary, for what writes (reports, moderation, sessions, WebSub, view counts).
     ``portal`` holds the templates, translations, editions' rendering and the page-block hooks
     (``portal.page_hooks``). A feature that must act when the app stops appends to
-    ``on_shutdown``; what it exposes on ``app.state`` goes in ``state``.
+    ``on_shutdown``; what it exposes on ``app.state`` goes in ``state``; the origins its pages
+    may frame (a video player) go in ``frame_sources`` (the Content-Security-Policy's
+    ``frame-src``).
     """
 
     settings: Settings
@@ -39,6 +41,7 @@ class WebContext:
     clock: Any = None
     on_shutdown: list[Callable[[], None]] = field(default_factory=list)
     state: dict[str, Any] = field(default_factory=dict)
+    frame_sources: list[str] = field(default_factory=list)
 
 
 def web_context(
