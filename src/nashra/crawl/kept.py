@@ -8,6 +8,7 @@ compressed; each new page of an outlet drops that outlet's pages older than the 
 
 from __future__ import annotations
 
+import time
 import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -16,6 +17,7 @@ from typing import Any
 
 from sqlalchemy import delete, insert, select, update
 
+from nashra.crawl.entry import prepare_entry
 from nashra.http.fetch import FetchResult
 from nashra.ingest import save_prepared
 from nashra.model import FeedEntry
@@ -148,10 +150,6 @@ def reextract(
 ) -> ReextractReport:
     """Run the page stage again (with the outlet's current rules) on its kept pages and store
     what changed. Only articles already in the archive are updated: nothing new is created."""
-    import time
-
-    from nashra.crawl.pipeline import prepare_entry
-
     started = time.perf_counter()
     report = ReextractReport()
     adapter = adapter_for(source)
