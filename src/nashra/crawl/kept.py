@@ -2,7 +2,8 @@
 
 When an operator fixes an outlet's extraction rules, ``nashra sources reextract SLUG`` runs the
 page stage again on the pages already fetched (no refetch) and updates the stored articles through
-the one write path (``nashra.ingest``: search index, enrichment, copies). Pages are kept
+the one write path (``nashra.ingest.save_prepared``: analysis, enrichment, search index, copies).
+The articles it updates stay in the stories they had: ``nashra stories rebuild`` regroups them. Pages are kept
 compressed; each new page of an outlet drops that outlet's pages older than the window.
 """
 

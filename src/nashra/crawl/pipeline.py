@@ -200,7 +200,8 @@ class Crawler:
         # fetched again on restart (the feed's validators are not saved yet either).
         prepared = [item for item in built if item]
         # Storing and grouping are CPU and database work: a thread keeps the event loop, and a
-        # portal served beside the crawl, answering. Images come last (nashra.ingest).
+        # portal served beside the crawl, answering. Then this crawler's own step after commit,
+        # which the ingest unit does not run: the new articles' lead images, on the event loop.
         results = await asyncio.to_thread(self._save_and_group, prepared)
         await asyncio.gather(
             *(
