@@ -32,13 +32,16 @@ SHELL = (
     "nashra.web.related",
     "nashra.web.security",
     "nashra.web.serving",
+    "nashra.web.jsonapi",
 )
 
 
-def _loaded(module: str) -> set[str]:
-    """The ``nashra`` modules a fresh interpreter holds after importing ``module``."""
+def _loaded(module: str, before: str = "") -> set[str]:
+    """The ``nashra`` modules a fresh interpreter holds after running ``before`` and importing
+    ``module``."""
     code = (
         "import sys\n"
+        f"{before}\n"
         f"import {module}\n"
         "print('\\n'.join(m for m in sys.modules if m.startswith('nashra')))\n"
     )
@@ -58,3 +61,15 @@ def test_the_store_loads_no_feature_package() -> None:
 def test_the_web_shell_loads_no_feature_package(module: str) -> None:
     features = tuple(f for f in FEATURES if f not in ("web", "media"))
     assert _of(_loaded(module), features) == []
+
+
+def test_the_app_loads_no_feature_package_but_through_its_list() -> None:
+    """``create_app``'s module reaches the features only through ``web.features.FEATURES``."""
+    no_features = (
+        "import types\n"
+        "stub = types.ModuleType('nashra.web.features')\n"
+        "stub.FEATURES = ()\n"
+        "sys.modules['nashra.web.features'] = stub"
+    )
+    features = tuple(f for f in FEATURES if f not in ("web", "media"))
+    assert _of(_loaded("nashra.web.app", no_features), features) == []

@@ -23,11 +23,11 @@ from nashra.observe.metrics import MetricsMiddleware
 from nashra.store import queries
 from nashra.store.schema import article_signatures, section_corrections
 from nashra.store.store import Store
-from nashra.web import api
 from nashra.web.cache import ArchiveWatch, PageCache, PageCacheMiddleware
 from nashra.web.context import web_context
 from nashra.web.editions import EDITIONS, edition_of_path
 from nashra.web.features import FEATURES
+from nashra.web.jsonapi import error_response
 from nashra.web.security import SecurityHeadersMiddleware
 
 log = logging.getLogger("nashra.web")
@@ -57,7 +57,7 @@ def create_app(
         assert isinstance(exc, HTTPException)
         if request.url.path.startswith("/api/"):
             message = "not found" if exc.status_code == 404 else str(exc.detail)
-            return api.error_response(exc.status_code, message)
+            return error_response(exc.status_code, message)
         if exc.status_code not in (400, 404):
             return PlainTextResponse(
                 str(exc.detail), status_code=exc.status_code, headers=exc.headers
@@ -76,7 +76,7 @@ def create_app(
         log.error("error while serving %s %s", request.method, request.url.path, exc_info=exc)
         edition = edition_of_path(request.url.path)
         if request.url.path.startswith("/api/"):
-            return api.error_response(500, "internal error")
+            return error_response(500, "internal error")
         try:
             return portal.render_page(
                 edition, "error.html", status=500, code=500, with_chrome=False
