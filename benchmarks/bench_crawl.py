@@ -41,7 +41,7 @@ sys.path.insert(0, str(ROOT / "src"))
 from sqlalchemy import func, select, update  # noqa: E402
 
 from nashra.crawl.feeds import parse_feed  # noqa: E402
-from nashra.schedule.farm import FeedFarm  # noqa: E402
+from nashra.demo.farm import FeedFarm  # noqa: E402
 from nashra.sources.registry import Source  # noqa: E402
 from nashra.store import Store  # noqa: E402
 from nashra.store.schema import article_signatures, articles, feeds  # noqa: E402

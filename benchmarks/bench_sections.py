@@ -19,8 +19,9 @@ import json
 import os
 import time
 
+from nashra.demo.examples import ant_examples
 from nashra.enrich.classifier import score, shipped_model
-from nashra.enrich.training import ant_examples, split, tsv_examples
+from nashra.enrich.training import split, tsv_examples
 from nashra.text.analyse import clear_cache
 
 

@@ -22,12 +22,11 @@ import json
 import time
 from pathlib import Path
 
+from nashra.demo.examples import ant_examples, french_page_examples
 from nashra.enrich.classifier import MODEL_FILE, SectionModel, evaluate, score
 from nashra.enrich.fitting import baseline_guesses, fit
 from nashra.enrich.training import (
-    ant_examples,
     correction_examples,
-    french_page_examples,
     jsonl_examples,
     split,
     tsv_examples,

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from nashra.demo.examples import ant_examples, french_page_examples
 from nashra.demo.sites import DemoSites
 from nashra.enrich.classifier import (
     MODEL_FILE,
@@ -30,8 +31,6 @@ from nashra.enrich.fitting import (
 from nashra.enrich.sections import CLASSIFIER, MAPPING, choose_section, mapped_section
 from nashra.enrich.training import (
     HELD_OUT_FROM,
-    ant_examples,
-    french_page_examples,
     jsonl_examples,
     split,
     tsv_examples,

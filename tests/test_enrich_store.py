@@ -16,6 +16,7 @@ from starlette.testclient import TestClient
 
 from nashra.config import Settings, load_settings
 from nashra.crawl.pipeline import crawl
+from nashra.demo.examples import ant_examples
 from nashra.demo.sites import DemoServer, DemoSites
 from nashra.enrich import enrich_article
 from nashra.enrich.classifier import shipped_model
@@ -30,7 +31,6 @@ from nashra.enrich.queries import (
 )
 from nashra.enrich.store import ArticleNotFound, rebuild, save_enrichment, set_section
 from nashra.enrich.training import (
-    ant_examples,
     correction_examples,
     jsonl_examples,
     split,

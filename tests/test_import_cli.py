@@ -8,8 +8,11 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from nashra.cli import main
+from nashra.demo.corpus import load_ant_rows
 from nashra.store import Store
 from nashra.store.queries import Filters, latest_articles
+from nashra.stories.queries import story_ids
+from test_stories_support import ant_pairs
 
 GOOD = {
     "source": "hespress",
@@ -147,3 +150,45 @@ def test_extract_a_local_windows_1256_file(tmp_path: Path) -> None:
     assert data["title"] == "عنوان الخبر"
     assert "الاقتصاد المغربي" in data["body_text"]
     assert "جميع الحقوق" not in data["body_text"]
+
+
+def test_import_groups_stories_with_the_story_settings_of_the_environment(tmp_path: Path) -> None:
+    """Issue 14: ``nashra import`` assigns stories with the instance's ``NASHRA_STORY_*``
+    settings. Two outlets' reports of one event (a labelled pair of the story tests) are one
+    story by default, and two under a match threshold no pair can reach."""
+    pair = next(p for p in ant_pairs() if p["a"] == "SK-sport-410-20180323")
+    assert pair["same"]
+    rows = {row["docno"]: row for row in load_ant_rows()}
+    lines = [
+        json.dumps(
+            {
+                "source": f"outlet{n}",
+                "url": f"https://outlet{n}.example/{key}",
+                "title": rows[key]["title"],
+                "text": rows[key]["text"],
+                "published": rows[key]["time_iso"],
+                "lang": "ar",
+            },
+            ensure_ascii=False,
+        )
+        for n, key in enumerate((pair["a"], pair["b"]))
+    ]
+    file = _write_lines(tmp_path / "pair.jsonl", lines)
+
+    def stories_after_import(data: str, env: dict[str, str]) -> int:
+        result = CliRunner().invoke(
+            main, ["--data-dir", str(tmp_path / data), "import", str(file)], env=env
+        )
+        assert result.exit_code == 0, result.output
+        store = Store.open(f"sqlite:///{tmp_path / data / 'nashra.db'}")
+        try:
+            rows, _ = latest_articles(store, Filters())
+            ids = story_ids(store, [row["pk"] for row in rows])
+        finally:
+            store.close()
+        assert len(ids) == 2  # both articles are grouped
+        return len(set(ids.values()))
+
+    assert stories_after_import("default", {}) == 1
+    strict = {"NASHRA_STORY_MATCH": "0.99", "NASHRA_STORY_MERGE": "0.99"}
+    assert stories_after_import("strict", strict) == 2

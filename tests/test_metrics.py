@@ -20,9 +20,9 @@ from starlette.testclient import TestClient
 
 from conftest import LOOPBACK_ALLOWED
 from nashra.config import ScheduleSettings, load_settings
+from nashra.demo.farm import FeedFarm
 from nashra.observe import MetricsMiddleware, configure_logging, event
 from nashra.observe.web import routes
-from nashra.schedule.farm import FeedFarm
 from nashra.schedule.worker import Worker
 from nashra.sources.registry import Source
 from nashra.store import Store

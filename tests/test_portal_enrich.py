@@ -11,6 +11,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from nashra.enrich.authors import agency_name
+from nashra.enrich.labels import WriterFilters, writer_filters
 from nashra.enrich.queries import enrichment_for
 from nashra.ingest import save_article
 from nashra.model import Article
@@ -18,7 +19,6 @@ from nashra.store import Store
 from nashra.store.queries import Filters, article_keys, latest_articles
 from nashra.web.app import create_app
 from nashra.web.editions import article_path
-from nashra.web.labels import WriterFilters, writer_filters
 from test_portal_support import T0, PortalArchive, build_portal_archive
 from test_web_support import css, parse
 

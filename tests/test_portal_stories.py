@@ -13,8 +13,8 @@ from nashra.config import Settings
 from nashra.store import Store
 from nashra.store.queries import article_keys
 from nashra.stories import queries as story_queries
+from nashra.stories.coverage import top_story_rows
 from nashra.web.app import create_app
-from nashra.web.coverage import top_story_rows
 from nashra.web.editions import article_path
 from test_portal_support import PortalArchive, build_portal_archive
 from test_web_support import css, parse

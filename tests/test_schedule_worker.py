@@ -15,10 +15,10 @@ from sqlalchemy import select, update
 
 from conftest import LOOPBACK_ALLOWED
 from nashra.config import ScheduleSettings, Settings, load_settings
+from nashra.demo.farm import FeedFarm
 from nashra.schedule import ManualClock
 from nashra.schedule.claims import claim_due, ensure_hosts
 from nashra.schedule.commands import SOURCES_COMMANDS
-from nashra.schedule.farm import FeedFarm
 from nashra.schedule.queries import feed_statuses
 from nashra.schedule.worker import Worker
 from nashra.sources.registry import Source

@@ -22,7 +22,7 @@ from starlette.applications import Starlette
 from conftest import LOOPBACK_ALLOWED
 from httpserver import LoopbackServer, Request
 from nashra.config import ScheduleSettings, load_settings
-from nashra.schedule.farm import FeedFarm
+from nashra.demo.farm import FeedFarm
 from nashra.schedule.websub import discover_hub, routes, signature_ok
 from nashra.schedule.worker import Worker
 from nashra.sources.registry import Source

@@ -21,8 +21,8 @@ from sqlalchemy.engine import make_url
 
 from conftest import LOOPBACK_ALLOWED
 from nashra.config import ScheduleSettings
+from nashra.demo.farm import FeedFarm
 from nashra.observe.metrics import DB_RETRIES
-from nashra.schedule.farm import FeedFarm
 from nashra.schedule.worker import Worker
 from nashra.sources.registry import Source
 from nashra.store import Store

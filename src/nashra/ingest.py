@@ -1,8 +1,11 @@
 """The unit of work of one article: the one path from a built article to a grouped, stored one.
 
-The crawler (``nashra.crawl.pipeline``), the importer (``nashra.crawl.importer``), the kept-pages
-re-extraction (``nashra.crawl.kept``) and the worker all store articles through here, with the
-same settings:
+Every writer of articles goes through here, with the same settings: the crawler
+(``nashra.crawl.pipeline``, the worker's polls included) and the line importer
+(``nashra.crawl.importer``) through :class:`Ingest` (steps 1 to 3); the bulk importer
+(``nashra.crawl.bulk``) through :func:`save_prepared` with every article put in the story backlog
+in the same transaction, swept once the file is read; the kept-pages re-extraction
+(``nashra.crawl.kept``) through :func:`save_prepared` alone (steps 1 and 2):
 
 1. **prepare** (pure, outside any transaction): analyse the title and body once
    (:func:`nashra.text.article.analyse_article`), decide the section, regions and author from
@@ -11,9 +14,14 @@ same settings:
    rows — enrichment labels and video of each article, then the batch's search documents — in
    :data:`SIDE_ROWS` order, committed or lost together; a new article is first asked of the
    :data:`ADMISSION` checks (a live takedown refuses it);
-3. **after commit**, in :data:`AFTER_COMMIT` order: stories (the article joins its story; a
-   failure costs only the grouping, which ``nashra stories rebuild`` recomputes), then images
-   (re-hosted by the caller that holds an HTTP client: ``nashra.crawl.pipeline``).
+3. **after commit**, one step, :class:`Ingest`'s: each new or updated article joins its story
+   (an article older than the live window waits in the backlog :meth:`Ingest.finish` works; a
+   failure costs only the grouping, which ``nashra stories rebuild`` recomputes).
+
+What this module does not run: lead images are the crawler's own step after :class:`Ingest`
+returns (it re-hosts the new articles' images on its event loop, with its HTTP client:
+``nashra.crawl.pipeline``; an importer stores the image's address only), and re-extraction
+leaves the articles it updates in the stories they had (``nashra stories rebuild`` regroups).
 
 The Store imports nothing from feature packages: this module hands it the writers.
 """
@@ -43,7 +51,6 @@ from nashra.video.store import write_article_video
 
 __all__ = [
     "ADMISSION",
-    "AFTER_COMMIT",
     "SIDE_ROWS",
     "Ingest",
     "Prepared",
@@ -56,7 +63,6 @@ log = logging.getLogger("nashra.ingest")
 
 ADMISSION: tuple[AdmissionCheck, ...] = (refusal,)
 SIDE_ROWS = ("enrichment", "video", "search")  # the order write_side_rows follows
-AFTER_COMMIT = ("stories", "images")
 
 
 @dataclass(frozen=True)

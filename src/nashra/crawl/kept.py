@@ -2,12 +2,14 @@
 
 When an operator fixes an outlet's extraction rules, ``nashra sources reextract SLUG`` runs the
 page stage again on the pages already fetched (no refetch) and updates the stored articles through
-the one write path (``nashra.ingest``: search index, enrichment, copies). Pages are kept
+the one write path (``nashra.ingest.save_prepared``: analysis, enrichment, search index, copies).
+The articles it updates stay in the stories they had: ``nashra stories rebuild`` regroups them. Pages are kept
 compressed; each new page of an outlet drops that outlet's pages older than the window.
 """
 
 from __future__ import annotations
 
+import time
 import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -16,6 +18,7 @@ from typing import Any
 
 from sqlalchemy import delete, insert, select, update
 
+from nashra.crawl.entry import prepare_entry
 from nashra.http.fetch import FetchResult
 from nashra.ingest import save_prepared
 from nashra.model import FeedEntry
@@ -148,10 +151,6 @@ def reextract(
 ) -> ReextractReport:
     """Run the page stage again (with the outlet's current rules) on its kept pages and store
     what changed. Only articles already in the archive are updated: nothing new is created."""
-    import time
-
-    from nashra.crawl.pipeline import prepare_entry
-
     started = time.perf_counter()
     report = ReextractReport()
     adapter = adapter_for(source)

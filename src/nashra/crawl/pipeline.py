@@ -17,15 +17,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from nashra.config import Settings
-from nashra.crawl.article import build_article
-from nashra.crawl.extract import extract_page
+from nashra.crawl.entry import prepare_entry
 from nashra.crawl.feeds import parse_feed
 from nashra.crawl.kept import keep_page
-from nashra.http.encoding import decode_html
-from nashra.http.fetch import Fetcher, FetchResult
-from nashra.ingest import Ingest, Prepared, prepare
+from nashra.http.fetch import Fetcher
+from nashra.ingest import Ingest, Prepared
 from nashra.media.fetch import fetch_image
-from nashra.model import Article, ExtractedPage, FeedEntry
+from nashra.model import Article, FeedEntry
 from nashra.sources.adapters import adapter_for
 from nashra.sources.discover import discover_feeds
 from nashra.sources.registry import Source
@@ -202,7 +200,8 @@ class Crawler:
         # fetched again on restart (the feed's validators are not saved yet either).
         prepared = [item for item in built if item]
         # Storing and grouping are CPU and database work: a thread keeps the event loop, and a
-        # portal served beside the crawl, answering. Images come last (nashra.ingest).
+        # portal served beside the crawl, answering. Then this crawler's own step after commit,
+        # which the ingest unit does not run: the new articles' lead images, on the event loop.
         results = await asyncio.to_thread(self._save_and_group, prepared)
         await asyncio.gather(
             *(
@@ -389,21 +388,3 @@ def _write_lock(store: Store) -> threading.Lock:
 def crawl(settings: Settings, store: Store, sources: Iterable[Source], **kw: Any) -> CrawlReport:
     """Synchronous entry point for the CLI and the demo builder."""
     return asyncio.run(Crawler(settings, store, sources, **kw).crawl_once())
-
-
-def prepare_entry(
-    source: Source, entry: FeedEntry, fetched: FetchResult | None, adapter: Any
-) -> Prepared:
-    """Decode, extract, sanitise, analyse and label one entry's page (the CPU-bound part of an
-    entry, run within the per-item time budget).
-
-    An extractor bug must not lose the feed's entry: the article is then built from the feed.
-    """
-    page: ExtractedPage | None = None
-    if fetched is not None:
-        text, _encoding = decode_html(fetched.content, fetched.headers.get("content-type"))
-        try:
-            page = extract_page(text, fetched.final_url, adapter)
-        except Exception:
-            log.exception("extraction failed url=%s", entry.url)
-    return prepare(build_article(source, entry, page, adapter=adapter), source)

@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 
 from nashra.enrich.authors import agency_name, author_key
 from nashra.enrich.gazetteer import REGION_BY_SLUG, REGIONS
+from nashra.enrich.regions import find_region
 from nashra.sections import section_name
 from nashra.store.db import keyset_page
 from nashra.store.queries import LIST_COLUMNS, article_position
@@ -76,6 +77,14 @@ def enrichment_for(store: Store, pks: Iterable[int]) -> dict[int, dict[str, Any]
 def region_members(slug: str) -> Any:
     """A SELECT of the pks of the articles about region ``slug``."""
     return select(article_regions.c.article_pk).where(article_regions.c.region == slug)
+
+
+def gazetteer_links(region: str) -> Any:
+    """The search's region links (:mod:`nashra.search.regions`): the gazetteer names the region
+    and the article→region rows that enrichment stores with every article select its articles;
+    None for a name the gazetteer does not know (the search then matches the text)."""
+    found = find_region(region)
+    return None if found is None else region_members(found.slug)
 
 
 def region_clause(slug: str) -> Any:

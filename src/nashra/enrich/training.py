@@ -1,5 +1,6 @@
-"""Labelled examples for the section classifier: the ANT corpus, hand-written TSV files and the
-moderators' corrections of an archive; the held-out split.
+"""Labelled examples for the section classifier: hand-written TSV files and the moderators'
+corrections of an archive; the held-out split. The demo's corpora (ANT, the French pages) give
+theirs through :mod:`nashra.demo.examples`.
 
 Build-time only (``scripts/train_sections.py``, the benchmark and the tests): nothing here runs
 in the portal.
@@ -14,8 +15,6 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-# The ANT corpus's labels → our sections (the demo outlets declare the same mapping).
-from nashra.demo.outlets import ANT_SECTIONS
 from nashra.enrich.classifier import Example, lead
 from nashra.sections import SECTIONS
 from nashra.store.schema import articles, section_corrections
@@ -25,44 +24,6 @@ from nashra.store.store import Store
 # March, 1,587 articles) is held out, so the test is on news the model has not seen yet.
 HELD_OUT_FROM = "2018-03-22"
 CORRECTION_PREFIX = "correction:"
-
-
-def ant_examples() -> Iterator[Example]:
-    """The ANT articles shipped with the demo (deduplicated by URL), labelled with our sections;
-    the body is the feed description, then the article."""
-    from nashra.demo.corpus import load_ant_rows
-
-    for row in load_ant_rows():
-        section = ANT_SECTIONS.get(row["cat"])
-        if section:
-            yield Example(
-                row["docno"],
-                "ar",
-                section,
-                row["title"],
-                lead(row.get("abstract") or "", row["text"]),
-                row["time_iso"][:10],
-            )
-
-
-def french_page_examples() -> list[Example]:
-    """The real French publisher pages of the demo (fundus gold text), labelled with the section
-    their outlet files them under: held out (dated after ANT), never trained on."""
-    from nashra.demo.corpus import french_articles
-    from nashra.demo.outlets import OUTLETS
-
-    return [
-        Example(
-            a.key,
-            "fr",
-            OUTLETS[a.source].section_of(a.category),
-            a.title,
-            lead(a.summary, "\n".join(a.paragraphs)),
-            a.published.date().isoformat(),
-        )
-        for a in french_articles()
-        if OUTLETS[a.source].section_of(a.category) in SECTIONS
-    ]
 
 
 def tsv_examples(path: str | Path, lang: str) -> Iterator[Example]:

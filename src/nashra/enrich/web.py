@@ -22,6 +22,7 @@ from starlette.routing import BaseRoute, Route
 
 from nashra.enrich.authors import agency_name
 from nashra.enrich.gazetteer import REGION_BY_SLUG, REGIONS
+from nashra.enrich.labels import writer_filters
 from nashra.enrich.queries import enrichment_for, region_articles, region_counts
 from nashra.store.queries import CursorError
 from nashra.store.store import Store
@@ -98,6 +99,7 @@ def routes(ctx: WebContext) -> list[BaseRoute]:
     """The region pages of every edition."""
     store, portal = ctx.reader, ctx.portal
     portal.page_hooks.append(functools.partial(article_blocks, store))
+    portal.writer_filters = writer_filters  # one author page per writer, whatever the spelling
 
     def index(request: Request, edition: Edition) -> Response:
         counts = region_counts(store, edition.content_lang)

@@ -21,18 +21,26 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from starlette.middleware import Middleware
 from starlette.routing import BaseRoute, Route
 
 from nashra.moderation import admin, operator, reporting
 from nashra.moderation.desk import Desk, DeskHandler, moderator_only, operator_only
+from nashra.moderation.gone import GoneMiddleware
+from nashra.moderation.takedowns import takedown_version
 from nashra.web.context import WebContext, bind
 
 __all__ = ["routes"]
 
 
 def routes(ctx: WebContext) -> list[BaseRoute]:
-    """Every route of reporting and moderation, over the primary store (they write)."""
+    """Every route of reporting and moderation, over the primary store (they write); and the
+    takedowns on every answer: taken-down articles and outlets answer 410 (issue 19), cached
+    pages included, and a takedown or its undo empties the page cache."""
     desk = Desk(ctx.settings, ctx.store)
+    interval = ctx.settings.web.cache_check_seconds
+    ctx.middleware.append(Middleware(GoneMiddleware, store=ctx.store, interval=interval))
+    ctx.version_parts.append(takedown_version)
 
     def moderators(handler: DeskHandler) -> Callable[..., Any]:
         return bind(moderator_only(handler), desk)

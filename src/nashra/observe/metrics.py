@@ -3,14 +3,15 @@
 Counters live in one process-wide registry (:data:`METRICS`); each process (``nashra run``,
 ``nashra worker --metrics-port``, ``nashra serve``) exposes its own, and Prometheus sums them.
 Queue figures (lag = now − the oldest due feed, due, leased, disabled) are read from the database
-at scrape time, so every process reports the shared queue the same way.
+at scrape time, so every process reports the shared queue the same way
+(:mod:`nashra.observe.gauges`, which reads the schedule, stories and sources: this module stays
+below them, since the HTTP client counts its refusals here).
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from datetime import UTC, datetime
 from typing import Any
 
 from prometheus_client import (
@@ -18,7 +19,6 @@ from prometheus_client import (
     Counter,
     Gauge,
     Histogram,
-    generate_latest,
 )
 
 log = logging.getLogger("nashra.observe")
@@ -129,36 +129,6 @@ def record_poll(poll: Any, seconds: float) -> None:
         ARTICLES_STORED.labels("updated").inc(poll.updated_items)
     if poll.page_errors:
         EXTRACTION_FAILURES.inc(poll.page_errors)
-
-
-def refresh_queue(store: Any, now: datetime | None = None) -> None:
-    """Read the shared queue into the gauges (called at scrape time)."""
-    from nashra.schedule.queries import queue_state
-    from nashra.stories.backlog import status as backlog_status
-
-    now = now or datetime.now(UTC)
-    state = queue_state(store, now)
-    QUEUE_LAG.set(state.lag_seconds)
-    QUEUE.labels("due").set(state.due)
-    QUEUE.labels("leased").set(state.leased)
-    QUEUE.labels("enabled").set(state.enabled)
-    QUEUE.labels("disabled").set(state.disabled)
-    waiting, since = backlog_status(store)
-    STORY_BACKLOG.set(waiting)
-    STORY_BACKLOG_AGE.set(0 if since is None else max(0.0, (now - since).total_seconds()))
-    from nashra.sources.health import silent_outlets
-
-    SILENT_OUTLETS.set(len(silent_outlets(store, now)))
-
-
-def metrics_text(store: Any | None = None) -> bytes:
-    """The exposition text; queue gauges refreshed from ``store`` when given."""
-    if store is not None:
-        try:
-            refresh_queue(store)
-        except Exception:  # a scrape must not fail because the database blinked
-            log.exception("metrics: could not read the queue")
-    return generate_latest(METRICS)
 
 
 class MetricsMiddleware:

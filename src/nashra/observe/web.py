@@ -11,7 +11,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from nashra.observe.metrics import metrics_text
+from nashra.observe.gauges import metrics_text
 from nashra.store.db import schema_is_current
 from nashra.store.store import Store
 from nashra.web.context import WebContext

@@ -34,8 +34,9 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 from nashra.config import ScheduleSettings, Settings
 from nashra.crawl.pipeline import Crawler, FeedPoll
 from nashra.http.fetch import Fetcher
+from nashra.observe.gauges import refresh_queue
 from nashra.observe.logs import event
-from nashra.observe.metrics import DB_RETRIES, FEEDS_DISABLED, record_poll, refresh_queue
+from nashra.observe.metrics import DB_RETRIES, FEEDS_DISABLED, record_poll
 from nashra.schedule.claims import (
     apply_decision,
     claim_due,

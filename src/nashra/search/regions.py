@@ -1,8 +1,9 @@
 """The seam between search and the regions feature (``nashra.enrich``).
 
 Until articles are linked to regions, a region is found by its name in the text (the search engine
-turns it into a required phrase). When the enrich feature stores article→region links it registers
-a :data:`RegionLinks` function here, and the ``region`` filter and the region mode use the links
+turns it into a required phrase). The enrich feature stores article→region links and registers
+its :data:`RegionLinks` function here when it is imported (``nashra.enrich``: every process that
+stores or serves articles imports it), and the ``region`` filter and the region mode use the links
 instead of the text, with no change to the search code or its callers.
 """
 
@@ -39,16 +40,3 @@ def region_clause(region: str) -> ColumnElement[bool] | None:
     if pks is None:
         return None
     return articles.c.pk.in_(pks)
-
-
-def gazetteer_links(region: str) -> Select[Any] | None:
-    """The built-in links: the gazetteer of ``nashra.enrich`` names the region, and the
-    article→region rows that enrichment stores with every article select its articles."""
-    from nashra.enrich.queries import region_members
-    from nashra.enrich.regions import find_region
-
-    found = find_region(region)
-    return None if found is None else region_members(found.slug)
-
-
-register_region_links(gazetteer_links)

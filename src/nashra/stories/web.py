@@ -11,7 +11,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from nashra.stories import queries
+from nashra.stories import coverage, queries
+from nashra.stories.coverage import story_path
 from nashra.web.context import WebContext
 from nashra.web.editions import EDITIONS, Edition, article_path
 
@@ -26,11 +27,6 @@ def _iso(value: datetime | None) -> str | None:
 
 def _error(status: int, message: str) -> JSONResponse:
     return JSONResponse({"error": message}, status_code=status, headers={"Cache-Control": "no-store"})  # fmt: skip
-
-
-def story_path(story_id: int, edition: Edition | None = None) -> str:
-    """Where a story's page lives in an edition (the Arabic one by default)."""
-    return (edition or EDITIONS["ar"]).url(f"/story/{story_id}")
 
 
 def _article_ref(row: dict[str, Any] | None) -> dict[str, Any] | None:
@@ -100,6 +96,7 @@ def _parse_id(raw: str) -> int:
 def routes(ctx: WebContext) -> list[BaseRoute]:
     """The stories routes: the API and each edition's story page."""
     store, portal = ctx.reader, ctx.portal
+    portal.coverage = coverage  # the home's top stories, the ticker, an article's versions
 
     def api_list(request: Request) -> Response:
         params = request.query_params

@@ -19,11 +19,11 @@ from nashra.mynews.choices import MAX_VALUE_CHARS, Choices, ChoicesError
 from nashra.mynews.queries import personal_articles
 from nashra.search.topics import headline_clause
 from nashra.store.queries import CursorError
+from nashra.stories.coverage import story_teaser
 from nashra.stories.queries import stories_of_articles
 from nashra.trending.detect import Topic, trending_topics
 from nashra.trending.queries import headlines, outlet_names, window_end
 from nashra.web.context import WebContext
-from nashra.web.coverage import story_teaser
 from nashra.web.editions import EDITIONS, Edition
 from nashra.web.i18n import _, translations
 from nashra.web.pages import TOP_STORIES, forward_listing

@@ -3,6 +3,7 @@ section, with their RSS and Atom feeds; and what the article page needs to show 
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 from urllib.parse import urlencode
 
@@ -13,7 +14,9 @@ from starlette.routing import BaseRoute, Route
 from nashra.sections import SECTIONS
 from nashra.store import queries
 from nashra.store.queries import Filters
-from nashra.video.present import duration_text
+from nashra.store.store import Store
+from nashra.video.detect import EMBED_ORIGINS
+from nashra.video.present import duration_text, player
 from nashra.video.store import videos_for
 from nashra.web import feeds
 from nashra.web.context import WebContext
@@ -65,9 +68,21 @@ def video_page(portal: Any, request: Request, edition: Edition) -> Response:
     )
 
 
+def article_video(
+    store: Store, template: str, edition: Edition, context: dict[str, Any]
+) -> dict[str, Any]:
+    """The portal's page hook: the player of an article page's video (``None`` without one)."""
+    if template != "article.html":
+        return {}
+    item = context["a"]
+    return {"video": player(videos_for(store, [item["pk"]]).get(item["pk"]), item["url"])}
+
+
 def routes(ctx: WebContext) -> list[BaseRoute]:
-    """The video pages and feeds of every edition."""
+    """The video pages and feeds of every edition, and the player on article pages."""
     portal = ctx.portal
+    portal.page_hooks.append(functools.partial(article_video, ctx.reader))
+    ctx.frame_sources.extend(EMBED_ORIGINS)  # the click-to-play players
 
     def bind(handler: Any, edition: Edition, name: str) -> Any:
         def endpoint(request: Request) -> Response:

@@ -23,9 +23,10 @@ from nashra.store import queries
 from nashra.store.store import Store
 from nashra.views.counter import ViewCounter
 from nashra.views.store import hours_ago, most_read
-from nashra.web.api import ApiError, api_endpoint, article_objects, ok, parse_limit
+from nashra.web.api import article_objects
 from nashra.web.context import WebContext
 from nashra.web.editions import Edition
+from nashra.web.jsonapi import ApiError, api_endpoint, ok, parse_limit
 
 BLOCK_SIZE = 8
 BLOCK_HOURS = 24

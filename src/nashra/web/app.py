@@ -1,15 +1,16 @@
 """The web shell: the Starlette application around the features' routes, with the page cache,
-the middleware (security headers, takedowns, metrics) and the error pages."""
+the middleware (security headers, the features' own — takedowns —, metrics) and the error
+pages."""
 
 from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Connection, func, select
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
@@ -18,17 +19,15 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import BaseRoute
 
 from nashra.config import Settings, load_settings
-from nashra.moderation.gone import GoneMiddleware
-from nashra.moderation.takedowns import takedown_version
 from nashra.observe.metrics import MetricsMiddleware
 from nashra.store import queries
 from nashra.store.schema import article_signatures, section_corrections
 from nashra.store.store import Store
-from nashra.web import api
 from nashra.web.cache import ArchiveWatch, PageCache, PageCacheMiddleware
 from nashra.web.context import web_context
 from nashra.web.editions import EDITIONS, edition_of_path
 from nashra.web.features import FEATURES
+from nashra.web.jsonapi import error_response
 from nashra.web.security import SecurityHeadersMiddleware
 
 log = logging.getLogger("nashra.web")
@@ -58,7 +57,7 @@ def create_app(
         assert isinstance(exc, HTTPException)
         if request.url.path.startswith("/api/"):
             message = "not found" if exc.status_code == 404 else str(exc.detail)
-            return api.error_response(exc.status_code, message)
+            return error_response(exc.status_code, message)
         if exc.status_code not in (400, 404):
             return PlainTextResponse(
                 str(exc.detail), status_code=exc.status_code, headers=exc.headers
@@ -77,7 +76,7 @@ def create_app(
         log.error("error while serving %s %s", request.method, request.url.path, exc_info=exc)
         edition = edition_of_path(request.url.path)
         if request.url.path.startswith("/api/"):
-            return api.error_response(500, "internal error")
+            return error_response(500, "internal error")
         try:
             return portal.render_page(
                 edition, "error.html", status=500, code=500, with_chrome=False
@@ -100,13 +99,14 @@ def create_app(
         max_bytes=settings.web.page_cache_mb * 1024 * 1024,
     )
     cache.on_reset.append(portal.clear_memos)
-    watch = ArchiveWatch(lambda: portal_version(reader), settings.web.cache_check_seconds)
+    parts = tuple(ctx.version_parts)
+    watch = ArchiveWatch(lambda: portal_version(reader, parts), settings.web.cache_check_seconds)
     app = Starlette(
         routes=routes,
         middleware=[
-            Middleware(SecurityHeadersMiddleware),
-            # Taken-down articles and outlets answer 410 (issue 19), cached pages included.
-            Middleware(GoneMiddleware, store=store, interval=settings.web.cache_check_seconds),
+            Middleware(SecurityHeadersMiddleware, frame_sources=ctx.frame_sources),
+            # The features' own, cached pages included (taken-down articles answer 410).
+            *ctx.middleware,
             # Cached pages are answered first and only counted; everything else is timed.
             Middleware(PageCacheMiddleware, cache=cache, watch=watch),
             Middleware(MetricsMiddleware),
@@ -121,11 +121,14 @@ def create_app(
     return app
 
 
-def portal_version(store: Store) -> tuple[Any, ...]:
+def portal_version(
+    store: Store, parts: Sequence[Callable[[Connection], tuple[Any, ...]]] = ()
+) -> tuple[Any, ...]:
     """What the cached pages depend on: the archive (``archive_version``), plus what changes a
     page without changing an article — a moderator's section correction, and an article joining
-    its story just after it was saved — and takedowns (rows deleted, issue 19). Each part is one
-    primary-key step (O(1)), takedowns a handful of rows."""
+    its story just after it was saved — and what the features add (``ctx.version_parts``:
+    takedowns, rows deleted, issue 19). Each part is one primary-key step (O(1)), takedowns a
+    handful of rows."""
     with store.connect() as conn:
         extra = conn.execute(
             select(
@@ -133,7 +136,7 @@ def portal_version(store: Store) -> tuple[Any, ...]:
                 select(func.max(article_signatures.c.article_pk)).scalar_subquery(),
             )
         ).one()
-        removed = takedown_version(conn)
+        removed = tuple(value for part in parts for value in part(conn))
     # the hour: blocks that change without the archive (most read) are at most an hour old
     return (*queries.archive_version(store), *extra, *removed, int(time.time() // 3600))
 

@@ -11,6 +11,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from sqlalchemy import Connection
+from starlette.middleware import Middleware
+
 from nashra.config import Settings
 from nashra.store.replicas import ReadRouter, reading_store
 from nashra.store.store import Store
@@ -27,7 +30,12 @@ class WebContext:
     is the primary, for what writes (reports, moderation, sessions, WebSub, view counts).
     ``portal`` holds the templates, translations, editions' rendering and the page-block hooks
     (``portal.page_hooks``). A feature that must act when the app stops appends to
-    ``on_shutdown``; what it exposes on ``app.state`` goes in ``state``.
+    ``on_shutdown``; what it exposes on ``app.state`` goes in ``state``; the origins its pages
+    may frame (a video player) go in ``frame_sources`` (the Content-Security-Policy's
+    ``frame-src``). A feature that must see every answer, cached pages included, adds its
+    middleware to ``middleware`` (run inside the security headers, outside the page cache); what
+    else the cached pages depend on goes in ``version_parts`` (each reads a few values on a
+    connection; a change empties the page cache).
     """
 
     settings: Settings
@@ -39,6 +47,9 @@ class WebContext:
     clock: Any = None
     on_shutdown: list[Callable[[], None]] = field(default_factory=list)
     state: dict[str, Any] = field(default_factory=dict)
+    frame_sources: list[str] = field(default_factory=list)
+    middleware: list[Middleware] = field(default_factory=list)
+    version_parts: list[Callable[[Connection], tuple[Any, ...]]] = field(default_factory=list)
 
 
 def web_context(

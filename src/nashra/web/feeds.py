@@ -23,7 +23,6 @@ from nashra.store.queries import Filters
 from nashra.web.cache import PAGE_CACHE_CONTROL
 from nashra.web.editions import Edition, article_path
 from nashra.web.i18n import translations
-from nashra.web.labels import writer_filters
 from nashra.web.pages import author_name
 from nashra.web.portal import Portal
 from nashra.web.present import source_row_name
@@ -92,7 +91,7 @@ def _scope(
         filters = Filters(section=slug, lang=edition.content_lang)
         return filters, edition.url(f"/{slug}"), f"{site} — {section_name(slug, edition.code)}"
     name = author_name(request)
-    filters = writer_filters(portal.store, name)
+    filters = portal.writer_filters(portal.store, name)
     return filters, edition.url(f"/author/{quote_plus(name)}"), f"{site} — {name}"
 
 

@@ -19,9 +19,9 @@ from nashra.search.engine import MAX_PAGE, MAX_PER_PAGE, MODES, SORTS
 from nashra.sections import SECTIONS
 from nashra.stories import web as stories_web
 from nashra.views.web import BLOCK_HOURS, MAX_HOURS
-from nashra.web.api import DEFAULT_LIMIT, MAX_LIMIT, api_endpoint, ok
 from nashra.web.context import WebContext
 from nashra.web.i18n import LANGUAGES
+from nashra.web.jsonapi import DEFAULT_LIMIT, MAX_LIMIT, api_endpoint, ok
 from nashra.web.portal import Portal
 
 __all__ = ["openapi_document", "routes"]

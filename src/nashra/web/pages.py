@@ -16,11 +16,7 @@ from starlette.responses import Response
 from nashra.sections import SECTIONS
 from nashra.store import queries
 from nashra.store.queries import CursorError, Filters
-from nashra.video.present import player
-from nashra.video.store import videos_for
-from nashra.web import coverage
 from nashra.web.editions import Edition
-from nashra.web.labels import writer_filters
 from nashra.web.portal import Portal
 from nashra.web.present import format_date_line, image_info, source_row_name, teaser
 from nashra.web.related import related_rows
@@ -104,7 +100,7 @@ def paginate(
 
 def home(portal: Portal, request: Request, edition: Edition) -> Response:
     lang = edition.content_lang
-    store = portal.store
+    store, coverage = portal.store, portal.coverage
     top: list[dict[str, Any]] = []
     shown_stories: set[int] = set()
     shown_pks: set[int] = set()
@@ -171,7 +167,7 @@ def article(portal: Portal, request: Request, edition: Edition) -> Response:
     more = more[:MORE_FROM_OUTLET]
     # the same story as other outlets published it; the related list below skips them
     versions, story_id = portal.safe(
-        lambda: coverage.versions_of(portal.store, row["pk"]), ([], None)
+        lambda: portal.coverage.versions_of(portal.store, row["pk"]), ([], None)
     )
     shown = [(t["source"], t["num"]) for t in more] + [(v["source"], v["num"]) for v in versions]
     related = portal.safe(
@@ -186,11 +182,10 @@ def article(portal: Portal, request: Request, edition: Edition) -> Response:
         more=more,
         related=portal.teasers(related, edition),
         versions=portal.teasers(versions, edition),
-        story_path=coverage.story_path(story_id, edition) if versions and story_id else None,
+        story_path=portal.coverage.story_path(story_id, edition) if versions and story_id else None,
         section_path=edition.url(f"/{row['section']}") if row["section"] in SECTIONS else None,
         author_path=author_path(edition, item["author"]) if item["author"] else None,
         page_title=item["title"],
-        video=player(videos_for(portal.store, [row["pk"]]).get(row["pk"]), row["url"]),
     )
 
 
@@ -253,7 +248,7 @@ def author_name(request: Request) -> str:
 def author(portal: Portal, request: Request, edition: Edition) -> Response:
     name = author_name(request)
     base = author_path(edition, name)
-    listing = paginate(portal, request, edition, writer_filters(portal.store, name), base)
+    listing = paginate(portal, request, edition, portal.writer_filters(portal.store, name), base)
     if not listing.items and not request.query_params:
         raise HTTPException(404)
     return portal.render_page(

@@ -16,10 +16,11 @@ from starlette.responses import HTMLResponse
 from nashra.config import Settings
 from nashra.sections import SECTIONS, section_name
 from nashra.store import queries
+from nashra.store.queries import Filters
 from nashra.store.store import Store
 from nashra.text.display import strip_bidi_controls
 from nashra.web.cache import PAGE_CACHE_CONTROL
-from nashra.web.coverage import ticker_rows
+from nashra.web.coverage import UNGROUPED, Coverage
 from nashra.web.editions import EDITIONS, Edition
 from nashra.web.i18n import LANGUAGES, translations
 from nashra.web.present import teaser
@@ -45,6 +46,12 @@ class StaticAsset:
         return f"/static/{self.name}?v={self.version}"
 
 
+def writer_by_name(store: Store, name: str) -> Filters:
+    """An author page's listing on a portal without enrichment: the byline as written (the
+    enrich feature installs one that joins every spelling, :mod:`nashra.enrich.labels`)."""
+    return Filters(author=name)
+
+
 class Portal:
     """Everything request handlers share; built once per application."""
 
@@ -60,6 +67,10 @@ class Portal:
         # Features add blocks to pages through these (most read, trending...): each gets the
         # template, the edition and the page's context, and returns what to add to it.
         self.page_hooks: list[Callable[[str, Edition, dict[str, Any]], dict[str, Any]]] = []
+        # Installed by the features that own them when they mount (stories, enrich): the shell's
+        # pages read stories and author keys through these, never importing those features.
+        self.coverage: Coverage = UNGROUPED
+        self.writer_filters: Callable[[Store, str], Filters] = writer_by_name
 
     # -- templates ----------------------------------------------------------------------
 
@@ -132,7 +143,7 @@ class Portal:
         """The ~60 latest headlines of the edition, one per story, none with an empty title."""
 
         def compute() -> list[dict[str, Any]]:
-            rows = ticker_rows(self.store, edition.content_lang, TICKER_SIZE + 20)
+            rows = self.coverage.ticker_rows(self.store, edition.content_lang, TICKER_SIZE + 20)
             items = [teaser(r, edition, self.tz) for r in rows]
             return [t for t in items if t["title"]][:TICKER_SIZE]
 

@@ -5,15 +5,17 @@
   ``frame-ancestors 'self'`` so no other site can frame a page (clickjacking) — except the
   embeddable news box under ``/widget``, which exists to be framed.
 * ``X-Content-Type-Options: nosniff`` and ``Referrer-Policy`` on everything.
+
+The origins pages may frame (``frame-src``) are the features': the video feature adds its
+players' (``ctx.frame_sources``, filled when the features mount).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
-from nashra.video.detect import EMBED_ORIGINS
-
-__all__ = ["CONTENT_SECURITY_POLICY", "SecurityHeadersMiddleware"]
+__all__ = ["SecurityHeadersMiddleware", "content_security_policy"]
 
 _POLICY = [
     "default-src 'self'",
@@ -21,15 +23,22 @@ _POLICY = [
     "style-src 'self' 'unsafe-inline'",  # a few style attributes; no script can use them
     "img-src 'self' data:",
     "connect-src 'self'",
-    # the click-to-play players (issue 18), loaded only when a reader presses play
-    "frame-src 'self' " + " ".join(EMBED_ORIGINS),
     "media-src 'self' https:",  # a video file an outlet links in its feed, on play only
     "object-src 'none'",
     "base-uri 'self'",
     "form-action 'self'",
 ]
-CONTENT_SECURITY_POLICY = "; ".join([*_POLICY, "frame-ancestors 'self'"])
-EMBEDDABLE_POLICY = "; ".join(_POLICY)  # /widget: any site may frame the news box
+
+
+def content_security_policy(frame_sources: Sequence[str], *, embeddable: bool = False) -> str:
+    """The policy of HTML pages; ``frame_sources`` are the origins they may frame (the
+    click-to-play players of issue 18, loaded only when a reader presses play). An embeddable
+    page (/widget) may be framed by any site."""
+    frame_src = " ".join(["frame-src 'self'", *frame_sources])
+    policy = [*_POLICY[:5], frame_src, *_POLICY[5:]]
+    return "; ".join(policy if embeddable else [*policy, "frame-ancestors 'self'"])
+
+
 EMBEDDABLE_PREFIXES = ("/widget", "/fr/widget", "/en/widget")
 _ALWAYS = [
     (b"x-content-type-options", b"nosniff"),
@@ -40,8 +49,10 @@ _ALWAYS = [
 class SecurityHeadersMiddleware:
     """Pure ASGI, outermost: cached pages get the same headers as freshly rendered ones."""
 
-    def __init__(self, app: Any) -> None:
+    def __init__(self, app: Any, frame_sources: Sequence[str] = ()) -> None:
         self.app = app
+        self.page_policy = content_security_policy(frame_sources).encode()
+        self.embeddable_policy = content_security_policy(frame_sources, embeddable=True).encode()
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         if scope["type"] != "http":
@@ -49,7 +60,7 @@ class SecurityHeadersMiddleware:
             return
         path = scope.get("path", "")
         embeddable = path.startswith(EMBEDDABLE_PREFIXES)
-        policy = (EMBEDDABLE_POLICY if embeddable else CONTENT_SECURITY_POLICY).encode()
+        policy = self.embeddable_policy if embeddable else self.page_policy
 
         async def send_with_headers(message: dict[str, Any]) -> None:
             if message["type"] == "http.response.start":

@@ -2,7 +2,7 @@
 crawl benchmark (``benchmarks/bench_crawl.py``).
 
 Why in the package: the tests and the benchmark need the same farm, and the benchmark must run
-from an installed tree. Feeds are spread over several loopback addresses (``127.0.0.1`` …
+from an installed tree. It lives with the demo, whose ANT corpus gives its pages their text. Feeds are spread over several loopback addresses (``127.0.0.1`` …
 ``127.0.0.N``, all on the loopback interface) so that per-host politeness can be exercised
 with one host or with many. Every request is recorded: hits per feed, and the most requests
 ever in flight at once per feed and per host — what "never polled twice at once" and
@@ -14,6 +14,8 @@ from __future__ import annotations
 import email.utils
 import functools
 import random
+import socket
+import sys
 import threading
 import time
 from collections import defaultdict
@@ -22,6 +24,8 @@ from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from xml.sax.saxutils import escape
+
+from nashra.demo.corpus import load_ant_rows
 
 #: Behaviours, and the share of feeds that get each one in :meth:`FeedFarm.mixed`.
 BEHAVIOURS: dict[str, int] = {
@@ -251,8 +255,6 @@ class FeedFarm:
 
 class _QuietServer(ThreadingHTTPServer):
     def handle_error(self, request: Any, client_address: Any) -> None:
-        import sys
-
         # Clients that time out or hang up are part of what the farm is for.
         if isinstance(sys.exc_info()[1], ConnectionError | TimeoutError):
             return
@@ -262,8 +264,6 @@ class _QuietServer(ThreadingHTTPServer):
 @functools.cache
 def _corpus() -> tuple[list[str], list[str]]:
     """Headlines and paragraphs (over 40 characters) of the bundled ANT corpus."""
-    from nashra.demo.corpus import load_ant_rows
-
     rows = load_ant_rows()
     titles = [r["title"] for r in rows if r["title"]]
     paragraphs = [p.strip() for r in rows for p in r["text"].split("\n") if len(p.strip()) > 40]
@@ -288,8 +288,6 @@ def _mixed(i: int) -> str:
 
 def _loopback_addresses(count: int) -> list[str]:
     """``127.0.0.1`` … ``127.0.0.count`` (all loopback); only the ones this system binds."""
-    import socket
-
     found = ["127.0.0.1"]
     for n in range(2, max(1, count) + 1):
         address = f"127.0.0.{n}"

@@ -1,7 +1,9 @@
 """One author page per writer, whatever the spelling of the byline (issue 4): the listing's
 filters match the author key that enrichment stores (``nashra.enrich.queries.author_clause``).
 
-An article's regions and agency are shown by the enrich feature (``nashra.enrich.web``)."""
+The enrich feature installs :func:`writer_filters` on the portal when it mounts
+(``portal.writer_filters``, read by the author pages and feeds); it also shows an article's
+regions and agency (``nashra.enrich.web``)."""
 
 from __future__ import annotations
 
