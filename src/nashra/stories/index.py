@@ -29,9 +29,9 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime, timedelta
-from functools import cache
-from itertools import chain
-from operator import itemgetter
+from functools import cache, partial
+from itertools import chain, compress
+from operator import lt
 
 import numpy as np
 
@@ -43,6 +43,7 @@ from nashra.stories.minhash import similarity as sig_similarity
 from nashra.stories.vectors import EMPTY, Packed, TermSlots
 
 IDF_PRIOR = 100
+_more_than_one = partial(lt, 1)  # 1 < n
 GUARDS = STORY_GUARDS
 # One home for the defaults: the settings (where scripts/fit_stories.py writes what it fits).
 _DEFAULT = StorySettings()
@@ -374,10 +375,11 @@ class StoryIndex:
         counts = Counter(chain.from_iterable(buckets))  # one counting pass, in the keys' order
         counts.pop(f.pk, None)
         # The articles sharing two keys or more, most shared first (ties in the order they were
-        # counted): what ``most_common`` ranks, without ranking the many that share only one.
-        shared = [item for item in counts.items() if item[1] >= 2]
-        shared.sort(key=itemgetter(1), reverse=True)
-        return [pk for pk, _n in shared[: self.config.max_candidates]]
+        # counted): what ``most_common`` ranks, without ranking the many that share only one,
+        # picked and sorted without a Python-level step per article.
+        shared = list(compress(counts, map(_more_than_one, counts.values())))
+        shared.sort(key=counts.__getitem__, reverse=True)
+        return shared[: self.config.max_candidates]
 
     def _near_copies(self, f: Features, bands: list[int]) -> list[tuple[float, Member]]:
         seen: set[int] = set()

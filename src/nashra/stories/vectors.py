@@ -19,6 +19,7 @@ packed slots in one step, and a slot whose count falls to zero is given back.
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping, Sequence
+from itertools import accumulate
 
 import numpy as np
 
@@ -102,8 +103,8 @@ class TermSlots:
             values = np.concatenate([packed[i][1] for i in filled])
             products = dense[slots]
             products *= values
-            starts = np.zeros(len(filled), dtype=np.intp)
-            np.cumsum([len(packed[i][0]) for i in filled[:-1]], out=starts[1:])
+            lengths = [len(packed[i][0]) for i in filled[:-1]]
+            starts = np.fromiter(accumulate(lengths, initial=0), dtype=np.intp, count=len(filled))
             sums = np.add.reduceat(products, starts)
         finally:
             dense[q_slots] = 0.0
