@@ -404,7 +404,7 @@ class StoryStore:
             backlog.queue(conn, pk, f.published)
             return StoryAssignment(pk, old_story, pending=True)
         result = self._decide(
-            conn, self.index, f, row.title, key, old_story, original_story=row.original_story
+            conn, self.index, f, row.title, key, old_story, original=(row.original_story,)
         )
         now = _now()
         self._seen = now if self._seen is None or now > self._seen else self._seen
@@ -419,17 +419,19 @@ class StoryStore:
         key: str,
         old_story: int | None = None,
         *,
-        original_story: int | None = None,
+        original: tuple[int | None] | None = None,
     ) -> StoryAssignment:
-        """Judge ``f`` (headline ``title``) in ``index`` and write the decision.
-        ``original_story``: the story of ``f.exact_copy_of`` when the caller read it with the
-        article (else it is looked up, if the original is not in the window)."""
+        """Judge ``f`` (headline ``title``) in ``index`` and write the decision. ``original``:
+        the story of ``f.exact_copy_of`` (None if it has none) when the caller read it with the
+        article; else it is looked up, when the original is not in the window."""
         if old_story is not None:
             index.remove(f.pk)
-        if f.exact_copy_of is None or f.exact_copy_of in index.members:
-            original_story = None
-        elif original_story is None:
-            original_story = self._story_of(conn, f.exact_copy_of)
+        original_story = None
+        if f.exact_copy_of is not None and f.exact_copy_of not in index.members:
+            if original is not None:
+                (original_story,) = original
+            else:
+                original_story = self._story_of(conn, f.exact_copy_of)
         self._title, self._founded = title, None
         try:
             decision = index.assign(f, original_story=original_story)
