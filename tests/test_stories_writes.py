@@ -17,7 +17,7 @@ from nashra.store.schema import articles, stories, story_backlog
 from nashra.stories import backlog
 from nashra.stories.store import StoryAssignment
 from test_stories_store import _assigner, _check_invariants
-from test_stories_support import save
+from test_stories_support import hard_cases, save
 
 
 class Statements:
@@ -200,3 +200,23 @@ def test_a_batched_sweep_leaves_the_rows_a_sweep_of_one_at_a_time_leaves(store: 
     for pk in in_order:
         assigner.assign(pk)
     assert [s[:2] for s in _snapshot(store)[0]] == [s[:2] for s in expected[0]]
+
+
+def test_the_arrival_read_brings_in_what_another_process_assigned(store: Store) -> None:
+    one, other = _assigner(store), _assigner(store)
+    rows = load_ant_rows()
+    warm = save(store, "ant", "https://ant.example/0", rows[5]["title"], rows[5]["text"], 0)
+    one.assign(warm)
+    other.assign(warm)  # both windows are warm
+    case = next(c for c in hard_cases() if c["kind"] == "toll" and c["lang"] == "ar")
+    pa = save(store, "a", "https://a.example/1", case["a"]["title"], case["a"]["body"], 2)
+    first = one.assign(pa)  # written by the first process only
+    assert pa not in other.index.members
+    pb = save(store, "b", "https://b.example/1", case["b"]["title"], case["b"]["body"], 3)
+    counter = Statements(store)
+    with counter.counting():
+        second = other.assign(pb)
+    assert pa in other.index.members  # read with the arrival, in the same statement
+    assert second.story_id == first.story_id
+    assert counter.count <= 1 + 1 + 2  # read, signature row, summary read and write
+    _check_invariants(store)
