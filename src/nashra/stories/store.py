@@ -5,7 +5,9 @@
 articles of the time window on first use, and writes each decision in one transaction: the
 article's signature row (its story, its near-duplicate original), moved articles, merged
 stories, and the summaries of the stories that changed. An article is in exactly one story
-because its story is one column of one row keyed by the article.
+because its story is one column of one row keyed by the article. An arrival costs one read (the
+article, its rows and what other processes wrote to the window); the decisions of a backlog
+batch or a rebuild share their writes, one batched statement per table (see :meth:`write`).
 
 An article older than the live window (a cold crawl brings weeks of them, in no order) is not
 judged on arrival: it waits in the backlog (``backlog.py``) and :meth:`StoryStore.assign_late`
@@ -47,6 +49,7 @@ from sqlalchemy import (
     null,
     or_,
     select,
+    text,
     union_all,
     update,
 )
@@ -54,7 +57,7 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 
 from nashra.config import Settings, StorySettings, parse_weights
 from nashra.observe.metrics import LATE_ASSIGNED
-from nashra.store.db import upsert
+from nashra.store.db import for_dialect, upsert
 from nashra.store.schema import article_signatures as sigs
 from nashra.store.schema import articles, stories, story_backlog
 from nashra.store.store import Store
@@ -222,11 +225,20 @@ def refresh_stories(
 class _Pending:
     """Writes that the decisions of one transaction share, made at :meth:`StoryStore._flush`:
     signature rows (article → its row, the last decision wins), the stories whose summary is
-    due (story → where it went if it is left empty) and the backlog entries done."""
+    due (story → where it went if it is left empty), the backlog entries done and, in a batch
+    on PostgreSQL, the rows of the stories founded."""
 
     signatures: dict[int, dict[str, Any]] = field(default_factory=dict)
     stories: dict[int, int] = field(default_factory=dict)
     dequeued: list[tuple[int, datetime]] = field(default_factory=list)
+    founded: list[dict[str, Any]] = field(default_factory=list)  # new story rows (batched)
+    batched: bool = False  # new stories wait for the flush too (see StoryStore._allocate)
+
+
+RESERVE = 32  # story ids taken from the sequence at a time in a batch (PostgreSQL)
+_RESERVE = text(
+    "SELECT nextval(pg_get_serial_sequence('stories', 'id')) FROM generate_series(1, :n)"
+)
 
 
 _ARRIVAL_ONLY = ("pk", "title", "body_text", "content_key", "original_story")
@@ -300,6 +312,7 @@ class StoryStore:
         self.weights = weights or {}
         self._conn: Connection | None = None
         self._pending: _Pending | None = None  # what the decisions of a transaction share
+        self._reserved: list[int] = []  # story ids taken from the sequence, not used yet
         self._title: str | None = None  # the headline of the article being judged
         self._founded: int | None = None  # the story its decision created, if any
         self.index = self._new_index()
@@ -334,10 +347,16 @@ class StoryStore:
             "title": self._title,
             "lang": f.lang,
         }
-        summary = summarise([founder], self.weights)
-        self._founded = self._conn.execute(
-            insert(stories).values(**_summary_values(summary), updated_at=_now())
-        ).inserted_primary_key[0]
+        values = {**_summary_values(summarise([founder], self.weights)), "updated_at": _now()}
+        if self._pending is not None and self._pending.batched:
+            # In a batch on PostgreSQL the row waits for the flush, under an id taken from the
+            # sequence ahead of time (in increasing order, as the inserts would have had them).
+            if not self._reserved:
+                self._reserved = sorted(self._conn.execute(_RESERVE, {"n": RESERVE}).scalars())
+            self._founded = self._reserved.pop(0)
+            self._pending.founded.append({"id": self._founded, **values})
+            return self._founded
+        self._founded = self._conn.execute(insert(stories).values(**values)).inserted_primary_key[0]
         return self._founded
 
     # -- the window ------------------------------------------------------------------------
@@ -491,7 +510,7 @@ class StoryStore:
         on arrival) instead of holding up the rest."""
         assigned: dict[int, StoryAssignment] = {}
         try:
-            with self._lock, self.store.begin() as conn, self._writing(conn):
+            with self._lock, self.store.begin() as conn, self._writing(conn, batch=True):
                 self.late.sync(conn)
                 for row in rows:
                     assigned[row.pk] = self._assign_waiting(conn, row)
@@ -527,20 +546,25 @@ class StoryStore:
     # -- writing decisions -----------------------------------------------------------------
 
     @contextmanager
-    def _writing(self, conn: Connection) -> Iterator[None]:
+    def _writing(self, conn: Connection, *, batch: bool = False) -> Iterator[None]:
         """Decisions made inside are written through ``conn``; what they share is written at
-        the end (before the commit), or earlier when a read or a decision needs it."""
-        self._conn, self._pending = conn, _Pending()
+        the end (before the commit), or earlier when a read or a decision needs it. In a
+        ``batch`` on PostgreSQL new stories wait too (ids taken ahead, the unused ones left)."""
+        batched = batch and for_dialect(conn, sqlite=False, postgresql=True)
+        self._conn, self._pending = conn, _Pending(batched=batched)
         try:
             yield
             self._flush(conn)
         finally:
             self._conn = self._pending = None
+            self._reserved = []
 
     def _flush(self, conn: Connection) -> None:
         """Write what the decisions so far left pending, in a few batched statements."""
         pending = self._pending
         assert pending is not None, "decisions are written inside _writing"
+        if pending.founded:
+            conn.execute(insert(stories), pending.founded)
         if pending.signatures:
             rows = list(pending.signatures.values())
             upsert(
@@ -549,7 +573,7 @@ class StoryStore:
         refresh_stories(conn, pending.stories, self.weights)
         if pending.dequeued:
             backlog.dequeue(conn, pending.dequeued)
-        self._pending = _Pending()
+        self._pending = _Pending(batched=pending.batched)
 
     def write(self, conn: Connection, decision: Decision, f: Features, key: str) -> None:
         """Persist one decision (the article's row, moves, merges, copies, story summaries).
@@ -557,13 +581,14 @@ class StoryStore:
         Moves and merges are written at once (and applied to the signature rows still
         pending); the article's row and the summaries of the stories it touched wait for the
         next flush, which writes those of many decisions in one statement each. The rows end
-        as if each decision had been written alone: the summaries due are written first when
-        this decision rewrites copies (a summary reads who is a copy) or merges away a story
-        whose summary is due."""
+        as if each decision had been written alone: what waits is written first when this
+        decision rewrites copies (a summary reads who is a copy), merges away a story whose
+        summary is due, or moves or merges while new stories wait (their rows must exist)."""
         pending = self._pending
         assert pending is not None, "decisions are written inside _writing"
         gone = {g for g, _ in decision.merges}
-        if decision.recopied or gone & pending.stories.keys():
+        reshapes = bool(gone or decision.moves)
+        if decision.recopied or gone & pending.stories.keys() or (reshapes and pending.founded):
             self._flush(conn)
             pending = self._pending
             assert pending is not None
@@ -651,7 +676,7 @@ class StoryStore:
                     rows = conn.execute(query.limit(batch)).all()
                     if not rows:
                         break
-                    with self._writing(conn):
+                    with self._writing(conn, batch=True):
                         for row in rows:
                             key = content_key(row.title or "", row.body_text or "")
                             f = _features_of_row(row)
