@@ -22,11 +22,15 @@ The last line is JSON.
     .venv/bin/python benchmarks/bench_stories.py --quick    # 20,000 articles
     .venv/bin/python benchmarks/bench_stories.py --quick \
         --database postgresql+psycopg://postgres@127.0.0.1:5432/postgres   # + the store's cost
+    .venv/bin/python benchmarks/bench_stories.py --quick --database sqlite  # the same on SQLite
 
-With ``--database`` (a server URL; a throw-away database is created on it and dropped after),
-the first ``--db-articles`` articles of the stream are also saved and assigned through the
-store (``StoryStore.assign``, one transaction each, as the crawl does): the JSON then has the
-milliseconds and the SQL statements (round trips) per assignment.
+With ``--database`` (a server URL, a throw-away database is created on it and dropped after; or
+``sqlite`` for a SQLite file in a temporary folder), the first ``--db-articles`` articles of the
+stream are also saved and assigned through the store twice, each time on a fresh database: one
+by one (``StoryStore.assign``, one transaction each, as the crawl does) and through the backlog
+sweep (all queued, then ``StoryStore.assign_late``, as a bulk import does). The JSON then has the
+milliseconds and the SQL statements (round trips) per assignment of both, and whether both
+built the same stories.
 """
 
 from __future__ import annotations
@@ -37,7 +41,10 @@ import random
 import re
 import resource
 import sys
+import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
 from nashra.demo.corpus import load_ant_rows
@@ -101,54 +108,125 @@ def stream(n: int, seed: int = 5):
         yield pk, kind, source, fields
 
 
-def store_cost(url: str, n: int) -> dict[str, float]:
-    """Milliseconds and SQL statements per assignment through the store, on a fresh database."""
-    from sqlalchemy import event
-
-    from nashra.model import Article
-    from nashra.store import Store
+@contextmanager
+def _scratch(url: str) -> Iterator[str]:
+    """A fresh empty database: a throw-away one on a PostgreSQL server, or a SQLite file in a
+    temporary folder for ``sqlite`` (any SQLite URL)."""
+    if url.startswith("sqlite"):
+        with tempfile.TemporaryDirectory() as tmp:
+            yield f"sqlite:///{tmp}/bench.db"
+        return
     from nashra.store.scratch import throwaway_database
-    from nashra.stories.store import StoryStore
 
     with throwaway_database(url) as db_url:
+        yield db_url
+
+
+def _save_stream(store, n: int):
+    """Save the first ``n`` articles of the stream; yields (pk, analysis) as each is saved."""
+    from nashra.model import Article
+
+    for _pk, _kind, _source, fields in stream(n):
+        store.ensure_source(fields["source"], fields["source"], "ar")
+        body = fields["body"]
+        # As the ingest does: one analysis (prepare), shared by the save and the assignment.
+        item = prepare(
+            Article(
+                source=fields["source"],
+                url=f"https://{fields['source']}.example/{fields['pk']}",
+                title=fields["title"],
+                body_html="".join(f"<p>{p}</p>" for p in body.split("\n")),
+                body_text=body,
+                published=fields["published"],
+                lang="ar",
+            ),
+        )
+        yield save_prepared(store, [item])[0].pk, item.analysed
+
+
+class _Statements:
+    """Counts the SQL statements (round trips: an executemany is one) sent through ``engine``
+    while it is on."""
+
+    def __init__(self, engine) -> None:
+        self.engine, self.count = engine, 0
+
+    def _one(self, *_args: object) -> None:
+        self.count += 1
+
+    def __enter__(self) -> _Statements:
+        from sqlalchemy import event
+
+        event.listen(self.engine, "before_cursor_execute", self._one)
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        from sqlalchemy import event
+
+        event.remove(self.engine, "before_cursor_execute", self._one)
+
+
+def _partition(store) -> list[list[str]]:
+    """The stories as sets of article URLs (story ids differ between two databases)."""
+    from sqlalchemy import select
+
+    from nashra.store.schema import article_signatures as sigs
+    from nashra.store.schema import articles
+
+    groups: dict[int, list[str]] = {}
+    with store.connect() as conn:
+        rows = conn.execute(
+            select(articles.c.url, sigs.c.story_id).join(sigs, sigs.c.article_pk == articles.c.pk)
+        )
+        for url, story in rows:
+            groups.setdefault(story, []).append(url)
+    return sorted(sorted(g) for g in groups.values())
+
+
+def store_cost(url: str, n: int) -> dict[str, float]:
+    """Milliseconds and SQL statements per assignment through the store, on fresh databases:
+    one by one as the crawl does (``StoryStore.assign``, one transaction each), and through the
+    backlog sweep as a bulk import does (every article queued, then ``assign_late``)."""
+    from nashra.store import Store
+    from nashra.stories import backlog
+    from nashra.stories.store import StoryStore
+
+    with _scratch(url) as db_url:
         store = Store.open(db_url)
-        statements = 0
-
-        def count(*_args: object) -> None:
-            nonlocal statements
-            statements += 1
-
         assigner = StoryStore(store)
         spent = 0.0
-        counted = 0
-        for _pk, _kind, _source, fields in stream(n):
-            store.ensure_source(fields["source"], fields["source"], "ar")
-            body = fields["body"]
-            # As the ingest does: one analysis (prepare), shared by the save and the assignment.
-            item = prepare(
-                Article(
-                    source=fields["source"],
-                    url=f"https://{fields['source']}.example/{fields['pk']}",
-                    title=fields["title"],
-                    body_html="".join(f"<p>{p}</p>" for p in body.split("\n")),
-                    body_text=body,
-                    published=fields["published"],
-                    lang="ar",
-                ),
-            )
-            saved = save_prepared(store, [item])[0]
-            event.listen(store.engine, "before_cursor_execute", count)
-            before = statements
+        counter = _Statements(store.engine)
+        for pk, analysed in _save_stream(store, n):
+            with counter:
+                t0 = time.perf_counter()
+                assigner.assign(pk, analysed=analysed)
+                spent += time.perf_counter() - t0
+        one_by_one = _partition(store)
+        store.close()
+    with _scratch(url) as db_url:
+        store = Store.open(db_url)
+        pks = [pk for pk, _analysed in _save_stream(store, n)]
+        with store.begin() as conn:
+            backlog.queue_articles(conn, pks)
+        assigner = StoryStore(store)
+        swept = 0
+        with _Statements(store.engine) as sweep_counter:
             t0 = time.perf_counter()
-            assigner.assign(saved.pk, analysed=item.analysed)
-            spent += time.perf_counter() - t0
-            counted += statements - before
-            event.remove(store.engine, "before_cursor_execute", count)
+            while not (sweep := assigner.assign_late()).complete:
+                swept += len(sweep.assigned)
+            swept += len(sweep.assigned)
+            sweep_spent = time.perf_counter() - t0
+        same = _partition(store) == one_by_one
         store.close()
     return {
         "db_articles": n,
         "db_ms_per_assignment": round(1000 * spent / n, 3),
-        "db_statements_per_assignment": round(counted / n, 2),
+        "db_statements_per_assignment": round(counter.count / n, 2),
+        # The backlog sweep (bulk import, cold crawl): lease, batches read and written together.
+        "db_sweep_assigned": swept,
+        "db_sweep_ms_per_assignment": round(1000 * sweep_spent / n, 3),
+        "db_sweep_statements_per_assignment": round(sweep_counter.count / n, 2),
+        "db_sweep_same_stories_as_one_by_one": same,
     }
 
 

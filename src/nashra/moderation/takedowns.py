@@ -35,7 +35,7 @@ from nashra.store.schema import (
     takedown_items,
     takedowns,
 )
-from nashra.stories.store import StoryStore
+from nashra.stories.store import refresh_stories
 
 __all__ = [
     "Takedown",
@@ -233,9 +233,7 @@ def _purge(conn: Connection, store: Store, takedown_id: int, pks: list[int], now
         conn.execute(delete(table).where(table.c.article_pk.in_(pks)))
     conn.execute(delete(articles).where(articles.c.pk.in_(pks)))
     if story_ids:
-        refresher = StoryStore(store)
-        for story_id in sorted(story_ids):
-            refresher._refresh_story(conn, story_id, None)  # type: ignore[arg-type]
+        refresh_stories(conn, dict.fromkeys(story_ids), {})
         # a story left with no article keeps no trace of the removed one's headline
         conn.execute(
             update(stories)

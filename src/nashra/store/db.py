@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -137,7 +138,25 @@ def upsert(
     (``excluded``) to its expression, e.g. ``{"views": lambda new: t.c.views + new.views}``.
     With no ``update`` the existing row is left as it is (``returning`` then yields nothing for
     it: a way to learn whether the insert took place)."""
-    statement = for_dialect(conn, sqlite=sqlite.insert, postgresql=postgresql.insert)(table)
+    if isinstance(update, Mapping) or returning:
+        statement = _upsert_statement(dialect_name(conn), table, key, update, returning)
+    else:
+        # Named columns: the statement is built once per shape (building it costs more than
+        # sending it to SQLite).
+        statement = _cached_upsert(dialect_name(conn), table, tuple(key), tuple(update), ())
+    if isinstance(values, Mapping):
+        return conn.execute(statement, dict(values))
+    return conn.execute(statement, list(values))
+
+
+def _upsert_statement(
+    dialect: str,
+    table: Table,
+    key: Sequence[str],
+    update: Iterable[str] | Mapping[str, Callable[[Any], Any]],
+    returning: Sequence[ColumnElement[Any]],
+) -> Any:
+    statement = for_dialect(dialect, sqlite=sqlite.insert, postgresql=postgresql.insert)(table)
     new = statement.excluded
     if isinstance(update, Mapping):
         changes = {column: value(new) for column, value in update.items()}
@@ -150,9 +169,10 @@ def upsert(
         statement = statement.on_conflict_do_nothing(index_elements=index)
     if returning:
         statement = statement.returning(*returning)
-    if isinstance(values, Mapping):
-        return conn.execute(statement, dict(values))
-    return conn.execute(statement, list(values))
+    return statement
+
+
+_cached_upsert = functools.lru_cache(maxsize=256)(_upsert_statement)
 
 
 # -- keyset pagination ---------------------------------------------------------------------------

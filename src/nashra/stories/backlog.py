@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, and_, delete, func, or_, select, update
+from sqlalchemy import Connection, and_, bindparam, delete, func, or_, select, update
 
 from nashra.store import Store
 from nashra.store.db import upsert
@@ -47,12 +47,17 @@ def queue_articles(conn: Connection, pks: Sequence[int]) -> None:
     upsert(conn, story_backlog, values, ["article_pk"], update=["published", "queued_at"])
 
 
-def dequeue(conn: Connection, pk: int, queued_at: datetime) -> None:
-    """Take an assigned article out, unless it was queued again meanwhile (its text changed)."""
+def dequeue(conn: Connection, entries: Sequence[tuple[int, datetime]]) -> None:
+    """Take assigned articles out, ``(pk, queued_at)`` each, in one batch: an article queued
+    again meanwhile (its text changed) stays."""
+    if not entries:
+        return
     conn.execute(
         delete(story_backlog).where(
-            story_backlog.c.article_pk == pk, story_backlog.c.queued_at == queued_at
-        )
+            story_backlog.c.article_pk == bindparam("b_pk"),
+            story_backlog.c.queued_at == bindparam("b_queued_at"),
+        ),
+        [{"b_pk": pk, "b_queued_at": queued_at} for pk, queued_at in entries],
     )
 
 

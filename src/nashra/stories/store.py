@@ -5,7 +5,9 @@
 articles of the time window on first use, and writes each decision in one transaction: the
 article's signature row (its story, its near-duplicate original), moved articles, merged
 stories, and the summaries of the stories that changed. An article is in exactly one story
-because its story is one column of one row keyed by the article.
+because its story is one column of one row keyed by the article. An arrival costs one read (the
+article, its rows and what other processes wrote to the window); the decisions of a backlog
+batch or a rebuild share their writes, one batched statement per table (see :meth:`write`).
 
 An article older than the live window (a cold crawl brings weeks of them, in no order) is not
 judged on arrival: it waits in the backlog (``backlog.py``) and :meth:`StoryStore.assign_late`
@@ -20,6 +22,7 @@ late with an older timestamp can be missed; ``nashra stories rebuild`` recompute
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 import os
@@ -28,17 +31,33 @@ import threading
 import time
 import uuid
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, delete, func, insert, or_, select, update
+from sqlalchemy import (
+    Connection,
+    Select,
+    bindparam,
+    cast,
+    delete,
+    func,
+    insert,
+    literal_column,
+    null,
+    or_,
+    select,
+    text,
+    union_all,
+    update,
+)
 from sqlalchemy.exc import InterfaceError, OperationalError
 
 from nashra.config import Settings, StorySettings, parse_weights
 from nashra.observe.metrics import LATE_ASSIGNED
-from nashra.store.db import upsert
+from nashra.store.db import for_dialect, upsert
 from nashra.store.schema import article_signatures as sigs
 from nashra.store.schema import articles, stories, story_backlog
 from nashra.store.store import Store
@@ -47,7 +66,13 @@ from nashra.stories.features import Features, features_of
 from nashra.stories.index import Decision, StoryConfig, StoryIndex, aware
 from nashra.stories.minhash import SIGNATURE_VERSION
 from nashra.stories.summary import StorySummary, summarise
-from nashra.stories.window import LateWindow, load_window, window_rows
+from nashra.stories.window import (
+    LateWindow,
+    changed_since,
+    load_window,
+    window_query,
+    window_rows,
+)
 from nashra.text.article import AnalysedText
 
 log = logging.getLogger("nashra.stories")
@@ -120,7 +145,7 @@ def _features_of_row(row: Any, analysed: AnalysedText | None = None) -> Features
 
 
 def _summary_values(summary: StorySummary) -> dict[str, Any]:
-    """A story row's columns that its summary fills."""
+    """A story row's columns that its summary fills (``_SUMMARY_COLUMNS``)."""
     return {
         "representative": summary.representative,
         "title": summary.title,
@@ -131,6 +156,146 @@ def _summary_values(summary: StorySummary) -> dict[str, Any]:
         "first_published": summary.first_published,
         "last_published": summary.last_published,
     }
+
+
+_MEMBER_COLUMNS = (
+    sigs.c.story_id,
+    articles.c.pk,
+    articles.c.source,
+    articles.c.published,
+    articles.c.partial,
+    articles.c.title,
+    articles.c.lang,
+    func.length(articles.c.body_text).label("chars"),
+    sigs.c.copy_of,
+)
+_SUMMARY_COLUMNS = (
+    "representative",
+    "title",
+    "lang",
+    "size",
+    "outlet_count",
+    "outlets",
+    "first_published",
+    "last_published",
+)
+_SUMMARY_UPDATE = (
+    update(stories)
+    .where(stories.c.id == bindparam("b_id"))
+    .values({c: bindparam(f"b_{c}") for c in (*_SUMMARY_COLUMNS, "merged_into", "updated_at")})
+)
+
+
+def refresh_stories(
+    conn: Connection, fallbacks: Mapping[int, int | None], weights: Mapping[str, float]
+) -> None:
+    """Recompute the summaries of the stories ``fallbacks`` names from their members, in one
+    read and one batched write (cost: the sizes of those stories). A story left without
+    members is marked as gone into its fallback, unless it already says where it went."""
+    if not fallbacks:
+        return
+    ids = sorted(fallbacks)
+    groups: dict[int, list[dict[str, Any]]] = {}
+    for row in conn.execute(select(*_MEMBER_COLUMNS)
+                            .select_from(sigs.join(articles, articles.c.pk == sigs.c.article_pk))
+                            .where(sigs.c.story_id.in_(ids))):  # fmt: skip
+        member = dict(row._mapping)
+        member["published"] = aware(member["published"])
+        groups.setdefault(member.pop("story_id"), []).append(member)
+    now = _now()
+    rows = []
+    for story_id in ids:
+        members = groups.get(story_id)
+        if not members:
+            conn.execute(
+                update(stories)
+                .where(stories.c.id == story_id)
+                .values(size=0, outlet_count=0, outlets="", updated_at=now,
+                        merged_into=func.coalesce(stories.c.merged_into, fallbacks[story_id]))
+            )  # fmt: skip
+            continue
+        values = _summary_values(summarise(members, weights))
+        rows.append({"b_id": story_id, "b_merged_into": None, "b_updated_at": now}
+                    | {f"b_{c}": v for c, v in values.items()})  # fmt: skip
+    if rows:
+        conn.execute(_SUMMARY_UPDATE, rows)
+
+
+@dataclass
+class _Pending:
+    """Writes that the decisions of one transaction share, made at :meth:`StoryStore._flush`:
+    signature rows (article → its row, the last decision wins), the stories whose summary is
+    due (story → where it went if it is left empty), the backlog entries done and, in a batch
+    on PostgreSQL, the rows of the stories founded."""
+
+    signatures: dict[int, dict[str, Any]] = field(default_factory=dict)
+    stories: dict[int, int] = field(default_factory=dict)
+    dequeued: list[tuple[int, datetime]] = field(default_factory=list)
+    founded: list[dict[str, Any]] = field(default_factory=list)  # new story rows (batched)
+    batched: bool = False  # new stories wait for the flush too (see StoryStore._allocate)
+
+
+RESERVE = 32  # story ids taken from the sequence at a time in a batch (PostgreSQL)
+_RESERVE = text(
+    "SELECT nextval(pg_get_serial_sequence('stories', 'id')) FROM generate_series(1, :n)"
+)
+
+
+_ARRIVAL_ONLY = ("pk", "title", "body_text", "content_key", "original_story")
+
+
+@functools.cache
+def _arrival_query(warm: bool, seen: bool, floor: bool) -> Select:
+    """What :meth:`StoryStore._read` sends (built once per shape: parameters ``b_pk``, and
+    ``b_seen`` and ``b_floor`` when they are set). Alone: the article with its signature row
+    and its exact original's story. With ``warm``, in the same statement, the window rows
+    written since ``b_seen`` (``part`` 1; the article's row is ``part`` 0)."""
+    original = sigs.alias("original")
+    # One row shape for both parts: the window's columns, then the arrival's own (the result
+    # types are the first part's: its NULLs are cast to the column's type).
+    article = (
+        select(
+            literal_column("0").label("part"),
+            articles.c.pk.label("article_pk"),
+            sigs.c.story_id,
+            cast(null(), sigs.c.link.type).label("link"),
+            sigs.c.copy_of.label("near_copy_of"),
+            cast(null(), sigs.c.minhash.type).label("minhash"),
+            cast(null(), sigs.c.features.type).label("features"),
+            cast(null(), sigs.c.updated_at.type).label("updated_at"),
+            articles.c.source,
+            articles.c.published,
+            articles.c.lang,
+            articles.c.partial,
+            articles.c.copy_of,
+            func.length(articles.c.body_text).label("chars"),
+            articles.c.pk,
+            articles.c.title,
+            articles.c.body_text,
+            sigs.c.content_key,
+            original.c.story_id.label("original_story"),
+        )
+        .select_from(
+            articles.outerjoin(sigs, sigs.c.article_pk == articles.c.pk).outerjoin(
+                original, original.c.article_pk == articles.c.copy_of
+            )
+        )
+        .where(articles.c.pk == bindparam("b_pk"))
+    )
+    if not warm:
+        return article
+    where = changed_since(
+        bindparam("b_seen", type_=sigs.c.updated_at.type) if seen else None,
+        bindparam("b_floor", type_=sigs.c.published.type) if floor else None,
+    )
+    changed = window_query(*where)
+    changed = changed.with_only_columns(
+        literal_column("1").label("part"),
+        *changed.selected_columns,
+        *(null().label(c) for c in _ARRIVAL_ONLY),
+    )
+    both = union_all(article, changed).subquery()
+    return select(both).order_by(both.c.published, both.c.article_pk)
 
 
 class StoryStore:
@@ -146,6 +311,8 @@ class StoryStore:
         self.config = config or StoryConfig()
         self.weights = weights or {}
         self._conn: Connection | None = None
+        self._pending: _Pending | None = None  # what the decisions of a transaction share
+        self._reserved: list[int] = []  # story ids taken from the sequence, not used yet
         self._title: str | None = None  # the headline of the article being judged
         self._founded: int | None = None  # the story its decision created, if any
         self.index = self._new_index()
@@ -180,74 +347,53 @@ class StoryStore:
             "title": self._title,
             "lang": f.lang,
         }
-        summary = summarise([founder], self.weights)
-        self._founded = self._conn.execute(
-            insert(stories).values(**_summary_values(summary), updated_at=_now())
-        ).inserted_primary_key[0]
+        values = {**_summary_values(summarise([founder], self.weights)), "updated_at": _now()}
+        if self._pending is not None and self._pending.batched:
+            # In a batch on PostgreSQL the row waits for the flush, under an id taken from the
+            # sequence ahead of time (in increasing order, as the inserts would have had them).
+            if not self._reserved:
+                self._reserved = sorted(self._conn.execute(_RESERVE, {"n": RESERVE}).scalars())
+            self._founded = self._reserved.pop(0)
+            self._pending.founded.append({"id": self._founded, **values})
+            return self._founded
+        self._founded = self._conn.execute(insert(stories).values(**values)).inserted_primary_key[0]
         return self._founded
-
-    def _refresh_story(self, conn: Connection, story_id: int, fallback: int) -> None:
-        """Recompute a story's summary from its members (cost: the size of that story)."""
-        rows = conn.execute(
-            select(
-                articles.c.pk,
-                articles.c.source,
-                articles.c.published,
-                articles.c.partial,
-                articles.c.title,
-                articles.c.lang,
-                func.length(articles.c.body_text).label("chars"),
-                sigs.c.copy_of,
-            )
-            .select_from(sigs.join(articles, articles.c.pk == sigs.c.article_pk))
-            .where(sigs.c.story_id == story_id)
-        ).all()
-        now = _now()
-        if not rows:
-            conn.execute(
-                update(stories)
-                .where(stories.c.id == story_id)
-                .values(size=0, outlet_count=0, outlets="", updated_at=now,
-                        merged_into=func.coalesce(stories.c.merged_into, fallback))
-            )  # fmt: skip
-            return
-        members = [dict(r._mapping) for r in rows]
-        for m in members:
-            m["published"] = aware(m["published"])
-        summary = summarise(members, self.weights)
-        conn.execute(
-            update(stories)
-            .where(stories.c.id == story_id)
-            .values(**_summary_values(summary), merged_into=None, updated_at=now)
-        )
 
     # -- the window ------------------------------------------------------------------------
 
-    def _sync(self, conn: Connection) -> None:
-        """Warm the window on first use; afterwards pick up what other processes wrote."""
+    def _read(self, conn: Connection, pk: int) -> Any:
+        """The article ``pk`` with its signature row and its exact original's story; in the same
+        round trip, once the window is warm, the rows other processes wrote since it last looked
+        (put in the window here). Warms the window on first use."""
+        floor = self.index.floor if self._warm else None
+        seen = self._seen if self._warm else None
+        query = _arrival_query(self._warm, seen is not None, floor is not None)
+        params = {"b_pk": pk}
+        params.update({} if seen is None else {"b_seen": seen})
+        params.update({} if floor is None else {"b_floor": floor})
+        rows = conn.execute(query, params).all()
+        found = [r for r in rows if r.part == 0]
+        if not found:
+            raise LookupError(f"no article with pk {pk}")
         if not self._warm:
-            latest = conn.execute(
-                select(func.max(sigs.c.published)).where(sigs.c.published <= _now() + self.config.future_slack)
-            ).scalar()  # fmt: skip
-            self._warm = True
-            if latest is None:
-                self._seen = None
-                return
-            floor = aware(latest) - self.config.window
-            self._seen = load_window(self.index, window_rows(conn, sigs.c.published >= floor))
+            self._warm_up(conn)
+        else:
+            newest = load_window(self.index, (r for r in rows if r.part == 1))
+            if newest is not None and (self._seen is None or newest > self._seen):
+                self._seen = newest
+        return found[0]
+
+    def _warm_up(self, conn: Connection) -> None:
+        """Fill the window with the stored articles of the last ``window`` up to now."""
+        latest = conn.execute(
+            select(func.max(sigs.c.published)).where(sigs.c.published <= _now() + self.config.future_slack)
+        ).scalar()  # fmt: skip
+        self._warm = True
+        if latest is None:
+            self._seen = None
             return
-        # Only the few rows written since the last look: selected by the updated_at index first,
-        # so the planner cannot walk the whole window through the published index instead.
-        where = []
-        if self._seen is not None:
-            changed = select(sigs.c.article_pk).where(sigs.c.updated_at > self._seen)
-            where.append(sigs.c.article_pk.in_(changed))
-        floor = self.index.floor
-        if floor is not None:
-            where.append(sigs.c.published >= floor)
-        newest = load_window(self.index, window_rows(conn, *where))
-        if newest is not None and (self._seen is None or newest > self._seen):
-            self._seen = newest
+        floor = aware(latest) - self.config.window
+        self._seen = load_window(self.index, window_rows(conn, sigs.c.published >= floor))
 
     # -- assignment ------------------------------------------------------------------------
 
@@ -258,12 +404,8 @@ class StoryStore:
 
         An article older than the live window goes to the backlog; with ``defer`` it waits
         there (``pending``) for :meth:`assign_late`, otherwise the backlog is worked at once."""
-        with self._lock, self.store.begin() as conn:
-            self._conn = conn
-            try:
-                result = self._assign(conn, pk, analysed)
-            finally:
-                self._conn = None
+        with self._lock, self.store.begin() as conn, self._writing(conn):
+            result = self._assign(conn, pk, analysed)
         if result.pending and not defer:
             result = self.assign_late().assigned.get(pk, result)
         return result
@@ -271,29 +413,18 @@ class StoryStore:
     def _assign(
         self, conn: Connection, pk: int, analysed: AnalysedText | None = None
     ) -> StoryAssignment:
-        # The article and its signature row in one round trip.
-        row = conn.execute(
-            select(
-                *_ARTICLE_COLUMNS,
-                sigs.c.story_id.label("sig_story"),
-                sigs.c.copy_of.label("sig_copy_of"),
-                sigs.c.content_key.label("sig_key"),
-            )
-            .select_from(articles.outerjoin(sigs, sigs.c.article_pk == articles.c.pk))
-            .where(articles.c.pk == pk)
-        ).first()
-        if row is None:
-            raise LookupError(f"no article with pk {pk}")
-        self._sync(conn)
+        row = self._read(conn, pk)
         key = content_key(row.title or "", row.body_text or "")
-        if row.sig_key == key and row.sig_story:
-            return StoryAssignment(pk, row.sig_story, row.sig_copy_of, unchanged=True)
-        old_story = row.sig_story
+        if row.content_key == key and row.story_id:
+            return StoryAssignment(pk, row.story_id, row.near_copy_of, unchanged=True)
+        old_story = row.story_id
         f = _features_of_row(row, analysed)
         if not self.index.covers(f.published):
             backlog.queue(conn, pk, f.published)
             return StoryAssignment(pk, old_story, pending=True)
-        result = self._decide(conn, self.index, f, row.title, key, old_story)
+        result = self._decide(
+            conn, self.index, f, row.title, key, old_story, original=(row.original_story,)
+        )
         now = _now()
         self._seen = now if self._seen is None or now > self._seen else self._seen
         return result
@@ -306,15 +437,20 @@ class StoryStore:
         title: str,
         key: str,
         old_story: int | None = None,
+        *,
+        original: tuple[int | None] | None = None,
     ) -> StoryAssignment:
-        """Judge ``f`` (headline ``title``) in ``index`` and write the decision."""
+        """Judge ``f`` (headline ``title``) in ``index`` and write the decision. ``original``:
+        the story of ``f.exact_copy_of`` (None if it has none) when the caller read it with the
+        article; else it is looked up, when the original is not in the window."""
         if old_story is not None:
             index.remove(f.pk)
         original_story = None
         if f.exact_copy_of is not None and f.exact_copy_of not in index.members:
-            original_story = conn.execute(
-                select(sigs.c.story_id).where(sigs.c.article_pk == f.exact_copy_of)
-            ).scalar()
+            if original is not None:
+                (original_story,) = original
+            else:
+                original_story = self._story_of(conn, f.exact_copy_of)
         self._title, self._founded = title, None
         try:
             decision = index.assign(f, original_story=original_story)
@@ -331,6 +467,14 @@ class StoryStore:
             moved=[m[0] for m in decision.moves],
             merged=[gone for gone, _ in decision.merges],
         )
+
+    def _story_of(self, conn: Connection, pk: int) -> int | None:
+        """The story of an assigned article, as this transaction has decided it."""
+        assert self._pending is not None
+        written = self._pending.signatures.get(pk)
+        if written is not None:
+            return written["story_id"]
+        return conn.execute(select(sigs.c.story_id).where(sigs.c.article_pk == pk)).scalar()
 
     # -- the backlog: late articles in date order -------------------------------------------
 
@@ -360,19 +504,16 @@ class StoryStore:
         return result
 
     def _assign_rows(self, rows: list[Any], result: LatePass) -> None:
-        """Waiting articles in one transaction; if that fails for another reason than the
-        database, one by one, so that one bad article is logged and dropped from the backlog
-        (its grouping lost, as on arrival) instead of holding up the rest."""
+        """Waiting articles in one transaction, their decisions written together at its end
+        (see :meth:`write`); if that fails for another reason than the database, one by one,
+        so that one bad article is logged and dropped from the backlog (its grouping lost, as
+        on arrival) instead of holding up the rest."""
         assigned: dict[int, StoryAssignment] = {}
         try:
-            with self._lock, self.store.begin() as conn:
-                self._conn = conn
-                try:
-                    self.late.sync(conn)
-                    for row in rows:
-                        assigned[row.pk] = self._assign_waiting(conn, row)
-                finally:
-                    self._conn = None
+            with self._lock, self.store.begin() as conn, self._writing(conn, batch=True):
+                self.late.sync(conn)
+                for row in rows:
+                    assigned[row.pk] = self._assign_waiting(conn, row)
         except (OperationalError, InterfaceError):
             self.late.reset()  # the window holds decisions that were not written
             raise
@@ -384,39 +525,99 @@ class StoryStore:
                 return
             log.exception("late story assignment failed pk=%s", rows[0].pk)
             with self.store.begin() as conn:
-                backlog.dequeue(conn, rows[0].pk, rows[0].queued_at)
+                backlog.dequeue(conn, [(rows[0].pk, rows[0].queued_at)])
             result.failed.append(rows[0].pk)
             return
         result.assigned.update(assigned)
 
     def _assign_waiting(self, conn: Connection, row: Any) -> StoryAssignment:
+        assert self._pending is not None
         key = content_key(row.title or "", row.body_text or "")
         if row.sig_story and row.sig_key == key:
             result = StoryAssignment(row.pk, row.sig_story, unchanged=True)
         else:
             f = _features_of_row(row)
-            index = self.late.at(conn, f.published)
+            # The window reads the archive: it must show the decisions made so far.
+            index = self.late.at(conn, f.published, before_read=lambda: self._flush(conn))
             result = self._decide(conn, index, f, row.title, key, row.sig_story)
-        backlog.dequeue(conn, row.pk, row.queued_at)
+        self._pending.dequeued.append((row.pk, row.queued_at))
         return result
 
+    # -- writing decisions -----------------------------------------------------------------
+
+    @contextmanager
+    def _writing(self, conn: Connection, *, batch: bool = False) -> Iterator[None]:
+        """Decisions made inside are written through ``conn``; what they share is written at
+        the end (before the commit), or earlier when a read or a decision needs it. In a
+        ``batch`` on PostgreSQL new stories wait too (ids taken ahead, the unused ones left)."""
+        batched = batch and for_dialect(conn, sqlite=False, postgresql=True)
+        self._conn, self._pending = conn, _Pending(batched=batched)
+        try:
+            yield
+            self._flush(conn)
+        finally:
+            self._conn = self._pending = None
+            self._reserved = []
+
+    def _flush(self, conn: Connection) -> None:
+        """Write what the decisions so far left pending, in a few batched statements."""
+        pending = self._pending
+        assert pending is not None, "decisions are written inside _writing"
+        if pending.founded:
+            conn.execute(insert(stories), pending.founded)
+        if pending.signatures:
+            rows = list(pending.signatures.values())
+            upsert(
+                conn, sigs, rows, ["article_pk"], update=[c for c in rows[0] if c != "article_pk"]
+            )
+        refresh_stories(conn, pending.stories, self.weights)
+        if pending.dequeued:
+            backlog.dequeue(conn, pending.dequeued)
+        self._pending = _Pending(batched=pending.batched)
+
     def write(self, conn: Connection, decision: Decision, f: Features, key: str) -> None:
-        """Persist one decision (the article's row, moves, merges, copies, story summaries)."""
+        """Persist one decision (the article's row, moves, merges, copies, story summaries).
+
+        Moves and merges are written at once (and applied to the signature rows still
+        pending); the article's row and the summaries of the stories it touched wait for the
+        next flush, which writes those of many decisions in one statement each. The rows end
+        as if each decision had been written alone: what waits is written first when this
+        decision rewrites copies (a summary reads who is a copy), merges away a story whose
+        summary is due, or moves or merges while new stories wait (their rows must exist)."""
+        pending = self._pending
+        assert pending is not None, "decisions are written inside _writing"
+        gone = {g for g, _ in decision.merges}
+        reshapes = bool(gone or decision.moves)
+        if decision.recopied or gone & pending.stories.keys() or (reshapes and pending.founded):
+            self._flush(conn)
+            pending = self._pending
+            assert pending is not None
         now = _now()
-        for gone, into in decision.merges:
+        for old, into in decision.merges:
             conn.execute(
-                update(sigs).where(sigs.c.story_id == gone).values(story_id=into, updated_at=now)
+                update(sigs).where(sigs.c.story_id == old).values(story_id=into, updated_at=now)
             )
             conn.execute(
                 update(stories)
-                .where(or_(stories.c.id == gone, stories.c.merged_into == gone))
+                .where(or_(stories.c.id == old, stories.c.merged_into == old))
                 .values(merged_into=into, size=0, outlet_count=0, updated_at=now)
             )
+            for row in pending.signatures.values():
+                if row["story_id"] == old:
+                    row.update(story_id=into, updated_at=now)
+        stored = []
         for moved_pk, _old, new, score in decision.moves:
+            row = pending.signatures.get(moved_pk)
+            if row is not None:
+                row.update(story_id=new, link=score, updated_at=now)
+            else:
+                stored.append({"b_pk": moved_pk, "b_story": new, "b_link": score})
+        if stored:
             conn.execute(
                 update(sigs)
-                .where(sigs.c.article_pk == moved_pk)
-                .values(story_id=new, link=score, updated_at=now)
+                .where(sigs.c.article_pk == bindparam("b_pk"))
+                .values(story_id=bindparam("b_story"), link=bindparam("b_link"), updated_at=now),
+                stored,
             )
         for old_original, new_original in decision.recopied:
             conn.execute(
@@ -424,7 +625,8 @@ class StoryStore:
                 .where(or_(sigs.c.article_pk == old_original, sigs.c.copy_of == old_original))
                 .values(copy_of=new_original, updated_at=now)
             )
-        values = {
+        pending.signatures[f.pk] = {
+            "article_pk": f.pk,
             "story_id": decision.story,
             "published": f.published,
             "link": decision.link,
@@ -435,12 +637,10 @@ class StoryStore:
             "version": SIGNATURE_VERSION,
             "updated_at": now,
         }
-        upsert(conn, sigs, {"article_pk": f.pk, **values}, ["article_pk"], update=list(values))
-        gone = {g for g, _ in decision.merges}
         # A story founded by this article and given nothing else is already summed up.
         alone = self._founded if not decision.moves and not decision.merges else None
-        for story_id in sorted(decision.touched - gone - {alone}):
-            self._refresh_story(conn, story_id, decision.story)
+        for story_id in decision.touched - gone - {alone}:
+            pending.stories[story_id] = decision.story
 
     # -- rebuild -------------------------------------------------------------------------------
 
@@ -476,14 +676,11 @@ class StoryStore:
                     rows = conn.execute(query.limit(batch)).all()
                     if not rows:
                         break
-                    self._conn = conn
-                    try:
+                    with self._writing(conn, batch=True):
                         for row in rows:
                             key = content_key(row.title or "", row.body_text or "")
                             f = _features_of_row(row)
                             self._decide(conn, self.index, f, row.title, key)
-                    finally:
-                        self._conn = None  # fmt: skip
                 done += len(rows)
                 cursor = (rows[-1].published, rows[-1].pk)
                 if progress is not None:

@@ -8,37 +8,56 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, Select, func, select
 
 from nashra.store.schema import article_signatures as sigs
 from nashra.store.schema import articles
 from nashra.stories.features import Features
 from nashra.stories.index import StoryIndex, aware
 
+WINDOW_COLUMNS = (
+    sigs.c.article_pk,
+    sigs.c.story_id,
+    sigs.c.link,
+    sigs.c.copy_of.label("near_copy_of"),
+    sigs.c.minhash,
+    sigs.c.features,
+    sigs.c.updated_at,
+    articles.c.source,
+    articles.c.published,
+    articles.c.lang,
+    articles.c.partial,
+    articles.c.copy_of,
+    func.length(articles.c.body_text).label("chars"),
+)
+
+
+def window_query(*where: Any) -> Select:
+    """Assigned articles matching ``where`` with what a window keeps of them (unordered)."""
+    return (
+        select(*WINDOW_COLUMNS)
+        .select_from(sigs.join(articles, articles.c.pk == sigs.c.article_pk))
+        .where(*where)
+    )
+
 
 def window_rows(conn: Connection, *where: Any) -> Iterator[Any]:
     """Assigned articles matching ``where``, oldest first, with what a window keeps of them."""
-    query = (
-        select(
-            sigs.c.article_pk,
-            sigs.c.story_id,
-            sigs.c.link,
-            sigs.c.copy_of.label("near_copy_of"),
-            sigs.c.minhash,
-            sigs.c.features,
-            sigs.c.updated_at,
-            articles.c.source,
-            articles.c.published,
-            articles.c.lang,
-            articles.c.partial,
-            articles.c.copy_of,
-            func.length(articles.c.body_text).label("chars"),
-        )
-        .select_from(sigs.join(articles, articles.c.pk == sigs.c.article_pk))
-        .where(*where)
-        .order_by(articles.c.published, articles.c.pk)
-    )
-    yield from conn.execute(query)
+    yield from conn.execute(window_query(*where).order_by(articles.c.published, articles.c.pk))
+
+
+def changed_since(seen: datetime | None, floor: datetime | None) -> list[Any]:
+    """The condition on window rows written since ``seen`` (by any process) and not older than
+    ``floor``: the rows that catch a window up."""
+    where = []
+    if seen is not None:
+        # Selected by the updated_at index first, so the planner cannot walk the whole window
+        # through the published index instead.
+        changed = select(sigs.c.article_pk).where(sigs.c.updated_at > seen)
+        where.append(sigs.c.article_pk.in_(changed))
+    if floor is not None:
+        where.append(sigs.c.published >= floor)
+    return where
 
 
 def load_window(index: StoryIndex, rows: Iterator[Any]) -> datetime | None:
@@ -89,11 +108,20 @@ class LateWindow:
         """Forget everything (after a failed transaction left the index ahead of the archive)."""
         self.index = None
 
-    def at(self, conn: Connection, published: datetime) -> StoryIndex:
-        """The window around ``published``, read from ``conn`` as far as needed."""
+    def at(
+        self,
+        conn: Connection,
+        published: datetime,
+        before_read: Callable[[], None] | None = None,
+    ) -> StoryIndex:
+        """The window around ``published``, read from ``conn`` as far as needed (``before_read``
+        is called first when it reads: to write what the archive must show it)."""
         p, w = aware(published), self.window
         index = self.index
-        if index is None or p - w < self.low or p - w > self.high:
+        fresh = index is None or p - w < self.low or p - w > self.high
+        if (fresh or p + w >= self.high) and before_read is not None:
+            before_read()
+        if fresh:
             index = self.index = self._new_index()
             index.pinned = True
             self.low = self.high = p - w
@@ -113,13 +141,7 @@ class LateWindow:
         """Pick up what other processes wrote inside the window since it last looked."""
         if self.index is None or self.seen is None:
             return
-        changed = select(sigs.c.article_pk).where(sigs.c.updated_at > self.seen)
-        rows = window_rows(
-            conn,
-            sigs.c.article_pk.in_(changed),
-            sigs.c.published >= self.low,
-            sigs.c.published < self.high,
-        )
+        rows = window_rows(conn, *changed_since(self.seen, self.low), sigs.c.published < self.high)
         self._note(load_window(self.index, rows))
 
     def _note(self, newest: datetime | None) -> None:
