@@ -283,8 +283,7 @@ class StoryIndex:
         ]
         norm = math.sqrt(sum(x * x for x in out))
         if not norm:
-            self.slots.count_in(slots)  # no vector: the terms it entered are given back now
-            self.slots.count_out(slots)
+            self.slots.release_unheld(slots)  # no vector: the terms it entered go back now
             return EMPTY
         return slots, np.array(out) / norm
 

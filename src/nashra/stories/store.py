@@ -67,6 +67,7 @@ from nashra.stories.index import Decision, StoryConfig, StoryIndex, aware
 from nashra.stories.minhash import SIGNATURE_VERSION
 from nashra.stories.summary import StorySummary, summarise
 from nashra.stories.window import (
+    WINDOW_COLUMNS,
     LateWindow,
     changed_since,
     load_window,
@@ -244,6 +245,20 @@ _RESERVE = text(
 _ARRIVAL_ONLY = ("pk", "title", "body_text", "content_key", "original_story")
 
 
+# The window columns an arrival's own row leaves empty (it is judged, not yet a window row).
+_NOT_READ_FOR_ARRIVAL = frozenset({"link", "minhash", "features", "updated_at"})
+
+
+def _as_arrival(column: Any) -> Any:
+    """A window column as the arrival's row gives it: its key is the article's (an arrival may
+    have no signature row yet), and what only a window row needs is a NULL of the column's type."""
+    if column.name == "article_pk":
+        return articles.c.pk.label("article_pk")
+    if column.name in _NOT_READ_FOR_ARRIVAL:
+        return cast(null(), column.type).label(column.name)
+    return column
+
+
 @functools.cache
 def _arrival_query(warm: bool, seen: bool, floor: bool) -> Select:
     """What :meth:`StoryStore._read` sends (built once per shape: parameters ``b_pk``, and
@@ -256,19 +271,7 @@ def _arrival_query(warm: bool, seen: bool, floor: bool) -> Select:
     article = (
         select(
             literal_column("0").label("part"),
-            articles.c.pk.label("article_pk"),
-            sigs.c.story_id,
-            cast(null(), sigs.c.link.type).label("link"),
-            sigs.c.copy_of.label("near_copy_of"),
-            cast(null(), sigs.c.minhash.type).label("minhash"),
-            cast(null(), sigs.c.features.type).label("features"),
-            cast(null(), sigs.c.updated_at.type).label("updated_at"),
-            articles.c.source,
-            articles.c.published,
-            articles.c.lang,
-            articles.c.partial,
-            articles.c.copy_of,
-            func.length(articles.c.body_text).label("chars"),
+            *map(_as_arrival, WINDOW_COLUMNS),
             articles.c.pk,
             articles.c.title,
             articles.c.body_text,

@@ -73,9 +73,12 @@ class TermSlots:
     def count_out(self, slots: np.ndarray) -> None:
         """An article holding the terms of these (distinct) slots leaves the window: a term that
         no article holds any more gives its slot back."""
-        df = self._df
-        df[slots] -= 1
-        for position in slots[df[slots] <= 0].tolist():
+        self._df[slots] -= 1
+        self.release_unheld(slots)
+
+    def release_unheld(self, slots: np.ndarray) -> None:
+        """Give back those of these slots whose term no article of the window holds."""
+        for position in slots[self._df[slots] <= 0].tolist():
             self.leave(self._term_at[position])  # type: ignore[arg-type]
 
     def slots_of(self, terms: Collection[str]) -> np.ndarray:
