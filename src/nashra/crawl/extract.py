@@ -159,11 +159,14 @@ def _byline(tree: etree._Element, adapter: Adapter) -> tuple[str, str]:
     return _rule_text(tree, adapter.author_xpath), _rule_text(tree, adapter.date_xpath)
 
 
+_DATED = etree.XPath(
+    "//time | //*[contains(@class,'date') or contains(@class,'time') or contains(@class,'published')]"
+)
+
+
 def _visible_date(tree: etree._Element) -> str:
     """A date shown in the byline (``<time>`` text or an element whose class says date)."""
-    for el in tree.xpath(
-        "//time | //*[contains(@class,'date') or contains(@class,'time') or contains(@class,'published')]"
-    )[:8]:
+    for el in _DATED(tree)[:8]:
         text = _squash("".join(el.itertext()))
         if text and parse_date(text):
             return text

@@ -217,8 +217,14 @@ def _strip_lead(part: str) -> str:
 def clean_byline(raw: str | None, outlet_names: Iterable[str] = ()) -> Byline:
     """Split a raw byline into a person's name (or nothing) and an agency.
 
-    ``outlet_names``: the outlet's own names (and slug), which are never an author.
+    ``outlet_names``: the outlet's own names (and slug), which are never an author. An outlet's
+    bylines repeat from article to article: each is cleaned once (the rules are pure).
     """
+    return _clean_byline(raw or "", tuple(outlet_names))
+
+
+@lru_cache(maxsize=20_000)
+def _clean_byline(raw: str, outlet_names: tuple[str, ...]) -> Byline:
     text = " ".join((raw or "").replace("\u200f", " ").replace("\u200e", " ").split())
     if not text or re.match(r"(https?://|www\.)\S+$", text, re.IGNORECASE):
         return Byline()

@@ -83,21 +83,34 @@ def _index() -> dict[str, list[_Term]]:
     return dict(index)
 
 
+def _by_length(prefixes: tuple[str, ...]) -> tuple[tuple[int, frozenset[str]], ...]:
+    """Prefixes grouped by length, longest first: two of one length cannot both begin a word,
+    so a look-up per length finds them in the order of a longest-first list."""
+    sizes = sorted({len(p) for p in prefixes}, reverse=True)
+    return tuple((n, frozenset(p for p in prefixes if len(p) == n)) for n in sizes)
+
+
+_LAM_LAM = _by_length(("ولل", "فلل", "لل"))  # ل + ال: «للمغرب» is ل + المغرب
+_ARTICLE_GROUPS = _by_length(_ARTICLE_PREFIXES)
+_PREFIX_GROUPS = _by_length(_PREFIXES)
+
+
 def _forms(word: str) -> tuple[str, ...]:
     """The word and what it may be once its Arabic proclitics are removed."""
     forms = [word]
     if not _ARABIC.match(word):
         return tuple(forms)
-    for prefix in ("ولل", "فلل", "لل"):
-        if word.startswith(prefix) and len(word) - len(prefix) >= 2:
-            forms.append("ال" + word[len(prefix) :])
-    for prefix in _ARTICLE_PREFIXES:
-        if word.startswith(prefix) and len(word) - len(prefix) >= 2:
-            forms.append("ال" + word[len(prefix) :])
-            forms.append(word[len(prefix) :])
-    for prefix in _PREFIXES:
-        if word.startswith(prefix) and len(word) - len(prefix) >= 2:
-            forms.append(word[len(prefix) :])
+    longest = len(word) - 2  # a prefix must leave two letters
+    for n, prefixes in _LAM_LAM:
+        if n <= longest and word[:n] in prefixes:
+            forms.append("ال" + word[n:])
+    for n, prefixes in _ARTICLE_GROUPS:
+        if n <= longest and word[:n] in prefixes:
+            forms.append("ال" + word[n:])
+            forms.append(word[n:])
+    for n, prefixes in _PREFIX_GROUPS:
+        if n <= longest and word[:n] in prefixes:
+            forms.append(word[n:])
     return tuple(forms)
 
 

@@ -98,13 +98,19 @@ def _strip_suffix(word: str) -> str:
     return _strip_once(word, MIN_STEM_LONG)[0]
 
 
+_ARTICLE_SET = frozenset(_ARTICLES)
+_ARTICLE_SIZES = sorted({len(a) for a in _ARTICLES}, reverse=True)
+
+
 def _candidates(token: str) -> list[str]:
-    """Prefix readings of a token, most stripped first."""
+    """Prefix readings of a token, most stripped first. The longest article wins (two articles
+    of one length cannot both begin a word, so looking them up by length finds the one
+    ``_ARTICLES``' order would)."""
     found = []
-    for article in _ARTICLES:
-        if token.startswith(article) and len(token) - len(article) >= MIN_STEM:
-            found.append(token[len(article) :])
-            if article[0] in _CONJUNCTIONS:
+    for size in _ARTICLE_SIZES:
+        if token[:size] in _ARTICLE_SET and len(token) - size >= MIN_STEM:
+            found.append(token[size:])
+            if token[0] in _CONJUNCTIONS:
                 found.append(token[1:])  # و + a word that itself starts with ال...
             break
     else:

@@ -42,6 +42,8 @@ def _encode(part: str, safe: str) -> str:
     Escapes of unreserved characters are decoded (%7E → ~) and the others
     upper-cased (%d8 → %D8), so an IRI and its encoded URI meet.
     """
+    if "%" not in part:  # quote's own escapes are upper-case and never of unreserved characters
+        return quote(part, safe=safe, encoding="utf-8", errors="strict")
     part = _BARE_PERCENT.sub("%25", part)
     part = quote(part, safe=safe, encoding="utf-8", errors="strict")
 

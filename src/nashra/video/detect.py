@@ -206,14 +206,15 @@ def _from_json_ld(item: dict[str, Any], url: str) -> Video | None:
     return None
 
 
-_PLAYER_XPATH = (
+_PLAYERS = etree.XPath(
     "//iframe[@src or @data-src] | //lite-youtube[@videoid] | //*[@data-youtube-id]"
     " | //a[@href][.//img or contains(@class,'video') or contains(@class,'play')]"
 )
+_LINKS = etree.XPath("//a/@href")
 
 
 def _from_players(tree: etree._Element, url: str, any_link: bool) -> Video | None:
-    for el in tree.xpath(_PLAYER_XPATH)[:200]:
+    for el in _PLAYERS(tree)[:200]:
         tag = el.tag if isinstance(el.tag, str) else ""
         if tag == "lite-youtube" or el.get("data-youtube-id"):
             candidate = el.get("videoid") or el.get("data-youtube-id") or ""
@@ -225,7 +226,7 @@ def _from_players(tree: etree._Element, url: str, any_link: bool) -> Video | Non
         if found:
             return Video(*found, title=" ".join((el.get("title") or "").split()))
     if any_link:  # the outlet files the page as a video: a plain link to the video counts
-        for href in tree.xpath("//a/@href")[:500]:
+        for href in _LINKS(tree)[:500]:
             found = provider_video(urljoin(url, str(href)))
             if found:
                 return Video(*found)
