@@ -6,7 +6,7 @@ Joined to ``articles`` instead, every match costs a row read (about 1 µs, the f
 behind the body in the row) before the filter can drop it: a common word with a selective filter
 spent 35–45 ms at 100,000 articles reading rows it then threw away.
 
-Tokens (``unicode61`` lower-cases them, so they are written lower-case):
+Tokens (written lower-case, as the analyser writes every token of the index):
 
 * ``s<hex of the outlet slug>``, ``c<hex of the section>`` (``c`` alone: no section),
   ``l<hex of the language>`` — hex keeps any slug one exact token;

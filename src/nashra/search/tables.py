@@ -3,7 +3,7 @@
 * SQLite: ``article_search``, an FTS5 table whose rowid is ``articles.pk``; columns ``title``,
   ``body``, ``author`` (analysed tokens), ``title_words``, ``body_words`` (normalised,
   unstemmed, for prefix search) and ``facets`` (outlet, section, language and day: migration
-  0008); ``unicode61`` only splits our tokens on spaces.
+  0008); its ``ascii`` tokenizer (migration 0013) only splits our tokens on spaces.
 * PostgreSQL: ``article_search`` (``article_pk`` → ``articles.pk`` ON DELETE CASCADE) with
   ``terms`` (title weight A, body weight D), ``words`` (unstemmed, same weights) and ``author``
   tsvectors built by ``to_tsvector('simple', …)`` from our tokens, each with a GIN index.

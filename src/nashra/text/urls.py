@@ -32,7 +32,12 @@ ID_PARAMS = ("id", "p", "article")
 _PATH_SAFE = "/:@!$&'()*+,;=-._~%"
 _QUERY_SAFE = _PATH_SAFE + "?"
 _UNRESERVED = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
-_ESCAPE = re.compile(r"%([0-9A-Fa-f]{2})")
+# The escapes _encode must change: any with a lower-case hex digit, and those of unreserved
+# characters (digits, letters, "-", ".", "_", "~"); every other escape is already canonical.
+_ESCAPE = re.compile(
+    r"%((?:[0-9A-Fa-f][a-f]|[a-f][0-9A-F])"
+    r"|(?:2[DE]|3[0-9]|4[1-9A-F]|5[0-9AF]|6[1-9A-F]|7[0-9AE]))"
+)
 _BARE_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
 
 
