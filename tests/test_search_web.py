@@ -92,6 +92,19 @@ def test_search_page_editions_and_filters(client: TestClient) -> None:
     assert none.status_code == 200 and "لا توجد نتائج" in none.text
 
 
+def test_the_help_line_says_how_the_chosen_order_treats_the_words(client: TestClient) -> None:
+    """By relevance an article needs only some of the words; by date, or by writer or region,
+    every word is required: the line under the form says which."""
+    relevance = client.get("/search", params={"q": "الحكومة"}).text
+    assert "تأتي أولا المقالات التي تضم أكثر كلماتك" in relevance
+    assert "كل الكلمات مطلوبة" not in relevance
+    for params in ({"sort": "date"}, {"mode": "writer"}):
+        page = client.get("/search", params={"q": "الحكومة", **params}).text
+        assert "كل الكلمات مطلوبة" in page and "أكثر كلماتك" not in page
+    french = client.get("/fr/search", params={"q": "économistes"}).text
+    assert "Les articles qui contiennent le plus de vos mots" in french
+
+
 @pytest.mark.parametrize(
     "q",
     ['"الحكومة', "NEAR(a b)", "title:x", "*", "'; DROP TABLE articles; --", "س" * 10_000, "؟"],
