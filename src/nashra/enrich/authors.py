@@ -220,7 +220,13 @@ def clean_byline(raw: str | None, outlet_names: Iterable[str] = ()) -> Byline:
     ``outlet_names``: the outlet's own names (and slug), which are never an author. An outlet's
     bylines repeat from article to article: each is cleaned once (the rules are pure).
     """
-    return _clean_byline(raw or "", tuple(outlet_names))
+    raw, names = raw or "", tuple(outlet_names)
+    if len(raw) > MAX_CACHED_BYLINE:  # never a byline: cleaned (to nothing) but not kept
+        return _clean_byline.__wrapped__(raw, names)
+    return _clean_byline(raw, names)
+
+
+MAX_CACHED_BYLINE = 300
 
 
 @lru_cache(maxsize=20_000)

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from functools import cached_property, lru_cache, partial
+from functools import cached_property, partial
 from itertools import chain
 
 from nashra.memo import Memo
@@ -43,17 +43,21 @@ _WORD = re.compile(r"[^\W_]+")
 NameToken = tuple[str, bool]
 
 
-@lru_cache(maxsize=200_000)
-def _raw_word_tokens(raw: str) -> tuple[NameToken, ...]:
+def _word_tokens(raw: str) -> tuple[NameToken, ...]:
     capital = raw[:1].isupper()
     return tuple((word, capital) for word in normalize(raw).split())
+
+
+_raw_word_tokens: Memo[str, tuple[NameToken, ...]] = Memo(_word_tokens, 200_000)
 
 
 def name_tokens(text: str) -> tuple[NameToken, ...]:
     """The words of ``text`` in normal form with their capital flag (harakat and tatweel are
     deleted first, so they never split a word)."""
     return tuple(
-        chain.from_iterable(map(_raw_word_tokens, _WORD.findall(normalize_arabic(text or ""))))
+        chain.from_iterable(
+            map(_raw_word_tokens.__getitem__, _WORD.findall(normalize_arabic(text or "")))
+        )
     )
 
 

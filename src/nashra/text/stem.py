@@ -16,8 +16,7 @@ keeps «وزير», «فريق», «فلسطين», «ألمانيا» from losi
 
 from __future__ import annotations
 
-from functools import lru_cache
-
+from nashra.memo import Memo
 from nashra.text.fold import normalize
 from nashra.text.lexicon import CURATED_WORDS, NATIVE_INITIAL_STEMS
 
@@ -130,9 +129,13 @@ def stem_arabic(token: str) -> str:
     return " ".join(stem_folded(t) for t in normalize(token or "").split())
 
 
-@lru_cache(maxsize=200_000)
 def stem_folded(token: str) -> str:
-    """:func:`stem_arabic` for a token already folded by :func:`nashra.text.fold.fold_base`."""
+    """:func:`stem_arabic` for a token already folded by :func:`nashra.text.fold.fold_base`
+    (remembered: the words of the press repeat)."""
+    return _stems[token]
+
+
+def _stem(token: str) -> str:
     if len(token) < 3 or token in _SEPARATE_WORDS or not is_arabic_token(token):
         return token
     candidates = _candidates(token)
@@ -146,3 +149,4 @@ def stem_folded(token: str) -> str:
 
 
 _NATIVE = NATIVE_INITIAL_STEMS | {_strip_suffix(normalize(w)) for w in CURATED_WORDS}
+_stems: Memo[str, str] = Memo(_stem, 200_000)
