@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import click
 import pytest
@@ -256,6 +257,25 @@ def test_cached_pages_expire_and_are_bounded(archive: Store) -> None:
     assert len(small) == 2
     small.search(archive, SearchRequest(q="الميزانية"))  # the oldest entry was dropped
     assert small.hits == 0
+
+
+def test_the_article_memo_shared_by_searches_changes_no_result(archive: Store) -> None:
+    from nashra.search import SearchRequest, search
+    from nashra.search.articles import ArticleMemo
+
+    def shown(results: Any) -> list[tuple[Any, ...]]:
+        return [(h.row, h.score, h.matched, h.title_html, h.snippet_html) for h in results.hits]
+
+    memo = ArticleMemo()
+    for q in ("الميزانية", "الميزانية البرلمان", "البرلمان الميزانية", "الوداد", "الميزانية"):
+        for page in (1, 2):
+            request = SearchRequest(q=q, page=page, per_page=5)
+            assert shown(search(archive, request, memo)) == shown(search(archive, request)), q
+    assert len(memo._rows) and (len(memo._streams) > 0) == (archive.dialect == "sqlite")
+    # The rows handed out are copies: a caller changing one changes no later search.
+    first = search(archive, SearchRequest(q="الميزانية"), memo)
+    first.hits[0].row["title"] = "changed"
+    assert search(archive, SearchRequest(q="الميزانية"), memo).hits[0].row["title"] != "changed"
 
 
 def test_a_new_article_reaches_the_cached_search_page_and_api(

@@ -5,7 +5,9 @@ the demo archive).
 
 The portal keeps one :class:`ResultsCache` among its memos, which it drops when the archive
 changes (see ``nashra.web.cache``), so a cached page never outlives the archive it was read
-from; an entry also expires after :data:`TTL` seconds.
+from; an entry also expires after :data:`TTL` seconds. It also holds the
+:class:`~nashra.search.articles.ArticleMemo` its searches share, so a query it has not seen
+reads only the candidate articles no recent query read.
 """
 
 from __future__ import annotations
@@ -15,8 +17,10 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from dataclasses import astuple
+from functools import partial
 from typing import TYPE_CHECKING
 
+from nashra.search.articles import ArticleMemo
 from nashra.search.engine import SearchRequest, SearchResults, search
 from nashra.search.query import parse_query
 
@@ -52,11 +56,14 @@ class ResultsCache:
         self,
         ttl: float = TTL,
         max_entries: int = MAX_ENTRIES,
-        run: Callable[[Store, SearchRequest], SearchResults] = search,
+        run: Callable[[Store, SearchRequest], SearchResults] | None = None,
     ) -> None:
         self.ttl = ttl
         self.max_entries = max_entries
-        self.run = run
+        # What searches read of each article, shared by every search run here (pages past the
+        # first included) and dropped with this cache when the archive changes.
+        self.articles = ArticleMemo()
+        self.run = run or partial(search, memo=self.articles)
         self._entries: OrderedDict[Hashable, tuple[float, SearchResults]] = OrderedDict()
         self._lock = threading.Lock()
         self.hits = 0

@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, func, select
@@ -26,6 +27,7 @@ from nashra.store.queries import LIST_COLUMNS, Filters
 from nashra.store.schema import articles, images, sources
 
 if TYPE_CHECKING:
+    from nashra.search.articles import ArticleMemo
     from nashra.store.store import Store
 
 __all__ = [
@@ -138,9 +140,13 @@ def _plan(request: SearchRequest) -> tuple[Query, list[Clause], list[Clause], li
     return query, [(t, scope) for t in query.terms], required, extra
 
 
-def _hydrate(conn: Connection, pks: list[int]) -> dict[int, dict[str, Any]]:
+def _hydrate(
+    conn: Connection, pks: list[int], memo: ArticleMemo | None = None
+) -> dict[int, dict[str, Any]]:
     if not pks:
         return {}
+    if memo is not None:
+        return memo.rows(pks, partial(_hydrate, conn))
     query = (
         select(*LIST_COLUMNS, articles.c.body_text)
         .select_from(
@@ -235,7 +241,13 @@ def _partial_pool(matches: _Matches, window: int, sort: str) -> list[tuple[int, 
 
 
 def _ranked_page(
-    matches: _Matches, query: Query, total: int, window: int, offset: int, limit: int
+    matches: _Matches,
+    query: Query,
+    total: int,
+    window: int,
+    offset: int,
+    limit: int,
+    memo: ArticleMemo | None = None,
 ) -> tuple[list[tuple[int, float]], set[int]]:
     """Relevance for a topic search: the first :data:`POOL` results of the index's order
     re-ordered by :func:`nashra.search.ranking.rank`, the index's order after them. Returns the
@@ -249,14 +261,14 @@ def _ranked_page(
     ranked_by_index = window if 0 < window < total else total  # the rest: newest first
     pool = _relevance_page(matches, total, window, 0, min(POOL, ranked_by_index))
     docs, df = corpus_stats(conn, backend, sorted(tokens))
-    ranked = rank(units, backend.doc_terms(conn, [pk for pk, _ in pool], tokens), docs, df)
+    ranked = rank(units, backend.doc_terms(conn, [pk for pk, _ in pool], tokens, memo), docs, df)
     page = [(r.pk, r.score) for r in ranked[offset : offset + limit]]
     complete = {r.pk for r in ranked[offset : offset + limit] if r.all_words}
     if offset + limit > len(pool) and total > len(pool):
         start = max(offset, len(pool))
         rest = _relevance_page(matches, total, window, start, offset + limit - start)
         page += rest
-        later = rank(units, backend.doc_terms(conn, [pk for pk, _ in rest], tokens), docs, df)
+        later = rank(units, backend.doc_terms(conn, [pk for pk, _ in rest], tokens, memo), docs, df)
         complete |= {r.pk for r in later if r.all_words}
     return page, complete
 
@@ -276,8 +288,10 @@ def _listing_page(
     return total, [(pk, 0.0) for (pk,) in conn.execute(query)]
 
 
-def search(store: Store, request: SearchRequest) -> SearchResults:
-    """Run ``request`` (validated first; :class:`SearchError` when a parameter is out of range)."""
+def search(store: Store, request: SearchRequest, memo: ArticleMemo | None = None) -> SearchResults:
+    """Run ``request`` (validated first; :class:`SearchError` when a parameter is out of range).
+    ``memo`` keeps what is read of each article for the next searches (see
+    :mod:`nashra.search.articles`); the results are the same with or without it."""
     request.validate()
     query, clauses, required, extra = _plan(request)
     offset = (request.page - 1) * request.per_page
@@ -304,7 +318,7 @@ def search(store: Store, request: SearchRequest) -> SearchResults:
                     candidates = _Matches(conn, backend, backend.any_match(), where)
                     total = candidates.count() if len(backend.words) > 1 else exact_total
                     strict, complete = _ranked_page(
-                        candidates, query, total, request.rank_window, offset, limit
+                        candidates, query, total, request.rank_window, offset, limit, memo
                     )
                 elif request.sort == "date":
                     strict = matches.by_date(exact_total, offset, limit)
@@ -317,7 +331,7 @@ def search(store: Store, request: SearchRequest) -> SearchResults:
                     partial = _partial_pool(others, request.rank_window, request.sort)
         start = max(0, offset - exact_total)
         shown = strict + partial[start : start + limit - len(strict)]
-        rows = _hydrate(conn, [pk for pk, _ in shown])
+        rows = _hydrate(conn, [pk for pk, _ in shown], memo)
     strict_pks = {pk for pk, _ in strict} if complete is None else complete
     total = total or exact_total + len(partial)
     highlighter = Highlighter(

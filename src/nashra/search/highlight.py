@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from bisect import bisect_left
 from collections.abc import Iterable
 from html import escape
+from itertools import compress
 
 from nashra.text import analyse, normalize, normalize_arabic
 from nashra.text.fold import _ARABIC_TABLE, fold_accents
@@ -69,6 +71,32 @@ def _raw_pattern(keys: list[str]) -> re.Pattern[str]:
     return re.compile("|".join("".join(_SOURCES.get(ch, re.escape(ch)) for ch in k) for k in keys))
 
 
+def _ascii_digits(key: str) -> bool:
+    """A key of ASCII digits only: no case or accent fold can make or change a digit, so the
+    raw pattern (whose classes hold the Arabic-Indic digits) finds it where folding would."""
+    return key.isascii() and key.isdigit()
+
+
+def _best_start(hits: list[bool], size: int, words: int) -> int:
+    """The first start of the ``words``-wide window over ``hits[:size]`` holding the most
+    hits (windows start at 0 to ``size - words``; 0 when ``size`` is shorter). Only a window
+    that begins at 0 or ends on a hit can be the first best, so those are the only ones counted
+    (a page's bodies hold a few hits among hundreds of words)."""
+    places = list(compress(range(len(hits)), hits))
+    last = max(0, size - words)
+    best, best_count = 0, bisect_left(places, words)
+    for p in places:
+        start = p - words + 1
+        if start < 1:
+            continue
+        if start > last:
+            break
+        count = bisect_left(places, start + words) - bisect_left(places, start)
+        if count > best_count:
+            best, best_count = start, count
+    return best
+
+
 class Highlighter:
     """Marks the words of a text that a query matched (one instance per search, memoised)."""
 
@@ -81,7 +109,9 @@ class Highlighter:
         # letters. They let a long body be scanned by one regex instead of word by word.
         keys = {t if is_arabic_token(t) else t[:2] for t in self.stems if t}
         keys |= {p for p in self.prefixes if p}
-        self._latin = any(not is_arabic_token(k) for k in keys)
+        # Only letters of other scripts need the case and accent folds; ASCII digits (a query's
+        # number, Arabic-Indic digits in the text) are found by the raw pattern's classes.
+        self._latin = any(not is_arabic_token(k) and not _ascii_digits(k) for k in keys)
         ordered = sorted(keys, key=len, reverse=True)
         self._keys = re.compile("|".join(map(re.escape, ordered))) if ordered else None
         self._raw_keys = _raw_pattern(ordered) if ordered and not self._latin else None
@@ -162,19 +192,16 @@ class Highlighter:
     def snippet(self, text: str, lang: str, words: int = SNIPPET_WORDS) -> str:
         """About ``words`` words of ``text`` around its densest run of matches, escaped, marked,
         with « … » where the text was cut. No match: the head of the text."""
-        chunks = (text or "").split()
+        # The words past the scanned ones are never shown: one more element (the rest of the
+        # text, unsplit) only tells that the text goes on.
+        chunks = (text or "").split(maxsplit=MAX_SCAN_WORDS)
         if not chunks:
             return ""
         scan = chunks[:MAX_SCAN_WORDS]
         hits = self._scan(scan, lang)
         start = 0
         if any(hits):
-            best, count = 0, sum(hits[:words])
-            best_count = count
-            for i in range(1, max(1, len(scan) - words + 1)):
-                count += hits[i + words - 1] - hits[i - 1] if i + words - 1 < len(scan) else 0
-                if count > best_count:
-                    best, best_count = i, count
+            best = _best_start(hits, len(scan), words)
             first = hits.index(True, best)
             start = max(0, min(best, first - 3))
         end = min(len(chunks), start + words)

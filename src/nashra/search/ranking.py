@@ -25,12 +25,13 @@ half is reported beside it) and checked on the relevance set of the tests.
 from __future__ import annotations
 
 import math
+from bisect import bisect_left
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from nashra.search.query import Query, Term
 
-__all__ = ["POOL", "DocTerms", "Ranked", "Unit", "rank", "units_of"]
+__all__ = ["POOL", "DocTerms", "Ranked", "Stream", "Unit", "rank", "units_of"]
 
 # Candidates ranked here, taken from the index's own best-first order. 100 would cost ~1.7 ms
 # less a query at 100,000 articles and rank ARCD as well, but SQLite and PostgreSQL (whose first
@@ -58,8 +59,8 @@ class Unit:
 @dataclass
 class DocTerms:
     """What the index knows of one candidate: ``positions`` of the query's tokens in the stream
-    title + body (0-based), and the lengths of the title (where the body starts) and the body
-    in tokens."""
+    title + body (0-based, ascending: both backends give them in text order), and the lengths
+    of the title (where the body starts) and the body in tokens."""
 
     title_tokens: int
     body_tokens: int
@@ -68,22 +69,49 @@ class DocTerms:
     @classmethod
     def from_text(cls, title: str, body: str, wanted: set[str]) -> DocTerms:
         """From the space-separated analysed tokens of the title and the body (what the FTS5
-        index stores). The body is searched for each wanted token with ``str.find`` (C speed)
-        rather than walked token by token in Python: several times faster on news bodies."""
-        titles = title.split()
-        doc = cls(len(titles), body.count(" ") + 1 if body else 0)
-        for i, tok in enumerate(titles):
-            if tok in wanted:
-                doc.positions.setdefault(tok, []).append(i)
-        padded = f" {body} "  # a token is found as " token ", its place by the spaces before it
+        index stores); see :class:`Stream`."""
+        return Stream(title, body).doc_terms(wanted)
+
+
+class Stream:
+    """One article's analysed title and body, asked for the places of tokens. The body is
+    searched for each token with ``str.find`` (C speed) rather than walked token by token in
+    Python: several times faster on news bodies. Each token's places are remembered, so a
+    stream kept between searches (``nashra.search.articles``) answers a token it has seen again
+    without searching its body."""
+
+    __slots__ = ("_padded", "_places", "_titles", "body_tokens", "title_tokens")
+
+    def __init__(self, title: str, body: str) -> None:
+        self._titles = title.split()
+        self.title_tokens = len(self._titles)
+        self.body_tokens = body.count(" ") + 1 if body else 0
+        # A token is found as " token ", its place by the spaces before it.
+        self._padded = f" {body} "
+        self._places: dict[str, tuple[int, ...]] = {}
+
+    def places(self, tok: str) -> tuple[int, ...]:
+        """Where ``tok`` occurs in the stream title + body, ascending."""
+        found = self._places.get(tok)
+        if found is not None:
+            return found
+        out = [i for i, t in enumerate(self._titles) if t == tok]
+        padded, needle = self._padded, f" {tok} "
+        at, seen, last = padded.find(needle), 0, 0
+        while at >= 0:
+            seen += padded.count(" ", last, at)
+            last = at
+            out.append(self.title_tokens + seen)
+            at = padded.find(needle, at + 1)
+        found = self._places[tok] = tuple(out)
+        return found
+
+    def doc_terms(self, wanted: set[str]) -> DocTerms:
+        doc = DocTerms(self.title_tokens, self.body_tokens)
         for tok in wanted:
-            needle = f" {tok} "
-            at, seen, last = padded.find(needle), 0, 0
-            while at >= 0:
-                seen += padded.count(" ", last, at)
-                last = at
-                doc.positions.setdefault(tok, []).append(len(titles) + seen)
-                at = padded.find(needle, at + 1)
+            found = self.places(tok)
+            if found:
+                doc.positions[tok] = list(found)
         return doc
 
 
@@ -145,8 +173,9 @@ def rank(
                 places = doc.positions.get(tok)
                 if not places:
                     continue
-                title = sum(1 for p in places if p < doc.title_tokens)
-                lead = sum(1 for p in places if doc.title_tokens <= p < lead_end)
+                # ``places`` ascend (the title's, then the body's): its fields by bisection.
+                title = bisect_left(places, doc.title_tokens)
+                lead = bisect_left(places, lead_end, title) - title
                 rest = len(places) - title - lead
                 tf = W_TITLE * title / title_norm + (W_LEAD * lead + rest) / body_norm
                 best = max(best, idf[tok] * tf / (K1 + tf))
