@@ -5,18 +5,30 @@ from __future__ import annotations
 
 import random
 import time
+from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from nashra.config import load_settings
 from nashra.demo.corpus import load_ant_rows
+from nashra.ingest import prepare, save_prepared, with_story_draft
+from nashra.model import Article
 from nashra.store import Store
 from nashra.store.schema import article_signatures, story_backlog
 from nashra.stories import backlog
-from nashra.stories.store import StoryStore, assign_late_stories, assign_story, story_store
+from nashra.stories.store import (
+    _ARTICLE_COLUMNS,
+    StoryStore,
+    _features_of_row,
+    _features_of_waiting,
+    assign_late_stories,
+    assign_story,
+    content_key,
+    story_store,
+)
 from test_stories_store import _check_invariants
-from test_stories_support import hard_cases, save
+from test_stories_support import T0, hard_cases, save
 
 WEEK = 24 * 7
 
@@ -206,3 +218,74 @@ def test_cli_late_reports_an_archive_it_cannot_open(settings) -> None:
     settings = settings.override(database_url="postgresql+psycopg://nobody@127.0.0.1:1/none")
     result = CliRunner().invoke(_cli(settings), ["stories", "late"])
     assert result.exit_code != 0 and "cannot open the archive" in result.output
+
+
+def _drafted(store: Store, articles: list[Article]) -> dict[str, int]:
+    """Store ``articles`` as the bulk import does: prepared with the drafts of their story
+    features, queued in the backlog in the same transaction; their pks by URL."""
+    for article in articles:
+        store.ensure_source(article.source, article.source, article.lang)
+    prepared = [with_story_draft(prepare(article)) for article in articles]
+    saved = save_prepared(store, prepared, defer_stories=True)
+    return {article.url: result.pk for article, result in zip(articles, saved, strict=True)}
+
+
+def _article(i: int, title: str, body: str, lang: str = "ar", summary: str = "") -> Article:
+    return Article(
+        source=f"s{i % 3}",
+        url=f"https://s.example/{i}",
+        title=title,
+        summary=summary,
+        body_text=body,
+        published=T0 + timedelta(hours=i),
+        lang=lang,
+    )
+
+
+def test_the_draft_of_an_article_gives_the_features_its_stored_row_gives(store: Store) -> None:
+    """What a bulk import's workers draft beside the analysis is what the sweep would compute
+    from the stored row, field for field: Arabic and French articles, one without a body (it
+    is analysed with its summary, which its story features do not read)."""
+    rows = load_ant_rows()[:120]
+    articles = [_article(i, r["title"], r["text"]) for i, r in enumerate(rows)]
+    french = [c for c in hard_cases() if c["lang"] == "fr"][:10]
+    articles += [_article(200 + i, c["a"]["title"], c["a"]["body"], "fr") for i, c in enumerate(french)]  # fmt: skip
+    articles.append(_article(300, rows[0]["title"], "", summary=rows[1]["text"][:300]))
+    _drafted(store, articles)
+    with store.engine.connect() as conn:
+        waiting = backlog.waiting(conn, 1000, None, _ARTICLE_COLUMNS)
+    assert len(waiting) == len(articles)
+    for row in waiting:
+        key = content_key(row.title or "", row.body_text or "")
+        assert row.draft_key == key and row.draft_features
+        assert _features_of_waiting(row, key) == _features_of_row(row)
+
+
+def test_the_sweep_reads_a_draft_of_the_stored_text_and_ignores_a_stale_one(
+    store: Store,
+) -> None:
+    rows = load_ant_rows()[10:12]
+    a, b = (_article(i, r["title"], r["text"]) for i, r in enumerate(rows))
+    pks = _drafted(store, [a, b])
+    pa, pb = pks[a.url], pks[b.url]
+    with store.engine.begin() as conn:
+        query = select(story_backlog.c.article_pk, story_backlog.c.features)
+        drafts = dict(conn.execute(query).all())
+        # a's draft says b's features (its key still that of a's text): the sweep must use it;
+        # b's draft is of another text (its key does not match): the sweep must not.
+        conn.execute(
+            update(story_backlog)
+            .where(story_backlog.c.article_pk == pa)
+            .values(features=drafts[pb])
+        )
+        conn.execute(
+            update(story_backlog)
+            .where(story_backlog.c.article_pk == pb)
+            .values(content_key="0" * 16, features=drafts[pa])
+        )
+    assert assign_late_stories(store) == 2
+    with store.engine.connect() as conn:
+        query = select(article_signatures.c.article_pk, article_signatures.c.features)
+        stored = dict(conn.execute(query).all())
+    assert stored[pa] == drafts[pb]
+    assert stored[pb] == drafts[pb]  # computed again from b's stored text

@@ -45,7 +45,8 @@ from nashra.search.index import index_analysed
 from nashra.sources.registry import Source
 from nashra.store.store import AdmissionCheck, SaveResult, Store
 from nashra.stories import backlog
-from nashra.stories.store import StoryStore, assign_late_stories, story_store
+from nashra.stories.features import Draft
+from nashra.stories.store import StoryStore, assign_late_stories, draft_of, story_store
 from nashra.text.article import AnalysedText, analyse_article
 from nashra.video.store import write_article_video
 
@@ -57,6 +58,7 @@ __all__ = [
     "prepare",
     "save_article",
     "save_prepared",
+    "with_story_draft",
 ]
 
 log = logging.getLogger("nashra.ingest")
@@ -68,11 +70,19 @@ SIDE_ROWS = ("enrichment", "video", "search")  # the order write_side_rows follo
 @dataclass(frozen=True)
 class Prepared:
     """An article ready to be written: its labels applied, its one analysis, its enrichment
-    (None when the caller stores the article as built, without enrichment)."""
+    (None when the caller stores the article as built, without enrichment), and the draft of
+    its story features when its story is deferred to the backlog (a bulk import drafts them
+    beside the analysis, in its workers: :func:`with_story_draft`)."""
 
     article: Article
     analysed: AnalysedText
     enrichment: Enrichment | None = None
+    story: Draft | None = None
+
+
+def with_story_draft(prepared: Prepared) -> Prepared:
+    """``prepared`` with the draft of its story features, for a writer that defers stories."""
+    return dataclasses.replace(prepared, story=draft_of(prepared.article, prepared.analysed))
 
 
 def prepare(
@@ -128,7 +138,8 @@ def save_prepared(
     def side_rows(conn: Connection, written: Sequence[tuple[int, SaveResult]]) -> None:
         write_side_rows(conn, [(items[i], saved) for i, saved in written])
         if defer_stories:
-            backlog.queue_articles(conn, [saved.pk for _i, saved in written])
+            drafts = {saved.pk: items[i].story for i, saved in written if items[i].story}
+            backlog.queue_articles(conn, [saved.pk for _i, saved in written], drafts)
 
     return store.save_articles(
         [item.article for item in items], side_rows=side_rows, admission=ADMISSION

@@ -4,7 +4,8 @@ The line path (:func:`nashra.crawl.importer.import_jsonl`) reads, analyses and w
 a time. Here the main process reads the file in batches of :data:`BATCH_LINES` lines and hands
 them to a pool of worker processes, which parse, validate and build each line's article
 (:func:`~nashra.crawl.importer.article_of`, shared with the line path) and analyse it once
-(:func:`nashra.ingest.prepare`). The main process writes each batch, in file order, in one
+(:func:`nashra.ingest.prepare`), drafting its story features from that analysis so that the
+story sweep does not analyse it again. The main process writes each batch, in file order, in one
 transaction through :func:`nashra.ingest.save_prepared` — the same side rows and admission checks
 as every other writer — with each new or updated article put in the story backlog in that same
 transaction; the backlog is swept oldest first once the file is read.
@@ -48,7 +49,7 @@ from nashra.crawl.importer import (
     unexpected,
 )
 from nashra.enrich.article import kept_author
-from nashra.ingest import Prepared, prepare, save_prepared
+from nashra.ingest import Prepared, prepare, save_prepared, with_story_draft
 from nashra.model import Article
 from nashra.sources.registry import Source
 from nashra.store import Store
@@ -166,7 +167,7 @@ def prepare_lines(
             out[number] = Line(number, built=item)
             continue
         try:
-            prepared = prepare(item.article, item.source, section=item.section)
+            prepared = with_story_draft(prepare(item.article, item.source, section=item.section))
         except Exception as exc:
             out[number] = Line(number, error=unexpected(exc))
             continue

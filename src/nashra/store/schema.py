@@ -306,6 +306,11 @@ story_backlog = Table(
     Column("article_pk", PK, ForeignKey("articles.pk", ondelete="CASCADE"), primary_key=True),
     Column("published", UTCDateTime(), nullable=False),
     Column("queued_at", UTCDateTime(), nullable=False),
+    # The story features the writer computed from the article's one analysis (a draft: used by
+    # the sweep while ``content_key`` matches the stored text; NULL: computed again then).
+    Column("content_key", String(16)),
+    Column("features", Text),
+    Column("minhash", _StoryBinary),
     Index("ix_story_backlog_published", "published", "article_pk"),
 )
 

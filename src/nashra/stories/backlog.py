@@ -12,7 +12,7 @@ One process at a time works the backlog, whatever the number of machines: it hol
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -23,28 +23,52 @@ from nashra.store import Store
 from nashra.store.db import upsert
 from nashra.store.schema import article_signatures as sigs
 from nashra.store.schema import articles, job_leases, story_backlog
+from nashra.stories.features import Draft
 
 LEASE = "stories.backlog"
 LEASE_SECONDS = 120.0  # a batch takes seconds; a dead owner is replaced after this
 
 
-def queue(conn: Connection, pk: int, published: datetime) -> None:
-    """Put an article in the backlog (again: a newer text replaces the waiting one)."""
-    values = {"article_pk": pk, "published": published, "queued_at": datetime.now(UTC)}
-    upsert(conn, story_backlog, values, ["article_pk"], update=["published", "queued_at"])
+_REQUEUED = ["published", "queued_at", "content_key", "features", "minhash"]
+# What ``waiting`` reads of a draft (see ``Draft``), beside the article's own columns.
+DRAFT_COLUMNS = (
+    story_backlog.c.content_key.label("draft_key"),
+    story_backlog.c.features.label("draft_features"),
+    story_backlog.c.minhash.label("draft_minhash"),
+)
 
 
-def queue_articles(conn: Connection, pks: Sequence[int]) -> None:
-    """Put stored articles in the backlog in one statement, with their stored dates (a bulk
-    import defers every article's story to the sweep)."""
+def _entry(pk: int, published: datetime, now: datetime, draft: Draft | None) -> dict[str, Any]:
+    return {
+        "article_pk": pk,
+        "published": published,
+        "queued_at": now,
+        "content_key": draft.key if draft else None,
+        "features": draft.features if draft else None,
+        "minhash": draft.minhash if draft else None,
+    }
+
+
+def queue(conn: Connection, pk: int, published: datetime, draft: Draft | None = None) -> None:
+    """Put an article in the backlog (again: a newer text replaces the waiting one), with the
+    story features its writer computed (``draft``) if any."""
+    values = _entry(pk, published, datetime.now(UTC), draft)
+    upsert(conn, story_backlog, values, ["article_pk"], update=_REQUEUED)
+
+
+def queue_articles(
+    conn: Connection, pks: Sequence[int], drafts: Mapping[int, Draft] | None = None
+) -> None:
+    """Put stored articles in the backlog in one statement, with their stored dates and the
+    drafts of their features by pk (a bulk import defers every article's story to the sweep,
+    its workers draft the features beside the analysis)."""
     if not pks:
         return
     now = datetime.now(UTC)
+    drafts = drafts or {}
     rows = conn.execute(select(articles.c.pk, articles.c.published).where(articles.c.pk.in_(pks)))
-    values = [
-        {"article_pk": pk, "published": published, "queued_at": now} for pk, published in rows
-    ]
-    upsert(conn, story_backlog, values, ["article_pk"], update=["published", "queued_at"])
+    values = [_entry(pk, published, now, drafts.get(pk)) for pk, published in rows]
+    upsert(conn, story_backlog, values, ["article_pk"], update=_REQUEUED)
 
 
 def dequeue(conn: Connection, entries: Sequence[tuple[int, datetime]]) -> None:
@@ -65,12 +89,13 @@ def waiting(
     conn: Connection, limit: int, after: tuple[datetime, int] | None, columns: tuple[Any, ...]
 ) -> list[Any]:
     """The next ``limit`` waiting articles, oldest first, after ``after`` (published, pk): the
-    ``columns`` of the article, its current signature (``sig_story``, ``sig_key``) if any, and
-    ``queued_at``."""
+    ``columns`` of the article, its current signature (``sig_story``, ``sig_key``) if any,
+    ``queued_at`` and its draft (:data:`DRAFT_COLUMNS`)."""
     query = (
         select(
             *columns,
             story_backlog.c.queued_at,
+            *DRAFT_COLUMNS,
             sigs.c.story_id.label("sig_story"),
             sigs.c.content_key.label("sig_key"),
         )

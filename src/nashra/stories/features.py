@@ -44,6 +44,18 @@ def _stop_words(lang: str) -> frozenset[str]:
 _STOP_CACHE: dict[str, frozenset[str]] = {}
 
 
+@dataclass(frozen=True)
+class Draft:
+    """An article's story features computed where it was analysed, to wait with it in the
+    backlog: ``features`` as :meth:`Features.to_json` writes them, ``minhash`` its signature,
+    ``key`` the content key of the title and body they come from (the sweep uses them only
+    while the stored text still has that key)."""
+
+    key: str
+    features: str
+    minhash: bytes
+
+
 @dataclass
 class Features:
     """The matching view of one article (``pk`` is the article's key in the archive)."""

@@ -56,13 +56,14 @@ from sqlalchemy import (
 from sqlalchemy.exc import InterfaceError, OperationalError
 
 from nashra.config import Settings, StorySettings, parse_weights
+from nashra.model import Article
 from nashra.observe.metrics import LATE_ASSIGNED
 from nashra.store.db import for_dialect, upsert
 from nashra.store.schema import article_signatures as sigs
 from nashra.store.schema import articles, stories, story_backlog
 from nashra.store.store import Store
 from nashra.stories import backlog
-from nashra.stories.features import Features, features_of
+from nashra.stories.features import Draft, Features, features_of
 from nashra.stories.index import Decision, StoryConfig, StoryIndex, aware
 from nashra.stories.minhash import SIGNATURE_VERSION
 from nashra.stories.summary import StorySummary, summarise
@@ -128,20 +129,63 @@ _ARTICLE_COLUMNS = (
 def _features_of_row(row: Any, analysed: AnalysedText | None = None) -> Features:
     """The features of a stored article (``analysed``: its one analysis, used when it is the
     analysis of the row's title and body)."""
-    if analysed is not None and (
-        analysed.title != (row.title or "") or analysed.body != (row.body_text or "")
-    ):
-        analysed = None
+    title, body = row.title or "", row.body_text or ""
     return features_of(
         pk=row.pk,
         source=row.source,
         published=aware(row.published),
-        title=row.title or "",
-        body=row.body_text or "",
+        title=title,
+        body=body,
         lang=row.lang or "ar",
         partial=bool(row.partial),
         exact_copy_of=row.copy_of,
-        analysed=analysed,
+        analysed=_analysis_of(analysed, title, body),
+    )
+
+
+def _analysis_of(analysed: AnalysedText | None, title: str, body: str) -> AnalysedText | None:
+    """``analysed`` if it is the analysis of this title and body (an article without a body is
+    analysed with its summary, which its story features do not read)."""
+    if analysed is not None and analysed.title == title and analysed.body == body:
+        return analysed
+    return None
+
+
+def _draft(f: Features, key: str) -> Draft:
+    return Draft(key, f.to_json(), f.sig)
+
+
+def draft_of(article: Article, analysed: AnalysedText | None = None) -> Draft:
+    """The story features of an article about to be stored, as the backlog keeps them until
+    the sweep (a bulk import's workers compute them beside the article's one analysis)."""
+    title, body = article.title or "", article.body_text or ""
+    f = features_of(
+        pk=0,
+        source=article.source,
+        published=_now(),  # not part of a draft: the sweep reads the stored date
+        title=title,
+        body=body,
+        lang=article.lang or "ar",
+        analysed=_analysis_of(analysed, title, body),
+    )
+    return _draft(f, content_key(title, body))
+
+
+def _features_of_waiting(row: Any, key: str) -> Features:
+    """The features of an article the backlog gives (``key``: its text's content key): its
+    draft when it was drafted from this text, else computed from the row."""
+    if row.draft_features is None or row.draft_key != key:
+        return _features_of_row(row)
+    return Features.from_json(
+        row.draft_features,
+        pk=row.pk,
+        source=row.source,
+        published=aware(row.published),
+        lang=row.lang or "ar",
+        sig=bytes(row.draft_minhash or b""),
+        body_chars=len(row.body_text or ""),
+        partial=bool(row.partial),
+        exact_copy_of=row.copy_of,
     )
 
 
@@ -423,7 +467,7 @@ class StoryStore:
         old_story = row.story_id
         f = _features_of_row(row, analysed)
         if not self.index.covers(f.published):
-            backlog.queue(conn, pk, f.published)
+            backlog.queue(conn, pk, f.published, _draft(f, key))
             return StoryAssignment(pk, old_story, pending=True)
         result = self._decide(
             conn, self.index, f, row.title, key, old_story, original=(row.original_story,)
@@ -539,7 +583,7 @@ class StoryStore:
         if row.sig_story and row.sig_key == key:
             result = StoryAssignment(row.pk, row.sig_story, unchanged=True)
         else:
-            f = _features_of_row(row)
+            f = _features_of_waiting(row, key)
             # The window reads the archive: it must show the decisions made so far.
             index = self.late.at(conn, f.published, before_read=lambda: self._flush(conn))
             result = self._decide(conn, index, f, row.title, key, row.sig_story)
