@@ -20,6 +20,7 @@ from nashra.search.commands import reindex_cmd, search_cmd
 from nashra.search.engine import SearchError
 from nashra.store import Store
 from nashra.web.app import create_app
+from nashra.web.editions import EDITIONS
 
 T0 = datetime(2018, 3, 1, 8, tzinfo=UTC)
 TEXTS = [
@@ -303,3 +304,45 @@ def test_a_new_article_reaches_the_cached_search_page_and_api(
         assert "الزلزال يضرب المنطقة" in client.get("/search", params={"q": "الزلزال"}).text
         later = client.get("/api/v1/search", params={"q": "الزلزال", "cursor": "2"})
         assert later.headers["cache-control"] == "no-store"
+
+
+def _ticker(page: str) -> str:
+    return page.split('class="ticker"', 1)[1].split("</nav>", 1)[0]
+
+
+def test_the_ticker_rendered_once_is_the_one_the_template_renders(
+    settings: Settings, archive: Store
+) -> None:
+    app = create_app(settings, archive)
+    portal = app.state.portal
+    with TestClient(app):
+        for edition in EDITIONS.values():
+            # The page with the ticker the portal keeps rendered, and with the template's own.
+            kept = portal.render_page(edition, "search/results.html", form={}, pager={})
+            ticker = portal.ticker(edition)
+            own = portal.render_page(
+                edition, "search/results.html", form={}, pager={}, ticker=ticker
+            )
+            assert ticker and kept.body == own.body
+
+
+def test_the_ticker_rendered_once_is_dropped_when_the_archive_changes(
+    settings: Settings, archive: Store
+) -> None:
+    settings = settings.override(cache_check_seconds=0.0)  # the archive checked on every request
+    with TestClient(create_app(settings, archive)) as client:
+        before = client.get("/search", params={"q": "الوداد"}).text
+        assert "الوداد يفوز" in _ticker(before) and "الزلزال" not in _ticker(before)
+        save_article(
+            archive,
+            Article(
+                source="hespress",
+                url="https://example.test/quake",
+                title="الزلزال يضرب المنطقة",
+                body_text="ضرب زلزال قوي المنطقة.",
+                published=T0 + timedelta(days=30),
+            ),
+        )
+        # Another query: the page is rendered again, its ticker holds the new article.
+        after = client.get("/search", params={"q": "البرلمان"}).text
+        assert "الزلزال يضرب المنطقة" in _ticker(after)
