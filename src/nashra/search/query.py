@@ -181,12 +181,16 @@ def _mark_optional(terms: list[Term]) -> list[Term]:
     return [replace(t, optional=True) if s else t for t, s in zip(terms, stop, strict=True)]
 
 
-@lru_cache(maxsize=PARSED_QUERIES)
 def parse_query(raw: str | None, langs: tuple[str, ...] = CONTENT_LANGS) -> Query:
     """The :class:`Query` of what a reader typed; any input gives a query (maybe empty).
     Remembered for the last :data:`PARSED_QUERIES` inputs (a query is immutable and depends on
-    nothing but the text: a search parses it twice, for the results cache's key and to run)."""
-    raw = raw or ""
+    nothing but the text and the languages: a search parses it twice, for the results cache's
+    key and to run)."""
+    return _parsed(raw or "", tuple(langs))
+
+
+@lru_cache(maxsize=PARSED_QUERIES)
+def _parsed(raw: str, langs: tuple[str, ...]) -> Query:
     notes: list[str] = []
     text = raw
     if len(text) > MAX_QUERY_CHARS:
