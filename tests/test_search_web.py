@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -346,3 +347,18 @@ def test_the_ticker_rendered_once_is_dropped_when_the_archive_changes(
         # Another query: the page is rendered again, its ticker holds the new article.
         after = client.get("/search", params={"q": "البرلمان"}).text
         assert "الزلزال يضرب المنطقة" in _ticker(after)
+
+
+def test_search_pages_are_compressed_at_the_quick_gzip_level(
+    settings: Settings, archive: Store
+) -> None:
+    app = create_app(settings, archive)
+    with TestClient(app) as client:
+        for path in ("/search?q=الوداد", "/fr/search?q=الوداد", "/api/v1/search?q=الوداد", "/"):
+            assert client.get(path, headers={"accept-encoding": "gzip"}).status_code == 200
+    entries = {key[1]: entry for key, entry in app.state.page_cache._entries.items()}
+    for path, entry in entries.items():
+        assert entry.gz is not None and gzip.decompress(entry.gz) == entry.body
+        # The gzip header's XFL byte: 4 when compressed at the quickest level, 0 at level 6.
+        assert entry.gz[8] == (0 if path == "/" else 4), path
+    assert set(entries) == {"/search", "/fr/search", "/api/v1/search", "/"}

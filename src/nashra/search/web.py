@@ -175,6 +175,8 @@ def routes(ctx: WebContext) -> list[BaseRoute]:
         return search_api(portal, request)
 
     out: list[BaseRoute] = [Route("/api/v1/search", api_endpoint, name="api_search")]
+    # Most searches are asked once: their pages are not worth the page cache's best gzip.
+    ctx.quick_gzip_paths.add("/api/v1/search")
     for edition in EDITIONS.values():
 
         def page_endpoint(request: Request, edition: Edition = edition) -> Response:
@@ -182,4 +184,5 @@ def routes(ctx: WebContext) -> list[BaseRoute]:
 
         page_endpoint.__name__ = f"search_{edition.code}"
         out.append(Route(edition.url("/search"), page_endpoint, name=f"search_{edition.code}"))
+        ctx.quick_gzip_paths.add(edition.url("/search"))
     return out
