@@ -362,3 +362,38 @@ def test_search_pages_are_compressed_at_the_quick_gzip_level(
         # The gzip header's XFL byte: 4 when compressed at the quickest level, 0 at level 6.
         assert entry.gz[8] == (0 if path == "/" else 4), path
     assert set(entries) == {"/search", "/fr/search", "/api/v1/search", "/"}
+
+
+def test_the_form_kept_rendered_follows_the_choices_and_the_archive(
+    settings: Settings, archive: Store
+) -> None:
+    settings = settings.override(cache_check_seconds=0.0)  # the archive checked on every request
+    with TestClient(create_app(settings, archive)) as client:
+        by_date = client.get("/search", params={"q": "الوداد", "sort": "date", "mode": "writer"})
+        assert '<option value="date" selected>' in by_date.text
+        assert 'value="writer" checked' in by_date.text
+        plain = client.get("/search", params={"q": "البرلمان"}).text
+        assert (
+            '<option value="relevance" selected>' in plain and 'value="date" selected' not in plain
+        )
+        assert 'value="topic" checked' in plain and 'value="writer" checked' not in plain
+        assert (
+            client.get("/search", params={"q": "x", "source": "lematin"}).text.count(
+                '<option value="lematin" selected'
+            )
+            == 1
+        )
+        assert 'value="akhbarona"' not in plain
+        archive.ensure_source("akhbarona", "أخبارنا")
+        save_article(
+            archive,
+            Article(
+                source="akhbarona",
+                url="https://example.test/new-outlet",
+                title="خبر من منبر جديد",
+                body_text="نص الخبر.",
+                published=T0 + timedelta(days=30),
+            ),
+        )
+        # A new outlet in the archive: the form of the next page offers it.
+        assert 'value="akhbarona"' in client.get("/search", params={"q": "الحكومة"}).text
