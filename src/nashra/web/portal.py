@@ -116,6 +116,7 @@ class Portal:
             context.setdefault("ticker", self.safe(lambda: self.ticker(edition), []))
             context.setdefault("archive_count", self.safe(self.archive_count, None))
         context.setdefault("ticker", [])
+        context["header_html"] = self.header_html(edition)
         context.setdefault("archive_count", None)
         if with_chrome and status == 200:
             for hook in self.page_hooks:
@@ -157,6 +158,16 @@ class Portal:
             return [t for t in items if t["title"]][:TICKER_SIZE]
 
         return self.memo(("ticker", edition.code), compute)
+
+    def header_html(self, edition: Edition) -> Markup:
+        """The edition's header (``_header.html``: the brand, the search box, the menu), which
+        depends on nothing but the edition: rendered once (a memo) instead of once per page."""
+
+        def compute() -> Markup:
+            template = self.envs[edition.code].get_template("_header.html")
+            return Markup(template.render(ed=edition))
+
+        return self.memo(("header_html", edition.code), compute)
 
     def ticker_html(self, edition: Edition) -> Markup:
         """The edition's ticker as ``_ticker.html`` renders it, rendered once per archive
