@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -20,6 +21,7 @@ from nashra.search.commands import reindex_cmd, search_cmd
 from nashra.search.engine import SearchError
 from nashra.store import Store
 from nashra.web.app import create_app
+from nashra.web.editions import EDITIONS
 
 T0 = datetime(2018, 3, 1, 8, tzinfo=UTC)
 TEXTS = [
@@ -303,3 +305,95 @@ def test_a_new_article_reaches_the_cached_search_page_and_api(
         assert "الزلزال يضرب المنطقة" in client.get("/search", params={"q": "الزلزال"}).text
         later = client.get("/api/v1/search", params={"q": "الزلزال", "cursor": "2"})
         assert later.headers["cache-control"] == "no-store"
+
+
+def _ticker(page: str) -> str:
+    return page.split('class="ticker"', 1)[1].split("</nav>", 1)[0]
+
+
+def test_the_ticker_rendered_once_is_the_one_the_template_renders(
+    settings: Settings, archive: Store
+) -> None:
+    app = create_app(settings, archive)
+    portal = app.state.portal
+    with TestClient(app):
+        for edition in EDITIONS.values():
+            # The page with the ticker the portal keeps rendered, and with the template's own.
+            kept = portal.render_page(edition, "search/results.html", form={}, pager={})
+            ticker = portal.ticker(edition)
+            own = portal.render_page(
+                edition, "search/results.html", form={}, pager={}, ticker=ticker
+            )
+            assert ticker and kept.body == own.body
+
+
+def test_the_ticker_rendered_once_is_dropped_when_the_archive_changes(
+    settings: Settings, archive: Store
+) -> None:
+    settings = settings.override(cache_check_seconds=0.0)  # the archive checked on every request
+    with TestClient(create_app(settings, archive)) as client:
+        before = client.get("/search", params={"q": "الوداد"}).text
+        assert "الوداد يفوز" in _ticker(before) and "الزلزال" not in _ticker(before)
+        save_article(
+            archive,
+            Article(
+                source="hespress",
+                url="https://example.test/quake",
+                title="الزلزال يضرب المنطقة",
+                body_text="ضرب زلزال قوي المنطقة.",
+                published=T0 + timedelta(days=30),
+            ),
+        )
+        # Another query: the page is rendered again, its ticker holds the new article.
+        after = client.get("/search", params={"q": "البرلمان"}).text
+        assert "الزلزال يضرب المنطقة" in _ticker(after)
+
+
+def test_search_pages_are_compressed_at_the_quick_gzip_level(
+    settings: Settings, archive: Store
+) -> None:
+    app = create_app(settings, archive)
+    with TestClient(app) as client:
+        for path in ("/search?q=الوداد", "/fr/search?q=الوداد", "/api/v1/search?q=الوداد", "/"):
+            assert client.get(path, headers={"accept-encoding": "gzip"}).status_code == 200
+    entries = {key[1]: entry for key, entry in app.state.page_cache._entries.items()}
+    for path, entry in entries.items():
+        assert entry.gz is not None and gzip.decompress(entry.gz) == entry.body
+        # The gzip header's XFL byte: 4 when compressed at the quickest level, 0 at level 6.
+        assert entry.gz[8] == (0 if path == "/" else 4), path
+    assert set(entries) == {"/search", "/fr/search", "/api/v1/search", "/"}
+
+
+def test_the_form_kept_rendered_follows_the_choices_and_the_archive(
+    settings: Settings, archive: Store
+) -> None:
+    settings = settings.override(cache_check_seconds=0.0)  # the archive checked on every request
+    with TestClient(create_app(settings, archive)) as client:
+        by_date = client.get("/search", params={"q": "الوداد", "sort": "date", "mode": "writer"})
+        assert '<option value="date" selected>' in by_date.text
+        assert 'value="writer" checked' in by_date.text
+        plain = client.get("/search", params={"q": "البرلمان"}).text
+        assert (
+            '<option value="relevance" selected>' in plain and 'value="date" selected' not in plain
+        )
+        assert 'value="topic" checked' in plain and 'value="writer" checked' not in plain
+        assert (
+            client.get("/search", params={"q": "x", "source": "lematin"}).text.count(
+                '<option value="lematin" selected'
+            )
+            == 1
+        )
+        assert 'value="akhbarona"' not in plain
+        archive.ensure_source("akhbarona", "أخبارنا")
+        save_article(
+            archive,
+            Article(
+                source="akhbarona",
+                url="https://example.test/new-outlet",
+                title="خبر من منبر جديد",
+                body_text="نص الخبر.",
+                published=T0 + timedelta(days=30),
+            ),
+        )
+        # A new outlet in the archive: the form of the next page offers it.
+        assert 'value="akhbarona"' in client.get("/search", params={"q": "الحكومة"}).text

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import unicodedata
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 
 from nashra.text import analyse, normalize
 from nashra.text.stopwords import is_stop_token
@@ -36,6 +37,7 @@ __all__ = [
 CONTENT_LANGS: tuple[str, ...] = ("ar", "fr", "en")
 MAX_QUERY_CHARS = 500
 MAX_TERMS = 16
+PARSED_QUERIES = 512  # queries whose analysis is remembered (see parse_query)
 MIN_PREFIX = 2
 _QUOTES = {'"': '"', "«": "»", "“": "”", "„": "“", "”": "”"}
 
@@ -180,8 +182,15 @@ def _mark_optional(terms: list[Term]) -> list[Term]:
 
 
 def parse_query(raw: str | None, langs: tuple[str, ...] = CONTENT_LANGS) -> Query:
-    """The :class:`Query` of what a reader typed; any input gives a query (maybe empty)."""
-    raw = raw or ""
+    """The :class:`Query` of what a reader typed; any input gives a query (maybe empty).
+    Remembered for the last :data:`PARSED_QUERIES` inputs (a query is immutable and depends on
+    nothing but the text and the languages: a search parses it twice, for the results cache's
+    key and to run)."""
+    return _parsed(raw or "", tuple(langs))
+
+
+@lru_cache(maxsize=PARSED_QUERIES)
+def _parsed(raw: str, langs: tuple[str, ...]) -> Query:
     notes: list[str] = []
     text = raw
     if len(text) > MAX_QUERY_CHARS:

@@ -64,7 +64,7 @@ class DocTerms:
 
     title_tokens: int
     body_tokens: int
-    positions: dict[str, list[int]] = field(default_factory=dict)
+    positions: dict[str, Sequence[int]] = field(default_factory=dict)
 
     @classmethod
     def from_text(cls, title: str, body: str, wanted: set[str]) -> DocTerms:
@@ -111,7 +111,7 @@ class Stream:
         for tok in wanted:
             found = self.places(tok)
             if found:
-                doc.positions[tok] = list(found)
+                doc.positions[tok] = found
         return doc
 
 
@@ -159,46 +159,63 @@ def rank(
     mean_title = sum(d.title_tokens for d in candidates.values()) / len(candidates) or 1.0
     mean_body = sum(d.body_tokens for d in candidates.values()) / len(candidates) or 1.0
     idf = {tok: _idf(max(docs, 1), df.get(tok, 0)) for u in units for tok in u.tokens}
-    mass = sum(max(idf[t] for t in u.tokens) for u in units if u.counts) or 1.0
+    # What does not depend on the article, worked out once: each unit's tokens with their idf,
+    # and the idf the unit brings to the coverage when matched.
+    looked_for = [
+        ([(tok, idf[tok]) for tok in u.tokens], u.weight, u.counts, max(idf[t] for t in u.tokens))
+        for u in units
+    ]
+    mass = sum(rarity for _, _, counts, rarity in looked_for if counts) or 1.0
+    pairs = _consecutive_words(units)
     out = []
     for pk, doc in candidates.items():
         title_norm = 1 - B + B * doc.title_tokens / mean_title
         body_norm = 1 - B + B * doc.body_tokens / mean_body
-        lead_end = doc.title_tokens + LEAD_TERMS
+        title_end = doc.title_tokens
+        lead_end = title_end + LEAD_TERMS
+        positions = doc.positions
         score = matched = 0.0
         everything = True
-        for unit in units:
+        for tokens, weight, counts, rarity in looked_for:
             best = 0.0
-            for tok in unit.tokens:
-                places = doc.positions.get(tok)
+            for tok, tok_idf in tokens:
+                places = positions.get(tok)
                 if not places:
                     continue
                 # ``places`` ascend (the title's, then the body's): its fields by bisection.
-                title = bisect_left(places, doc.title_tokens)
+                title = bisect_left(places, title_end)
                 lead = bisect_left(places, lead_end, title) - title
                 rest = len(places) - title - lead
                 tf = W_TITLE * title / title_norm + (W_LEAD * lead + rest) / body_norm
-                best = max(best, idf[tok] * tf / (K1 + tf))
-            score += unit.weight * best
-            if unit.counts:
+                weighted = tok_idf * tf / (K1 + tf)
+                if weighted > best:
+                    best = weighted
+            score += weight * best
+            if counts:
                 if best > 0:
-                    matched += max(idf[t] for t in unit.tokens)
+                    matched += rarity
                 else:
                     everything = False
-        score += COVERAGE * matched / mass + ADJACENT * _adjacent(units, doc)
+        score += COVERAGE * matched / mass + ADJACENT * _adjacent(pairs, positions)
         out.append(Ranked(pk, score, everything))
     out.sort(key=lambda r: (-r.score, r.pk))
     return out
 
 
-def _adjacent(units: Sequence[Unit], doc: DocTerms) -> int:
+def _consecutive_words(units: Sequence[Unit]) -> list[tuple[tuple[str, ...], tuple[str, ...]]]:
+    """The tokens of each two consecutive content words of the query."""
+    words = [u.tokens for u in units if u.counts]
+    return list(zip(words, words[1:], strict=False))
+
+
+def _adjacent(
+    pairs: Sequence[tuple[tuple[str, ...], tuple[str, ...]]],
+    positions: Mapping[str, Sequence[int]],
+) -> int:
     """Places where two consecutive content words of the query follow each other."""
-    words = [u for u in units if u.counts]
     count = 0
-    for first, second in zip(words, words[1:], strict=False):
-        after = {p for tok in second.tokens for p in doc.positions.get(tok, ())}
+    for first, second in pairs:
+        after = {p for tok in second for p in positions.get(tok, ())}
         if after:
-            count += sum(
-                1 for tok in first.tokens for p in doc.positions.get(tok, ()) if p + 1 in after
-            )
+            count += sum(1 for tok in first for p in positions.get(tok, ()) if p + 1 in after)
     return count

@@ -21,6 +21,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from nashra.memo import Memo
 from nashra.search.cache import ResultsCache
 from nashra.search.engine import MODES, SearchError, SearchRequest, SearchResults
 from nashra.search.messages import message, note_text
@@ -35,14 +36,51 @@ from nashra.web.portal import Portal
 
 log = logging.getLogger("nashra.search")
 
-__all__ = ["routes", "search_api", "search_page"]
+__all__ = ["form_options", "routes", "search_api", "search_page"]
 
 _FORM_FIELDS = ("q", "mode", "source", "section", "lang", "region", "since", "until", "sort")
+_OPTION_FIELDS = ("mode", "source", "section", "lang", "since", "until", "sort")  # not the words
+FORM_OPTIONS_KEPT = 256
 
 
 def _outlets(portal: Portal) -> list[dict[str, Any]]:
     """The outlets (for the form and to check ``source``), read once per archive version."""
     return portal.memo("search_outlets", lambda: queries.list_sources(portal.store))
+
+
+def _outlet_choices(portal: Portal, edition: Edition) -> list[dict[str, str]]:
+    """The outlets of the form in the edition's language, by name."""
+    return sorted(
+        (
+            {"slug": s["slug"], "name": s.get(f"name_{edition.code}") or s["name_ar"] or s["slug"]}
+            for s in _outlets(portal)
+        ),
+        key=lambda s: s["name"],
+    )
+
+
+def form_options(portal: Portal, edition: Edition, form: dict[str, str]) -> Markup:
+    """The form's modes, filters and sort (``search/_form_options.html``), which depend on
+    the choices and not on the words: rendered once per edition and choices (the last
+    :data:`FORM_OPTIONS_KEPT`; a memo dropped when the archive changes, as the outlets are
+    read from it) instead of once per page."""
+
+    def render(choices: tuple[str, ...]) -> Markup:
+        template = portal.envs[edition.code].get_template("search/_form_options.html")
+        return Markup(
+            template.render(
+                ed=edition,
+                form=dict(zip(_OPTION_FIELDS, choices, strict=True)),
+                modes=MODES,
+                langs=CONTENT_LANGS,
+                outlets=_outlet_choices(portal, edition),
+            )
+        )
+
+    kept = portal.memo(
+        ("search_form_options", edition.code), lambda: Memo(render, FORM_OPTIONS_KEPT)
+    )
+    return kept[tuple(form[k] for k in _OPTION_FIELDS)]
 
 
 def _request(portal: Portal, params: Any) -> SearchRequest:
@@ -141,23 +179,18 @@ def search_page(portal: Portal, request: Request, edition: Edition) -> Response:
             pager["prev"] = _page_url(edition, params, page - 1)
         if results.next_page:
             pager["next"] = _page_url(edition, params, results.next_page)
-    sources = sorted(
-        (
-            {"slug": s["slug"], "name": s.get(f"name_{edition.code}") or s["name_ar"] or s["slug"]}
-            for s in _outlets(portal)
-        ),
-        key=lambda s: s["name"],
-    )
+    form = {k: params.get(k, "") for k in _FORM_FIELDS}
     return portal.render_page(
         edition,
         "search/results.html",
         status=400 if error and results is None and search_request is None else 200,
         cache=results is not None and not error and page == 1,
         page_title=message("title", edition.code),
-        form={k: params.get(k, "") for k in _FORM_FIELDS},
+        form=form,
+        form_options_html=form_options(portal, edition, form),
         modes=MODES,
         langs=CONTENT_LANGS,
-        outlets=sources,
+        outlets=_outlet_choices(portal, edition),
         results=results,
         items=items,
         error=error,
@@ -175,6 +208,8 @@ def routes(ctx: WebContext) -> list[BaseRoute]:
         return search_api(portal, request)
 
     out: list[BaseRoute] = [Route("/api/v1/search", api_endpoint, name="api_search")]
+    # Most searches are asked once: their pages are not worth the page cache's best gzip.
+    ctx.quick_gzip_paths.add("/api/v1/search")
     for edition in EDITIONS.values():
 
         def page_endpoint(request: Request, edition: Edition = edition) -> Response:
@@ -182,4 +217,5 @@ def routes(ctx: WebContext) -> list[BaseRoute]:
 
         page_endpoint.__name__ = f"search_{edition.code}"
         out.append(Route(edition.url("/search"), page_endpoint, name=f"search_{edition.code}"))
+        ctx.quick_gzip_paths.add(edition.url("/search"))
     return out

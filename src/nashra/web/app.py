@@ -108,7 +108,12 @@ def create_app(
             # The features' own, cached pages included (taken-down articles answer 410).
             *ctx.middleware,
             # Cached pages are answered first and only counted; everything else is timed.
-            Middleware(PageCacheMiddleware, cache=cache, watch=watch),
+            Middleware(
+                PageCacheMiddleware,
+                cache=cache,
+                watch=watch,
+                quick_gzip_paths=ctx.quick_gzip_paths,
+            ),
             Middleware(MetricsMiddleware),
         ],
         exception_handlers={HTTPException: http_error, Exception: server_error},

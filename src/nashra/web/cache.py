@@ -15,7 +15,7 @@ import hashlib
 import logging
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Collection, Hashable
 from dataclasses import dataclass
 from email.utils import formatdate, parsedate_to_datetime
 from functools import cached_property
@@ -33,6 +33,8 @@ PAGE_CACHE_CONTROL = "public, max-age=60"
 # what never changes under its name (a content hash, a versioned static file)
 IMMUTABLE = "public, max-age=31536000, immutable"
 _UNSET: Any = object()
+GZIP_LEVEL = 6  # a cached page is compressed once and sent many times
+QUICK_GZIP_LEVEL = 1  # for the paths whose pages are mostly asked once
 
 
 @dataclass
@@ -174,10 +176,19 @@ def not_modified(scope: Scope, etag: str, rendered_at: float) -> bool:
 class PageCacheMiddleware:
     """Serve cached pages, and keep the cacheable responses the app renders."""
 
-    def __init__(self, app: ASGIApp, cache: PageCache, watch: ArchiveWatch) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        cache: PageCache,
+        watch: ArchiveWatch,
+        quick_gzip_paths: Collection[str] = (),
+    ) -> None:
         self.app = app
         self.cache = cache
         self.watch = watch
+        # Pages mostly asked once (a search nobody asked before): compressed at the quicker
+        # level, a third of the time for a few % more bytes, which a page sent once is worth.
+        self.quick_gzip_paths = frozenset(quick_gzip_paths)
         # one render per key at a time: concurrent misses wait for it (no thundering herd)
         self._inflight: dict[Hashable, asyncio.Future[CachedPage | None]] = {}
 
@@ -248,7 +259,7 @@ class PageCacheMiddleware:
             status=start["status"],
             headers=headers,
             body=body,
-            gz=gzip.compress(body, 6) if len(body) > 1024 else None,
+            gz=gzip.compress(body, self._gzip_level(scope["path"])) if len(body) > 1024 else None,
             etag=make_etag(body),
             rendered_at=time.time(),
         )
@@ -256,6 +267,9 @@ class PageCacheMiddleware:
             self.cache.put(key, entry)
         await self._send_entry(entry, scope, send)
         return entry
+
+    def _gzip_level(self, path: str) -> int:
+        return QUICK_GZIP_LEVEL if path in self.quick_gzip_paths else GZIP_LEVEL
 
     async def _send_entry(self, entry: CachedPage, scope: Scope, send: Send) -> None:
         use_gz = entry.gz is not None and b"gzip" in (_header(scope, b"accept-encoding") or b"")

@@ -35,7 +35,9 @@ class WebContext:
     ``frame-src``). A feature that must see every answer, cached pages included, adds its
     middleware to ``middleware`` (run inside the security headers, outside the page cache); what
     else the cached pages depend on goes in ``version_parts`` (each reads a few values on a
-    connection; a change empties the page cache).
+    connection; a change empties the page cache). Paths whose pages are mostly asked once (a
+    search nobody asked before) go in ``quick_gzip_paths``: the page cache compresses them
+    at a quicker level.
     """
 
     settings: Settings
@@ -50,6 +52,7 @@ class WebContext:
     frame_sources: list[str] = field(default_factory=list)
     middleware: list[Middleware] = field(default_factory=list)
     version_parts: list[Callable[[Connection], tuple[Any, ...]]] = field(default_factory=list)
+    quick_gzip_paths: set[str] = field(default_factory=set)
 
 
 def web_context(

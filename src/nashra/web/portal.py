@@ -11,6 +11,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, PackageLoader, select_autoescape
+from markupsafe import Markup
 from starlette.responses import HTMLResponse
 
 from nashra.config import Settings
@@ -108,9 +109,14 @@ class Portal:
     ) -> HTMLResponse:
         """Render ``template`` in the edition's language; 200 pages are marked cacheable."""
         if with_chrome:
+            if "ticker" not in context:
+                ticker_html = self.safe(lambda: self.ticker_html(edition), None)
+                if ticker_html is not None:
+                    context["ticker_html"] = ticker_html
             context.setdefault("ticker", self.safe(lambda: self.ticker(edition), []))
             context.setdefault("archive_count", self.safe(self.archive_count, None))
         context.setdefault("ticker", [])
+        context["header_html"] = self.header_html(edition)
         context.setdefault("archive_count", None)
         if with_chrome and status == 200:
             for hook in self.page_hooks:
@@ -152,6 +158,26 @@ class Portal:
             return [t for t in items if t["title"]][:TICKER_SIZE]
 
         return self.memo(("ticker", edition.code), compute)
+
+    def header_html(self, edition: Edition) -> Markup:
+        """The edition's header (``_header.html``: the brand, the search box, the menu), which
+        depends on nothing but the edition: rendered once (a memo) instead of once per page."""
+
+        def compute() -> Markup:
+            template = self.envs[edition.code].get_template("_header.html")
+            return Markup(template.render(ed=edition))
+
+        return self.memo(("header_html", edition.code), compute)
+
+    def ticker_html(self, edition: Edition) -> Markup:
+        """The edition's ticker as ``_ticker.html`` renders it, rendered once per archive
+        version (a memo) instead of once per page: it depends on nothing else."""
+
+        def compute() -> Markup:
+            template = self.envs[edition.code].get_template("_ticker.html")
+            return Markup(template.render(ed=edition, ticker=self.ticker(edition)))
+
+        return self.memo(("ticker_html", edition.code), compute)
 
     def archive_count(self) -> int:
         return self.memo("count", lambda: queries.count_articles(self.store))
