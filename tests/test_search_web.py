@@ -291,20 +291,25 @@ def test_a_new_article_reaches_the_cached_search_page_and_api(
         assert api.json()["total"] == 0
         again = client.get("/search", params={"q": "الزلزال"})
         assert again.text == page.text  # answered from the page cache
-        save_article(
-            archive,
-            Article(
-                source="hespress",
-                url="https://example.test/quake",
-                title="الزلزال يضرب المنطقة",
-                body_text="ضرب زلزال قوي المنطقة.",
-                published=T0 + timedelta(days=30),
-            ),
-        )
+        _store_quake(archive)
         assert client.get("/api/v1/search", params={"q": "الزلزال"}).json()["total"] == 1
         assert "الزلزال يضرب المنطقة" in client.get("/search", params={"q": "الزلزال"}).text
         later = client.get("/api/v1/search", params={"q": "الزلزال", "cursor": "2"})
         assert later.headers["cache-control"] == "no-store"
+
+
+def _store_quake(archive: Store) -> None:
+    """A new article (its words in no other) stored while the portal runs."""
+    save_article(
+        archive,
+        Article(
+            source="hespress",
+            url="https://example.test/quake",
+            title="الزلزال يضرب المنطقة",
+            body_text="ضرب زلزال قوي المنطقة.",
+            published=T0 + timedelta(days=30),
+        ),
+    )
 
 
 def _ticker(page: str) -> str:
@@ -334,16 +339,7 @@ def test_the_ticker_rendered_once_is_dropped_when_the_archive_changes(
     with TestClient(create_app(settings, archive)) as client:
         before = client.get("/search", params={"q": "الوداد"}).text
         assert "الوداد يفوز" in _ticker(before) and "الزلزال" not in _ticker(before)
-        save_article(
-            archive,
-            Article(
-                source="hespress",
-                url="https://example.test/quake",
-                title="الزلزال يضرب المنطقة",
-                body_text="ضرب زلزال قوي المنطقة.",
-                published=T0 + timedelta(days=30),
-            ),
-        )
+        _store_quake(archive)
         # Another query: the page is rendered again, its ticker holds the new article.
         after = client.get("/search", params={"q": "البرلمان"}).text
         assert "الزلزال يضرب المنطقة" in _ticker(after)
