@@ -298,18 +298,17 @@ def test_a_new_article_reaches_the_cached_search_page_and_api(
         assert later.headers["cache-control"] == "no-store"
 
 
-def _store_quake(archive: Store) -> None:
-    """A new article (its words in no other) stored while the portal runs."""
-    save_article(
-        archive,
-        Article(
-            source="hespress",
-            url="https://example.test/quake",
-            title="الزلزال يضرب المنطقة",
-            body_text="ضرب زلزال قوي المنطقة.",
-            published=T0 + timedelta(days=30),
-        ),
+def _store_new(archive: Store, source: str, url: str, title: str, body: str) -> None:
+    """A new article stored while the portal runs (a month after the fixtures)."""
+    article = Article(
+        source=source, url=url, title=title, body_text=body, published=T0 + timedelta(days=30)
     )
+    save_article(archive, article)
+
+
+def _store_quake(archive: Store) -> None:
+    """A new article whose words no other has."""
+    _store_new(archive, "hespress", "https://example.test/quake", "الزلزال يضرب المنطقة", "ضرب زلزال قوي المنطقة.")  # fmt: skip
 
 
 def _ticker(page: str) -> str:
@@ -381,15 +380,6 @@ def test_the_form_kept_rendered_follows_the_choices_and_the_archive(
         )
         assert 'value="akhbarona"' not in plain
         archive.ensure_source("akhbarona", "أخبارنا")
-        save_article(
-            archive,
-            Article(
-                source="akhbarona",
-                url="https://example.test/new-outlet",
-                title="خبر من منبر جديد",
-                body_text="نص الخبر.",
-                published=T0 + timedelta(days=30),
-            ),
-        )
+        _store_new(archive, "akhbarona", "https://example.test/new-outlet", "خبر من منبر جديد", "نص الخبر.")  # fmt: skip
         # A new outlet in the archive: the form of the next page offers it.
         assert 'value="akhbarona"' in client.get("/search", params={"q": "الحكومة"}).text
