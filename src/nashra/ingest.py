@@ -39,11 +39,12 @@ from nashra.config import Settings
 from nashra.enrich.article import Enrichment, enrich_article, with_section
 from nashra.enrich.store import write_enrichments
 from nashra.model import Article
-from nashra.moderation.takedowns import refusal
+from nashra.moderation.takedowns import may_be_refused, refusal
 from nashra.search.documents import writer
 from nashra.search.index import index_analysed
 from nashra.sources.registry import Source
-from nashra.store.store import AdmissionCheck, SaveResult, Store
+from nashra.store.lookups import AdmissionCheck
+from nashra.store.store import SaveResult, Store
 from nashra.stories import backlog
 from nashra.stories.features import Draft
 from nashra.stories.store import StoryStore, assign_late_stories, draft_of, story_store
@@ -63,7 +64,7 @@ __all__ = [
 
 log = logging.getLogger("nashra.ingest")
 
-ADMISSION: tuple[AdmissionCheck, ...] = (refusal,)
+ADMISSION: tuple[AdmissionCheck, ...] = (AdmissionCheck(refusal, suspects=may_be_refused),)
 SIDE_ROWS = ("enrichment", "video", "search")  # the order write_side_rows follows
 
 

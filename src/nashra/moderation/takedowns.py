@@ -12,6 +12,7 @@ restored from the database (the text is gone); a later crawl of the outlet bring
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -339,6 +340,20 @@ def refusal(conn: Connection, article: Article) -> str | None:
         },
     ).first()
     return None if row is None else f"taken down (#{row.id}, {row.scope})"
+
+
+def may_be_refused(conn: Connection, batch: Sequence[Article]) -> list[bool]:
+    """For each article of ``batch``, whether its outlet has any live takedown: only those
+    articles need :func:`refusal`'s question (one statement for the batch; usually none has)."""
+    outlets = {article.source for article in batch}
+    live = set(
+        conn.execute(
+            select(takedowns.c.source)
+            .where(takedowns.c.undone_at.is_(None), takedowns.c.source.in_(outlets))
+            .distinct()
+        ).scalars()
+    )
+    return [article.source in live for article in batch]
 
 
 def undo(store: Store, target: Target, actor: str) -> list[int]:

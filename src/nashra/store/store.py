@@ -22,7 +22,6 @@ from sqlalchemy import (
     delete,
     func,
     insert,
-    or_,
     select,
     text,
     update,
@@ -32,45 +31,14 @@ from sqlalchemy.exc import IntegrityError
 from nashra.model import Article
 from nashra.sources.registry import Source
 from nashra.store.db import create_db_engine, migrate, upsert, write_transaction
+from nashra.store.lookups import AdmissionCheck, BatchLookups
 from nashra.store.replicas import ReadRouter
 from nashra.store.schema import articles, feed_polls, feeds, images, sources
 
 log = logging.getLogger("nashra.store")
 
 
-# The statements of the write path, built once: building a statement costs more than running
-# it on SQLite (a tenth of a millisecond each, several per article).
-_EXISTING = (
-    select(
-        articles.c.pk,
-        articles.c.num,
-        articles.c.copy_of,
-        articles.c.title,
-        articles.c.summary,
-        articles.c.body_html,
-        articles.c.author,
-    )
-    .where(
-        articles.c.source == bindparam("b_source"),
-        or_(articles.c.url == bindparam("b_url"), articles.c.guid == bindparam("b_guid")),
-    )
-    .limit(1)
-)
-_NUM_TAKEN = select(articles.c.pk).where(
-    articles.c.source == bindparam("b_source"), articles.c.num == bindparam("b_num")
-)
-_NEXT_NUM = (
-    update(sources)
-    .where(sources.c.slug == bindparam("b_source"))
-    .values(next_num=sources.c.next_num + 1)
-    .returning(sources.c.next_num - 1)
-)
-_ORIGINAL = (
-    select(articles.c.pk, articles.c.copy_of)
-    .where(articles.c.body_hash == bindparam("b_hash"), articles.c.source != bindparam("b_source"))
-    .order_by(articles.c.published, articles.c.pk)
-    .limit(1)
-)
+# The statements of the write path, built once (see nashra.store.lookups for the others).
 _UPDATE = update(articles).where(articles.c.pk == bindparam("b_pk"))
 _INSERT = insert(articles)
 
@@ -111,8 +79,6 @@ def _content_hash(article: Article | Any) -> str:
     return digest.hexdigest()
 
 
-# Asked before a new article is inserted: a reason it may not be stored, or None.
-AdmissionCheck = Callable[[Connection, Article], "str | None"]
 # Called once per batch, in the transaction that saved it, after its last article, with the
 # (index in the batch, result) of every "new" or "updated" article: writes what is kept beside
 # them (see nashra.ingest), committed — or lost — with them. After, not between the articles:
@@ -280,35 +246,6 @@ class Store:
 
     # -- articles ---------------------------------------------------------------------------
 
-    def _existing(self, conn: Connection, article: Article) -> Any:
-        return conn.execute(
-            _EXISTING,
-            {"b_source": article.source, "b_url": article.url, "b_guid": article.guid or None},
-        ).first()
-
-    def _allocate_num(self, conn: Connection, article: Article) -> int:
-        """The origin's numeric id when it is free, else the outlet's own next sequence number."""
-        if article.num is not None:
-            taken = conn.execute(_NUM_TAKEN, {"b_source": article.source, "b_num": article.num})
-            if taken.first() is None:
-                return article.num
-        while True:
-            num = conn.execute(_NEXT_NUM, {"b_source": article.source}).scalar_one()
-            taken = conn.execute(_NUM_TAKEN, {"b_source": article.source, "b_num": num})
-            if taken.first() is None:
-                return num
-
-    def _original_of(self, conn: Connection, article: Article) -> int | None:
-        """The earliest article of another outlet with the same normalised body, if any."""
-        if not article.body_hash:
-            return None
-        row = conn.execute(
-            _ORIGINAL, {"b_hash": article.body_hash, "b_source": article.source}
-        ).first()
-        if row is None:
-            return None
-        return row.copy_of or row.pk
-
     def save_article(
         self,
         article: Article,
@@ -324,7 +261,9 @@ class Store:
         for attempt in range(3):
             try:
                 with self.begin() as conn:
-                    result = self._save(conn, article, admission)
+                    lookups = BatchLookups(conn, [article], admission)
+                    result = self._save(conn, 0, article, lookups)
+                    lookups.finish(conn)
                     if side_rows is not None and result.status in ("new", "updated"):
                         side_rows(conn, [(0, result)])
                     return result
@@ -347,7 +286,9 @@ class Store:
             return []
         try:
             with self.begin() as conn:
-                results = [self._save(conn, article, admission) for article in batch]
+                lookups = BatchLookups(conn, batch, admission)
+                results = [self._save(conn, i, article, lookups) for i, article in enumerate(batch)]
+                lookups.finish(conn)
                 if side_rows is not None and (written := _written(results)):
                     side_rows(conn, written)
         except IntegrityError:
@@ -387,7 +328,14 @@ class Store:
         log.info("analysed the database after growth to about %d articles", self._analysed_rows)
 
     def _save(
-        self, conn: Connection, article: Article, admission: Sequence[AdmissionCheck]
+        self, conn: Connection, i: int, article: Article, lookups: BatchLookups
+    ) -> SaveResult:
+        result = self._write(conn, i, article, lookups)
+        lookups.saved(article, result.status, result.num)
+        return result
+
+    def _write(
+        self, conn: Connection, i: int, article: Article, lookups: BatchLookups
     ) -> SaveResult:
         now = utcnow()
         values = {
@@ -403,7 +351,7 @@ class Store:
             "image_url": article.image_url,
             "partial": article.partial,
         }
-        existing = self._existing(conn, article)
+        existing = lookups.existing(conn, i, article)
         if existing is not None:
             if _content_hash(existing) == _content_hash(article):
                 return SaveResult(
@@ -416,13 +364,11 @@ class Store:
             return SaveResult(
                 existing.pk, article.source, existing.num, "updated", existing.copy_of
             )
-        for check in admission:
-            reason = check(conn, article)
-            if reason:
-                log.info("refused source=%s url=%s: %s", article.source, article.url, reason)
-                return SaveResult(0, article.source, 0, "refused")
-        num = self._allocate_num(conn, article)
-        copy_of = self._original_of(conn, article)
+        if reason := lookups.refusal(conn, i, article):
+            log.info("refused source=%s url=%s: %s", article.source, article.url, reason)
+            return SaveResult(0, article.source, 0, "refused")
+        num = lookups.allocate_num(conn, article)
+        copy_of = lookups.original(conn, i, article)
         values.update(
             source=article.source,
             num=num,
