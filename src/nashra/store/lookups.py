@@ -6,40 +6,44 @@ free, else the outlet's next sequence number), and is it a copy (the earliest ar
 outlet with the same body)? Asked one article at a time that is five or six statements per new
 article — on PostgreSQL each a round trip of about 0.4 ms, more than the rest of the write.
 
-:class:`BatchLookups` asks them for the whole batch before its first write: the stored rows and
-the originals as one ``UNION ALL`` of the very same one-row queries (so the answers are those the
-single queries give), the admission checks' batch screens, the numbers already taken. An answer is
-used only while nothing the batch wrote since could have changed it: an article whose URL, GUID
-or body hash an earlier article of the batch inserted, and every article after an update (which
-changes a stored body), asks the single query again. Sequence numbers are handed out from the
-outlet's counter read once (and locked) per batch and written back once, before the commit, the
-same numbers in the same order as one ``UPDATE … RETURNING`` per article.
+:class:`BatchLookups` asks them for the whole batch before its first write. On PostgreSQL the
+stored rows and the originals are one statement each: the very same one-row queries, run for
+each row of the batch's arrays (``unnest … JOIN LATERAL``), so the answers are those the single
+queries give. (On SQLite a query is a function call, not a round trip: those two are asked per
+article, when needed.) The admission checks screen the batch at once (only an outlet with a live
+takedown gets the per-article question), and the origin ids already taken are read at once. An
+answer is used only while nothing the batch wrote since could have changed it: an article whose
+URL, GUID or body hash an earlier article of the batch inserted, and every article after an
+update (which changes a stored body), asks the single query again. Sequence numbers are handed
+out from the outlet's counter, read once (and locked) per batch and written back before the
+commit: the same numbers in the same order as one ``UPDATE … RETURNING`` per article.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
     Connection,
     Select,
+    Text,
     and_,
     bindparam,
-    literal_column,
+    func,
     or_,
     select,
-    union_all,
+    true,
     update,
 )
+from sqlalchemy.dialects.postgresql import ARRAY
 
 from nashra.model import Article
+from nashra.store.db import dialect_name
 from nashra.store.schema import articles, sources
 
-CHUNK = 200  # one-row queries per UNION ALL (SQLite allows 500 terms in a compound SELECT)
 NUM_WINDOW = 64  # sequence numbers checked for "taken" per statement, beyond the batch's need
 
 
@@ -86,34 +90,35 @@ ORIGINAL = _original_query(bindparam("b_hash"), bindparam("b_source"))
 NUM_TAKEN = select(articles.c.pk).where(
     articles.c.source == bindparam("b_source"), articles.c.num == bindparam("b_num")
 )
-_QUERIES = {
-    "existing": (_existing_query, ("s", "u", "g")),
-    "original": (_original_query, ("h", "s")),
+
+
+def _per_row(make: Callable[..., Select[Any]], width: int) -> Select[Any]:
+    """PostgreSQL: the one-row query ``make`` for each row of ``width`` parallel arrays (bound
+    as ``b_0``…), in one statement planned once: ``unnest … WITH ORDINALITY`` joined LATERAL."""
+    rows = (
+        func.unnest(*(bindparam(f"b_{k}", type_=ARRAY(Text)) for k in range(width)))
+        .table_valued(*(f"c{k}" for k in range(width)), with_ordinality="i")
+        .render_derived()
+    )
+    one = make(*(rows.c[f"c{k}"] for k in range(width))).lateral()
+    return select(rows.c.i, one).select_from(rows.join(one, true()))
+
+
+_BATCH_QUERIES = {
+    "existing": _per_row(_existing_query, 3),
+    "original": _per_row(_original_query, 2),
 }
-
-
-@lru_cache(maxsize=32)
-def _union(kind: str, n: int) -> Any:
-    """``n`` copies of one of the one-row queries, each tagged with its place ``i``."""
-    make, names = _QUERIES[kind]
-    members = []
-    for i in range(n):
-        one = make(*(bindparam(f"{name}{i}") for name in names)).subquery()
-        members.append(select(literal_column(str(i)).label("i"), *one.c))
-    return union_all(*members) if n > 1 else members[0]
 
 
 def _first_rows(conn: Connection, kind: str, params: Sequence[tuple[Any, ...] | None]) -> list[Any]:
     """The answer of the one-row query ``kind`` for each parameter tuple (None: not asked)."""
     answers: list[Any] = [None] * len(params)
     asked = [(i, p) for i, p in enumerate(params) if p is not None]
-    _make, names = _QUERIES[kind]
-    for start in range(0, len(asked), CHUNK):
-        chunk = asked[start : start + CHUNK]
-        values = {f"{name}{j}": value for j, (_i, p) in enumerate(chunk)
-                  for name, value in zip(names, p, strict=True)}  # fmt: skip
-        for row in conn.execute(_union(kind, len(chunk)), values):
-            answers[chunk[row.i][0]] = row
+    if asked:
+        columns = zip(*(p for _i, p in asked), strict=True)
+        values = {f"b_{k}": list(column) for k, column in enumerate(columns)}
+        for row in conn.execute(_BATCH_QUERIES[kind], values):
+            answers[asked[row.i - 1][0]] = row
     return answers
 
 
@@ -134,12 +139,16 @@ class BatchLookups:
     def __init__(
         self, conn: Connection, batch: Sequence[Article], admission: Sequence[AdmissionCheck]
     ) -> None:
-        self._existing = _first_rows(
-            conn, "existing", [(a.source, a.url, a.guid or None) for a in batch]
-        )
-        self._originals = _first_rows(
-            conn, "original", [(a.body_hash, a.source) if a.body_hash else None for a in batch]
-        )
+        # On SQLite a query is a function call, not a round trip: each is asked when needed.
+        self._ahead = dialect_name(conn) == "postgresql"
+        self._existing = self._originals = [None] * len(batch)
+        if self._ahead:
+            self._existing = _first_rows(
+                conn, "existing", [(a.source, a.url, a.guid or None) for a in batch]
+            )
+            self._originals = _first_rows(
+                conn, "original", [(a.body_hash, a.source) if a.body_hash else None for a in batch]
+            )
         self._suspects = [
             [True] * len(batch) if check.suspects is None else list(check.suspects(conn, batch))
             for check in admission
@@ -153,7 +162,11 @@ class BatchLookups:
 
     def existing(self, conn: Connection, i: int, article: Article) -> Any:
         """The stored row of ``article`` (same outlet and URL or GUID), or None."""
-        if self._updated or any(key in self._written for key in _address_keys(article)):
+        if (
+            not self._ahead
+            or self._updated
+            or any(key in self._written for key in _address_keys(article))
+        ):
             return conn.execute(
                 EXISTING,
                 {"b_source": article.source, "b_url": article.url, "b_guid": article.guid or None},
@@ -173,7 +186,7 @@ class BatchLookups:
         if key is None:
             return None
         row = self._originals[i]
-        if self._updated or key in self._written:
+        if not self._ahead or self._updated or key in self._written:
             row = conn.execute(
                 ORIGINAL, {"b_hash": article.body_hash, "b_source": article.source}
             ).first()
