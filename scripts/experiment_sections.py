@@ -12,6 +12,19 @@ dropped to 20,000 per block, as :mod:`nashra.enrich.fitting` does) and scored on
 held-out figures. With ``EVERY_KNOB=1`` the held-out figure of every grid point is printed too
 (``held_by_knob``): a diagnostic of how far a knob could move it, never a way to choose.
 
+Outlet variants (``outlet_*``, ``prior_*``) also use the outlet of each ANT article (its slug in
+the portal, :data:`nashra.demo.outlets.ANT_SOURCE_OUTLET`; the hand-written paragraphs have
+none). ``outlet_*``: one indicator column per outlet, of value ``outlet_scale`` (a per-outlet
+per-section bias), left out of a fraction ``outlet_dropout`` of the training articles (by a hash
+of their key) so that the text weights also work alone; ``outlet_conj``: besides, the word
+block copied once per outlet (× ``conj``; Daumé's feature augmentation, the 5,000 strongest
+outlet-word pairs kept in the refit); ``prior_*``: the text model unchanged,
+plus ``prior`` × log(P(section | outlet) / P(section)) (add-one smoothed counts of the training
+side) added to its scores. Their knobs are chosen on the validation week by the mean of its
+macro-F1 with the outlet given and with it withheld (an unseen outlet, as every Moroccan one is,
+gets no outlet term at all); both held-out figures are printed (``held_*``: outlet given,
+``withheld_*``: every held-out article's outlet unknown).
+
 Features are built from the analysed terms of :func:`nashra.enrich.classifier.analysed` (title,
 lead) and of the next 4,000 characters of the body, cached in /tmp between runs; with no option
 they are exactly :func:`nashra.enrich.classifier.article_features`.
@@ -19,6 +32,7 @@ they are exactly :func:`nashra.enrich.classifier.article_features`.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import os
@@ -162,6 +176,77 @@ def idf_of(df, n):
     return {b: np.log((1 + n) / (1 + df[b])) + 1.0 for b in df}
 
 
+OUTLET_KNOBS = {"outlet_scale", "outlet_dropout", "prior", "conj", "conj_max"}
+
+
+def dropped(key, fraction):
+    """Whether a training example's outlet is left out (a fixed hash of its key)."""
+    digest = hashlib.sha1(f"outlet:{key}".encode()).digest()
+    return int.from_bytes(digest[:4], "big") / 2**32 < fraction
+
+
+def outlets_of(examples, opts, *, training=False, withheld=False):
+    """The outlet each example's features see ("" = none)."""
+    if withheld:
+        return [""] * len(examples)
+    fraction = opts.get("outlet_dropout", 0.0) if training else 0.0
+    return ["" if dropped(e.key, fraction) else e.outlet for e in examples]
+
+
+def with_outlets(x, outlets, names, opts, conj_keep=None):
+    """``x`` with one indicator column per outlet of ``names`` (value ``outlet_scale``), then,
+    with ``conj``, the word block again once per outlet (× ``conj``, zero for the articles of
+    the other outlets: outlet-conjoined words), only its columns ``conj_keep`` when given."""
+    scale, conj = opts.get("outlet_scale"), opts.get("conj")
+    if not scale and not conj:
+        return x
+    index = {o: i for i, o in enumerate(names)}
+    rows = [i for i, o in enumerate(outlets) if o in index]
+    parts = [x]
+    if scale:
+        cols = [index[outlets[i]] for i in rows]
+        parts.append(
+            sp.csr_matrix(
+                (np.full(len(rows), float(scale)), (rows, cols)), shape=(x.shape[0], len(names))
+            )
+        )
+    if conj:
+        words = x[:, : x.word_width]
+        copies = []
+        for o in names:
+            mask = np.array([float(conj) if v == o else 0.0 for v in outlets])
+            copies.append(sp.diags(mask) @ words)
+        block = sp.hstack(copies).tocsc()
+        parts.append(block[:, conj_keep] if conj_keep is not None else block)
+    out = sp.hstack(parts).tocsr()
+    out.word_width = x.word_width
+    return out
+
+
+def prior_shift(train, classes, outlets, opts):
+    """Per example, ``prior`` × log(P(section | outlet) / P(section)) from ``train``'s counts
+    (add-one smoothed); zero for an example without outlet or of an outlet never seen."""
+    weight = opts.get("prior", 0.0)
+    shift = np.zeros((len(outlets), len(classes)))
+    if not weight:
+        return shift
+    total = Counter(e.section for e in train)
+    by_outlet = {}
+    for e in train:
+        if e.outlet:
+            by_outlet.setdefault(e.outlet, Counter())[e.section] += 1
+    n, k = len(train), len(classes)
+    base = np.log([(total[c] + 1) / (n + k) for c in classes])
+    rows = {}
+    for o, counts in by_outlet.items():
+        m = sum(counts.values())
+        rows[o] = weight * (np.log([(counts[c] + 1) / (m + k) for c in classes]) - base)
+    for i, o in enumerate(outlets):
+        if o in rows:
+            shift[i] = rows[o]
+    return shift
+
+
 # --------------------------------------------------------------------------- classifiers
 
 
@@ -237,20 +322,25 @@ def run_fit(kind, x, y, classes, c, opts):
     return FITTERS[kind](x, y, classes, c, opts)
 
 
-def predict(coef, bias, x, classes):
-    s = x @ coef.T + bias
-    return [classes[i] for i in np.asarray(s).argmax(axis=1)]
+def predict(coef, bias, x, classes, shift=None):
+    s = np.asarray(x @ coef.T + bias)
+    if shift is not None:
+        s = s + shift
+    return [classes[i] for i in s.argmax(axis=1)]
 
 
 def held_out_score(kind, o, train, test, terms, classes):
-    """Refit on the whole training side, drop weak features, refit, score held-out."""
-    # refit on the whole training side, drop weak features, refit, score held-out
+    """Refit on the whole training side, drop weak features, refit, score held-out: with each
+    article's outlet given, and with every outlet withheld (the same figures for a variant that
+    does not use the outlet)."""
     docs = [features(terms[e.key], o) for e in train]
     vocab, df = vocabulary(docs, o.get("min_df", 2))
     idf = idf_of(df, len(docs))
     counts = Counts(docs, vocab)
     y = [e.section for e in train]
-    x = transform(counts, idf, o)
+    names = sorted({e.outlet for e in train if e.outlet})
+    train_outlets = outlets_of(train, o, training=True)
+    x = with_outlets(transform(counts, idf, o), train_outlets, names, o)
     coef, bias = run_fit(kind, x, y, classes, o["C"], o)
     strength = np.abs(coef).max(axis=0)
     keep, start = {}, 0
@@ -259,11 +349,35 @@ def held_out_score(kind, o, train, test, terms, classes):
         limit = o.get("max_features", MAX_FEATURES)
         keep[block] = np.sort(np.argsort(-strength[start : start + size])[:limit])
         start += size
-    x = transform(counts, idf, o, keep)
+    conj_keep = None
+    if o.get("conj"):  # the strongest outlet-conjoined words among the words kept
+        start += len(names) if o.get("outlet_scale") else 0
+        width, kept = len(vocab[WORDS]), len(keep[WORDS])
+        position = {int(j): i for i, j in enumerate(keep[WORDS])}
+        conj_keep = []
+        for j in np.argsort(-strength[start:]):
+            outlet, word = divmod(int(j), width)
+            if word in position:
+                conj_keep.append(outlet * kept + position[word])
+                if len(conj_keep) == o.get("conj_max", 5000):
+                    break
+        conj_keep = np.sort(conj_keep)
+    x = with_outlets(transform(counts, idf, o, keep), train_outlets, names, o, conj_keep)
     coef, bias = run_fit(kind, x, y, classes, o["C"], o)
-    tcounts = Counts([features(terms[e.key], o) for e in test], vocab)
-    guesses = predict(coef, bias, transform(tcounts, idf, o, keep), classes)
-    return score([e.section for e in test], guesses)
+    xt = transform(Counts([features(terms[e.key], o) for e in test], vocab), idf, o, keep)
+    gold = [e.section for e in test]
+    out = []
+    for withheld in (False, True):
+        outlets = outlets_of(test, o, withheld=withheld)
+        shift = prior_shift(train, classes, outlets, o)
+        xto = with_outlets(xt, outlets, names, o, conj_keep)
+        guesses = predict(coef, bias, xto, classes, shift)
+        out.append(score(gold, guesses))
+    return tuple(out)
+
+
+def uses_outlet(opts, grid):
+    return any(k in OUTLET_KNOBS for k in chain(opts, *grid))
 
 
 def experiment(name, kind, opts, grid, data):
@@ -271,37 +385,62 @@ def experiment(name, kind, opts, grid, data):
     classes = sorted({e.section for e in train})
     fit_side, validation = validation_split(train)
     judges = c_judges(validation)
-    vgold = [validation[i].section for i in judges]
+    judged = [validation[i] for i in judges]
+    vgold = [e.section for e in judged]
+    names = sorted({e.outlet for e in fit_side if e.outlet})
+    outlet_variant = uses_outlet(opts, grid)
     t0 = time.perf_counter()
     # validation: fit on fit_side, choose the knob(s) on the validation week
-    by, prepared = {}, {}
+    by, by_withheld, prepared, fitted = {}, {}, {}, {}
     for knob in grid:
         o = {**opts, **knob}
-        key = json.dumps({k: v for k, v in o.items() if k not in FIT_KNOBS}, sort_keys=True)
+        key = json.dumps(
+            {k: v for k, v in o.items() if k not in FIT_KNOBS | OUTLET_KNOBS}, sort_keys=True
+        )
         if key not in prepared:
             docs = [features(terms[e.key], o) for e in fit_side]
             vocab, df = vocabulary(docs, o.get("min_df", 2))
             idf = idf_of(df, len(docs))
-            vdocs = [features(terms[validation[i].key], o) for i in judges]
+            vdocs = [features(terms[e.key], o) for e in judged]
             prepared[key] = (
                 transform(Counts(docs, vocab), idf, o),
                 transform(Counts(vdocs, vocab), idf, o),
             )
         xf, xv = prepared[key]
-        yf = [e.section for e in fit_side]
-        coef, bias = run_fit(kind, xf, yf, classes, o["C"], o)
-        by[json.dumps(knob, sort_keys=True)] = score(vgold, predict(coef, bias, xv, classes))
+        fit_key = json.dumps([key, {k: v for k, v in o.items() if k != "prior"}], sort_keys=True)
+        if fit_key not in fitted:
+            xfo = with_outlets(xf, outlets_of(fit_side, o, training=True), names, o)
+            yf = [e.section for e in fit_side]
+            fitted[fit_key] = run_fit(kind, xfo, yf, classes, o["C"], o)
+        coef, bias = fitted[fit_key]
+        results = []
+        for withheld in (False, True):
+            outlets = outlets_of(judged, o, withheld=withheld)
+            shift = prior_shift(fit_side, classes, outlets, o)
+            xvo = with_outlets(xv, outlets, names, o)
+            results.append(score(vgold, predict(coef, bias, xvo, classes, shift)))
+        knob_key = json.dumps(knob, sort_keys=True)
+        by[knob_key], by_withheld[knob_key] = results
     prepared.clear()
-    best_key = max(by, key=lambda k: (round(by[k].macro_f1, 4), -json.loads(k)["C"]))
+    fitted.clear()
+
+    def judged_f1(k):  # outlet variants: the mean of the outlet given and withheld
+        if outlet_variant:
+            return round((by[k].macro_f1 + by_withheld[k].macro_f1) / 2, 4)
+        return round(by[k].macro_f1, 4)
+
+    best_key = max(by, key=lambda k: (judged_f1(k), -json.loads(k)["C"]))
     best = json.loads(best_key)
-    s = held_out_score(kind, {**opts, **best}, train, test, terms, classes).summary()
+    given, withheld = held_out_score(kind, {**opts, **best}, train, test, terms, classes)
+    s = given.summary()
     diagnostic = {}
     if os.environ.get("EVERY_KNOB"):  # diagnostic only: held-out figure of every grid point
         for knob in grid:
-            h = held_out_score(kind, {**opts, **knob}, train, test, terms, classes)
+            h, hw = held_out_score(kind, {**opts, **knob}, train, test, terms, classes)
             diagnostic[json.dumps(knob, sort_keys=True)] = [
                 round(h.accuracy, 4),
                 round(h.macro_f1, 4),
+                *([round(hw.accuracy, 4), round(hw.macro_f1, 4)] if outlet_variant else []),
             ]
     val_best = by[best_key]
     line = {
@@ -316,6 +455,12 @@ def experiment(name, kind, opts, grid, data):
         "seconds": round(time.perf_counter() - t0, 1),
         **({"held_by_knob": diagnostic} if diagnostic else {}),
     }
+    if outlet_variant:
+        line["val_withheld_macro_f1"] = round(by_withheld[best_key].macro_f1, 4)
+        line["val_withheld_by"] = {k: round(v.macro_f1, 4) for k, v in by_withheld.items()}
+        line["withheld_acc"] = round(withheld.accuracy, 4)
+        line["withheld_macro_f1"] = round(withheld.macro_f1, 4)
+        line["withheld_f1"] = withheld.summary()["f1"]
     print(json.dumps(line, ensure_ascii=False), flush=True)
     return line
 
@@ -365,6 +510,14 @@ VARIANTS = {
     "class_weight_power": ("svc", {}, grid(cw=("pow1.0", "pow1.25", "pow1.5", "pow2.0"))),
     "split_mix": ("split", {}, grid(mix=(0.3, 0.5, 0.7))),
     "max_features_all": ("svc", {"max_features": 10**9}, CS),
+    "outlet_indicator": ("svc", {}, grid(outlet_scale=(0.1, 0.3, 1.0))),
+    "outlet_dropout": (
+        "svc",
+        {},
+        grid(outlet_scale=(0.1, 0.3, 1.0), outlet_dropout=(0.0, 0.25, 0.5)),
+    ),
+    "prior_outlet": ("svc", {}, grid(prior=(0.0, 0.05, 0.1, 0.2, 0.3, 0.5))),
+    "outlet_conj": ("svc", {"outlet_dropout": 0.5}, grid(conj=(0.3, 1.0), outlet_scale=(0.1, 1.0))),
 }
 
 

@@ -11,7 +11,9 @@ from pathlib import Path
 
 import pytest
 
+from nashra.demo.corpus import ant_article, archive_records, load_ant_rows
 from nashra.demo.examples import ant_examples, french_page_examples
+from nashra.demo.outlets import ANT_SOURCE_OUTLET
 from nashra.demo.sites import DemoSites
 from nashra.enrich.classifier import (
     MODEL_FILE,
@@ -193,6 +195,19 @@ def test_held_out_split_is_by_date_for_ant_and_by_hash_otherwise(examples: list[
     assert split(examples) == (train, test)  # deterministic
     # the French publisher pages are all held out
     assert {e.key for e in french_page_examples()} <= {e.key for e in test}
+
+
+def test_ant_examples_carry_the_slug_their_imported_articles_get() -> None:
+    """``Example.outlet`` of an ANT article is the source slug ``nashra import`` (and the demo
+    sites) give it: an outlet feature learnt from it would match ``Source.slug`` at run time."""
+    rows = {row["docno"]: row for row in load_ant_rows()}
+    imported = {record["url"]: record["source"] for record in archive_records()}
+    ant = list(ant_examples())
+    assert {e.outlet for e in ant} == set(ANT_SOURCE_OUTLET.values())
+    for e in ant:
+        row = rows[e.key]
+        assert e.outlet == imported[row["url"]] == ant_article(row).source
+    assert all(e.outlet == "" for e in tsv_examples(DATA / "ar_sections.tsv", "ar"))
 
 
 def test_validation_is_cut_from_the_training_side_only(examples: list[Example]) -> None:

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from nashra.demo.corpus import french_articles, load_ant_rows
 
 # The ANT corpus's labels → our sections (the demo outlets declare the same mapping).
-from nashra.demo.outlets import ANT_SECTIONS, OUTLETS
+from nashra.demo.outlets import ANT_SECTIONS, ANT_SOURCE_OUTLET, OUTLETS
 from nashra.enrich.classifier import Example, lead
 from nashra.sections import SECTIONS
 
@@ -32,6 +32,7 @@ def ant_examples() -> Iterator[Example]:
                 row["title"],
                 lead(row.get("abstract") or "", row["text"]),
                 row["time_iso"][:10],
+                ANT_SOURCE_OUTLET[row["src"]],
             )
 
 

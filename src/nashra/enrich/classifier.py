@@ -53,7 +53,8 @@ _is_not_none = partial(is_not, None)
 @dataclass(frozen=True)
 class Example:
     """One labelled text. ``key`` is stable (a document number); ``published`` (an ISO date, or
-    empty) places it in the split by date."""
+    empty) places it in the split by date; ``outlet``: the slug of the outlet that published it
+    (``Source.slug``, as the portal knows it), or empty."""
 
     key: str
     lang: str
@@ -61,6 +62,7 @@ class Example:
     title: str
     body: str = ""
     published: str = ""
+    outlet: str = ""
 
 
 @dataclass(frozen=True)
