@@ -16,7 +16,9 @@ answer is used only while nothing the batch wrote since could have changed it: a
 URL, GUID or body hash an earlier article of the batch inserted, and every article after an
 update (which changes a stored body), asks the single query again. Sequence numbers are handed
 out from the outlet's counter, read once (and locked) per batch and written back before the
-commit: the same numbers in the same order as one ``UPDATE … RETURNING`` per article.
+commit: the same numbers in the same order as one ``UPDATE … RETURNING`` per article. The new
+rows themselves wait and go in together (one multi-row ``INSERT … RETURNING`` on PostgreSQL), before
+the batch's side rows and before any single question a waiting row could answer.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from sqlalchemy import (
     and_,
     bindparam,
     func,
+    insert,
     or_,
     select,
     true,
@@ -87,9 +90,7 @@ def _original_query(body_hash: Any, source: Any) -> Select[Any]:
 # Built once: building a statement costs more than running it on SQLite.
 EXISTING = _existing_query(bindparam("b_source"), bindparam("b_url"), bindparam("b_guid"))
 ORIGINAL = _original_query(bindparam("b_hash"), bindparam("b_source"))
-NUM_TAKEN = select(articles.c.pk).where(
-    articles.c.source == bindparam("b_source"), articles.c.num == bindparam("b_num")
-)
+_INSERT_RETURNING = insert(articles).returning(articles.c.pk, sort_by_parameter_order=True)
 
 
 def _per_row(make: Callable[..., Select[Any]], width: int) -> Select[Any]:
@@ -157,16 +158,16 @@ class BatchLookups:
         self._written: set[tuple[str, ...]] = set()  # keys of the rows this batch inserted
         self._updated = False  # an update changes a stored body: later answers may differ
         self._taken = _taken_nums(conn, batch)  # (source, num) stored or given in this batch
+        self._pending: list[tuple[dict[str, Any], Any]] = []  # new rows, their SaveResults
         self._next: dict[str, int] = {}  # outlet → next sequence number, read once (locked)
         self._checked: dict[str, int] = {}  # outlet → numbers below this are in self._taken
 
     def existing(self, conn: Connection, i: int, article: Article) -> Any:
         """The stored row of ``article`` (same outlet and URL or GUID), or None."""
-        if (
-            not self._ahead
-            or self._updated
-            or any(key in self._written for key in _address_keys(article))
-        ):
+        mine = any(key in self._written for key in _address_keys(article))
+        if mine:
+            self.flush(conn)
+        if not self._ahead or self._updated or mine:
             return conn.execute(
                 EXISTING,
                 {"b_source": article.source, "b_url": article.url, "b_guid": article.guid or None},
@@ -186,6 +187,8 @@ class BatchLookups:
         if key is None:
             return None
         row = self._originals[i]
+        if key in self._written:
+            self.flush(conn)
         if not self._ahead or self._updated or key in self._written:
             row = conn.execute(
                 ORIGINAL, {"b_hash": article.body_hash, "b_source": article.source}
@@ -231,8 +234,23 @@ class BatchLookups:
                 self._written.add(key)
             self._taken.add((article.source, num))
 
+    def insert(self, values: dict[str, Any], result: Any) -> None:
+        """Insert a new article's row with the batch's others (``result.pk`` set then)."""
+        self._pending.append((values, result))
+
+    def flush(self, conn: Connection) -> None:
+        """Insert the new rows waiting, in their order, as few multi-row statements."""
+        if not self._pending:
+            return
+        rows = conn.execute(_INSERT_RETURNING, [values for values, _result in self._pending]).all()
+        for (_values, result), row in zip(self._pending, rows, strict=True):
+            result.pk = row.pk
+        self._pending.clear()
+
     def finish(self, conn: Connection) -> None:
-        """Write the outlets' sequence counters back (in the batch's transaction)."""
+        """Insert the new rows waiting and write the outlets' sequence counters back (in the
+        batch's transaction)."""
+        self.flush(conn)
         for source, next_num in self._next.items():
             conn.execute(update(sources).where(sources.c.slug == source).values(next_num=next_num))
 

@@ -40,7 +40,6 @@ log = logging.getLogger("nashra.store")
 
 # The statements of the write path, built once (see nashra.store.lookups for the others).
 _UPDATE = update(articles).where(articles.c.pk == bindparam("b_pk"))
-_INSERT = insert(articles)
 
 
 def _shifted(side_rows: SideRows, index: int) -> SideRows:
@@ -379,8 +378,9 @@ class Store:
             fetched_at=now,
             copy_of=copy_of,
         )
-        pk = conn.execute(_INSERT, values).inserted_primary_key[0]
-        return SaveResult(pk, article.source, num, "new", copy_of)
+        result = SaveResult(0, article.source, num, "new", copy_of)
+        lookups.insert(values, result)  # with the batch's other new rows; the pk set then
+        return result
 
     def known_entries(
         self, source: str, urls: Iterable[str], guids: Iterable[str] = ()
