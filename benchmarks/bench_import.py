@@ -9,6 +9,9 @@ On the ANT articles of the demo corpus written as an import file (``archive_reco
              nothing written): the floor — the bulk path cannot beat it on these cores
   copy       PostgreSQL ``COPY`` of the same article rows into a table like ``articles``,
              without analysis, side rows or stories: the ceiling of the write itself
+  writes     the main process's writes alone, for each backend: the batches the analysis
+             prepared, saved one transaction each into a fresh archive (every side row; the
+             story sweep not included), nothing else running
 Times are wall-clock seconds (the pool runs on every core). Peak RSS is the main process's (the
 workers are the forkserver's children, which ``getrusage`` does not see). ``--profile`` prints the main process's cProfile of the SQLite run.
 Prints one JSON object on its last line: ``ratio_vs_analysis_only`` and ``ratio_vs_copy`` are
@@ -21,18 +24,21 @@ import argparse
 import cProfile
 import json
 import os
+import pickle
 import pstats
 import resource
 import tempfile
 import time
+from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from sqlalchemy.engine import make_url
 
-from nashra.crawl.bulk import BATCH_LINES, import_bulk, pool_context, prepare_lines
-from nashra.crawl.importer import MAX_LINE_BYTES, iter_lines
+from nashra.crawl.bulk import BATCH_LINES, Line, import_bulk, pool_context, prepare_lines
+from nashra.crawl.importer import MAX_LINE_BYTES, ImportReport, add_source, iter_lines
 from nashra.demo.corpus import archive_records
+from nashra.ingest import save_prepared
 from nashra.store import Store
 from nashra.store.scratch import throwaway_database
 
@@ -61,18 +67,53 @@ def _bulk(url: str, path: Path, workers: int, profile: bool = False) -> tuple[fl
     return seconds, report.new
 
 
-def _analysis_only(path: Path, workers: int) -> float:
+def _analysis_only(path: Path, workers: int, keep: Path) -> float:
+    """The workers' part alone; the prepared batches are pickled to ``keep`` as they come (not
+    held: the main process's peak memory is the import's, not this benchmark's)."""
     with path.open("rb") as fh:
         lines = list(iter_lines(fh, MAX_LINE_BYTES))
     batches = [lines[i : i + BATCH_LINES] for i in range(0, len(lines), BATCH_LINES)]
-    with ProcessPoolExecutor(workers, mp_context=pool_context()) as pool:
+    with ProcessPoolExecutor(workers, mp_context=pool_context()) as pool, keep.open("wb") as out:
         list(pool.map(abs, range(workers)))  # the workers started, as in the bulk path
         started = time.perf_counter()
         done = pool.map(
             prepare_lines, batches, [MAX_LINE_BYTES] * len(batches), [{}] * len(batches)
         )
-        assert sum(len(b) for b in done) == len(lines)
-        return time.perf_counter() - started
+        count = 0
+        for batch in done:
+            count += len(batch)
+            pickle.dump(batch, out)
+        seconds = time.perf_counter() - started
+    assert count == len(lines)
+    return seconds
+
+
+def _prepared(keep: Path) -> Iterator[list[Line]]:
+    with keep.open("rb") as fh:
+        while True:
+            try:
+                yield pickle.load(fh)
+            except EOFError:
+                return
+
+
+def _writes_only(url: str, keep: Path) -> tuple[float, int]:
+    """The main process's writes alone: the prepared batches saved one transaction each
+    (``save_prepared``, every side row, stories deferred), the outlets created untimed."""
+    store = Store.open(url)
+    report, sources = ImportReport(), {}
+    seconds, new = 0.0, 0
+    for lines in _prepared(keep):
+        for line in lines:
+            if line.built is not None:
+                add_source(store, line.built.source, sources, report)
+        prepared = [line.prepared for line in lines if line.prepared is not None]
+        started = time.perf_counter()
+        results = save_prepared(store, prepared, defer_stories=True)
+        seconds += time.perf_counter() - started
+        new += sum(r.status == "new" for r in results)
+    store.close()
+    return seconds, new
 
 
 def _copy(url: str) -> tuple[float, int]:
@@ -107,14 +148,22 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "archive.jsonl"
         result["articles"] = lines = _write_file(path, limit)
-        seconds = _analysis_only(path, args.workers)
+        prepared = Path(tmp) / "prepared.pickle"
+        seconds = _analysis_only(path, args.workers, prepared)
         result["analysis_per_s"] = round(lines / seconds, 1)
         print(f"analysis only: {lines} lines in {seconds:.1f} s, {lines / seconds:.1f}/s")
+        seconds, new = _writes_only(f"sqlite:///{Path(tmp) / 'writes.db'}", prepared)
+        result["sqlite_writes_per_s"] = round(new / seconds, 1)
+        print(f"sqlite writes alone: {new} articles in {seconds:.1f} s, {new / seconds:.1f}/s")
         seconds, new = _bulk(f"sqlite:///{Path(tmp) / 'bulk.db'}", path, args.workers, args.profile)
         result["sqlite_per_s"] = round(new / seconds, 1)
         print(f"sqlite bulk: {new} articles in {seconds:.1f} s, {new / seconds:.1f}/s")
-        result["postgresql_per_s"] = result["copy_per_s"] = None
+        result["postgresql_per_s"] = result["copy_per_s"] = result["postgresql_writes_per_s"] = None
         if args.pg_url:
+            with throwaway_database(args.pg_url) as url:
+                seconds, new = _writes_only(url, prepared)
+                result["postgresql_writes_per_s"] = round(new / seconds, 1)
+                print(f"postgresql writes alone: {new} in {seconds:.1f} s, {new / seconds:.1f}/s")
             with throwaway_database(args.pg_url) as url:
                 seconds, new = _bulk(url, path, args.workers)
                 result["postgresql_per_s"] = round(new / seconds, 1)

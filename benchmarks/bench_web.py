@@ -4,6 +4,11 @@ serving a static copy of the same HTML, in the same run; and of search (the page
 uncached, every request a different query (``search_uncached``, ``api_search_uncached``).
 
     .venv/bin/python benchmarks/bench_web.py [--quick] [--duration 10] [--connections 64] [--workers 2]
+        [--data-dir nashra-data --query المغرب --article hespress/12]
+
+With ``--data-dir`` it serves an archive that already exists (``make demo`` builds one in
+``nashra-data``; it is read, never changed) instead of building one, and ``--query`` and
+``--article`` name the popular query and the article page to measure there.
 
 Needs ``wrk`` (Debian package) on PATH, and ``nginx`` for the static copies (without it the
 nginx figures are null); without wrk it says so in the JSON. The
@@ -141,6 +146,11 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=64)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--quick", action="store_true", help="3 s per measurement (a smoke run)")
+    parser.add_argument("--data-dir", type=Path, help="serve this existing archive (not built)")
+    parser.add_argument(
+        "--query", default="الخبر", help="the popular query (default: in every generated title)"
+    )
+    parser.add_argument("--article", default="hespress/1599", help="the article page: OUTLET/NUM")
     args = parser.parse_args()
     if args.quick:
         args.duration = 3
@@ -155,17 +165,19 @@ def main() -> None:
         )
         return
     root = Path(tempfile.mkdtemp(prefix="nashra-bench-web-"))
-    build(root / "data")
+    data_dir = args.data_dir.resolve() if args.data_dir else root / "data"
+    if not args.data_dir:
+        build(data_dir)
     port, nginx_port = free_port(), free_port()
-    env = {**os.environ, "NASHRA_DATA_DIR": str(root / "data")}
+    env = {**os.environ, "NASHRA_DATA_DIR": str(data_dir)}
     server = subprocess.Popen([sys.executable, "-m", "uvicorn", "nashra.web.app:app_from_env", "--factory",
                                "--workers", str(args.workers), "--port", str(port), "--log-level", "warning"], env=env)  # fmt: skip
     nginx = None
     try:
         base = f"http://127.0.0.1:{port}"
         wait_up(base + "/healthz")
-        word = quote("الخبر")  # in every generated title: a popular query
-        pages = {"home": "/", "article": "/hespress/1599", "search": f"/search?q={word}",
+        word = quote(args.query)
+        pages = {"home": "/", "article": f"/{args.article}", "search": f"/search?q={word}",
                  "api_search": f"/api/v1/search?q={word}"}  # fmt: skip
         for path in pages.values():
             target = root / "www" / path.split("?")[0].strip("/") / "index.html"
