@@ -70,7 +70,7 @@ def _outcome(store: Store, results: list) -> tuple:
                 articles.c.url,
                 articles.c.title,
                 articles.c.copy_of,
-            ).order_by(articles.c.source, articles.c.num)  # fmt: skip
+            ).order_by(articles.c.source, articles.c.num)
         ).all()
         counters = conn.execute(select(sources.c.slug, sources.c.next_num)).all()
     answers = [(r.status, r.num, url_of.get(r.pk), url_of.get(r.copy_of)) for r in results]
