@@ -25,6 +25,20 @@ macro-F1 with the outlet given and with it withheld (an unseen outlet, as every 
 gets no outlet term at all); both held-out figures are printed (``held_*``: outlet given,
 ``withheld_*``: every held-out article's outlet unknown).
 
+Ensemble variants (``nb``, ``nb_knobs``, ``ens_*``) put the previous model beside the shipped
+SVM: the complement Naive Bayes of commit 902ec0b (Rennie et al. 2003; its own features: the
+title's terms counted twice, the lead's once, damped and unit length; smoothing 0.1, classes
+balanced to the power 0.5), refitted here in numpy on the same side as the SVM. ``nb`` is that
+NB alone (it reproduces the figures of its own code), ``nb_knobs`` the same with its smoothing,
+balance and title weight chosen on the validation week. ``ens_prob`` mixes the two models'
+probabilities, (1 − a) P_svm + a P_nb, ``ens_logprob`` their log-probabilities (a geometric
+mean), ``ens_add`` adds a × log P_nb to the SVM's raw decision values; each softmax temperature
+is fitted (least log-loss) on the whole validation part, then C and ``a`` are chosen by the
+week's macro-F1, or with ``_logloss`` by the mixed probabilities' log-loss on the week's news;
+``ens_prob_nb_knobs`` also chooses the NB's smoothing and balance there. The held-out figures
+refit both models on the whole training side (the SVM pruned as shipped) with the validation
+temperatures.
+
 Features are built from the analysed terms of :func:`nashra.enrich.classifier.analysed` (title,
 lead) and of the next 4,000 characters of the body, cached in /tmp between runs; with no option
 they are exactly :func:`nashra.enrich.classifier.article_features`.
@@ -465,6 +479,217 @@ def experiment(name, kind, opts, grid, data):
     return line
 
 
+# --------------------------------------------------------------------------- ensembles
+
+NB_TITLE_WEIGHT, NB_SMOOTHING, NB_BALANCE = 2, 0.1, 0.5  # the previous model's (commit 902ec0b)
+
+
+def nb_features(terms, title_weight=NB_TITLE_WEIGHT):
+    """The previous complement NB's features of cached terms (commit 902ec0b's ``terms`` and
+    ``_tf``): title terms counted twice, lead terms once, one-letter and digit terms dropped,
+    damped (1 + log count) and scaled to unit length."""
+    title, body, _ = terms
+    counts = Counter()
+    for weight, part in ((title_weight, title), (1, body)):
+        for t in part:
+            if len(t) > 1 and not t.isdigit():
+                counts[t] += weight
+    damped = {t: 1.0 + math.log(c) for t, c in counts.items()}
+    norm = math.sqrt(sum(v * v for v in damped.values())) or 1.0
+    return {t: v / norm for t, v in damped.items()}
+
+
+def nb_matrix(feats, index):
+    data, cols, ptr = [], [], [0]
+    for f in feats:
+        for t, v in f.items():
+            j = index.get(t)
+            if j is not None:
+                cols.append(j)
+                data.append(v)
+        ptr.append(len(cols))
+    return sp.csr_matrix((np.array(data, float), cols, ptr), shape=(len(feats), len(index)))
+
+
+def fit_cnb(train, terms, classes, opts):
+    """The previous model's complement NB (Rennie et al. 2003, as commit 902ec0b fits it),
+    in numpy: (vocabulary index, weights V×k); its score is ``-x @ weights``."""
+    smoothing = opts.get("nb_smoothing", NB_SMOOTHING)
+    balance = opts.get("nb_balance", NB_BALANCE)
+    title_weight = opts.get("nb_title", NB_TITLE_WEIGHT)
+    feats = [nb_features(terms[e.key], title_weight) for e in train]
+    df = Counter()
+    for f in feats:
+        df.update(f.keys())
+    min_df = 2 if len(train) > 1000 else 1
+    vocab = sorted(t for t, c in df.items() if c >= min_df)
+    index = {t: i for i, t in enumerate(vocab)}
+    x = nb_matrix(feats, index)
+    y = np.array([classes.index(e.section) for e in train])
+    k = len(classes)
+    onehot = sp.csr_matrix((np.ones(len(y)), (np.arange(len(y)), y)), shape=(len(y), k))
+    counts = np.asarray((x.T @ onehot).todense())  # V × k
+    docs = np.bincount(y, minlength=k).astype(float)
+    counts = counts * ((docs.mean() / np.maximum(docs, 1)) ** balance)
+    totals = counts.sum(axis=0)
+    comp = counts.sum(axis=1, keepdims=True) - counts
+    w = np.log((comp + smoothing) / (totals.sum() - totals + smoothing * len(vocab)))
+    return index, w / np.abs(w).sum(axis=0)
+
+
+def nb_scores(model, examples, terms, opts):
+    index, w = model
+    feats = [nb_features(terms[e.key], opts.get("nb_title", NB_TITLE_WEIGHT)) for e in examples]
+    return -np.asarray(nb_matrix(feats, index) @ w)
+
+
+def log_softmax(s):
+    s = s - s.max(axis=1, keepdims=True)
+    return s - np.log(np.exp(s).sum(axis=1, keepdims=True))
+
+
+def temperature_of(s, gold):
+    """The softmax scale of least log-loss (the grid of :func:`fitting._temperature` widened to
+    the NB's small scores)."""
+    best, best_loss = 1.0, float("inf")
+    for step in range(-10, 81):
+        t = 10 ** (step / 10)
+        loss = -log_softmax(s * t)[np.arange(len(gold)), gold].sum()
+        if loss < best_loss:
+            best, best_loss = t, loss
+    return best
+
+
+def mixed(kind, a, svm, nb, t_svm, t_nb):
+    """The ensemble's scores (argmax = its answer): ``prob``, (1 − a) P_svm + a P_nb;
+    ``logprob``, (1 − a) log P_svm + a log P_nb (a linear model: both are linear); ``add``, the
+    SVM's raw decision values + a × log P_nb."""
+    if kind == "nb":
+        return nb
+    ls, ln = log_softmax(svm * t_svm), log_softmax(nb * t_nb)
+    if kind == "prob":
+        return (1 - a) * np.exp(ls) + a * np.exp(ln)
+    if kind == "logprob":
+        return (1 - a) * ls + a * ln
+    if kind == "add":
+        return svm + a * ln
+    raise ValueError(kind)
+
+
+def svm_decisions(train, test, terms, classes, c, opts, prune):
+    """The shipped SVM's decision values on ``test``, fitted on ``train`` (with ``prune``: refit
+    after keeping the 20,000 strongest features per block, as the shipped model)."""
+    docs = [features(terms[e.key], opts) for e in train]
+    vocab, df = vocabulary(docs, opts.get("min_df", 2))
+    idf = idf_of(df, len(docs))
+    counts = Counts(docs, vocab)
+    y = [e.section for e in train]
+    coef, bias = fit_svc(transform(counts, idf, opts), y, classes, c, opts)
+    keep = None
+    if prune:
+        strength = np.abs(coef).max(axis=0)
+        keep, start = {}, 0
+        for block in (WORDS, CHARS):
+            size = len(vocab[block])
+            keep[block] = np.sort(np.argsort(-strength[start : start + size])[:MAX_FEATURES])
+            start += size
+        coef, bias = fit_svc(transform(counts, idf, opts, keep), y, classes, c, opts)
+    xt = transform(Counts([features(terms[e.key], opts) for e in test], vocab), idf, opts, keep)
+    return np.asarray(xt @ coef.T + bias)
+
+
+_ENSEMBLE_FITS = {}  # the fits the ensemble variants share in one run
+
+
+def ensemble_experiment(name, kind, opts, grid, data):
+    """An SVM (the shipped one) and the previous complement NB, fitted on the same side, their
+    scores mixed (see :func:`mixed`). On the validation week: both fitted on the rest of the
+    training side, each one's softmax temperature fitted on the whole validation part (as
+    :mod:`nashra.enrich.fitting` fits the SVM's), then C and the weight ``a`` chosen by
+    macro-F1 on the week's news. Held out: both refitted on the whole training side (the SVM
+    pruned to 20,000 features per block and refitted), the validation temperatures kept."""
+    train, test, terms = data
+    classes = sorted({e.section for e in train})
+    fit_side, validation = validation_split(train)
+    judges = c_judges(validation)
+    gold_all = np.array([classes.index(e.section) for e in validation])
+    vgold = [validation[i].section for i in judges]
+    t0 = time.perf_counter()
+
+    def nb_key(knob):  # the NB's own knobs (``nb_*``: smoothing, balance, title weight)
+        o = {**opts, **knob}
+        return json.dumps({k: v for k, v in o.items() if k.startswith("nb_")}, sort_keys=True)
+
+    by, temps, t_nbs, losses = {}, {}, {}, {}
+    for knob in grid:
+        c, nb_o = knob["C"], {**opts, **knob}
+        if ("nb_val", nb_key(knob)) not in _ENSEMBLE_FITS:
+            nb = nb_scores(fit_cnb(fit_side, terms, classes, nb_o), validation, terms, nb_o)
+            _ENSEMBLE_FITS[("nb_val", nb_key(knob))] = (nb, temperature_of(nb, gold_all))
+        nb_val, t_nb = _ENSEMBLE_FITS[("nb_val", nb_key(knob))]
+        t_nbs[nb_key(knob)] = t_nb
+        if ("svm_val", c) not in _ENSEMBLE_FITS:
+            s = svm_decisions(fit_side, validation, terms, classes, c, {}, prune=False)
+            _ENSEMBLE_FITS[("svm_val", c)] = (s, temperature_of(s, gold_all))
+        svm_val, t_svm = _ENSEMBLE_FITS[("svm_val", c)]
+        temps[c] = t_svm
+        s = mixed(kind, knob.get("a", 0.0), svm_val, nb_val, t_svm, t_nb)[judges]
+        knob_key = json.dumps(knob, sort_keys=True)
+        by[knob_key] = score(vgold, [classes[i] for i in s.argmax(1)])
+        if kind in ("prob", "logprob"):  # the mixed probabilities' log-loss on the week
+            logp = np.log(np.maximum(s, 1e-12)) if kind == "prob" else log_softmax(s)
+            losses[knob_key] = round(-logp[np.arange(len(judges)), gold_all[judges]].mean(), 4)
+
+    def judged(k):  # ties: the smaller C, then the smaller weight of the NB
+        knob = json.loads(k)
+        first = -losses[k] if opts.get("choose") == "logloss" else round(by[k].macro_f1, 4)
+        return (first, -knob["C"], -knob.get("a", 0.0))
+
+    best_key = max(by, key=judged)
+    best = json.loads(best_key)
+    gold = [e.section for e in test]
+
+    def held(knob):
+        c = knob["C"]
+        if ("svm_held", c) not in _ENSEMBLE_FITS:
+            _ENSEMBLE_FITS[("svm_held", c)] = svm_decisions(
+                train, test, terms, classes, c, {}, prune=True
+            )
+        nb_o = {**opts, **knob}
+        if ("nb_held", nb_key(knob)) not in _ENSEMBLE_FITS:
+            _ENSEMBLE_FITS[("nb_held", nb_key(knob))] = nb_scores(
+                fit_cnb(train, terms, classes, nb_o), test, terms, nb_o
+            )
+        s = mixed(kind, knob.get("a", 0.0), _ENSEMBLE_FITS[("svm_held", c)],
+                  _ENSEMBLE_FITS[("nb_held", nb_key(knob))], temps[c], t_nbs[nb_key(knob)])  # fmt: skip
+        return score(gold, [classes[i] for i in s.argmax(1)])
+
+    s = held(best).summary()
+    diagnostic = {}
+    if os.environ.get("EVERY_KNOB"):  # diagnostic only: held-out figure of every grid point
+        for knob in grid:
+            h = held(knob)
+            diagnostic[json.dumps(knob, sort_keys=True)] = [
+                round(h.accuracy, 4), round(h.macro_f1, 4)
+            ]  # fmt: skip
+    line = {
+        "variant": name,
+        "chosen": best,
+        "temperatures": {"svm": temps[best["C"]], "nb": t_nbs[nb_key(best)]},
+        "val_macro_f1": round(by[best_key].macro_f1, 4),
+        "val_acc": round(by[best_key].accuracy, 4),
+        "val_by": {k: round(v.macro_f1, 4) for k, v in by.items()},
+        **({"val_logloss_by": losses} if losses else {}),
+        "held_acc": s["accuracy"],
+        "held_macro_f1": s["macro_f1"],
+        "held_f1": s["f1"],
+        "seconds": round(time.perf_counter() - t0, 1),
+        **({"held_by_knob": diagnostic} if diagnostic else {}),
+    }
+    print(json.dumps(line, ensure_ascii=False), flush=True)
+    return line
+
+
 FIT_KNOBS = {"C", "cw", "mix", "beta", "alpha", "balanced", "nb_binary", "multi_class", "loss"}
 
 
@@ -477,6 +702,8 @@ def grid(**knobs):
 
 
 CS = grid()
+NB_S, NB_B = (0.01, 0.1, 1.0), (0.0, 0.5, 1.0)  # the NB's smoothing and class balance
+MIX = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0)  # the NB's weight in an ensemble
 VARIANTS = {
     "shipped": ("svc", {}, CS),
     "sublinear": ("svc", {"tf": "sublinear"}, CS),
@@ -518,7 +745,20 @@ VARIANTS = {
     ),
     "prior_outlet": ("svc", {}, grid(prior=(0.0, 0.05, 0.1, 0.2, 0.3, 0.5))),
     "outlet_conj": ("svc", {"outlet_dropout": 0.5}, grid(conj=(0.3, 1.0), outlet_scale=(0.1, 1.0))),
+    "nb": ("nb", {}, grid(C=(0.1,))),
+    "ens_prob": ("prob", {}, grid(a=MIX)),
+    "ens_logprob": ("logprob", {}, grid(a=MIX)),
+    "ens_prob_logloss": ("prob", {"choose": "logloss"}, grid(a=MIX)),
+    "ens_logprob_logloss": ("logprob", {"choose": "logloss"}, grid(a=MIX)),
+    "nb_knobs": ("nb", {}, grid(C=(0.1,), nb_smoothing=NB_S, nb_balance=NB_B, nb_title=(1, 2, 3))),
+    "ens_prob_nb_knobs": (
+        "prob",
+        {},
+        grid(a=(0.0, 0.2, 0.4, 0.6, 0.8, 1.0), nb_smoothing=NB_S, nb_balance=NB_B),
+    ),  # fmt: skip
+    "ens_add": ("add", {}, grid(a=(0.0, 0.05, 0.1, 0.2, 0.3, 0.5, 1.0, 2.0))),
 }
+ENSEMBLES = {"nb", "prob", "logprob", "add"}
 
 
 def main() -> None:
@@ -526,7 +766,8 @@ def main() -> None:
     names = sys.argv[1:] or list(VARIANTS)
     for name in names:
         kind, opts, grid = VARIANTS[name]
-        experiment(name, kind, opts, grid, data)
+        run = ensemble_experiment if kind in ENSEMBLES else experiment
+        run(name, kind, opts, grid, data)
 
 
 if __name__ == "__main__":
