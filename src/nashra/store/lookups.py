@@ -48,7 +48,7 @@ from nashra.model import Article
 from nashra.store.db import dialect_name
 from nashra.store.schema import articles, sources
 
-NUM_WINDOW = 64  # sequence numbers checked for "taken" per statement, beyond the batch's need
+NUM_WINDOW = 64  # sequence numbers checked for "taken" per statement (a longer walk asks again)
 
 
 @dataclass(frozen=True)
@@ -72,7 +72,7 @@ def _existing_query(source: Any, url: Any, guid: Any) -> Select[Any]:
             articles.c.summary,
             articles.c.body_html,
             articles.c.author,
-        )  # fmt: skip
+        )
         .where(articles.c.source == source, or_(articles.c.url == url, articles.c.guid == guid))
         .limit(1)
     )
