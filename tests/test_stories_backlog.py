@@ -17,6 +17,7 @@ from nashra.model import Article
 from nashra.store import Store
 from nashra.store.schema import article_signatures, story_backlog
 from nashra.stories import backlog
+from nashra.stories import store as stories_store
 from nashra.stories.store import (
     _ARTICLE_COLUMNS,
     StoryStore,
@@ -95,6 +96,35 @@ def test_late_articles_wait_then_one_sweep_assigns_them_oldest_first(store: Stor
     assert assigner.late.reads == 1
     for pa, pb in past:
         assert _story(store, pa) == _story(store, pb) is not None
+    _check_invariants(store)
+
+
+def test_the_whole_backlog_sweep_holds_one_slice_of_decisions_at_a_time(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``assign_late_stories`` (after an import of millions) works the backlog in slices and
+    drops each slice's decisions once counted: memory bounded by a slice, not by the backlog."""
+    assigner = _assigner(store)
+    _live_week_later(store, assigner)
+    pairs = [c for c in hard_cases() if c["same"]][:4]
+    for i, case in enumerate(pairs):
+        for side, hours in (("a", 30 * i), ("b", 30 * i + 2)):
+            pk = save(store, f"{side}{i}", f"https://{side}.example/{i}", case[side]["title"],
+                      case[side]["body"], hours, lang=case["lang"])  # fmt: skip
+            assert assigner.assign(pk, defer=True).pending
+    held: list[int] = []
+    whole = StoryStore.assign_late
+
+    def in_threes(self: StoryStore, *, budget: float | None = None, batch: int = 200):
+        sweep = whole(self, budget=budget, batch=3)
+        held.append(len(sweep.assigned))
+        return sweep
+
+    monkeypatch.setattr(StoryStore, "assign_late", in_threes)
+    monkeypatch.setattr(stories_store, "SWEEP_SLICE", 0.0)  # one batch per call
+    assert assign_late_stories(store) == 8
+    assert _waiting(store) == 0
+    assert max(held) <= 3 and sum(held) == 8
     _check_invariants(store)
 
 

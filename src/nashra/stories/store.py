@@ -78,6 +78,7 @@ from nashra.stories.window import (
 from nashra.text.article import AnalysedText
 
 log = logging.getLogger("nashra.stories")
+SWEEP_SLICE = 30.0  # seconds of backlog per assign_late call in assign_late_stories
 
 
 @dataclass
@@ -535,7 +536,7 @@ class StoryStore:
             if not held:
                 result.elsewhere = True
                 return result
-            while deadline is None or time.monotonic() < deadline:
+            while True:  # at least one batch per call, however short the budget
                 if not backlog.renew(self.store, self.owner):
                     result.elsewhere = True  # we were too slow: another process took over
                     break
@@ -547,6 +548,8 @@ class StoryStore:
                     break
                 self._assign_rows(rows, result)
                 self._late_cursor = (rows[-1].published, rows[-1].pk)
+                if deadline is not None and time.monotonic() >= deadline:
+                    break
         LATE_ASSIGNED.inc(len(result.assigned))
         return result
 
@@ -762,9 +765,16 @@ def assign_late_stories(store: Store, settings: Settings | None = None) -> int:
     """Work the whole backlog now (after a crawl or an import); returns the articles assigned.
     Returns early when another process is working it."""
     assigner = story_store(store, settings)
-    done = 0
+    done = this_pass = 0
     while True:
-        sweep = assigner.assign_late()
+        # In slices, so that what a slice decided is dropped once counted: memory stays bounded
+        # by the window, not by the backlog (an import of millions queues millions).
+        sweep = assigner.assign_late(budget=SWEEP_SLICE)
         done += len(sweep.assigned)
-        if sweep.elsewhere or not sweep.assigned:
+        this_pass += len(sweep.assigned)
+        if sweep.elsewhere:
             return done
+        if sweep.complete:
+            if not this_pass:  # a whole pass found nothing more (articles queued meanwhile)
+                return done
+            this_pass = 0
