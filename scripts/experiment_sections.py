@@ -127,18 +127,22 @@ class Counts:
         self.m = {}
         for block in (WORDS, CHARS):
             index = {t: i for i, t in enumerate(vocab[block])}
-            data, cols, ptr = [], [], [0]
-            for d in docs:
-                counts = d.words if block == WORDS else d.chars
-                for t, c in counts.items():
-                    j = index.get(t)
-                    if j is not None:
-                        cols.append(j)
-                        data.append(c)
-                ptr.append(len(cols))
-            self.m[block] = sp.csr_matrix(
-                (np.array(data, float), cols, ptr), shape=(len(docs), len(index))
-            )
+            rows = [d.words if block == WORDS else d.chars for d in docs]
+            self.m[block] = count_matrix(rows, index)
+
+
+def count_matrix(rows, index):
+    """A sparse matrix of one row per ``{term: value}`` mapping, over ``index``'s columns
+    (terms outside it are dropped)."""
+    data, cols, ptr = [], [], [0]
+    for row in rows:
+        for t, v in row.items():
+            j = index.get(t)
+            if j is not None:
+                cols.append(j)
+                data.append(v)
+        ptr.append(len(cols))
+    return sp.csr_matrix((np.array(data, float), cols, ptr), shape=(len(rows), len(index)))
 
 
 def vocabulary(docs, min_df=2):
@@ -499,18 +503,6 @@ def nb_features(terms, title_weight=NB_TITLE_WEIGHT):
     return {t: v / norm for t, v in damped.items()}
 
 
-def nb_matrix(feats, index):
-    data, cols, ptr = [], [], [0]
-    for f in feats:
-        for t, v in f.items():
-            j = index.get(t)
-            if j is not None:
-                cols.append(j)
-                data.append(v)
-        ptr.append(len(cols))
-    return sp.csr_matrix((np.array(data, float), cols, ptr), shape=(len(feats), len(index)))
-
-
 def fit_cnb(train, terms, classes, opts):
     """The previous model's complement NB (Rennie et al. 2003, as commit 902ec0b fits it),
     in numpy: (vocabulary index, weights V×k); its score is ``-x @ weights``."""
@@ -524,7 +516,7 @@ def fit_cnb(train, terms, classes, opts):
     min_df = 2 if len(train) > 1000 else 1
     vocab = sorted(t for t, c in df.items() if c >= min_df)
     index = {t: i for i, t in enumerate(vocab)}
-    x = nb_matrix(feats, index)
+    x = count_matrix(feats, index)
     y = np.array([classes.index(e.section) for e in train])
     k = len(classes)
     onehot = sp.csr_matrix((np.ones(len(y)), (np.arange(len(y)), y)), shape=(len(y), k))
@@ -540,7 +532,7 @@ def fit_cnb(train, terms, classes, opts):
 def nb_scores(model, examples, terms, opts):
     index, w = model
     feats = [nb_features(terms[e.key], opts.get("nb_title", NB_TITLE_WEIGHT)) for e in examples]
-    return -np.asarray(nb_matrix(feats, index) @ w)
+    return -np.asarray(count_matrix(feats, index) @ w)
 
 
 def log_softmax(s):
