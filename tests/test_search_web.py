@@ -280,6 +280,46 @@ def test_the_article_memo_shared_by_searches_changes_no_result(archive: Store) -
     assert search(archive, SearchRequest(q="الميزانية"), memo).hits[0].row["title"] != "changed"
 
 
+def test_marked_titles_and_snippets_are_reused_by_queries_through_the_same_words(
+    archive: Store,
+) -> None:
+    """An article's marks depend only on the query tokens it holds: a new query that finds it
+    through the same words reuses them, and every answer is the one of a search without memo."""
+    from nashra.search import SearchRequest, search
+    from nashra.search.articles import ArticleMemo
+
+    def shown(results: Any) -> list[tuple[Any, ...]]:
+        return [
+            (h.row, h.matched, h.title_html, h.snippet_html, h.author_html) for h in results.hits
+        ]
+
+    def kept(memo: ArticleMemo) -> int:
+        return sum(len(value) for _, value in memo._marks._entries.values())
+
+    memo = ArticleMemo()
+    asked = [
+        ("الميزانية", {}),
+        ("الميزانية 2099", {}),  # no article holds 2099: the same marks
+        ("2099 الميزانية", {}),
+        ("الميزانية الكاتب", {}),  # a word of the byline only: not in the title or the body
+        ("الحكومة الميزانية", {}),  # held by some articles only
+        ('"مشروع الميزانية"', {}),
+        ("ميزا* البرلمان", {}),
+        ("croissance Maroc", {}),
+        ("الميزانية", {"region": "الدار البيضاء"}),
+        ("الميزانية", {"sort": "date"}),
+        ("الميزانية", {"page": 2, "per_page": 5}),
+    ]
+    counts = []
+    for q, extra in asked:
+        request = SearchRequest(q=q, **extra)
+        assert shown(search(archive, request, memo)) == shown(search(archive, request)), q
+        counts.append(kept(memo))
+    assert counts[0] > 0 and counts[1] == counts[2] == counts[0]
+    marked = search(archive, SearchRequest(q="الميزانية 2099"), memo).hits[0]
+    assert "<mark>" in marked.title_html and "<mark>" in marked.snippet_html
+
+
 def test_a_new_article_reaches_the_cached_search_page_and_api(
     settings: Settings, archive: Store
 ) -> None:

@@ -5,7 +5,9 @@ rank them) and, for the 20 shown, their listing row and text (to show them). Dif
 share many candidates — the articles of a popular word come back in every query with that word
 — so :class:`ArticleMemo` keeps both by article for :data:`TTL` seconds, at most
 :data:`MAX_ENTRIES` of each: a query nobody asked before then reads only the articles no recent
-query read. The analysed text also remembers where each token was found (``ranking.Stream``).
+query read. The analysed text also remembers where each token was found (``ranking.Stream``),
+and each shown article its marked title and snippet under the query tokens it holds (see
+``nashra.search.engine._Marks``), at most :data:`MARKS_PER_ARTICLE` of them.
 
 Like the first result pages of :class:`~nashra.search.cache.ResultsCache`, which owns one, it
 is dropped with the portal's memos when the archive changes, and never outlives :data:`TTL`.
@@ -16,7 +18,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Hashable, Iterable
 from typing import Any, Generic, TypeVar
 
 from nashra.search.ranking import Stream
@@ -25,6 +27,7 @@ __all__ = ["MAX_ENTRIES", "TTL", "ArticleMemo"]
 
 TTL = 30.0
 MAX_ENTRIES = 2000  # of each kind: about 12 MB of analysed text, 8 MB of rows (news bodies)
+MARKS_PER_ARTICLE = 8  # marked titles and snippets kept per article (~1 KB each)
 
 V = TypeVar("V")
 
@@ -61,11 +64,13 @@ class _Kept(Generic[V]):
 
 
 class ArticleMemo:
-    """Analysed texts (:class:`~nashra.search.ranking.Stream`) and listing rows by article."""
+    """Analysed texts (:class:`~nashra.search.ranking.Stream`), listing rows and marked
+    titles and snippets by article."""
 
     def __init__(self, ttl: float = TTL, max_entries: int = MAX_ENTRIES) -> None:
         self._streams: _Kept[Stream] = _Kept(ttl, max_entries)
         self._rows: _Kept[dict[str, Any]] = _Kept(ttl, max_entries)
+        self._marks: _Kept[OrderedDict[Hashable, tuple[str, str]]] = _Kept(ttl, max_entries)
 
     def streams(
         self, pks: list[int], read: Callable[[list[int]], dict[int, Stream]]
@@ -92,3 +97,20 @@ class ArticleMemo:
             self._rows.put(fresh, now)
             found.update(fresh)
         return {pk: dict(row) for pk, row in found.items()}
+
+    def marks(self, pk: int, key: Hashable, make: Callable[[], tuple[str, str]]) -> tuple[str, str]:
+        """The marked title and snippet of article ``pk`` kept under ``key``, else ``make()``
+        (kept: the last :data:`MARKS_PER_ARTICLE` keys of the article)."""
+        now = time.monotonic()
+        kept = self._marks.get((pk,), now).get(pk)
+        if kept is not None:
+            found = kept.get(key)
+            if found is not None:
+                return found
+        made = make()
+        kept = OrderedDict() if kept is None else OrderedDict(kept)
+        kept[key] = made
+        while len(kept) > MARKS_PER_ARTICLE:
+            kept.popitem(last=False)
+        self._marks.put({pk: kept}, now)
+        return made

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Connection, func, select
 
 from nashra.search.backends import Clause, IndexBackend, backend_for
+from nashra.search.documents import MAX_BODY_CHARS
 from nashra.search.highlight import Highlighter
 from nashra.search.query import CONTENT_LANGS, NO_WORDS, Query, as_phrase, parse_query
 from nashra.search.ranking import POOL, rank, units_of
@@ -251,29 +252,33 @@ def _ranked_page(
     offset: int,
     limit: int,
     memo: ArticleMemo | None = None,
-) -> tuple[list[tuple[int, float]], set[int]]:
+) -> tuple[list[tuple[int, float]], set[int], dict[int, frozenset[str]]]:
     """Relevance for a topic search: the first :data:`POOL` results of the index's order
     re-ordered by :func:`nashra.search.ranking.rank`, the index's order after them. Returns the
-    page and which of its articles have every word."""
+    page, which of its articles have every word, and which of the query's tokens each of them
+    holds (in its indexed title or body)."""
     backend, conn = matches.backend, matches.conn
     units = units_of(query)
     if not units:  # prefixes only: every candidate matches all of it, the index's order stands
         page = _relevance_page(matches, total, window, offset, limit)
-        return page, {pk for pk, _ in page}
+        return page, {pk for pk, _ in page}, {}
     tokens = {tok for u in units for tok in u.tokens}
     ranked_by_index = window if 0 < window < total else total  # the rest: newest first
     pool = _relevance_page(matches, total, window, 0, min(POOL, ranked_by_index))
     docs, df = corpus_stats(conn, backend, sorted(tokens))
-    ranked = rank(units, backend.doc_terms(conn, [pk for pk, _ in pool], tokens, memo), docs, df)
+    terms = backend.doc_terms(conn, [pk for pk, _ in pool], tokens, memo)
+    ranked = rank(units, terms, docs, df)
     page = [(r.pk, r.score) for r in ranked[offset : offset + limit]]
     complete = {r.pk for r in ranked[offset : offset + limit] if r.all_words}
     if offset + limit > len(pool) and total > len(pool):
         start = max(offset, len(pool))
         rest = _relevance_page(matches, total, window, start, offset + limit - start)
         page += rest
-        later = rank(units, backend.doc_terms(conn, [pk for pk, _ in rest], tokens, memo), docs, df)
-        complete |= {r.pk for r in later if r.all_words}
-    return page, complete
+        more = backend.doc_terms(conn, [pk for pk, _ in rest], tokens, memo)
+        complete |= {r.pk for r in rank(units, more, docs, df) if r.all_words}
+        terms = {**terms, **more}
+    held = {pk: frozenset(terms[pk].positions) for pk, _ in page if pk in terms}
+    return page, complete, held
 
 
 def _listing_page(
@@ -303,6 +308,7 @@ def search(store: Store, request: SearchRequest, memo: ArticleMemo | None = None
     partial: list[tuple[int, float]] = []
     exact_total = 0
     complete: set[int] | None = None  # the shown articles with every word (None: the strict ones)
+    held: dict[int, frozenset[str]] = {}  # the query tokens each ranked article holds
     total = 0
     with store.connect() as conn:
         if not clauses and not required:
@@ -320,7 +326,7 @@ def search(store: Store, request: SearchRequest, memo: ArticleMemo | None = None
                 if request.mode == "topic" and request.sort == "relevance":
                     candidates = _Matches(conn, backend, backend.any_match(), where)
                     total = candidates.count() if len(backend.words) > 1 else exact_total
-                    strict, complete = _ranked_page(
+                    strict, complete, held = _ranked_page(
                         candidates, query, total, request.rank_window, offset, limit, memo
                     )
                 elif request.sort == "date":
@@ -337,10 +343,9 @@ def search(store: Store, request: SearchRequest, memo: ArticleMemo | None = None
         rows = _hydrate(conn, [pk for pk, _ in shown], memo)
     strict_pks = {pk for pk, _ in strict} if complete is None else complete
     total = total or exact_total + len(partial)
-    highlighter = Highlighter(
-        query.stems | {tok for t, _ in required for v in t.variants for tok in v},
-        query.prefixes,
-    )
+    region_tokens = {tok for t, _ in required for v in t.variants for tok in v}
+    highlighter = Highlighter(query.stems | region_tokens, query.prefixes)
+    marks = _Marks(highlighter, {} if region_tokens else held, memo)
     hits = []
     for pk, score in shown:
         row = rows.get(pk)
@@ -348,14 +353,54 @@ def search(store: Store, request: SearchRequest, memo: ArticleMemo | None = None
             continue
         lang = row.get("lang") or "ar"
         body = row.pop("body_text", "") or row.get("summary") or ""
+        title_html, snippet_html = marks.title_and_snippet(pk, row["title"], body, lang)
         hits.append(
             SearchHit(
                 row=row,
                 score=score,
                 matched="all" if pk in strict_pks else "some",
-                title_html=highlighter.mark(row["title"], lang),
-                snippet_html=highlighter.snippet(body, lang),
-                author_html=highlighter.mark(row.get("author") or "", lang),
+                title_html=title_html,
+                snippet_html=snippet_html,
+                author_html=marks.author(row.get("author") or "", lang),
             )
         )
     return SearchResults(request, query, hits, total, exact_total, query.notes)
+
+
+class _Marks:
+    """The marked title, snippet and byline of each shown article.
+
+    A word is marked when its analysis gives a token of the query, and an article's words can
+    only give tokens its indexed title and body hold (the index holds the same analysis of the
+    same text, word by word). So an article's marked title and snippet depend on the query only
+    through the query tokens it holds (and the prefixes): when the ranking found those (``held``),
+    they are kept in ``memo`` under them, and a new query that finds the article through the same
+    words («المغرب» and «المغرب 2018» in an article without «2018») reuses them instead of
+    scanning its body again. Otherwise (a region's tokens, which are not looked for in the
+    index; a body longer than the index keeps) they are marked for the whole query."""
+
+    def __init__(
+        self, highlighter: Highlighter, held: dict[int, frozenset[str]], memo: ArticleMemo | None
+    ) -> None:
+        self.highlighter = highlighter
+        self.held = held
+        self.memo = memo
+        self._by_tokens: dict[frozenset[str], Highlighter] = {}
+
+    def author(self, author: str, lang: str) -> str:
+        return self.highlighter.mark(author, lang)
+
+    def title_and_snippet(self, pk: int, title: str, body: str, lang: str) -> tuple[str, str]:
+        held = self.held.get(pk)
+        if held is None or self.memo is None or len(body) > MAX_BODY_CHARS:
+            return self.highlighter.mark(title, lang), self.highlighter.snippet(body, lang)
+        stems = self.highlighter.stems & held
+        prefixes = self.highlighter.prefixes
+
+        def mark() -> tuple[str, str]:
+            highlighter = self._by_tokens.get(stems)
+            if highlighter is None:
+                highlighter = self._by_tokens[stems] = Highlighter(stems, prefixes)
+            return highlighter.mark(title, lang), highlighter.snippet(body, lang)
+
+        return self.memo.marks(pk, (stems, prefixes), mark)
