@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import re
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -318,6 +319,28 @@ def test_marked_titles_and_snippets_are_reused_by_queries_through_the_same_words
     assert counts[0] > 0 and counts[1] == counts[2] == counts[0]
     marked = search(archive, SearchRequest(q="الميزانية 2099"), memo).hits[0]
     assert "<mark>" in marked.title_html and "<mark>" in marked.snippet_html
+
+
+def test_a_result_is_rendered_once_for_the_queries_that_show_it_alike(
+    settings: Settings, archive: Store
+) -> None:
+    """The page's result items are kept per edition: a second query showing the same articles
+    with the same marks renders none again, and its list is the one a fresh portal renders."""
+
+    def results_list(html: str) -> list[str]:
+        return re.findall(r'<li class="teaser".*?</li>', html, flags=re.S)
+
+    app = create_app(settings, archive)
+    kept = []
+    with TestClient(app) as client:
+        for q in ("الميزانية", "الميزانية 2099"):
+            assert client.get("/search", params={"q": q}).status_code == 200
+            kept.append(len(app.state.portal.memo(("search_results_html", "ar"), dict)))
+        again = client.get("/search", params={"q": "2099 الميزانية"}).text
+    assert kept[0] > 0 and kept[1] == kept[0]
+    with TestClient(create_app(settings, archive)) as fresh:
+        fresh_page = fresh.get("/search", params={"q": "الميزانية"}).text
+    assert results_list(fresh_page) == results_list(again) != []
 
 
 def test_a_new_article_reaches_the_cached_search_page_and_api(

@@ -23,7 +23,7 @@ from starlette.routing import BaseRoute, Route
 
 from nashra.memo import Memo
 from nashra.search.cache import ResultsCache
-from nashra.search.engine import MODES, SearchError, SearchRequest, SearchResults
+from nashra.search.engine import MODES, SearchError, SearchHit, SearchRequest, SearchResults
 from nashra.search.messages import message, note_text
 from nashra.search.params import request_from_params
 from nashra.search.query import CONTENT_LANGS
@@ -36,11 +36,12 @@ from nashra.web.portal import Portal
 
 log = logging.getLogger("nashra.search")
 
-__all__ = ["form_options", "routes", "search_api", "search_page"]
+__all__ = ["form_options", "result_items", "routes", "search_api", "search_page"]
 
 _FORM_FIELDS = ("q", "mode", "source", "section", "lang", "region", "since", "until", "sort")
 _OPTION_FIELDS = ("mode", "source", "section", "lang", "since", "until", "sort")  # not the words
 FORM_OPTIONS_KEPT = 256
+RESULTS_KEPT = 1000  # rendered result items per edition (about 4 KB each with their key)
 
 
 def _outlets(portal: Portal) -> list[dict[str, Any]]:
@@ -81,6 +82,30 @@ def form_options(portal: Portal, edition: Edition, form: dict[str, str]) -> Mark
         ("search_form_options", edition.code), lambda: Memo(render, FORM_OPTIONS_KEPT)
     )
     return kept[tuple(form[k] for k in _OPTION_FIELDS)]
+
+
+def result_items(portal: Portal, edition: Edition, hits: list[SearchHit]) -> list[Markup]:
+    """Each hit as the page shows it (``search/_result.html``: the article's teaser with its
+    marked title, snippet and byline). A result depends on nothing else, and the same article
+    comes back with the same marks in many queries (see ``nashra.search.engine._Marks``), so
+    the last :data:`RESULTS_KEPT` are kept per edition (a memo dropped when the archive
+    changes) and rendered again only when new."""
+    kept: dict[tuple[Any, ...], Markup] = portal.memo(("search_results_html", edition.code), dict)
+    keys = [(h.row["pk"], h.title_html, h.snippet_html, h.author_html) for h in hits]
+    shown = {key: html for key in keys if (html := kept.get(key)) is not None}
+    new = [(key, hit) for key, hit in zip(keys, hits, strict=True) if key not in shown]
+    if new:
+        template = portal.envs[edition.code].get_template("search/_result.html")
+        teasers = portal.teasers([hit.row for _, hit in new], edition)
+        for (key, hit), t in zip(new, teasers, strict=True):
+            t["title_html"] = Markup(hit.title_html)
+            t["snippet_html"] = Markup(hit.snippet_html)
+            t["author_html"] = Markup(hit.author_html)
+            shown[key] = Markup(template.render(ed=edition, t=t))
+        if len(kept) + len(new) > RESULTS_KEPT:
+            kept.clear()
+        kept.update((key, shown[key]) for key, _ in new)
+    return [shown[key] for key in keys]
 
 
 def _request(portal: Portal, params: Any) -> SearchRequest:
@@ -164,14 +189,12 @@ def search_page(portal: Portal, request: Request, edition: Edition) -> Response:
             error = message("none", edition.code)
     items = []
     if results is not None:
-        for hit, t in zip(
-            results.hits, portal.teasers([h.row for h in results.hits], edition), strict=True
-        ):
-            t["title_html"] = Markup(hit.title_html)
-            t["snippet_html"] = Markup(hit.snippet_html)
-            t["author_html"] = Markup(hit.author_html)
-            t["matched"] = hit.matched
-            items.append(t)
+        items = [
+            {"matched": hit.matched, "html": html}
+            for hit, html in zip(
+                results.hits, result_items(portal, edition, results.hits), strict=True
+            )
+        ]
     page = search_request.page if search_request else 1
     pager = {}
     if results is not None:
