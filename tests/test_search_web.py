@@ -343,6 +343,31 @@ def test_a_result_is_rendered_once_for_the_queries_that_show_it_alike(
     assert results_list(fresh_page) == results_list(again) != []
 
 
+def test_the_api_reads_an_article_object_once_for_the_queries_that_find_it(
+    settings: Settings, archive: Store
+) -> None:
+    """The API's article objects of results are kept: a second query finding the same
+    articles reads none again, and they are the objects a fresh portal gives."""
+
+    def objects(answer: dict[str, Any]) -> dict[str, dict[str, Any]]:
+        return {
+            item["path"]: {k: v for k, v in item.items() if k != "search"}
+            for item in answer["items"]
+        }
+
+    app = create_app(settings, archive)
+    kept = []
+    with TestClient(app) as client:
+        for q in ("الميزانية", "الميزانية 2099"):
+            answer = client.get("/api/v1/search", params={"q": q}).json()
+            kept.append(len(app.state.portal.memo("search_api_articles", dict)))
+        assert all("search" in item for item in answer["items"])
+    assert kept[0] > 0 and kept[1] == kept[0]
+    with TestClient(create_app(settings, archive)) as fresh:
+        first = fresh.get("/api/v1/search", params={"q": "الميزانية"}).json()
+    assert objects(first) == objects(answer) != {}
+
+
 def test_a_new_article_reaches_the_cached_search_page_and_api(
     settings: Settings, archive: Store
 ) -> None:

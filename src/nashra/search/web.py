@@ -42,6 +42,7 @@ _FORM_FIELDS = ("q", "mode", "source", "section", "lang", "region", "since", "un
 _OPTION_FIELDS = ("mode", "source", "section", "lang", "since", "until", "sort")  # not the words
 FORM_OPTIONS_KEPT = 256
 RESULTS_KEPT = 1000  # rendered result items per edition (about 4 KB each with their key)
+ARTICLES_KEPT = 1000  # the API's article objects of results (about 1.5 KB each)
 
 
 def _outlets(portal: Portal) -> list[dict[str, Any]]:
@@ -149,7 +150,7 @@ def search_api(portal: Portal, request: Request) -> Response:
             503,
             headers={"Cache-Control": "no-store"},
         )
-    objects = article_objects(store, [hit.row for hit in results.hits])
+    objects = _article_objects(portal, [hit.row for hit in results.hits])
     items = []
     for hit, item in zip(results.hits, objects, strict=True):
         item["search"] = {
@@ -169,6 +170,25 @@ def search_api(portal: Portal, request: Request) -> Response:
         "notes": [{"code": n, "message": note_text(n, "en")} for n in results.notes],
     }
     return JSONResponse(payload, headers={"Cache-Control": _cache_control(search_request)})
+
+
+def _article_objects(portal: Portal, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The API's article objects of result rows (:func:`~nashra.web.api.article_objects`),
+    each a copy the caller may add to. They depend on the article alone, and popular articles
+    come back in many queries: the last :data:`ARTICLES_KEPT` are kept (a memo dropped when
+    the archive changes) and only the others are read (labels, stories, videos)."""
+    kept: dict[int, dict[str, Any]] = portal.memo("search_api_articles", dict)
+    shown = {row["pk"]: found for row in rows if (found := kept.get(row["pk"])) is not None}
+    new = [row for row in rows if row["pk"] not in shown]
+    if new:
+        made = dict(
+            zip([row["pk"] for row in new], article_objects(portal.store, new), strict=True)
+        )
+        shown.update(made)
+        if len(kept) + len(made) > ARTICLES_KEPT:
+            kept.clear()
+        kept.update(made)
+    return [dict(shown[row["pk"]]) for row in rows]
 
 
 def _page_url(edition: Edition, params: dict[str, str], page: int) -> str:
