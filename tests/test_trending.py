@@ -198,3 +198,32 @@ def test_reporting_verbs_and_news_words_never_trend() -> None:
     joined = " ".join(labels).split()
     for never in (*VERBS_AR, *french, "الخميس", "jeudi", "بلاغ", "Le"):
         assert never not in joined, (never, labels)
+
+
+def test_the_strip_is_computed_on_its_own_clock_not_on_every_archive_change(
+    burst_store: tuple, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A crawler changes the archive every few seconds and the portal then drops its memos;
+    the strip (a week of headlines read) is computed again only after STRIP_SECONDS."""
+    import nashra.trending.web as trending_web
+    from nashra.web.editions import EDITIONS
+
+    settings, store = burst_store
+    computed = []
+
+    def counted(*args, **kwargs):
+        computed.append(1)
+        return trending_topics(*args, **kwargs)
+
+    monkeypatch.setattr(trending_web, "trending_topics", counted)
+    portal = create_app(settings, store).state.portal
+    now = [1000.0]
+    trending = trending_web.Trending(portal, clock=lambda: now[0])
+    edition = EDITIONS["ar"]
+    first = trending.topics(edition)
+    assert first and len(computed) == 1
+    portal.clear_memos()  # what an archive change does
+    now[0] += trending_web.STRIP_SECONDS - 1
+    assert trending.topics(edition) is first and len(computed) == 1
+    now[0] += 2
+    assert trending.topics(edition) == first and len(computed) == 2

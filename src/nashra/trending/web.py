@@ -1,10 +1,13 @@
 """The trending strip of the home page and the topic pages (``/topic/{label}`` in every
 edition): the stories of the topic's articles, ranked as the home's top stories, then its
 articles, newest first. Both find a topic's articles with the search index
-(``nashra.search.topics``). The strip is computed at most once an hour per edition."""
+(``nashra.search.topics``). The strip reads a week of headlines: it is computed at most once
+every :data:`STRIP_SECONDS` per edition, on its own clock — not again each time the archive
+changes and the portal's memos are dropped (a crawler changes it every few seconds)."""
 
 from __future__ import annotations
 
+import threading
 import time
 from datetime import timedelta
 from typing import Any
@@ -31,6 +34,7 @@ from nashra.web.pages import TOP_STORIES, forward_listing
 RECENT_HOURS = 6
 BASELINE_DAYS = 7
 STRIP_SIZE = 8
+STRIP_SECONDS = 600.0  # how long a computed strip is shown
 PAGE_SIZE = 20
 
 
@@ -43,29 +47,40 @@ def topic_path(edition: Edition, label: str) -> str:
 
 
 class Trending:
-    def __init__(self, portal: Any) -> None:
+    def __init__(self, portal: Any, clock: Any = time.monotonic) -> None:
         self.portal = portal
         self.store = portal.store
+        self.clock = clock
+        self._strips: dict[str, tuple[float, list[Topic]]] = {}  # by edition: (when, topics)
+        self._lock = threading.Lock()
 
     def topics(self, edition: Edition) -> list[Topic]:
-        hour = int(time.time() // 3600)
+        """The edition's strip, computed again when older than :data:`STRIP_SECONDS`."""
+        now = self.clock()
+        with self._lock:
+            kept = self._strips.get(edition.code)
+        if kept is not None and now - kept[0] < STRIP_SECONDS:
+            return kept[1]
+        topics = self.compute(edition)
+        with self._lock:
+            self._strips[edition.code] = (now, topics)
+        return topics
 
-        def compute() -> list[Topic]:
-            end = window_end(self.store, edition.content_lang)
-            if end is None:
-                return []
-            start = end - timedelta(hours=RECENT_HOURS) - timedelta(days=BASELINE_DAYS)
-            rows = headlines(self.store, start, end, edition.content_lang)
-            return trending_topics(
-                rows,
-                end,
-                recent_hours=RECENT_HOURS,
-                baseline_days=BASELINE_DAYS,
-                size=STRIP_SIZE,
-                outlet_names=outlet_names(self.store),
-            )
-
-        return self.portal.memo(("trending", edition.code, hour), compute)
+    def compute(self, edition: Edition) -> list[Topic]:
+        """The edition's strip from the headlines of the last week (no memo)."""
+        end = window_end(self.store, edition.content_lang)
+        if end is None:
+            return []
+        start = end - timedelta(hours=RECENT_HOURS) - timedelta(days=BASELINE_DAYS)
+        rows = headlines(self.store, start, end, edition.content_lang)
+        return trending_topics(
+            rows,
+            end,
+            recent_hours=RECENT_HOURS,
+            baseline_days=BASELINE_DAYS,
+            size=STRIP_SIZE,
+            outlet_names=outlet_names(self.store),
+        )
 
     def page_blocks(
         self, template: str, edition: Edition, context: dict[str, Any]
