@@ -143,3 +143,21 @@ def test_article_without_versions_has_no_versions_block(client, archive) -> None
     assert response.status_code == 200
     assert not css(parse(response.text), "aside.story-versions")
     assert "/story/" not in response.text.split("<main", 1)[1]
+
+
+def test_one_per_story_of_several_listings_is_the_listings_in_turn(archive) -> None:
+    """The home's sections: a story kept by one listing is skipped by the next, the stories of
+    every row read in one look-up, exactly as one listing after the other."""
+    from nashra.store.queries import Filters, latest_articles
+    from nashra.stories.coverage import one_per_story, one_per_story_each
+
+    store = archive.store
+    rows, _ = latest_articles(store, Filters(lang="ar"), limit=50)
+    listings = [rows[::2], rows, rows[1::3], []]
+    for limit in (None, 1, 3):
+        seen_together, seen_apart = {story_of(store, archive.pks["wire_a"])}, set()
+        seen_apart |= seen_together
+        together = one_per_story_each(store, listings, seen_together, limit)
+        apart = [one_per_story(store, rows, seen_apart, limit) for rows in listings]
+        assert together == apart and seen_together == seen_apart
+    assert together[1] and len({story_of(store, r["pk"]) for r in together[1]}) == len(together[1])

@@ -11,7 +11,14 @@ from nashra.model import Article
 from nashra.sources.registry import Source
 from nashra.store import Store
 from nashra.store.db import schema_is_current
-from nashra.store.queries import CursorError, Filters, get_article, latest_articles, list_sources
+from nashra.store.queries import (
+    CursorError,
+    Filters,
+    get_article,
+    latest_articles,
+    latest_of_each,
+    list_sources,
+)
 from nashra.store.schema import articles
 
 T0 = datetime(2023, 12, 14, 9, 0, tzinfo=UTC)
@@ -138,6 +145,25 @@ def test_listing_pages_walk_everything_once_newest_first(store: Store) -> None:
             break
     assert seen == [f"عنوان {n}" for n in range(23, 0, -1)]
     assert rows[0]["published"].tzinfo is not None
+
+
+def test_the_first_pages_of_several_listings_in_one_statement(store: Store) -> None:
+    """``latest_of_each`` (the home's sections) gives each listing's first page exactly as
+    ``latest_articles`` does, ties of the same minute included, and empty listings empty."""
+    _setup(store)
+    for n in range(1, 30):
+        source = "alyaoum24" if n % 3 else "hespress"
+        store.save_article(_article(n, source, published=T0 + timedelta(minutes=n // 2)))
+    listings = [
+        Filters(source="hespress"),
+        Filters(source="alyaoum24"),
+        Filters(source="alyaoum24", since=T0 + timedelta(minutes=5)),
+        Filters(source="nobody"),
+        Filters(),
+    ]
+    together = latest_of_each(store, listings, limit=4)
+    assert together == [latest_articles(store, f, limit=4)[0] for f in listings]
+    assert [len(rows) for rows in together] == [4, 4, 4, 0, 4] and latest_of_each(store, []) == []
 
 
 def test_bad_cursor_is_a_clear_error(store: Store) -> None:

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, literal, select, union_all
 
 from nashra.store.db import (
     CursorError,
@@ -114,6 +114,30 @@ def latest_articles(
             conn, query, articles.c.published, articles.c.pk,
             cursor=cursor, limit=limit, position=article_position,
         )  # fmt: skip
+
+
+def latest_of_each(
+    store: Store, filters: list[Filters], *, limit: int = 20
+) -> list[list[dict[str, Any]]]:
+    """:func:`latest_articles`'s first page for each of ``filters`` (the home's sections), in
+    one statement: a ``UNION ALL`` of the listings instead of a round trip each."""
+    if not filters:
+        return []
+    limit = max(1, min(int(limit), 200))
+    order = (articles.c.published.desc(), articles.c.pk.desc())
+    parts = [
+        select(literal(i).label("listing"), *part.c).select_from(part)
+        for i, f in enumerate(filters)
+        for part in [_base_query().where(*f.clauses()).order_by(*order).limit(limit).subquery()]
+    ]
+    out: list[list[dict[str, Any]]] = [[] for _ in filters]
+    with store.connect() as conn:
+        for row in conn.execute(union_all(*parts)):
+            fields = dict(row._mapping)
+            out[fields.pop("listing")].append(fields)
+    for rows in out:
+        rows.sort(key=article_position, reverse=True)
+    return out
 
 
 def article_position(row: dict[str, Any]) -> tuple[datetime, int]:

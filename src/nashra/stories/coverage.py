@@ -67,17 +67,31 @@ def one_per_story(
     """``rows`` (newest first) keeping the first article of each story not in ``seen_stories``
     (the stories kept are added to it), at most ``limit``; articles not assigned to a story yet
     are kept (each is its own story)."""
-    ids = story_queries.story_ids(store, [r["pk"] for r in rows])
-    out: list[dict[str, Any]] = []
-    for row in rows:
-        if limit is not None and len(out) >= limit:
-            break
-        sid = ids.get(row["pk"])
-        if sid is not None:
-            if sid in seen_stories:
-                continue
-            seen_stories.add(sid)
-        out.append(row)
+    return one_per_story_each(store, [rows], seen_stories, limit)[0]
+
+
+def one_per_story_each(
+    store: Store,
+    listings: list[list[dict[str, Any]]],
+    seen_stories: set[int],
+    limit: int | None = None,
+) -> list[list[dict[str, Any]]]:
+    """:func:`one_per_story` of each listing in turn (a story one listing keeps is skipped by
+    the next: the home's sections), the stories of all their rows read at once."""
+    ids = story_queries.story_ids(store, [r["pk"] for rows in listings for r in rows])
+    out = []
+    for rows in listings:
+        kept: list[dict[str, Any]] = []
+        for row in rows:
+            if limit is not None and len(kept) >= limit:
+                break
+            sid = ids.get(row["pk"])
+            if sid is not None:
+                if sid in seen_stories:
+                    continue
+                seen_stories.add(sid)
+            kept.append(row)
+        out.append(kept)
     return out
 
 

@@ -45,6 +45,16 @@ class Coverage(Protocol):
         """``rows`` keeping the first article of each story not in ``seen_stories``."""
         ...
 
+    def one_per_story_each(
+        self,
+        store: Store,
+        listings: list[list[dict[str, Any]]],
+        seen_stories: set[int],
+        limit: int | None = None,
+    ) -> list[list[dict[str, Any]]]:
+        """:meth:`one_per_story` of each listing in turn, in one look-up."""
+        ...
+
     def latest_one_per_story(
         self,
         store: Store,
@@ -99,6 +109,15 @@ class Ungrouped:
         limit: int | None = None,
     ) -> list[dict[str, Any]]:
         return rows[:limit]
+
+    def one_per_story_each(
+        self,
+        store: Store,
+        listings: list[list[dict[str, Any]]],
+        seen_stories: set[int],
+        limit: int | None = None,
+    ) -> list[list[dict[str, Any]]]:
+        return [rows[:limit] for rows in listings]
 
     def latest_one_per_story(
         self,

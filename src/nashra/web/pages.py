@@ -119,12 +119,19 @@ def home(portal: Portal, request: Request, edition: Edition) -> Response:
         shown_pks.update(r["pk"] for r in chosen)
         shown_stories.update(coverage.stories_of(store, chosen))
     blocks = []
-    for slug in SECTIONS:
-        section_rows, _ = queries.latest_articles(
-            store, Filters(section=slug, lang=lang), limit=SECTION_TEASERS + TOP_STORIES
-        )
-        section_rows = [r for r in section_rows if r["pk"] not in shown_pks]
-        section_rows = coverage.one_per_story(store, section_rows, shown_stories, SECTION_TEASERS)
+    # Every section's latest in one statement, and their stories in one more.
+    latest = queries.latest_of_each(
+        store,
+        [Filters(section=slug, lang=lang) for slug in SECTIONS],
+        limit=SECTION_TEASERS + TOP_STORIES,
+    )
+    kept = coverage.one_per_story_each(
+        store,
+        [[r for r in rows if r["pk"] not in shown_pks] for rows in latest],
+        shown_stories,
+        SECTION_TEASERS,
+    )
+    for slug, section_rows in zip(SECTIONS, kept, strict=True):
         if section_rows:
             blocks.append(
                 {
