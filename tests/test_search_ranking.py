@@ -189,3 +189,29 @@ def test_word_counts_are_remembered_per_database(archives: dict[str, Store]) -> 
         assert docs == backend.doc_count(conn) > 200
         assert df["خاشقج"] > 0 and df["لا-يوجد"] == 0
         assert backend.doc_freqs(conn, ["خاشقج"]) == {"خاشقج": df["خاشقج"]}
+
+
+def test_both_backends_give_the_same_lengths_and_positions(
+    arcd: RetrievalSet, archives: dict[str, Store]
+) -> None:
+    """What the ranking reads of each candidate — title and stream lengths, positions of the
+    query's tokens — is the same from FTS5's stored text and from PostgreSQL's tsvectors."""
+    if "postgresql" not in archives:
+        pytest.skip("PostgreSQL tests need NASHRA_TEST_DATABASE_URL (set by .ci/run)")
+    from sqlalchemy import select
+
+    from nashra.search.backends import backend_for
+    from nashra.store.schema import articles
+
+    tokens = {tok for q in arcd.questions[:40] for tok in analyse(q.text)}
+    seen = {}
+    for name, store in archives.items():
+        backend = backend_for(store.dialect, [])
+        with store.engine.connect() as conn:
+            urls = dict(conn.execute(select(articles.c.pk, articles.c.url)).tuples().all())
+            terms = backend.doc_terms(conn, sorted(urls), tokens)
+        seen[name] = {
+            urls[pk]: (t.title_tokens, t.body_tokens, {k: list(v) for k, v in t.positions.items()})
+            for pk, t in terms.items()
+        }
+    assert len(seen["sqlite"]) > 200 and seen["sqlite"] == seen["postgresql"]
