@@ -226,11 +226,12 @@ def _batches(
 
 
 def pool_context() -> multiprocessing.context.BaseContext:
-    """forkserver where there is one (workers start from a clean, preloaded process), else spawn;
-    never fork: the parent holds database connections and threads."""
+    """forkserver where there is one (workers start from a clean process that has loaded their
+    code and the section model: :mod:`nashra.crawl.bulk_preload`), else spawn; never fork: the
+    parent holds database connections and threads."""
     if "forkserver" in multiprocessing.get_all_start_methods():
         context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(["nashra.crawl.bulk"])
+        context.set_forkserver_preload(["nashra.crawl.bulk_preload"])
         return context
     return multiprocessing.get_context("spawn")
 
