@@ -19,6 +19,7 @@ from nashra.crawl.pipeline import crawl
 from nashra.demo.examples import ant_examples
 from nashra.demo.sites import DemoServer, DemoSites
 from nashra.enrich import enrich_article
+from nashra.enrich.article import with_section
 from nashra.enrich.classifier import shipped_model
 from nashra.enrich.commands import enrich_group
 from nashra.enrich.queries import (
@@ -97,6 +98,26 @@ def _store_articles(store: Store) -> list[int]:
         save_enrichment(store, saved.pk, enrichment)
         pks.append(saved.pk)
     return pks
+
+
+def test_an_explicit_section_is_what_with_section_gives_and_skips_the_classifier(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    articles = [
+        Article(source=OUTLET.slug, url=url, title=title, body_text=body, author=byline,
+                categories=categories, published=T0)
+        for url, title, body, byline, categories in ARTICLES
+    ]  # fmt: skip
+    expected = [with_section(enrich_article(a, OUTLET), "economics") for a in articles]
+    unlabelled = [enrich_article(a, OUTLET) for a in articles]
+
+    def no_classifier(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the classifier was asked for an article with a section")
+
+    monkeypatch.setattr("nashra.enrich.article.choose_section", no_classifier)
+    assert [enrich_article(a, OUTLET, section="economics") for a in articles] == expected
+    monkeypatch.undo()
+    assert [enrich_article(a, OUTLET, section="") for a in articles] == unlabelled
 
 
 def test_labels_are_stored_and_served_to_the_api(store: Store) -> None:

@@ -36,7 +36,7 @@ from dataclasses import dataclass
 from sqlalchemy import Connection
 
 from nashra.config import Settings
-from nashra.enrich.article import Enrichment, enrich_article, with_section
+from nashra.enrich.article import Enrichment, enrich_article
 from nashra.enrich.store import write_enrichments
 from nashra.model import Article
 from nashra.moderation.takedowns import may_be_refused, refusal
@@ -99,7 +99,7 @@ def prepare(
     section and author it was built with."""
     analysed = analyse_article(article.title, article.body_text or article.summary, article.lang)
     if enrichment is None and source is not None:
-        enrichment = with_section(enrich_article(article, source, analysed=analysed), section)
+        enrichment = enrich_article(article, source, analysed=analysed, section=section)
     labelled = enrichment.apply(article) if enrichment is not None else article
     # A fingerprint the caller already has (a test, a tool) is kept; else the body's own.
     body_hash = article.body_hash or (analysed.body_hash if article.body_text else "")

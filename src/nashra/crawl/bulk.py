@@ -20,6 +20,7 @@ whatever the size of the file.
 from __future__ import annotations
 
 import dataclasses
+import gc
 import logging
 import multiprocessing
 import os
@@ -29,6 +30,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import Future, ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -139,6 +141,23 @@ def _stored_as(built: Built) -> Article:
     return dataclasses.replace(built.article, author=kept_author(built.article, built.source))
 
 
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """The cyclic garbage collector off for the block, back on (if it was) after it. The
+    analysis of a batch allocates millions of short-lived objects, which reference counting
+    frees, and the collector's passes over them found nothing to collect; its full passes
+    also walk the worker's word caches. Paused for one batch, the few cycles a batch may leave
+    wait for the next collection, which comes right after it."""
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+
+
 def prepare_lines(
     lines: list[RawLine],
     max_bytes: int,
@@ -146,7 +165,18 @@ def prepare_lines(
     store: Store | None = None,
 ) -> list[Line]:
     """Parse, validate, build and analyse a batch of lines (``store``: skip the analysis of the
-    lines stored unchanged already). Pure but for that lookup: runs in the workers."""
+    lines stored unchanged already). Pure but for that lookup: runs in the workers, with the
+    garbage collector paused for the batch (:func:`_collector_paused`)."""
+    with _collector_paused():
+        return _prepare_lines(lines, max_bytes, sources, store)
+
+
+def _prepare_lines(
+    lines: list[RawLine],
+    max_bytes: int,
+    sources: Mapping[str, Source],
+    store: Store | None,
+) -> list[Line]:
     built: list[tuple[int, Built]] = []
     out: dict[int, Line] = {}
     for number, raw in lines:
@@ -196,11 +226,12 @@ def _batches(
 
 
 def pool_context() -> multiprocessing.context.BaseContext:
-    """forkserver where there is one (workers start from a clean, preloaded process), else spawn;
-    never fork: the parent holds database connections and threads."""
+    """forkserver where there is one (workers start from a clean process that has loaded their
+    code and the section model: :mod:`nashra.crawl.bulk_preload`), else spawn; never fork: the
+    parent holds database connections and threads."""
     if "forkserver" in multiprocessing.get_all_start_methods():
         context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(["nashra.crawl.bulk"])
+        context.set_forkserver_preload(["nashra.crawl.bulk_preload"])
         return context
     return multiprocessing.get_context("spawn")
 

@@ -8,7 +8,6 @@ is reported with its number and skipped; the good ones are kept.
 from __future__ import annotations
 
 import gzip
-import html
 import json
 import logging
 from collections.abc import Callable, Iterator, Mapping
@@ -21,8 +20,9 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 
 from nashra.config import CrawlSettings, Settings
 from nashra.crawl.article import build_article
+from nashra.crawl.sanitize import text_body, text_paragraphs_html
 from nashra.ingest import Ingest, prepare
-from nashra.model import Article, FeedEntry
+from nashra.model import Article, ExtractedPage, FeedEntry
 from nashra.sections import SECTIONS
 from nashra.sources.registry import SlugError, Source, validate_slug
 from nashra.store import Store
@@ -72,11 +72,11 @@ def unexpected(exc: Exception) -> str:
     return f"could not be imported ({type(exc).__name__}: {str(exc)[:200]})"
 
 
-def _text_to_html(text: str) -> str:
-    return "".join(f"<p>{html.escape(p.strip())}</p>" for p in text.split("\n") if p.strip())
-
-
-def _entry_from(record: dict[str, Any]) -> FeedEntry:
+def _entry_from(record: dict[str, Any]) -> tuple[FeedEntry, ExtractedPage | None]:
+    """The feed entry a record stands for, and, when its body is a ``text`` of ordinary
+    characters, that body already sanitised and read back as text (:func:`text_body`: what
+    :func:`build_article` would make of the text as the entry's HTML, without the sanitiser and
+    the parser; it takes the page's place, which an archive line never has)."""
     for key in REQUIRED:
         value = record.get(key)
         if not isinstance(value, str) or not value.strip():
@@ -89,13 +89,20 @@ def _entry_from(record: dict[str, Any]) -> FeedEntry:
         canonical_url(record["url"])
     except ValueError as exc:
         raise LineError(f"bad url: {exc}") from None
-    body = record.get("html") or _text_to_html(str(record.get("text") or ""))
+    body, page = record.get("html"), None
+    if not body:
+        text = str(record.get("text") or "")
+        written = text_body(text)
+        if written is None:
+            body = text_paragraphs_html(text)
+        else:
+            body, page = "", ExtractedPage(body_html=written[0], body_text=written[1])
     published = None
     if record.get("published"):
         published = parse_date(str(record["published"]))
         if published is None:
             raise LineError(f"unreadable 'published' date {str(record['published'])[:60]!r}")
-    return FeedEntry(
+    entry = FeedEntry(
         url=record["url"],
         guid=str(record["guid"]) if record.get("guid") else None,
         title=record["title"].strip(),
@@ -105,6 +112,7 @@ def _entry_from(record: dict[str, Any]) -> FeedEntry:
         author=str(record.get("author") or ""),
         image_url=str(record["image_url"]) if record.get("image_url") else None,
     )
+    return entry, page
 
 
 def iter_lines(stream: IO[bytes], max_bytes: int) -> Iterator[tuple[int, bytes | None]]:
@@ -213,7 +221,7 @@ class Built:
 def article_of(record: dict[str, Any], sources: Mapping[str, Source]) -> Built:
     """Validate one record and build its article (pure: an outlet not in ``sources`` is made
     here, the caller stores it); raises :class:`LineError` saying what is wrong with it."""
-    entry = _entry_from(record)
+    entry, page = _entry_from(record)
     slug = record["source"].strip()
     source = sources.get(slug)
     lang = str(record.get("lang") or "").strip() or None
@@ -228,7 +236,7 @@ def article_of(record: dict[str, Any], sources: Mapping[str, Source]) -> Built:
     section = record.get("section")
     if section and section not in SECTIONS:
         raise LineError(f"unknown section {section!r}: one of {', '.join(SECTIONS)}")
-    article = build_article(source, entry, None)
+    article = build_article(source, entry, page)
     if lang:
         article.lang = lang
     article.partial = False  # an archive's text is its own full text

@@ -6,6 +6,7 @@ goes. nh3 (Rust's ammonia) does the work; this module only states the policy.
 
 from __future__ import annotations
 
+import html
 import logging
 import re
 
@@ -187,3 +188,41 @@ def html_to_text(html: str) -> str:
         todo.append((el, True))
         todo.extend((child, False) for child in reversed(el))
     return "\n\n".join(parts)
+
+
+# What :func:`text_body` leaves to the long way: controls but the line feed, the other line and
+# paragraph breaks, the byte order mark, surrogates, noncharacters and private use.
+_NOT_PLAIN = re.compile(
+    "[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029\ufeff\ud800-\udfff\ufdd0-\ufdef"
+    "\ue000-\uf8ff\ufff0-\uffff]|[\U000f0000-\U0010ffff]"
+)
+
+
+def text_paragraphs_html(text: str) -> str:
+    """A plain text as HTML: one ``<p>`` per line that is not blank (the bulk of an archive's
+    ``text`` on its way to :func:`sanitize_html`)."""
+    return "".join(f"<p>{html.escape(p.strip())}</p>" for p in text.split("\n") if p.strip())
+
+
+def text_body(text: str) -> tuple[str, str] | None:
+    """(``sanitize_html(text_paragraphs_html(text))``, ``html_to_text`` of it), written directly
+    for a text of ordinary characters: the sanitiser re-serialises a paragraph's escaped text
+    escaping only ``&``, no-break space, ``<`` and ``>``, and the parser reads it back as it was.
+    None for a text holding any character of ``_NOT_PLAIN`` (or too long for the sanitiser to
+    keep whole): the caller takes the long way. Checked against the long way on every code
+    point (``tests/test_import_text.py``)."""
+    if _NOT_PLAIN.search(text):
+        return None
+    paragraphs = [p.strip() for p in text.split("\n") if p.strip()]
+    body_html = "".join(
+        "<p>"
+        + p.replace("&", "&amp;")
+        .replace("\xa0", "&nbsp;")
+        .replace("<", "&lt;")
+        .replace(">", "&gt;")
+        + "</p>"
+        for p in paragraphs
+    )
+    if len(body_html) > MAX_HTML_CHARS:
+        return None
+    return body_html, "\n\n".join(_SPACES.sub(" ", p).strip() for p in paragraphs)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from nashra.enrich.authors import clean_byline
 from nashra.enrich.classifier import lead, lead_terms
 from nashra.enrich.regions import RegionMatch, tag_analysed
-from nashra.enrich.sections import choose_section
+from nashra.enrich.sections import MAPPING, SectionChoice, choose_section
 from nashra.model import Article
 from nashra.sources.registry import Source
 from nashra.text.article import AnalysedText, analyse_article
@@ -54,24 +54,30 @@ def enrich_article(
     *,
     byline: str | None = None,
     analysed: AnalysedText | None = None,
+    section: str | None = None,
 ) -> Enrichment:
     """Section, regions and author/agency of ``article`` (``byline``: the raw byline when the
     article's ``author`` was already cleaned, as in a rebuild; ``analysed``: the article's one
-    analysis, :func:`nashra.text.article.analyse_article` of its title and body or summary)."""
+    analysis, :func:`nashra.text.article.analyse_article` of its title and body or summary;
+    ``section``: an importer's explicit label, which overrides the rules as
+    :func:`with_section` does, so that the classifier is not asked at all)."""
     raw = article.author if byline is None else byline
     if analysed is None:
         analysed = analyse_article(
             article.title, article.body_text or article.summary, article.lang
         )
-    choice = choose_section(
-        source,
-        article.categories,
-        article.url,
-        article.title,
-        lead(article.summary, article.body_text),
-        article.lang,
-        terms=(analysed.title_terms, lead_terms(analysed, article.summary)),
-    )
+    if section:
+        choice = SectionChoice(section, MAPPING, 1.0)
+    else:
+        choice = choose_section(
+            source,
+            article.categories,
+            article.url,
+            article.title,
+            lead(article.summary, article.body_text),
+            article.lang,
+            terms=(analysed.title_terms, lead_terms(analysed, article.summary)),
+        )
     cleaned = clean_byline(raw, outlet_names(source))
     return Enrichment(
         section=choice.section,

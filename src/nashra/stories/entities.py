@@ -133,7 +133,12 @@ def _place_starts(token: str, kind: str) -> tuple[str, ...]:
     """The forms of ``token`` that begin a place name of the gazetteer, longest first: the word
     as written wins over what remains without a clitic («وجدة» is Oujda, not «و» + Jeddah),
     whatever the process's string hashing."""
-    return tuple(sorted(_place_forms(token) & _first_tokens(kind), key=lambda f: (-len(f), f)))
+    firsts = _first_tokens(kind)
+    # Every form of a token is the token less its first 0 to 4 letters: most words have none
+    # that begins a place, and are told so without building their forms.
+    if firsts.isdisjoint((token, token[1:], token[2:], token[3:], token[4:])):
+        return ()
+    return tuple(sorted(_place_forms(token) & firsts, key=lambda f: (-len(f), f)))
 
 
 def _places(tokens: Sequence[str], kind: str) -> frozenset[str]:

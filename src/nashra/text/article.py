@@ -180,6 +180,11 @@ def analyse_article(title: str, body: str, lang: str = "ar") -> AnalysedText:
     """Analyse an article's title and body once (``body``: its text, else its summary)."""
     lang = lang or "ar"
     title, body = title or "", body or ""
+    # The title's chunks go through the body's memo: its words are mostly the body's own.
+    title_forms = _forms_of(title.split(), lang)
+    title_normals, title_names, title_terms = (
+        zip(*title_forms, strict=True) if title_forms else ((), (), ())
+    )
     chunks = body.split()
     normals, names, terms = zip(*_forms_of(chunks, lang), strict=True) if chunks else ((), (), ())
     lead, rest = split_lead(body)
@@ -194,10 +199,10 @@ def analyse_article(title: str, body: str, lang: str = "ar") -> AnalysedText:
         lang=lang,
         title=title,
         body=body,
-        title_terms=tuple(analyse(title, lang)),
-        normal_title=normalize(title),
+        title_terms=tuple(chain.from_iterable(title_terms)),
+        normal_title=" ".join(filter(None, title_normals)),
         normal_body=" ".join(filter(None, normals)),
-        title_names=name_tokens(title),
+        title_names=tuple(chain.from_iterable(title_names)),
         lead_names=lead_names,
         rest_names=rest_names,
         _chunks=tuple(chunks),
