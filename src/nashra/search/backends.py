@@ -344,19 +344,18 @@ def _tsquery(expression: str) -> ColumnElement[Any]:
     return func.to_tsquery(literal_column("'simple'::regconfig"), expression)
 
 
-# The lengths of the title (its last position: the body's positions follow it) and of the
-# whole stream (the last position of all); then the positions of the query's tokens. Positions
-# are 1-based in PostgreSQL, 0-based in :class:`DocTerms`. A lexeme's positions are kept sorted,
-# so its last one is the greatest: the lengths read one per lexeme instead of unnesting every
-# position (2.5 times faster on news bodies).
+# In one pass over each candidate's tsvector: the length of its title (the title's last
+# position: the body's positions follow it), of the whole stream (the last position of all) and
+# the positions of the query's tokens. A lexeme's positions are kept sorted, so its last one is
+# its greatest: one read per lexeme, not an unnest of every position (2.5 times faster), and one
+# pass for the lengths and the positions instead of two. Positions are 1-based in PostgreSQL,
+# 0-based in :class:`DocTerms`.
 _LAST = "max(u.positions[array_upper(u.positions, 1)])"
-_PG_LENGTHS = text(
+_PG_TERMS = text(
     f"SELECT s.article_pk, (SELECT {_LAST} FROM unnest(ts_filter(s.terms, '{{a}}')) AS u), "
-    f"(SELECT {_LAST} FROM unnest(s.terms) AS u) FROM {TABLE} AS s WHERE s.article_pk = ANY(:pks)"
-)
-_PG_POSITIONS = text(
-    f"SELECT s.article_pk, u.lexeme, u.positions FROM {TABLE} AS s, unnest(s.terms) AS u "
-    "WHERE s.article_pk = ANY(:pks) AND u.lexeme = ANY(:tokens)"
+    f"whole.last, whole.found FROM {TABLE} AS s, LATERAL (SELECT {_LAST} AS last, "
+    "json_object_agg(u.lexeme, u.positions) FILTER (WHERE u.lexeme = ANY(:tokens)) AS found "
+    "FROM unnest(s.terms) AS u) AS whole WHERE s.article_pk = ANY(:pks)"
 )
 
 
@@ -432,15 +431,12 @@ class PostgresBackend(IndexBackend):
         # Positions come from the tsvectors, no text is read: nothing for ``memo`` to keep.
         if not pks:
             return {}
-        docs = {
-            pk: DocTerms(title or 0, (stream or 0) - (title or 0))
-            for pk, title, stream in conn.execute(_PG_LENGTHS, {"pks": list(pks)})
-        }
-        if tokens:
-            for pk, lexeme, positions in conn.execute(
-                _PG_POSITIONS, {"pks": list(pks), "tokens": sorted(tokens)}
-            ):
-                docs[pk].positions[lexeme] = [p - 1 for p in positions]
+        docs = {}
+        rows = conn.execute(_PG_TERMS, {"pks": list(pks), "tokens": sorted(tokens)})
+        for pk, title, stream, found in rows:
+            doc = docs[pk] = DocTerms(title or 0, (stream or 0) - (title or 0))
+            for lexeme, positions in sorted((found or {}).items()):
+                doc.positions[lexeme] = [p - 1 for p in positions]
         return docs
 
     def doc_freqs(self, conn: Connection, tokens: Sequence[str]) -> dict[str, int]:
