@@ -3,6 +3,7 @@ API helper, the search hooks and the region pages (SQLite and PostgreSQL)."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -19,7 +20,6 @@ from nashra.crawl.pipeline import crawl
 from nashra.demo.examples import ant_examples
 from nashra.demo.sites import DemoServer, DemoSites
 from nashra.enrich import enrich_article
-from nashra.enrich.article import with_section
 from nashra.enrich.classifier import shipped_model
 from nashra.enrich.commands import enrich_group
 from nashra.enrich.queries import (
@@ -100,7 +100,7 @@ def _store_articles(store: Store) -> list[int]:
     return pks
 
 
-def test_an_explicit_section_is_what_with_section_gives_and_skips_the_classifier(
+def test_an_explicit_section_overrides_the_rules_and_skips_the_classifier(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     articles = [
@@ -108,7 +108,15 @@ def test_an_explicit_section_is_what_with_section_gives_and_skips_the_classifier
                 categories=categories, published=T0)
         for url, title, body, byline, categories in ARTICLES
     ]  # fmt: skip
-    expected = [with_section(enrich_article(a, OUTLET), "economics") for a in articles]
+    expected = [
+        dataclasses.replace(
+            enrich_article(a, OUTLET),
+            section="economics",
+            section_source="mapping",
+            section_confidence=1.0,
+        )
+        for a in articles
+    ]
     unlabelled = [enrich_article(a, OUTLET) for a in articles]
 
     def no_classifier(*args: object, **kwargs: object) -> None:

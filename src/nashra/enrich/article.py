@@ -59,8 +59,8 @@ def enrich_article(
     """Section, regions and author/agency of ``article`` (``byline``: the raw byline when the
     article's ``author`` was already cleaned, as in a rebuild; ``analysed``: the article's one
     analysis, :func:`nashra.text.article.analyse_article` of its title and body or summary;
-    ``section``: an importer's explicit label, which overrides the rules as
-    :func:`with_section` does, so that the classifier is not asked at all)."""
+    ``section``: an importer's explicit label, which overrides the rules — filed as the
+    outlet's own mapping, confidence 1 — so that the classifier is not asked at all)."""
     raw = article.author if byline is None else byline
     if analysed is None:
         analysed = analyse_article(
@@ -88,13 +88,4 @@ def enrich_article(
         author_key=cleaned.author_key,
         agency=cleaned.agency,
         byline=(raw or "").strip(),
-    )
-
-
-def with_section(enrichment: Enrichment, section: str | None) -> Enrichment:
-    """``enrichment`` with an importer's explicit section label, which overrides the rules."""
-    if not section:
-        return enrichment
-    return dataclasses.replace(
-        enrichment, section=section, section_source="mapping", section_confidence=1.0
     )

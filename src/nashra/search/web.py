@@ -13,7 +13,8 @@ without rendering it.
 from __future__ import annotations
 
 import logging
-from typing import Any
+from collections.abc import Callable, Hashable
+from typing import Any, TypeVar
 from urllib.parse import urlencode
 
 from markupsafe import Markup
@@ -41,6 +42,7 @@ __all__ = ["form_options", "result_items", "routes", "search_api", "search_page"
 _FORM_FIELDS = ("q", "mode", "source", "section", "lang", "region", "since", "until", "sort")
 _OPTION_FIELDS = ("mode", "source", "section", "lang", "since", "until", "sort")  # not the words
 FORM_OPTIONS_KEPT = 256
+V = TypeVar("V")
 RESULTS_KEPT = 1000  # rendered result items per edition (about 4 KB each with their key)
 ARTICLES_KEPT = 1000  # the API's article objects of results (about 1.5 KB each)
 
@@ -91,21 +93,36 @@ def result_items(portal: Portal, edition: Edition, hits: list[SearchHit]) -> lis
     comes back with the same marks in many queries (see ``nashra.search.engine._Marks``), so
     the last :data:`RESULTS_KEPT` are kept per edition (a memo dropped when the archive
     changes) and rendered again only when new."""
-    kept: dict[tuple[Any, ...], Markup] = portal.memo(("search_results_html", edition.code), dict)
     keys = [(h.row["pk"], h.title_html, h.snippet_html, h.author_html) for h in hits]
-    shown = {key: html for key in keys if (html := kept.get(key)) is not None}
-    new = [(key, hit) for key, hit in zip(keys, hits, strict=True) if key not in shown]
-    if new:
+
+    def render(new: list[int]) -> list[Markup]:
         template = portal.envs[edition.code].get_template("search/_result.html")
-        teasers = portal.teasers([hit.row for _, hit in new], edition)
-        for (key, hit), t in zip(new, teasers, strict=True):
-            t["title_html"] = Markup(hit.title_html)
-            t["snippet_html"] = Markup(hit.snippet_html)
-            t["author_html"] = Markup(hit.author_html)
-            shown[key] = Markup(template.render(ed=edition, t=t))
-        if len(kept) + len(new) > RESULTS_KEPT:
+        out = []
+        for i, t in zip(new, portal.teasers([hits[i].row for i in new], edition), strict=True):
+            t["title_html"] = Markup(hits[i].title_html)
+            t["snippet_html"] = Markup(hits[i].snippet_html)
+            t["author_html"] = Markup(hits[i].author_html)
+            out.append(Markup(template.render(ed=edition, t=t)))
+        return out
+
+    kept = portal.memo(("search_results_html", edition.code), dict)
+    return _reuse(kept, keys, render, RESULTS_KEPT)
+
+
+def _reuse(
+    kept: dict[Hashable, V], keys: list[Hashable], make: Callable[[list[int]], list[V]], size: int
+) -> list[V]:
+    """The value of each key, from ``kept`` (a portal memo) or else made — ``make(indices)``
+    gives the values of the keys at those indices, all at once — and kept, forgetting all
+    when ``kept`` would hold more than ``size``."""
+    shown = {key: value for key in keys if (value := kept.get(key)) is not None}
+    new = [i for i, key in enumerate(keys) if key not in shown]
+    if new:
+        made = dict(zip([keys[i] for i in new], make(new), strict=True))
+        shown.update(made)
+        if len(kept) + len(made) > size:
             kept.clear()
-        kept.update((key, shown[key]) for key, _ in new)
+        kept.update(made)
     return [shown[key] for key in keys]
 
 
@@ -177,18 +194,14 @@ def _article_objects(portal: Portal, rows: list[dict[str, Any]]) -> list[dict[st
     each a copy the caller may add to. They depend on the article alone, and popular articles
     come back in many queries: the last :data:`ARTICLES_KEPT` are kept (a memo dropped when
     the archive changes) and only the others are read (labels, stories, videos)."""
-    kept: dict[int, dict[str, Any]] = portal.memo("search_api_articles", dict)
-    shown = {row["pk"]: found for row in rows if (found := kept.get(row["pk"])) is not None}
-    new = [row for row in rows if row["pk"] not in shown]
-    if new:
-        made = dict(
-            zip([row["pk"] for row in new], article_objects(portal.store, new), strict=True)
-        )
-        shown.update(made)
-        if len(kept) + len(made) > ARTICLES_KEPT:
-            kept.clear()
-        kept.update(made)
-    return [dict(shown[row["pk"]]) for row in rows]
+    kept = portal.memo("search_api_articles", dict)
+    made = _reuse(
+        kept,
+        [row["pk"] for row in rows],
+        lambda new: article_objects(portal.store, [rows[i] for i in new]),
+        ARTICLES_KEPT,
+    )
+    return [dict(obj) for obj in made]
 
 
 def _page_url(edition: Edition, params: dict[str, str], page: int) -> str:

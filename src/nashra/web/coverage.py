@@ -35,16 +35,6 @@ class Coverage(Protocol):
         """The stories ``rows`` belong to."""
         ...
 
-    def one_per_story(
-        self,
-        store: Store,
-        rows: list[dict[str, Any]],
-        seen_stories: set[int],
-        limit: int | None = None,
-    ) -> list[dict[str, Any]]:
-        """``rows`` keeping the first article of each story not in ``seen_stories``."""
-        ...
-
     def one_per_story_each(
         self,
         store: Store,
@@ -52,7 +42,9 @@ class Coverage(Protocol):
         seen_stories: set[int],
         limit: int | None = None,
     ) -> list[list[dict[str, Any]]]:
-        """:meth:`one_per_story` of each listing in turn, in one look-up."""
+        """Each listing (newest first) keeping the first article of each story not in
+        ``seen_stories`` (the stories kept are added to it, so the next listing skips them),
+        at most ``limit`` each; the stories of all their rows read in one look-up."""
         ...
 
     def latest_one_per_story(
@@ -100,15 +92,6 @@ class Ungrouped:
 
     def stories_of(self, store: Store, rows: list[dict[str, Any]]) -> set[int]:
         return set()
-
-    def one_per_story(
-        self,
-        store: Store,
-        rows: list[dict[str, Any]],
-        seen_stories: set[int],
-        limit: int | None = None,
-    ) -> list[dict[str, Any]]:
-        return rows[:limit]
 
     def one_per_story_each(
         self,
