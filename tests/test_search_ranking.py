@@ -208,7 +208,7 @@ def test_both_backends_give_the_same_lengths_and_positions(
     for name, store in archives.items():
         backend = backend_for(store.dialect, [])
         with store.engine.connect() as conn:
-            urls = dict(conn.execute(select(articles.c.pk, articles.c.url)).tuples().all())
+            urls = dict(conn.execute(select(articles.c.pk, articles.c.url)).all())
             terms = backend.doc_terms(conn, sorted(urls), tokens)
         seen[name] = {
             urls[pk]: (t.title_tokens, t.body_tokens, {k: list(v) for k, v in t.positions.items()})

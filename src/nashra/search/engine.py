@@ -190,7 +190,7 @@ class _Matches:
         query = query.order_by(*self.backend.best_first()).offset(offset).limit(limit)
         # All rows at once as plain tuples: a fetch per row through the result costs more than
         # the rest of this read for the 200 candidates of a ranking.
-        rows = self.conn.execute(query).tuples().all()
+        rows = self.conn.execute(query).all()
         return [(pk, float(score or 0)) for pk, score in rows]
 
     def newest(self, below: int, offset: int, limit: int) -> list[tuple[int, float]]:
