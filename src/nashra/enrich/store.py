@@ -81,9 +81,7 @@ def write_enrichments(
         conn.execute(_LABELS, rows)
     with_regions = [(pk, enrichment) for pk, enrichment, _ in labelled if enrichment.regions]
     if with_regions:
-        published = dict(
-            conn.execute(_PUBLISHED, {"b_pks": [pk for pk, _ in with_regions]}).all()
-        )
+        published = dict(conn.execute(_PUBLISHED, {"b_pks": [pk for pk, _ in with_regions]}).all())
         conn.execute(
             _ADD_REGION,
             [
