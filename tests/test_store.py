@@ -224,3 +224,28 @@ def test_postgresql_statistics_follow_a_fast_growing_archive(
         ]
     )
     assert analysed()
+
+
+def test_postgresql_reads_open_no_transaction_and_writes_still_do(store: Store) -> None:
+    """A reader runs each statement in autocommit (no BEGIN before it, no ROLLBACK when the
+    connection goes back to the pool: two round trips a read); the same pooled connection lent
+    to a writer afterwards is transactional again: a failed write leaves nothing behind."""
+    from psycopg.pq import TransactionStatus
+
+    if store.dialect != "postgresql":
+        pytest.skip("SQLite reads open no transaction anyway")
+    store.ensure_source("hespress")
+    with store.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(articles)).scalar_one() == 0
+        status = conn.connection.dbapi_connection.info.transaction_status
+        assert status == TransactionStatus.IDLE  # not INTRANS: no transaction was opened
+    with pytest.raises(RuntimeError), store.begin() as conn:
+        conn.execute(
+            articles.insert().values(source="hespress", num=1, url="https://e.test/1",
+                                     title="خبر", published=datetime.now(UTC),
+                                     fetched_at=datetime.now(UTC))
+        )  # fmt: skip
+        assert conn.connection.dbapi_connection.info.transaction_status == TransactionStatus.INTRANS
+        raise RuntimeError("the write fails half-way")
+    with store.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(articles)).scalar_one() == 0

@@ -101,6 +101,7 @@ class Store:
         self.engine = engine
         # The engine writes go to: the router's primary, or the engine itself.
         self.primary: Engine = engine.primary if isinstance(engine, ReadRouter) else engine
+        self._reads_autocommit = engine.dialect.name == "postgresql"
         self._analysed_rows: int | None = None  # articles when statistics were last refreshed
         self._grown = 0  # new articles since
 
@@ -119,8 +120,18 @@ class Store:
         self.engine.dispose()
 
     def connect(self) -> Connection:
-        """A connection for reading (to a replica when the store reads through a router)."""
-        return self.engine.connect()
+        """A connection for reading (to a replica when the store reads through a router).
+
+        On PostgreSQL it reads in autocommit: each statement is its own transaction, as it is
+        under READ COMMITTED inside one anyway (every statement takes a new snapshot), but
+        without the ``BEGIN`` before the first statement and the ``ROLLBACK`` when the
+        connection goes back to the pool — two round trips saved per read, about a third of
+        what a short read costs. Writes go through :meth:`begin` or
+        :meth:`write_transaction`, never through a reader."""
+        conn = self.engine.connect()
+        if self._reads_autocommit:
+            conn.execution_options(isolation_level="AUTOCOMMIT")
+        return conn
 
     def begin(self) -> AbstractContextManager[Connection]:
         """A transaction on the primary: commits on a normal exit, rolls back on an error."""
