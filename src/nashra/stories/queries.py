@@ -7,7 +7,7 @@ import math
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Connection, CursorResult, func, select
 
 from nashra.store.db import CursorError, keyset_page
 from nashra.store.queries import LIST_COLUMNS
@@ -52,12 +52,16 @@ def _member_query():
     )
 
 
-def _rows(store: Store, query) -> list[dict[str, Any]]:
-    with store.connect() as conn:
-        out = [dict(r._mapping) for r in conn.execute(query)]
+def _as_rows(result: CursorResult) -> list[dict[str, Any]]:
+    out = [dict(r._mapping) for r in result]
     for row in out:
         row["published"] = _aware(row["published"])
     return out
+
+
+def _rows(store: Store, query) -> list[dict[str, Any]]:
+    with store.connect() as conn:
+        return _as_rows(conn.execute(query))
 
 
 def story_ids(store: Store, pks: list[int]) -> dict[int, int]:
@@ -144,22 +148,29 @@ def other_versions(store: Store, pk: int, *, limit: int = 20) -> list[dict[str, 
     return _one_per_outlet(rows, {row.source})[:limit]
 
 
+def _recent(conn: Connection, lang: str | None, hours: float) -> list[Any] | None:
+    """The conditions on ``stories`` of the live stories of the last ``hours`` of news (counted
+    from the newest story); None when there is no story."""
+    newest_q = select(func.max(stories.c.last_published)).where(stories.c.size > 0)
+    if lang:
+        newest_q = newest_q.where(stories.c.lang == lang)
+    newest = _aware(conn.execute(newest_q).scalar())
+    if newest is None:
+        return None
+    where = [
+        stories.c.size > 0,
+        stories.c.merged_into.is_(None),
+        stories.c.last_published >= newest - timedelta(hours=hours),
+    ]
+    return [*where, stories.c.lang == lang] if lang else where
+
+
 def _recent_stories(store: Store, lang: str | None, hours: float, limit: int, order) -> list[Any]:
     with store.connect() as conn:
-        newest_q = select(func.max(stories.c.last_published)).where(stories.c.size > 0)
-        if lang:
-            newest_q = newest_q.where(stories.c.lang == lang)
-        newest = _aware(conn.execute(newest_q).scalar())
-        if newest is None:
+        where = _recent(conn, lang, hours)
+        if where is None:
             return []
-        query = select(stories).where(
-            stories.c.size > 0,
-            stories.c.merged_into.is_(None),
-            stories.c.last_published >= newest - timedelta(hours=hours),
-        )
-        if lang:
-            query = query.where(stories.c.lang == lang)
-        return conn.execute(query.order_by(*order).limit(limit)).all()
+        return conn.execute(select(stories).where(*where).order_by(*order).limit(limit)).all()
 
 
 def _representatives(store: Store, story_rows: list[Any]) -> dict[int, dict[str, Any]]:
@@ -281,10 +292,19 @@ def ticker_stories(
     """One headline per story for the ticker: the representatives of the stories with the most
     recent news, newest first (listing rows with ``story_id``)."""
     limit = max(1, min(int(limit), 200))
-    order = (stories.c.last_published.desc(), stories.c.id.desc())
-    story_rows = _recent_stories(store, lang, 24 * 365, limit, order)
-    reps = _representatives(store, story_rows)
-    return [reps[r.representative] for r in story_rows if r.representative in reps]
+    with store.connect() as conn:
+        where = _recent(conn, lang, 24 * 365)
+        if where is None:
+            return []
+        # the stories and their representatives' listing rows in one statement
+        query = (
+            _member_query()
+            .join(stories, stories.c.representative == articles.c.pk)
+            .where(*where)
+            .order_by(stories.c.last_published.desc(), stories.c.id.desc())
+            .limit(limit)
+        )
+        return _as_rows(conn.execute(query))
 
 
 def list_stories(
