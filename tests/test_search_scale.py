@@ -227,3 +227,44 @@ def test_date_sort_walks_the_date_index_with_the_same_results(
         published = dict(conn.execute(select(articles.c.pk, articles.c.published)).all())
     assert len(sorted_matches) == 30
     assert sorted_matches == sorted(published, key=lambda pk: (published[pk], pk), reverse=True)
+
+
+def test_one_pass_counts_and_ranks_a_few_matches_with_the_same_results(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On PostgreSQL a one-word (or phrase) search expected to have few matches counts and
+    ranks them in one statement (``count(*) OVER ()``) instead of a count and a ranking: the
+    same totals, pages and scores as the two passes, whatever the window and the page."""
+    from sqlalchemy import event
+
+    from nashra.search import engine
+
+    if store.dialect != "postgresql":
+        pytest.skip("SQLite has no planner estimate; it counts (cheaply) as before")
+    store.ensure_source("demo", "ديمو")
+    for n in range(30):
+        title = "الميزانية الجديدة" if n % 4 == 0 else f"خبر رقم {n}"
+        body = "الميزانية " * (1 + n % 3) + f"نص الخبر {n} عن الاقتصاد والمال والميزانية العامة"
+        _save(store, n, title, body)
+    requests = [
+        SearchRequest(q=q, per_page=size, page=page, rank_window=window)
+        for q in ("الميزانية", '"الميزانية العامة"', "الاقتصاد")
+        for size, page in ((5, 1), (5, 3), (50, 1))
+        for window in (0, 10, 5000)
+    ]
+    statements: list[str] = []
+    event.listen(store.engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
+    counted = []
+    two_pass_count = engine._Matches.count
+    monkeypatch.setattr(
+        engine._Matches, "count", lambda self: counted.append(1) or two_pass_count(self)
+    )
+
+    def shown(results):
+        return (results.total, results.exact_total,
+                [(h.row["pk"], h.score, h.matched) for h in results.hits])  # fmt: skip
+
+    one_pass = [shown(search(store, r)) for r in requests]
+    assert counted == [] and any("OVER ()" in s for s in statements)
+    monkeypatch.setattr(engine._Matches, "counted_and_ranked", lambda self, w, n: None)
+    assert [shown(search(store, r)) for r in requests] == one_pass

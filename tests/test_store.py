@@ -249,3 +249,15 @@ def test_postgresql_reads_open_no_transaction_and_writes_still_do(store: Store) 
         raise RuntimeError("the write fails half-way")
     with store.connect() as conn:
         assert conn.execute(select(func.count()).select_from(articles)).scalar_one() == 0
+
+
+def test_postgresql_connections_prepare_no_statements(store: Store) -> None:
+    """psycopg would prepare a query run five times on a connection, and PostgreSQL would then
+    plan it once for all parameters: a search's count planned for a rare word ran 1.5-2x
+    slower for common words at a million articles. Each statement is planned for its values."""
+    if store.dialect != "postgresql":
+        pytest.skip("PostgreSQL's")
+    with store.connect() as conn:
+        assert conn.connection.dbapi_connection.prepare_threshold is None
+    with store.begin() as conn:
+        assert conn.connection.dbapi_connection.prepare_threshold is None
