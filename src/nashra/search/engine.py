@@ -179,19 +179,21 @@ class _Matches:
 
     def counted_and_ranked(
         self, window: int, limit: int
-    ) -> tuple[int, list[tuple[int, float]] | None] | None:
-        """The number of matches and — when they are all ranked (no more than ``window``, or
-        ``window`` 0) — the first ``limit`` of them best first, in one pass over the matches;
-        None when the backend would not count them one by one (it estimates a big number, or
-        SQLite, where counting is cheap). Counting and ranking a few thousand matches are two
+    ) -> tuple[int, list[tuple[int, float]] | None]:
+        """:meth:`count` and — when it counts them one by one and they are all ranked (no more
+        than ``window``, or ``window`` 0) — the first ``limit`` matches best first, from the
+        same pass (None: rank them apart). Counting and ranking a few thousand matches are two
         passes of the same cost (on PostgreSQL each reads every match's ``tsvector``: 25-30 ms
         for 3,000 at a million articles); this is one."""
-        expected = self.backend.expected(self.conn, self._select(func.count()))
-        if expected is None or expected >= self.backend.exact_count_below:
-            return None
-        counted = func.count().over().label("total")
+        counting = self._select(func.count())
+        expected = self.backend.expected(self.conn, counting)
+        if expected is None:  # SQLite: no estimate, and counting is cheap
+            return self.backend.count(self.conn, counting), None
+        if expected >= self.backend.exact_count_below:  # counted by the estimate, as count()
+            return expected, None
+        total_column = func.count().over().label("total")
         query = self._select(
-            self.backend.key.label("pk"), self.backend.score().label("score"), counted
+            self.backend.key.label("pk"), self.backend.score().label("score"), total_column
         )
         rows = self.conn.execute(query.order_by(*self.backend.best_first()).limit(limit)).all()
         total = rows[0][2] if rows else 0
@@ -350,12 +352,13 @@ def search(store: Store, request: SearchRequest, memo: ArticleMemo | None = None
                 where = [*rest.clauses(), *extra]
                 matches = _Matches(conn, backend, backend.strict(), where)
                 topic = request.mode == "topic" and request.sort == "relevance"
-                candidates = _Matches(conn, backend, backend.any_match(), where)
-                first = None  # (how many, the first POOL best first), when one pass gives both
+                first = None  # the first POOL best first, when the count's pass gave them
                 if topic and len(backend.words) <= 1:  # then the candidates are the matches
-                    first = candidates.counted_and_ranked(request.rank_window, POOL)
-                exact_total = first[0] if first else matches.count()
+                    exact_total, first = matches.counted_and_ranked(request.rank_window, POOL)
+                else:
+                    exact_total = matches.count()
                 if topic:
+                    candidates = _Matches(conn, backend, backend.any_match(), where)
                     total = candidates.count() if len(backend.words) > 1 else exact_total
                     strict, complete, held = _ranked_page(
                         candidates,
@@ -365,7 +368,7 @@ def search(store: Store, request: SearchRequest, memo: ArticleMemo | None = None
                         offset,
                         limit,
                         memo,
-                        first[1] if first else None,
+                        first,
                     )
                 elif request.sort == "date":
                     strict = matches.by_date(exact_total, offset, limit)
