@@ -215,3 +215,55 @@ def test_both_backends_give_the_same_lengths_and_positions(
             for pk, t in terms.items()
         }
     assert len(seen["sqlite"]) > 200 and seen["sqlite"] == seen["postgresql"]
+
+
+def test_postgresql_keeps_each_rows_lengths_and_reads_older_rows_alike(
+    arcd: RetrievalSet, archives: dict[str, Store]
+) -> None:
+    """Migration 0015: a trigger keeps where each row's title and stream end (what the ranking
+    reads of a candidate without unnesting its ``terms``). They are what ``terms`` says, a row
+    written before the migration (NULL) is read the same, and writing a row again sets them."""
+    if "postgresql" not in archives:
+        pytest.skip("PostgreSQL tests need NASHRA_TEST_DATABASE_URL (set by .ci/run)")
+    from sqlalchemy import select, text
+
+    from nashra.search.backends import backend_for
+    from nashra.search.index import index_writer
+    from nashra.search.tables import pg_search
+
+    store = archives["postgresql"]
+    backend = backend_for(store.dialect, [])
+    tokens = {tok for q in arcd.questions[:40] for tok in analyse(q.text)}
+    computed = (
+        "SELECT count(*) FROM article_search WHERE title_end IS DISTINCT FROM "
+        "nashra_last_position(ts_filter(terms, '{a}')) OR stream_end IS DISTINCT FROM "
+        "nashra_last_position(terms)"
+    )
+    with store.engine.begin() as conn:
+        pks = sorted(conn.execute(select(pg_search.c.article_pk)).scalars())
+        kept = backend.doc_terms(conn, pks, tokens)
+        assert conn.execute(text(computed)).scalar_one() == 0
+        # Half the rows as a row written before the migration: the same lengths and positions.
+        conn.execute(
+            text(
+                "UPDATE article_search SET title_end = NULL, stream_end = NULL "
+                "WHERE article_pk % 2 = 0"
+            )
+        )
+        assert conn.execute(text(computed)).scalar_one() > 100
+        assert backend.doc_terms(conn, pks, tokens) == kept
+        conn.execute(text("UPDATE article_search SET terms = terms WHERE title_end IS NULL"))
+        assert conn.execute(text(computed)).scalar_one() == 0
+        # An article written again with a longer title: its new lengths.
+        ends = select(pg_search.c.title_end, pg_search.c.stream_end).where(
+            pg_search.c.article_pk == pks[0]
+        )
+        before = conn.execute(ends).one()
+        words = "كلمة " * 5
+        index_writer(conn).write(
+            conn,
+            [{"pk": pks[0], "title": words, "body": "نص قصير", "author": "",
+              "title_words": words, "body_words": "نص قصير", "facets": ""}],
+        )  # fmt: skip
+        assert conn.execute(ends).one() == (5, 7) != before
+        conn.rollback()

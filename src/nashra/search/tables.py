@@ -6,7 +6,10 @@
   0008); its ``ascii`` tokenizer (migration 0013) only splits our tokens on spaces.
 * PostgreSQL: ``article_search`` (``article_pk`` → ``articles.pk`` ON DELETE CASCADE) with
   ``terms`` (title weight A, body weight D), ``words`` (unstemmed, same weights) and ``author``
-  tsvectors built by ``to_tsvector('simple', …)`` from our tokens, each with a GIN index.
+  tsvectors built by ``to_tsvector('simple', …)`` from our tokens, each with a GIN index, and
+  where the title's and the whole stream's positions end (``title_end``, ``stream_end``: set
+  from ``terms`` by a trigger when the row is written; NULL in rows written before migration
+  0015).
 
 They are kept out of ``nashra.store.schema.metadata`` on purpose: a virtual table and a
 PostgreSQL-only type cannot be described there for both dialects.
@@ -14,7 +17,7 @@ PostgreSQL-only type cannot be described there for both dialects.
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Column, MetaData, Table, column, table
+from sqlalchemy import BigInteger, Column, Integer, MetaData, Table, column, table
 from sqlalchemy.dialects.postgresql import TSVECTOR
 
 TABLE = "article_search"
@@ -41,4 +44,6 @@ pg_search = Table(
     Column("terms", TSVECTOR, nullable=False),
     Column("words", TSVECTOR, nullable=False),
     Column("author", TSVECTOR, nullable=False),
+    Column("title_end", Integer),  # set by a trigger from ``terms`` (migration 0015)
+    Column("stream_end", Integer),
 )
