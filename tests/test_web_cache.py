@@ -48,15 +48,20 @@ def test_pages_carry_etag_and_answer_304(tmp_path):
             assert since.status_code == 304
 
 
-def test_cached_bytes_are_reused_and_gzip_is_precomputed(tmp_path):
+def test_cached_bytes_are_reused_and_gzip_is_made_once_when_asked(tmp_path):
     archive = build_archive(tmp_path, fillers=6)
     app = create_app(archive.settings, archive.store)
     with TestClient(app) as client:
         plain = client.get("/", headers={"Accept-Encoding": "identity"})
         cache = app.state.page_cache
+        [entry] = cache._entries.values()
+        assert "gz" not in vars(entry)  # nobody asked for it compressed: never compressed
         hits = cache.hits
         zipped = client.get("/", headers={"Accept-Encoding": "gzip"})
         assert cache.hits == hits + 1
+        compressed = vars(entry)["gz"]
+        assert client.get("/", headers={"Accept-Encoding": "gzip"}).content == plain.content
+        assert vars(entry)["gz"] is compressed  # compressed once, sent again as it is
         assert zipped.headers["content-encoding"] == "gzip"
         assert zipped.content == plain.content  # httpx decodes it
         assert zipped.headers["etag"] != plain.headers["etag"]

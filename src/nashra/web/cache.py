@@ -4,7 +4,8 @@ Rendering a page costs ~30x more than sending stored bytes, so every cacheable r
 feeds, API listings: those sent with ``PAGE_CACHE_CONTROL``) is kept once rendered, keyed by host,
 path, query and interface language. A cheap archive fingerprint is read at most once per
 ``interval`` seconds; when it changes every entry is dropped. Conditional requests
-(``If-None-Match`` / ``If-Modified-Since``) answer 304 from the entry without rendering.
+(``If-None-Match`` / ``If-Modified-Since``) answer 304 from the entry without rendering. A page
+is compressed once, the first time a client that accepts gzip asks for it.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ IMMUTABLE = "public, max-age=31536000, immutable"
 _UNSET: Any = object()
 GZIP_LEVEL = 6  # a cached page is compressed once and sent many times
 QUICK_GZIP_LEVEL = 1  # for the paths whose pages are mostly asked once
+GZIP_ABOVE = 1024  # bytes: a smaller body is always sent as it is
 
 
 @dataclass
@@ -42,13 +44,26 @@ class CachedPage:
     status: int
     headers: list[tuple[bytes, bytes]]  # without length, etag and encoding
     body: bytes
-    gz: bytes | None
     etag: str
     rendered_at: float
+    gzip_level: int = GZIP_LEVEL
 
     @property
     def size(self) -> int:
-        return len(self.body) + len(self.gz or b"")
+        """The body and room for its compressed copy (never larger for a body worth
+        compressing), counted up front: the copy is made later, when a client asks for it."""
+        return 2 * len(self.body)
+
+    @property
+    def compressible(self) -> bool:
+        return len(self.body) > GZIP_ABOVE
+
+    @cached_property
+    def gz(self) -> bytes:
+        """The compressed body, made the first time a client that accepts gzip asks for it
+        rather than when the page is rendered: a page asked once by a client without gzip (a
+        feed reader, a script of the API, most bots) is never compressed."""
+        return gzip.compress(self.body, self.gzip_level)
 
     @cached_property
     def gz_etag(self) -> str:
@@ -70,7 +85,7 @@ class CachedPage:
     @cached_property
     def gz_headers(self) -> list[tuple[bytes, bytes]]:
         return [*self.headers, (b"etag", self.gz_etag.encode()), *self._validators,
-                (b"content-length", str(len(self.gz or b"")).encode()),
+                (b"content-length", str(len(self.gz)).encode()),
                 (b"content-encoding", b"gzip")]  # fmt: skip
 
 
@@ -259,9 +274,9 @@ class PageCacheMiddleware:
             status=start["status"],
             headers=headers,
             body=body,
-            gz=gzip.compress(body, self._gzip_level(scope["path"])) if len(body) > 1024 else None,
             etag=make_etag(body),
             rendered_at=time.time(),
+            gzip_level=self._gzip_level(scope["path"]),
         )
         if scope["method"] == "GET" and self.cache.version == version:
             self.cache.put(key, entry)
@@ -272,7 +287,7 @@ class PageCacheMiddleware:
         return QUICK_GZIP_LEVEL if path in self.quick_gzip_paths else GZIP_LEVEL
 
     async def _send_entry(self, entry: CachedPage, scope: Scope, send: Send) -> None:
-        use_gz = entry.gz is not None and b"gzip" in (_header(scope, b"accept-encoding") or b"")
+        use_gz = entry.compressible and b"gzip" in (_header(scope, b"accept-encoding") or b"")
         etag = entry.gz_etag if use_gz else entry.etag
         if not_modified(scope, entry.etag, entry.rendered_at) or (
             use_gz and not_modified(scope, etag, entry.rendered_at)
