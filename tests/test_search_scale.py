@@ -4,8 +4,10 @@ step with moderators and enrichment, whole-day date ranges, and migration 0008."
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from alembic import command
@@ -270,3 +272,39 @@ def test_one_pass_counts_and_ranks_a_few_matches_with_the_same_results(
         engine._Matches, "counted_and_ranked", lambda self, w, n: (self.count(), None)
     )
     assert [shown(search(store, r)) for r in requests] == one_pass
+
+
+def test_one_pass_counts_scores_not_the_matches_tsvectors(store: Store) -> None:
+    """The window that counts the matches of the one-pass statement holds each match's pk and
+    score only: PostgreSQL computes the scores beneath it. Merged into one query level, the
+    window kept every match's ``tsvector`` for the score to be computed above it, and spilled
+    to a temporary file past ``work_mem`` (a third of a phrase search at a million articles)."""
+    from sqlalchemy import event
+
+    if store.dialect != "postgresql":
+        pytest.skip("SQLite has no planner estimate; it counts (cheaply) as before")
+    store.ensure_source("demo", "ديمو")
+    for n in range(5):
+        _save(store, n, f"الميزانية الجديدة {n}", "نص عن الميزانية العامة والاقتصاد")
+    seen: list[tuple[str, Any]] = []
+
+    def keep(conn, cursor, statement, parameters, context, executemany):
+        if "OVER ()" in statement:
+            seen.append((statement, parameters))
+
+    event.listen(store.engine, "before_cursor_execute", keep)
+    assert search(store, SearchRequest(q='"الميزانية العامة"')).total == 5
+    [(statement, parameters)] = seen
+
+    def nodes(plan: dict[str, Any]) -> Iterator[dict[str, Any]]:
+        yield plan
+        for child in plan.get("Plans", ()):
+            yield from nodes(child)
+
+    with store.engine.connect() as conn:
+        cursor = conn.connection.driver_connection.cursor()
+        cursor.execute("EXPLAIN (VERBOSE, FORMAT JSON) " + statement, parameters)
+        [[plan]] = cursor.fetchall()
+    windows = [n for n in nodes(plan[0]["Plan"]) if n["Node Type"] == "WindowAgg"]
+    fed = [column for window in windows for child in window["Plans"] for column in child["Output"]]
+    assert windows and fed and not [c for c in fed if c.endswith("terms")], fed
