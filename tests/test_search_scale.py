@@ -308,3 +308,46 @@ def test_one_pass_counts_scores_not_the_matches_tsvectors(store: Store) -> None:
     windows = [n for n in nodes(plan[0]["Plan"]) if n["Node Type"] == "WindowAgg"]
     fed = [column for window in windows for child in window["Plans"] for column in child["Output"]]
     assert windows and fed and not [c for c in fed if c.endswith("terms")], fed
+
+
+def test_the_newest_matches_are_ranked_in_one_pass_with_the_same_results(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On PostgreSQL a page within the ranked window comes from one walk of the newest
+    matches (scored as they are walked) instead of finding the window's oldest match and then
+    reading the matches above it again: the same pages, scores and totals either way."""
+    from nashra.search import engine
+    from nashra.search.backends import PostgresBackend
+
+    if store.dialect != "postgresql":
+        pytest.skip("FTS5 orders by its own rank column; SQLite keeps the floor and the ranking")
+    store.ensure_source("demo", "ديمو")
+    for n in range(30):
+        title = "الميزانية الجديدة" if n % 4 == 0 else f"خبر رقم {n}"
+        body = "الميزانية " * (1 + n % 3) + f"نص الخبر {n} عن الاقتصاد والمال والميزانية العامة"
+        _save(store, n, title, body)
+    requests = [
+        SearchRequest(q=q, per_page=size, page=page, rank_window=window)
+        for q in ("الميزانية", "الميزانية الاقتصاد", '"الميزانية العامة"', "الميزا*")
+        for size, page in ((5, 1), (5, 2), (5, 3), (50, 1))
+        for window in (0, 4, 10, 12)
+    ] + [
+        SearchRequest(q="الميزانية", mode="writer", per_page=5, page=2, rank_window=10),
+    ]
+    floors: list[int] = []
+    walks: list[int] = []
+    floor, walk = engine._Matches.floor, engine._Matches.best_of_newest
+    monkeypatch.setattr(engine._Matches, "floor", lambda s, w: floors.append(1) or floor(s, w))
+    monkeypatch.setattr(
+        engine._Matches, "best_of_newest", lambda s, *a: walks.append(1) or walk(s, *a)
+    )
+
+    def shown(results):
+        return (results.total, results.exact_total,
+                [(h.row["pk"], h.score, h.matched) for h in results.hits])  # fmt: skip
+
+    one_pass = [shown(search(store, r)) for r in requests]
+    assert walks and floors  # a page past the window still walks down from the floor
+    monkeypatch.setattr(PostgresBackend, "ranks_newest_in_one_pass", False)
+    walks.clear()
+    assert [shown(search(store, r)) for r in requests] == one_pass and not walks

@@ -138,6 +138,12 @@ class IndexBackend:
     #: fewer than this; above, it answers the estimate.
     exact_count_below = 0
 
+    #: The newest matches are ranked in one pass (scored as they are walked newest first, the
+    #: best kept) rather than by finding the oldest of them first and then reading them all
+    #: again through the index. Not on FTS5, which orders by its own ``rank`` column: a score
+    #: sorted outside it could break its ties another way.
+    ranks_newest_in_one_pass = False
+
     def expected(self, conn: Connection, counting: Select[Any]) -> int | None:
         """About how many matches ``counting`` would find, without finding them (None: the
         backend cannot tell)."""
@@ -386,6 +392,7 @@ def planned_rows(conn: Connection, source: FromClause, where: Any) -> int:
 
 class PostgresBackend(IndexBackend):
     exact_count_below = EXACT_COUNT_BELOW
+    ranks_newest_in_one_pass = True
 
     def _groups(self, clauses: Sequence[Clause]) -> dict[str, tuple[ColumnElement[Any], list[str]]]:
         groups: dict[str, tuple[ColumnElement[Any], list[str]]] = {}

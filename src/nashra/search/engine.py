@@ -222,6 +222,19 @@ class _Matches:
         rows = self.conn.execute(query).all()
         return [(pk, float(score or 0)) for pk, score in rows]
 
+    def best_of_newest(self, window: int, offset: int, limit: int) -> list[tuple[int, float]]:
+        """Best first among the ``window`` newest matches (what :meth:`ranked` from their
+        :meth:`floor` gives), in one pass: PostgreSQL walks the matches newest first and scores
+        the first ``window``, instead of walking them to find the floor and then collecting
+        every match of the word through its index to score those above it (at a million
+        articles that second read alone went through a posting list of 150,000 entries)."""
+        scored = self._select(self.backend.key.label("pk"), self.backend.score().label("score"))
+        newest = scored.order_by(self.backend.key.desc()).limit(window).subquery()
+        query = select(newest.c.pk, newest.c.score)
+        query = query.order_by(newest.c.score.desc(), newest.c.pk.desc()).offset(offset)
+        rows = self.conn.execute(query.limit(limit)).all()
+        return [(pk, float(score or 0)) for pk, score in rows]
+
     def newest(self, below: int, offset: int, limit: int) -> list[tuple[int, float]]:
         """The matches under ``below``, newest first (beyond the ranked window; not scored)."""
         query = self._select(self.backend.key).where(self.backend.key < below)
@@ -247,6 +260,9 @@ def _relevance_page(
 ) -> list[tuple[int, float]]:
     """Results ``offset`` to ``offset + limit``: the ``window`` newest matches ranked best
     first, then — when there are more — the older ones, newest first (``window`` 0: rank all)."""
+    within = offset + limit <= window
+    if 0 < window < total and within and matches.backend.ranks_newest_in_one_pass:
+        return matches.best_of_newest(window, offset, limit)
     floor = matches.floor(window) if 0 < window < total else None
     ranked = total if floor is None else window
     page: list[tuple[int, float]] = []
