@@ -231,6 +231,20 @@ def test_date_sort_walks_the_date_index_with_the_same_results(
     assert sorted_matches == sorted(published, key=lambda pk: (published[pk], pk), reverse=True)
 
 
+def _save_budget_news(store: Store) -> None:
+    """30 articles of one outlet, 8 with the word in the title, each with it 1-3 times."""
+    store.ensure_source("demo", "ديمو")
+    for n in range(30):
+        title = "الميزانية الجديدة" if n % 4 == 0 else f"خبر رقم {n}"
+        body = "الميزانية " * (1 + n % 3) + f"نص الخبر {n} عن الاقتصاد والمال والميزانية العامة"
+        _save(store, n, title, body)
+
+
+def _shown(results) -> tuple[int, int, list[tuple[int, float, str]]]:
+    return (results.total, results.exact_total,
+            [(h.row["pk"], h.score, h.matched) for h in results.hits])  # fmt: skip
+
+
 def test_one_pass_counts_and_ranks_a_few_matches_with_the_same_results(
     store: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -243,11 +257,7 @@ def test_one_pass_counts_and_ranks_a_few_matches_with_the_same_results(
 
     if store.dialect != "postgresql":
         pytest.skip("SQLite has no planner estimate; it counts (cheaply) as before")
-    store.ensure_source("demo", "ديمو")
-    for n in range(30):
-        title = "الميزانية الجديدة" if n % 4 == 0 else f"خبر رقم {n}"
-        body = "الميزانية " * (1 + n % 3) + f"نص الخبر {n} عن الاقتصاد والمال والميزانية العامة"
-        _save(store, n, title, body)
+    _save_budget_news(store)
     requests = [
         SearchRequest(q=q, per_page=size, page=page, rank_window=window)
         for q in ("الميزانية", '"الميزانية العامة"', "الاقتصاد")
@@ -262,16 +272,12 @@ def test_one_pass_counts_and_ranks_a_few_matches_with_the_same_results(
         engine._Matches, "count", lambda self: counted.append(1) or two_pass_count(self)
     )
 
-    def shown(results):
-        return (results.total, results.exact_total,
-                [(h.row["pk"], h.score, h.matched) for h in results.hits])  # fmt: skip
-
-    one_pass = [shown(search(store, r)) for r in requests]
+    one_pass = [_shown(search(store, r)) for r in requests]
     assert counted == [] and any("OVER ()" in s for s in statements)
     monkeypatch.setattr(
         engine._Matches, "counted_and_ranked", lambda self, w, n: (self.count(), None)
     )
-    assert [shown(search(store, r)) for r in requests] == one_pass
+    assert [_shown(search(store, r)) for r in requests] == one_pass
 
 
 def test_one_pass_counts_scores_not_the_matches_tsvectors(store: Store) -> None:
@@ -321,11 +327,7 @@ def test_the_newest_matches_are_ranked_in_one_pass_with_the_same_results(
 
     if store.dialect != "postgresql":
         pytest.skip("FTS5 orders by its own rank column; SQLite keeps the floor and the ranking")
-    store.ensure_source("demo", "ديمو")
-    for n in range(30):
-        title = "الميزانية الجديدة" if n % 4 == 0 else f"خبر رقم {n}"
-        body = "الميزانية " * (1 + n % 3) + f"نص الخبر {n} عن الاقتصاد والمال والميزانية العامة"
-        _save(store, n, title, body)
+    _save_budget_news(store)
     requests = [
         SearchRequest(q=q, per_page=size, page=page, rank_window=window)
         for q in ("الميزانية", "الميزانية الاقتصاد", '"الميزانية العامة"', "الميزا*")
@@ -342,12 +344,8 @@ def test_the_newest_matches_are_ranked_in_one_pass_with_the_same_results(
         engine._Matches, "best_of_newest", lambda s, *a: walks.append(1) or walk(s, *a)
     )
 
-    def shown(results):
-        return (results.total, results.exact_total,
-                [(h.row["pk"], h.score, h.matched) for h in results.hits])  # fmt: skip
-
-    one_pass = [shown(search(store, r)) for r in requests]
+    one_pass = [_shown(search(store, r)) for r in requests]
     assert walks and floors  # a page past the window still walks down from the floor
     monkeypatch.setattr(PostgresBackend, "ranks_newest_in_one_pass", False)
     walks.clear()
-    assert [shown(search(store, r)) for r in requests] == one_pass and not walks
+    assert [_shown(search(store, r)) for r in requests] == one_pass and not walks
