@@ -296,13 +296,21 @@ def ticker_stories(
         where = _recent(conn, lang, 24 * 365)
         if where is None:
             return []
-        # the stories and their representatives' listing rows in one statement
-        query = (
-            _member_query()
-            .join(stories, stories.c.representative == articles.c.pk)
-            .where(*where)
+        # The newest stories first (a walk of their (lang, last_published) index that stops
+        # after them), then their representatives' listing rows, in one statement. Joined before
+        # the LIMIT, PostgreSQL could read every story of the year and sort them (20-40 ms for
+        # 2,853 at five million articles; a year holds a million at Maghress's size).
+        newest = (
+            select(stories.c.id, stories.c.representative, stories.c.last_published)
+            .where(*where, stories.c.representative.is_not(None))
             .order_by(stories.c.last_published.desc(), stories.c.id.desc())
             .limit(limit)
+            .subquery()
+        )
+        query = (
+            _member_query()
+            .join(newest, newest.c.representative == articles.c.pk)
+            .order_by(newest.c.last_published.desc(), newest.c.id.desc())
         )
         return _as_rows(conn.execute(query))
 
