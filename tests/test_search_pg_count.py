@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import lxml.html
 import pytest
 from sqlalchemy import text
 
+from nashra.config import Settings
 from nashra.ingest import save_article
 from nashra.model import Article
 from nashra.search import backends
@@ -44,12 +46,34 @@ def test_many_matches_are_estimated_on_postgresql(store: Store, monkeypatch: pyt
     monkeypatch.setattr(backends.PostgresBackend, "exact_count_below", 5)  # 20 are "many"
     results = search(store, SearchRequest(q="الأمطار", per_page=10))
     if store.dialect == "sqlite":
-        assert results.exact_total == 20
+        assert results.exact_total == 20 and not results.estimated
     else:
         # the planner's figure: close to the 20 matches, never zero, never the whole archive
-        assert 5 <= results.exact_total <= 40
+        assert 5 <= results.exact_total <= 40 and results.estimated
     assert len(results.hits) == 10
     assert all("الأمطار" in hit.row["title"] for hit in results.hits)
+
+
+def test_an_estimated_total_is_labelled_so_on_the_page_and_in_the_api(
+    settings: Settings, store: Store, monkeypatch: pytest.MonkeyPatch
+):
+    """A reader is told "about N results" when N is the database's estimate, never a bare
+    number that looks counted; the API says ``estimated``."""
+    from starlette.testclient import TestClient
+
+    from nashra.web.app import create_app
+
+    fill(store, 40)
+    monkeypatch.setattr(backends.PostgresBackend, "exact_count_below", 5)
+    client = TestClient(create_app(settings, store))
+    estimated = store.dialect == "postgresql"
+    page = lxml.html.fromstring(client.get("/search?q=الأمطار").text)
+    [count] = page.xpath("//p[@class='count']")
+    assert count.text_content().startswith("نحو") == estimated, count.text_content()
+    api = client.get("/api/v1/search?q=الأمطار").json()
+    assert api["estimated"] is estimated and api["total"] == api["exact_total"] >= 5
+    few = client.get("/api/v1/search?q=الزلزال").json()
+    assert few["estimated"] is False
 
 
 def test_a_word_the_statistics_do_not_list_is_counted_not_guessed(

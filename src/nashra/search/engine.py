@@ -103,6 +103,7 @@ class SearchResults:
     total: int  # every result, the partial matches included
     exact_total: int  # results with all the words
     notes: tuple[str, ...] = ()
+    estimated: bool = False  # the totals are the database's estimate (many matches), not counted
 
     @property
     def pages(self) -> int:
@@ -169,13 +170,16 @@ class _Matches:
     backend: IndexBackend
     condition: list[Any]
     where: list[Any]
+    estimated: bool = False  # a count of them was the database's estimate
 
     def _select(self, *columns: Any, joined: bool = False) -> Any:
         source = self.backend.source(joined or bool(self.where))
         return select(*columns).select_from(source).where(*self.condition, *self.where)
 
     def count(self) -> int:
-        return self.backend.count(self.conn, self._select(func.count()))
+        total, exact = self.backend.counted(self.conn, self._select(func.count()))
+        self.estimated |= not exact
+        return total
 
     def counted_and_ranked(
         self, window: int, limit: int
@@ -190,6 +194,7 @@ class _Matches:
         if expected is None:  # SQLite: no estimate, and counting is cheap
             return self.backend.count(self.conn, counting), None
         if expected >= self.backend.exact_count_below:  # counted by the estimate, as count()
+            self.estimated = True
             return expected, None
         # The scores are computed in a subquery that OFFSET 0 keeps from being merged into this
         # one, so the window that counts holds (pk, score) pairs, not every match's tsvector
@@ -360,6 +365,7 @@ def search(store: Store, request: SearchRequest, memo: ArticleMemo | None = None
     complete: set[int] | None = None  # the shown articles with every word (None: the strict ones)
     held: dict[int, frozenset[str]] = {}  # the query tokens each ranked article holds
     total = 0
+    counts: list[_Matches] = []  # the sets of matches counted, to tell whether by estimate
     with store.connect() as conn:
         if not clauses and not required:
             if not extra or request.mode != "region":
@@ -372,6 +378,7 @@ def search(store: Store, request: SearchRequest, memo: ArticleMemo | None = None
             if rest is not None:
                 where = [*rest.clauses(), *extra]
                 matches = _Matches(conn, backend, backend.strict(), where)
+                counts.append(matches)
                 topic = request.mode == "topic" and request.sort == "relevance"
                 first = None  # the first POOL best first, when the count's pass gave them
                 if topic and len(backend.words) <= 1:  # then the candidates are the matches
@@ -380,6 +387,7 @@ def search(store: Store, request: SearchRequest, memo: ArticleMemo | None = None
                     exact_total = matches.count()
                 if topic:
                     candidates = _Matches(conn, backend, backend.any_match(), where)
+                    counts.append(candidates)
                     total = candidates.count() if len(backend.words) > 1 else exact_total
                     strict, complete, held = _ranked_page(
                         candidates,
@@ -426,7 +434,8 @@ def search(store: Store, request: SearchRequest, memo: ArticleMemo | None = None
                 author_html=marks.author(row.get("author") or "", lang),
             )
         )
-    return SearchResults(request, query, hits, total, exact_total, query.notes)
+    estimated = any(m.estimated for m in counts)
+    return SearchResults(request, query, hits, total, exact_total, query.notes, estimated)
 
 
 class _Marks:

@@ -183,6 +183,7 @@ def search_api(portal: Portal, request: Request) -> Response:
         "next": str(results.next_page) if results.next_page else None,
         "total": results.total,
         "exact_total": results.exact_total,
+        "estimated": results.estimated,
         "page": search_request.page,
         "notes": [{"code": n, "message": note_text(n, "en")} for n in results.notes],
     }

@@ -245,7 +245,8 @@ def _search() -> dict[str, Any]:
                         _page_of(
                             hit,
                             total={"type": "integer"},
-                            exact_total={"type": "boolean"},
+                            exact_total={"type": "integer"},
+                            estimated={"type": "boolean"},
                             page={"type": "integer"},
                             notes={"type": "array", "items": {"type": "object"}},
                         ),
