@@ -191,6 +191,7 @@ def test_cli_reindex_and_search(tmp_path, settings: Settings) -> None:
     assert done.exit_code == 0 and "indexed 1 articles" in done.output
     after = json.loads(_cli(settings, "search", "حكومه", "--json").output)
     assert after["total"] == 1 and after["items"][0]["title"] == "الحكومة والبرلمان"
+    assert after["estimated"] is False  # counted (SQLite counts every match)
     text = _cli(settings, "search", "البرلمان")
     assert "1 results" in text.output
     bad = CliRunner().invoke(

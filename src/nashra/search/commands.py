@@ -112,13 +112,15 @@ def search_cmd(ctx: click.Context, query: tuple[str, ...], as_json: bool, **opti
             "next": str(results.next_page) if results.next_page else None,
             "total": results.total,
             "exact_total": results.exact_total,
+            "estimated": results.estimated,
             "notes": notes,
         }
         click.echo(json.dumps(payload, ensure_ascii=False))
         return
     for note in notes:
         click.echo(f"note: {note}", err=True)
-    click.echo(f"{results.total} results ({results.exact_total} with every word)")
+    about = "about " if results.estimated else ""
+    click.echo(f"{about}{results.total} results ({results.exact_total} with every word)")
     for hit in results.hits:
         row = hit.row
         mark = "" if hit.matched == "all" else " [some words]"
