@@ -99,6 +99,7 @@ DOCUMENTED = {
     "NASHRA_VIEWS_FLUSH_SECONDS": 30.0,
     "NASHRA_VIEWS_FLUSH_VIEWS": 1000,
     "NASHRA_SEARCH_RANK_WINDOW": 5000,
+    "NASHRA_SEARCH_PHRASE_RANK_WINDOW": 1000,
 }
 
 
@@ -250,6 +251,7 @@ def test_values_of_the_wrong_type_are_refused_naming_the_setting(
         ("timezone", "Mars/Olympus", "not a known time zone"),
         ("trusted_proxies", "10.0.0.1, proxy.local", "'proxy.local' is not a network"),
         ("search_rank_window", "-1", "must be 0 or more"),
+        ("search_phrase_rank_window", "-2", "must be 0 or more"),
         ("database_replica_urls", "sqlite:///x.db", "is not a PostgreSQL URL"),
         ("replica_check_seconds", "-1", "must be 0 or more"),
     ],

@@ -349,3 +349,114 @@ def test_the_newest_matches_are_ranked_in_one_pass_with_the_same_results(
     monkeypatch.setattr(PostgresBackend, "ranks_newest_in_one_pass", False)
     walks.clear()
     assert [_shown(search(store, r)) for r in requests] == one_pass and not walks
+
+
+def test_a_phrase_ranks_its_own_smaller_window_of_newest_matches(store: Store) -> None:
+    """``phrase_rank_window``: a query with a phrase ranks that many newest matches (its
+    candidates are each read on PostgreSQL), older ones follow newest first; a query of words
+    keeps ``rank_window``."""
+    store.ensure_source("demo", "ديمو")
+    pks = []
+    for n in range(12):
+        strong = n % 3 == 0
+        title = "الميزانية العامة" if strong else f"خبر رقم {n}"
+        body = "الميزانية العامة " * (3 if strong else 1) + f"نص الخبر {n} عن الاقتصاد"
+        pks.append(_save(store, n, title, body))
+
+    def shown(q: str, window: int, phrase_window: int) -> list[int]:
+        request = SearchRequest(
+            q=q, per_page=50, rank_window=window, phrase_rank_window=phrase_window
+        )
+        return _pks(search(store, request))
+
+    phrase = '"الميزانية العامة"'
+    full = shown(phrase, 0, 0)
+    assert sorted(full) == sorted(pks)
+    newest = sorted(pks, reverse=True)[:4]
+    windowed = [pk for pk in full if pk in newest] + sorted(set(pks) - set(newest), reverse=True)
+    assert shown(phrase, 0, 4) == shown(phrase, 4, 0) == shown(phrase, 5000, 4) == windowed
+    assert shown(phrase, 4, 6) == windowed  # the smaller of the two
+    assert shown("الميزانية", 0, 4) == shown("الميزانية", 0, 0)  # no phrase: rank_window
+
+
+def _save_across_eras(store: Store, old: int, new: int) -> tuple[list[int], list[int]]:
+    """``old`` articles about the budget in the first era of the PostgreSQL index and ``new``
+    in its ninth (their pks start at 8 × ERA_ROWS), each outlet's story told 1-3 times."""
+    from nashra.search.tables import ERA_ROWS
+
+    store.ensure_source("demo", "ديمو")
+    first = [
+        _save(store, n, f"الميزانية {n}", "الميزانية العامة " * (1 + n % 3)) for n in range(old)
+    ]
+    with store.engine.begin() as conn:
+        conn.execute(text("SELECT setval(pg_get_serial_sequence('articles', 'pk'), :pk)"),
+                     {"pk": 8 * ERA_ROWS})  # fmt: skip
+    later = [
+        _save(store, 100 + n, f"الميزانية {n}", "الميزانية العامة " * (1 + n % 3))
+        for n in range(new)
+    ]
+    return first, later
+
+
+@pytest.mark.parametrize(("old", "new"), [(6, 6), (10, 1)])
+def test_a_search_narrowed_to_the_newest_eras_shows_the_same_page(
+    store: Store, monkeypatch: pytest.MonkeyPatch, old: int, new: int
+) -> None:
+    """PostgreSQL ranks the newest matches first among the newest eras of its index, which
+    should hold twice the window; the page is theirs only when they hold the whole window
+    (6 newest matches for a window of 2), else the whole archive is read (1 for 2): the same
+    pages, scores and totals as without the eras either way."""
+    from nashra.search import engine
+    from nashra.search.backends import PostgresBackend
+
+    if store.dialect != "postgresql":
+        pytest.skip("the eras are PostgreSQL's (FTS5 orders by its own rank column)")
+    _save_across_eras(store, old, new)
+    requests = [
+        SearchRequest(q=q, per_page=size, page=page, rank_window=2, phrase_rank_window=2)
+        for q in ("الميزانية", '"الميزانية العامة"')
+        for size, page in ((1, 1), (1, 2), (2, 1), (5, 1))
+    ]
+    narrowed: list[bool] = []
+    read = engine._Matches._best_of_newest
+
+    def spy(self, window, offset, limit, eras=None):
+        page = read(self, window, offset, limit, eras)
+        if eras is not None:
+            narrowed.append(page is not None)
+        return page
+
+    monkeypatch.setattr(engine._Matches, "_best_of_newest", spy)
+    with_eras = [_shown(search(store, r)) for r in requests]
+    assert narrowed and all(narrowed) == (new >= 2) and any(narrowed) == (new >= 2)
+    monkeypatch.setattr(PostgresBackend, "newest_eras", lambda *a: None)
+    assert [_shown(search(store, r)) for r in requests] == with_eras
+
+
+def test_the_terms_index_answers_a_search_narrowed_to_eras(store: Store) -> None:
+    """Migration 0016: one GIN index holds each row's era beside its terms (the old terms-only
+    index is gone), and the planner matches a narrowed search's era condition to it."""
+    from nashra.search.backends import PostgresBackend
+    from nashra.search.query import parse_query
+    from nashra.search.tables import pg_search
+
+    if store.dialect != "postgresql":
+        pytest.skip("the eras are PostgreSQL's")
+    _, later = _save_across_eras(store, 2, 2)
+    backend = PostgresBackend([(t, "text") for t in parse_query('"الميزانية العامة"').terms])
+    with store.engine.connect() as conn:
+        indexes = dict(conn.execute(text(
+            "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'article_search'"
+        )).all())  # fmt: skip
+        assert "ix_article_search_terms" not in indexes
+        assert "USING gin (nashra_era(article_pk), terms)" in indexes["ix_article_search_era_terms"]
+        eras = backend.newest_eras(conn, 1000, 1)
+        assert eras is not None
+        query = select(pg_search.c.article_pk).where(*backend.strict(), eras)
+        compiled = query.compile(dialect=conn.dialect)
+        conn.exec_driver_sql("SET enable_seqscan = off")
+        plan = conn.exec_driver_sql(f"EXPLAIN {compiled}", compiled.params).scalars().all()
+        assert sorted(pk for (pk,) in conn.execute(query)) == later  # the ninth era's
+        assert any("ix_article_search_era_terms" in line for line in plan), plan
+        cond = next(line for line in plan if "Index Cond" in line)
+        assert "array_to_tsvector" in cond and "terms @@" in cond, plan

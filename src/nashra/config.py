@@ -448,6 +448,12 @@ class SearchSettings(Section):
         "(`0`: rank all)",
         check=non_negative,
     )
+    search_phrase_rank_window: int = setting(
+        1000,
+        "a query with a phrase ranks at most this many newest matches (`0`: as many as "
+        "`search_rank_window`)",
+        check=non_negative,
+    )
 
 
 @dataclass(frozen=True)

@@ -46,6 +46,7 @@ def request_key(request: SearchRequest) -> Hashable:
         request.sort,
         request.per_page,
         request.rank_window,
+        request.phrase_rank_window,
     )
 
 

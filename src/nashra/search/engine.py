@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from typing import TYPE_CHECKING, Any
@@ -34,6 +35,7 @@ if TYPE_CHECKING:
 __all__ = [
     "FALLBACK_BELOW",
     "MODES",
+    "PHRASE_RANK_WINDOW",
     "RANK_WINDOW",
     "SORTS",
     "SearchError",
@@ -50,6 +52,9 @@ FALLBACK_POOL = 100  # how many partial matches are ranked and offered at most
 # Relevance ranks the newest RANK_WINDOW matches (older ones follow, newest first): bm25 costs
 # about 1 µs a match, so a word found in 40,000 articles would otherwise cost 40 ms a query.
 RANK_WINDOW = 5000
+# A phrase's matches are found by reading each article that has all its words (PostgreSQL's
+# index keeps no positions): ranking fewer of them keeps that read short.
+PHRASE_RANK_WINDOW = 1000
 DATE_WALK_ABOVE = 2000  # matches from which the date sort walks the date index (see by_date)
 MAX_PER_PAGE = 100
 MAX_PAGE = 500
@@ -69,6 +74,7 @@ class SearchRequest:
     page: int = 1
     per_page: int = 20
     rank_window: int = RANK_WINDOW  # 0: rank every match
+    phrase_rank_window: int = PHRASE_RANK_WINDOW  # with a phrase: at most this (0: rank_window)
 
     def validate(self) -> None:
         if self.mode not in MODES:
@@ -79,6 +85,10 @@ class SearchRequest:
             raise SearchError(f"page must be between 1 and {MAX_PAGE}, got {self.page}")
         if self.rank_window < 0:
             raise SearchError(f"rank_window must be 0 or more, got {self.rank_window}")
+        if self.phrase_rank_window < 0:
+            raise SearchError(
+                f"phrase_rank_window must be 0 or more, got {self.phrase_rank_window}"
+            )
         if not 1 <= self.per_page <= MAX_PER_PAGE:
             raise SearchError(f"per_page must be between 1 and {MAX_PER_PAGE}, got {self.per_page}")
 
@@ -117,6 +127,15 @@ class SearchResults:
 
 def _langs(filters: Filters) -> tuple[str, ...]:
     return (filters.lang,) if filters.lang in CONTENT_LANGS else CONTENT_LANGS
+
+
+def _window(request: SearchRequest, clauses: Sequence[Clause]) -> int:
+    """How many newest matches are ranked (0: all): ``rank_window``, or ``phrase_rank_window``
+    when a phrase (a term of several tokens) is asked and that is fewer."""
+    phrase = request.phrase_rank_window
+    if not phrase or not any(len(v) > 1 for term, _ in clauses for v in term.variants):
+        return request.rank_window
+    return min(request.rank_window, phrase) if request.rank_window else phrase
 
 
 def _plan(request: SearchRequest) -> tuple[Query, list[Clause], list[Clause], list[Any]]:
@@ -227,18 +246,43 @@ class _Matches:
         rows = self.conn.execute(query).all()
         return [(pk, float(score or 0)) for pk, score in rows]
 
-    def best_of_newest(self, window: int, offset: int, limit: int) -> list[tuple[int, float]]:
+    def best_of_newest(
+        self, window: int, offset: int, limit: int, expected: int = 0
+    ) -> list[tuple[int, float]]:
         """Best first among the ``window`` newest matches (what :meth:`ranked` from their
         :meth:`floor` gives), in one pass: PostgreSQL walks the matches newest first and scores
         the first ``window``, instead of walking them to find the floor and then collecting
         every match of the word through its index to score those above it (at a million
-        articles that second read alone went through a posting list of 150,000 entries)."""
+        articles that second read alone went through a posting list of 150,000 entries).
+
+        With ``expected`` (the matches' estimated number) the pass is first narrowed to the
+        newest part of the archive that should hold them (``IndexBackend.newest_eras``); when it
+        holds ``window`` of them, they are the newest ``window`` and the page is theirs, else
+        the whole archive is read."""
+        narrowed = self.backend.newest_eras(self.conn, expected, window) if expected else None
+        if narrowed is not None:
+            page = self._best_of_newest(window, offset, limit, narrowed)
+            if page is not None:
+                return page
+        page = self._best_of_newest(window, offset, limit)
+        assert page is not None
+        return page
+
+    def _best_of_newest(
+        self, window: int, offset: int, limit: int, narrowed: Any = None
+    ) -> list[tuple[int, float]] | None:
+        """:meth:`best_of_newest` over the matches ``narrowed`` keeps (all: None); None when
+        there it found fewer than ``window`` matches (or none on this page)."""
         scored = self._select(self.backend.key.label("pk"), self.backend.score().label("score"))
+        if narrowed is not None:
+            scored = scored.where(narrowed)
         newest = scored.order_by(self.backend.key.desc()).limit(window).subquery()
-        query = select(newest.c.pk, newest.c.score)
+        query = select(newest.c.pk, newest.c.score, func.count().over().label("found"))
         query = query.order_by(newest.c.score.desc(), newest.c.pk.desc()).offset(offset)
         rows = self.conn.execute(query.limit(limit)).all()
-        return [(pk, float(score or 0)) for pk, score in rows]
+        if narrowed is not None and (not rows or rows[0].found < window):
+            return None
+        return [(pk, float(score or 0)) for pk, score, _ in rows]
 
     def newest(self, below: int, offset: int, limit: int) -> list[tuple[int, float]]:
         """The matches under ``below``, newest first (beyond the ranked window; not scored)."""
@@ -267,7 +311,7 @@ def _relevance_page(
     first, then — when there are more — the older ones, newest first (``window`` 0: rank all)."""
     within = offset + limit <= window
     if 0 < window < total and within and matches.backend.ranks_newest_in_one_pass:
-        return matches.best_of_newest(window, offset, limit)
+        return matches.best_of_newest(window, offset, limit, total)
     floor = matches.floor(window) if 0 < window < total else None
     ranked = total if floor is None else window
     page: list[tuple[int, float]] = []
@@ -374,6 +418,7 @@ def search(store: Store, request: SearchRequest, memo: ArticleMemo | None = None
             exact_total, strict = _listing_page(conn, where, offset, limit)
         else:
             backend = backend_for(store.dialect, clauses or required, required if clauses else ())
+            window = _window(request, [*clauses, *required])
             rest = backend.take_filters(conn, request.filters)
             if rest is not None:
                 where = [*rest.clauses(), *extra]
@@ -382,7 +427,7 @@ def search(store: Store, request: SearchRequest, memo: ArticleMemo | None = None
                 topic = request.mode == "topic" and request.sort == "relevance"
                 first = None  # the first POOL best first, when the count's pass gave them
                 if topic and len(backend.words) <= 1:  # then the candidates are the matches
-                    exact_total, first = matches.counted_and_ranked(request.rank_window, POOL)
+                    exact_total, first = matches.counted_and_ranked(window, POOL)
                 else:
                     exact_total = matches.count()
                 if topic:
@@ -393,7 +438,7 @@ def search(store: Store, request: SearchRequest, memo: ArticleMemo | None = None
                         candidates,
                         query,
                         total,
-                        request.rank_window,
+                        window,
                         offset,
                         limit,
                         memo,
@@ -402,12 +447,10 @@ def search(store: Store, request: SearchRequest, memo: ArticleMemo | None = None
                 elif request.sort == "date":
                     strict = matches.by_date(exact_total, offset, limit)
                 else:
-                    strict = _relevance_page(
-                        matches, exact_total, request.rank_window, offset, limit
-                    )
+                    strict = _relevance_page(matches, exact_total, window, offset, limit)
                 if complete is None and exact_total < FALLBACK_BELOW and len(clauses) > 1:
                     others = _Matches(conn, backend, backend.partial(), where)
-                    partial = _partial_pool(others, request.rank_window, request.sort)
+                    partial = _partial_pool(others, window, request.sort)
         start = max(0, offset - exact_total)
         shown = strict + partial[start : start + limit - len(strict)]
         rows = _hydrate(conn, [pk for pk, _ in shown], memo)

@@ -9,6 +9,7 @@ from datetime import datetime
 from nashra.search.engine import (
     MAX_PAGE,
     MAX_PER_PAGE,
+    PHRASE_RANK_WINDOW,
     RANK_WINDOW,
     SearchError,
     SearchRequest,
@@ -45,9 +46,10 @@ def request_from_params(
     *,
     per_page: int = 20,
     rank_window: int = RANK_WINDOW,
+    phrase_rank_window: int = PHRASE_RANK_WINDOW,
 ) -> SearchRequest:
     """``q, mode, source, section, lang, region, since, until, sort, page`` (or ``cursor``, the
-    API's name for the page to fetch) and ``limit``; ``rank_window`` is the instance's setting."""
+    API's name for the page to fetch) and ``limit``; ``rank_window`` and ``phrase_rank_window`` are the instance's settings."""
     source = (params.get("source") or "").strip() or None
     if source and known_sources is not None and source not in known_sources:
         raise SearchError(f"unknown source {source[:64]!r}")
@@ -71,6 +73,7 @@ def request_from_params(
         page=page,
         per_page=_int("limit", params.get("limit"), per_page, MAX_PER_PAGE),
         rank_window=rank_window,
+        phrase_rank_window=phrase_rank_window,
     )
     request.validate()
     return request

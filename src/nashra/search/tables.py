@@ -9,7 +9,9 @@
   tsvectors built by ``to_tsvector('simple', …)`` from our tokens, each with a GIN index, and
   where the title's and the whole stream's positions end (``title_end``, ``stream_end``: set
   from ``terms`` by a trigger when the row is written; NULL in rows written before migration
-  0015).
+  0015). The GIN index of ``terms`` also indexes the row's era (``nashra_era(article_pk)``: the
+  lexeme ``e<article_pk // ERA_ROWS>``; migration 0016), so that a search can be narrowed to
+  the newest rows inside the index (:meth:`nashra.search.backends.PostgresBackend.newest_eras`).
 
 They are kept out of ``nashra.store.schema.metadata`` on purpose: a virtual table and a
 PostgreSQL-only type cannot be described there for both dialects.
@@ -17,8 +19,9 @@ PostgreSQL-only type cannot be described there for both dialects.
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Column, Integer, MetaData, Table, column, table
+from sqlalchemy import BigInteger, Column, Integer, MetaData, Table, column, func, table
 from sqlalchemy.dialects.postgresql import TSVECTOR
+from sqlalchemy.sql.elements import ColumnElement
 
 TABLE = "article_search"
 
@@ -47,3 +50,11 @@ pg_search = Table(
     Column("title_end", Integer),  # set by a trigger from ``terms`` (migration 0015)
     Column("stream_end", Integer),
 )
+
+# Rows per era of the PostgreSQL index (the divisor in migration 0016's ``nashra_era``).
+ERA_ROWS = 65536
+
+
+def era_vector() -> ColumnElement[object]:
+    """``nashra_era(article_pk)``: the indexed expression of each row's era."""
+    return func.nashra_era(pg_search.c.article_pk, type_=TSVECTOR)

@@ -128,7 +128,13 @@ def _reuse(
 
 def _request(portal: Portal, params: Any) -> SearchRequest:
     known = {s["slug"] for s in _outlets(portal)}
-    return request_from_params(params, known, rank_window=portal.settings.search.search_rank_window)
+    windows = portal.settings.search
+    return request_from_params(
+        params,
+        known,
+        rank_window=windows.search_rank_window,
+        phrase_rank_window=windows.search_phrase_rank_window,
+    )
 
 
 def results_cache(portal: Portal) -> ResultsCache:
