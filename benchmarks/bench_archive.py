@@ -4,6 +4,9 @@ story assignment, disk per article and server memory — at N and at N/10, to sh
     .venv/bin/python benchmarks/bench_archive.py            # N = 5,000,000 (and 500,000)
     .venv/bin/python benchmarks/bench_archive.py --quick    # N = 200,000 (and 20,000)
     .venv/bin/python benchmarks/bench_archive.py --n 1000000 --database-url postgresql+psycopg://…
+    .venv/bin/python benchmarks/bench_archive.py --keep           # keep both databases, then
+    .venv/bin/python benchmarks/bench_archive.py --reuse          # measure them again (after
+                                                                  # migrating them to this code)
 
 The archive is generated, not imported (the import rate is bench_import's business): the demo
 corpus (ANT, src/nashra/demo/data/ant.jsonl.gz; see the README's Data notices) is cut into
@@ -483,11 +486,24 @@ def server_memory(engine: Any) -> dict[str, Any]:
     }
 
 
-def run(n: int, base_url: str, titles, paragraphs, words, keep: bool) -> dict[str, Any]:
+def reuse(n: int, url: str, titles, paragraphs) -> tuple[Archive, dict[str, float]]:
+    """The archive a ``--keep`` run left at ``url``, migrated to this code (the migrations'
+    seconds: what an operator's upgrade of such an archive costs)."""
+    t = time.perf_counter()
+    Store.open(url).close()
+    outlets = [outlet_slug(i) for i in range(OUTLETS)]
+    return Archive(n, url, outlets, [], paragraphs, titles), {
+        "migrations_s": time.perf_counter() - t
+    }
+
+
+def run(
+    n: int, base_url: str, titles, paragraphs, words, keep: bool, kept: bool = False
+) -> dict[str, Any]:
     url = make_url(base_url).set(database=f"nashra_bench_archive_{n}")
     url_s = url.render_as_string(hide_password=False)
     t = time.perf_counter()
-    archive, timings = build(n, url_s, titles, paragraphs)
+    archive, timings = (reuse if kept else build)(n, url_s, titles, paragraphs)
     built = time.perf_counter() - t
     figures = measure(archive, words)
     engine = create_engine(url)
@@ -517,6 +533,11 @@ def main() -> None:
         help="a PostgreSQL server where nashra_bench_archive_<N> databases may be created",
     )
     parser.add_argument("--keep", action="store_true", help="keep the databases afterwards")
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="measure the databases a --keep run left (migrated first) instead of building them",
+    )
     args = parser.parse_args()
     n = args.n or (200_000 if args.quick else 5_000_000)
     t = time.perf_counter()
@@ -524,9 +545,10 @@ def main() -> None:
     words = pick_words(paragraphs, random.Random(11))
     print(f"corpus: {len(titles)} headlines, {len(paragraphs)} paragraphs analysed in "
           f"{time.perf_counter() - t:.1f} s; words {words}", file=sys.stderr)  # fmt: skip
-    tenth = run(n // 10, args.database_url, titles, paragraphs, words, args.keep)
+    keep = args.keep or args.reuse
+    tenth = run(n // 10, args.database_url, titles, paragraphs, words, keep, args.reuse)
     print(json.dumps(tenth, ensure_ascii=False), file=sys.stderr)
-    full = run(n, args.database_url, titles, paragraphs, words, args.keep)
+    full = run(n, args.database_url, titles, paragraphs, words, keep, args.reuse)
     print(json.dumps(full, ensure_ascii=False), file=sys.stderr)
     growth, misses = {}, []
     for label, figure in full.items():

@@ -117,6 +117,21 @@ def latest_articles(
         )  # fmt: skip
 
 
+def article_addresses(store: Store, filters: Filters, limit: int) -> list[Any]:
+    """What a sitemap lists of the newest ``limit`` articles matching ``filters``: each one's
+    ``source``, ``num``, ``lang``, ``published`` and ``updated``, in one statement (a day of a
+    large archive holds thousands: a listing's pages of 200 read and joined every column)."""
+    query = (
+        select(articles.c.source, articles.c.num, articles.c.lang, articles.c.published,
+               articles.c.updated)
+        .where(*filters.clauses())
+        .order_by(articles.c.published.desc(), articles.c.pk.desc())
+        .limit(limit)
+    )  # fmt: skip
+    with store.connect() as conn:
+        return conn.execute(query).all()
+
+
 def latest_of_each(
     store: Store, filters: list[Filters], *, limit: int = 20
 ) -> list[list[dict[str, Any]]]:

@@ -345,16 +345,8 @@ def sitemap_day(portal: Portal, request: Request) -> Response:
     base = base_url(portal, request)
     filters = Filters(since=start, until=start + timedelta(days=1))
     root = etree.Element("urlset", nsmap={None: SITEMAP_NS})
-    cursor, count = None, 0
-    while count < SITEMAP_MAX:
-        rows, cursor = queries.latest_articles(portal.store, filters, limit=200, cursor=cursor)
-        for row in rows:
-            node = etree.SubElement(root, "url")
-            etree.SubElement(node, "loc").text = base + article_path(
-                row["source"], row["num"], row["lang"]
-            )
-            etree.SubElement(node, "lastmod").text = _atom_date(row["updated"] or row["published"])
-            count += 1
-        if cursor is None:
-            break
+    for row in queries.article_addresses(portal.store, filters, SITEMAP_MAX):
+        node = etree.SubElement(root, "url")
+        etree.SubElement(node, "loc").text = base + article_path(row.source, row.num, row.lang)
+        etree.SubElement(node, "lastmod").text = _atom_date(row.updated or row.published)
     return _xml_response(root, "application/xml")
