@@ -379,23 +379,50 @@ def test_a_phrase_ranks_its_own_smaller_window_of_newest_matches(store: Store) -
     assert shown("الميزانية", 0, 4) == shown("الميزانية", 0, 0)  # no phrase: rank_window
 
 
-def _save_across_eras(store: Store, old: int, new: int) -> tuple[list[int], list[int]]:
-    """``old`` articles about the budget in the first era of the PostgreSQL index and ``new``
-    in its ninth (their pks start at 8 × ERA_ROWS), each outlet's story told 1-3 times."""
+def _save_in_eras(store: Store, counts: dict[int, int]) -> dict[int, list[int]]:
+    """``counts[era]`` articles about the budget in each era of PostgreSQL's index (their pks
+    from ``era`` × ERA_ROWS on), oldest era first, each telling it 1-3 times."""
     from nashra.search.tables import ERA_ROWS
 
     store.ensure_source("demo", "ديمو")
-    first = [
-        _save(store, n, f"الميزانية {n}", "الميزانية العامة " * (1 + n % 3)) for n in range(old)
-    ]
-    with store.engine.begin() as conn:
-        conn.execute(text("SELECT setval(pg_get_serial_sequence('articles', 'pk'), :pk)"),
-                     {"pk": 8 * ERA_ROWS})  # fmt: skip
-    later = [
-        _save(store, 100 + n, f"الميزانية {n}", "الميزانية العامة " * (1 + n % 3))
-        for n in range(new)
-    ]
-    return first, later
+    saved: dict[int, list[int]] = {}
+    n = 0
+    for era in sorted(counts):
+        with store.engine.begin() as conn:
+            conn.execute(text("SELECT setval(pg_get_serial_sequence('articles', 'pk'), :pk)"),
+                         {"pk": max(1, era * ERA_ROWS)})  # fmt: skip
+        for _ in range(counts[era]):
+            n += 1
+            body = "الميزانية العامة " * (1 + n % 3)
+            saved.setdefault(era, []).append(_save(store, n, f"الميزانية {n}", body))
+    return saved
+
+
+def _spy_on_eras(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
+    """Whether each pass narrowed to eras found the whole window there."""
+    from nashra.search import engine
+
+    attempts: list[bool] = []
+    read = engine._Matches._best_of_newest
+
+    def spy(self, window, offset, limit, narrowed=None):
+        page, found = read(self, window, offset, limit, narrowed)
+        if narrowed is not None:
+            attempts.append(found >= window)
+        return page, found
+
+    monkeypatch.setattr(engine._Matches, "_best_of_newest", spy)
+    return attempts
+
+
+def _search_with_and_without_eras(
+    store: Store, monkeypatch: pytest.MonkeyPatch, requests: list[SearchRequest]
+) -> tuple[list[Any], list[Any]]:
+    from nashra.search.backends import PostgresBackend
+
+    with_eras = [_shown(search(store, r)) for r in requests]
+    monkeypatch.setattr(PostgresBackend, "newest_eras", lambda *a: None)
+    return with_eras, [_shown(search(store, r)) for r in requests]
 
 
 @pytest.mark.parametrize(("old", "new"), [(6, 6), (10, 1)])
@@ -406,31 +433,35 @@ def test_a_search_narrowed_to_the_newest_eras_shows_the_same_page(
     should hold twice the window; the page is theirs only when they hold the whole window
     (6 newest matches for a window of 2), else the whole archive is read (1 for 2): the same
     pages, scores and totals as without the eras either way."""
-    from nashra.search import engine
-    from nashra.search.backends import PostgresBackend
-
     if store.dialect != "postgresql":
         pytest.skip("the eras are PostgreSQL's (FTS5 orders by its own rank column)")
-    _save_across_eras(store, old, new)
+    _save_in_eras(store, {0: old, 8: new})
     requests = [
         SearchRequest(q=q, per_page=size, page=page, rank_window=2, phrase_rank_window=2)
         for q in ("الميزانية", '"الميزانية العامة"')
         for size, page in ((1, 1), (1, 2), (2, 1), (5, 1))
     ]
-    narrowed: list[bool] = []
-    read = engine._Matches._best_of_newest
+    attempts = _spy_on_eras(monkeypatch)
+    with_eras, without = _search_with_and_without_eras(store, monkeypatch, requests)
+    assert with_eras == without
+    assert attempts and all(attempts) == (new >= 2) and any(attempts) == (new >= 2)
 
-    def spy(self, window, offset, limit, eras=None):
-        page = read(self, window, offset, limit, eras)
-        if eras is not None:
-            narrowed.append(page is not None)
-        return page
 
-    monkeypatch.setattr(engine._Matches, "_best_of_newest", spy)
-    with_eras = [_shown(search(store, r)) for r in requests]
-    assert narrowed and all(narrowed) == (new >= 2) and any(narrowed) == (new >= 2)
-    monkeypatch.setattr(PostgresBackend, "newest_eras", lambda *a: None)
-    assert [_shown(search(store, r)) for r in requests] == with_eras
+def test_eras_that_held_too_few_matches_are_widened_as_they_say(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The estimate of a phrase is often twice its matches, so the newest eras it picks may
+    hold too few: the next pass takes as many more eras as the matches found there say (here
+    6 eras held 1 of the 2 wanted; 15 hold both), before reading the whole archive."""
+    if store.dialect != "postgresql":
+        pytest.skip("the eras are PostgreSQL's")
+    saved = _save_in_eras(store, {0: 30, 33: 1, 40: 1})
+    request = SearchRequest(q="الميزانية", per_page=5, rank_window=2)
+    attempts = _spy_on_eras(monkeypatch)
+    with_eras, without = _search_with_and_without_eras(store, monkeypatch, [request])
+    assert attempts == [False, True]
+    assert with_eras == without
+    assert {pk for pk, _, _ in with_eras[0][2][:2]} == {*saved[33], *saved[40]}
 
 
 def test_the_terms_index_answers_a_search_narrowed_to_eras(store: Store) -> None:
@@ -442,7 +473,7 @@ def test_the_terms_index_answers_a_search_narrowed_to_eras(store: Store) -> None
 
     if store.dialect != "postgresql":
         pytest.skip("the eras are PostgreSQL's")
-    _, later = _save_across_eras(store, 2, 2)
+    later = _save_in_eras(store, {0: 2, 8: 2})[8]
     backend = PostgresBackend([(t, "text") for t in parse_query('"الميزانية العامة"').terms])
     with store.engine.connect() as conn:
         indexes = dict(conn.execute(text(
@@ -452,7 +483,7 @@ def test_the_terms_index_answers_a_search_narrowed_to_eras(store: Store) -> None
         assert "USING gin (nashra_era(article_pk), terms)" in indexes["ix_article_search_era_terms"]
         eras = backend.newest_eras(conn, 1000, 1)
         assert eras is not None
-        query = select(pg_search.c.article_pk).where(*backend.strict(), eras)
+        query = select(pg_search.c.article_pk).where(*backend.strict(), eras.condition())
         compiled = query.compile(dialect=conn.dialect)
         conn.exec_driver_sql("SET enable_seqscan = off")
         plan = conn.exec_driver_sql(f"EXPLAIN {compiled}", compiled.params).scalars().all()

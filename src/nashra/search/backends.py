@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
 from functools import partial
 from typing import TYPE_CHECKING, Any
@@ -44,11 +45,31 @@ from nashra.store.schema import articles
 if TYPE_CHECKING:
     from nashra.search.articles import ArticleMemo
 
-__all__ = ["Clause", "IndexBackend", "backend_for"]
+__all__ = ["Clause", "Eras", "IndexBackend", "backend_for"]
 
 # A term and where it is looked for: "text" (title and body), "title" (the headline alone) or
 # "author".
 Clause = tuple[Term, str]
+
+
+@dataclass(frozen=True)
+class Eras:
+    """The ``count`` newest eras of PostgreSQL's index, down from era ``top`` (the newest):
+    each era is :data:`~nashra.search.tables.ERA_ROWS` pks (``nashra_era``, migration 0016)."""
+
+    top: int
+    count: int
+
+    def condition(self) -> ColumnElement[bool]:
+        names = " | ".join(f"e{era}" for era in range(self.top, self.top - self.count, -1))
+        return era_vector().op("@@", is_comparison=True)(_tsquery(names))
+
+    def wider(self, found: int, window: int) -> Eras | None:
+        """Eras enough for ``window`` matches where these held ``found`` (with a margin; at
+        most eight times as many); None past half the archive."""
+        factor = min(8.0, 1.25 * window / max(found, 1))
+        count = max(self.count + 1, math.ceil(self.count * factor))
+        return Eras(self.top, count) if 2 * count <= self.top + 1 else None
 
 
 class IndexBackend:
@@ -131,14 +152,11 @@ class IndexBackend:
         """How many query terms each of the articles ``pks`` matches."""
         raise NotImplementedError
 
-    def newest_eras(
-        self, conn: Connection, expected: int, window: int
-    ) -> ColumnElement[bool] | None:
-        """A condition that keeps the matches in the newest part of the archive, chosen to
-        hold about twice ``window`` of the ``expected`` matches were they spread evenly; None
-        when the backend has no such part or it would span half the archive. A caller keeps
-        what it finds there only when it holds ``window`` matches: those are then the newest
-        ``window`` of all."""
+    def newest_eras(self, conn: Connection, expected: int, window: int) -> Eras | None:
+        """The newest part of the archive that should hold about twice ``window`` of the
+        ``expected`` matches were they spread evenly; None when the backend has no such part
+        or it would span half the archive. A caller keeps what it finds there only when it
+        holds ``window`` matches: those are then the newest ``window`` of all."""
         return None
 
     def count(self, conn: Connection, counting: Select[Any]) -> int:
@@ -424,8 +442,11 @@ _UNLISTED_GUESS = text(
 # The planner scales the rows ANALYZE saw by the table's growth since, and never estimates
 # fewer than one row.
 GUESS_MARGIN = 1.1
-# The newest eras a search is first narrowed to should hold this many times its window.
+# The newest eras a search is first narrowed to should hold this many times its window by the
+# estimate; three times with a phrase, which the planner estimates as if its words could be
+# anywhere in the article (twice its matches, or more).
 ERA_MARGIN = 2.0
+PHRASE_ERA_MARGIN = 3.0
 
 
 class PostgresBackend(IndexBackend):
@@ -563,23 +584,20 @@ class PostgresBackend(IndexBackend):
         counted = conn.execute(select(func.count()).select_from(capped)).scalar_one()
         return (counted, True) if counted < self.exact_count_below else (estimate, False)
 
-    def newest_eras(
-        self, conn: Connection, expected: int, window: int
-    ) -> ColumnElement[bool] | None:
+    def newest_eras(self, conn: Connection, expected: int, window: int) -> Eras | None:
         """The newest eras of the index (``nashra_era(article_pk)``, migration 0016) that should
-        hold ``ERA_MARGIN`` times ``window`` of the ``expected`` matches, by their share of the
-        pks so far. The GIN index intersects them with the query's words, so only their
+        hold ``ERA_MARGIN`` times ``window`` of the ``expected`` matches (``PHRASE_ERA_MARGIN``
+        with a phrase), by their share of the pks so far. The GIN index intersects them with the query's words, so only their
         candidates are read: a phrase's candidates are each read and checked (the index keeps
         no positions), 44,616 of them at 5 million articles for a phrase in 16,300."""
         newest = conn.execute(select(func.max(self.key))).scalar()
         if not newest or expected <= 0 or window <= 0:
             return None
         top = newest // ERA_ROWS
-        eras = math.ceil(ERA_MARGIN * window * newest / expected / ERA_ROWS)
-        if 2 * eras > top + 1:
-            return None
-        names = " | ".join(f"e{era}" for era in range(top, top - eras, -1))
-        return era_vector().op("@@", is_comparison=True)(_tsquery(names))
+        phrase = any(len(v) > 1 for term, _ in self.query + self.required for v in term.variants)
+        margin = PHRASE_ERA_MARGIN if phrase else ERA_MARGIN
+        count = math.ceil(margin * window * newest / expected / ERA_ROWS)
+        return Eras(top, count) if 2 * count <= top + 1 else None
 
     def hit_counts(self, conn: Connection, pks: Sequence[int]) -> dict[int, int]:
         if not pks:

@@ -257,22 +257,22 @@ class _Matches:
 
         With ``expected`` (the matches' estimated number) the pass is first narrowed to the
         newest part of the archive that should hold them (``IndexBackend.newest_eras``); when it
-        holds ``window`` of them, they are the newest ``window`` and the page is theirs, else
-        the whole archive is read."""
-        narrowed = self.backend.newest_eras(self.conn, expected, window) if expected else None
-        if narrowed is not None:
-            page = self._best_of_newest(window, offset, limit, narrowed)
-            if page is not None:
+        holds ``window`` of them, they are the newest ``window`` and the page is theirs, else a
+        part as much wider as what it held says (the estimate of a phrase is often twice its
+        matches), and past half the archive the whole archive is read."""
+        eras = self.backend.newest_eras(self.conn, expected, window) if expected else None
+        while eras is not None:
+            page, found = self._best_of_newest(window, offset, limit, eras.condition())
+            if found >= window:
                 return page
-        page = self._best_of_newest(window, offset, limit)
-        assert page is not None
-        return page
+            eras = eras.wider(found, window)
+        return self._best_of_newest(window, offset, limit)[0]
 
     def _best_of_newest(
         self, window: int, offset: int, limit: int, narrowed: Any = None
-    ) -> list[tuple[int, float]] | None:
-        """:meth:`best_of_newest` over the matches ``narrowed`` keeps (all: None); None when
-        there it found fewer than ``window`` matches (or none on this page)."""
+    ) -> tuple[list[tuple[int, float]], int]:
+        """:meth:`best_of_newest` over the matches ``narrowed`` keeps (all: None), and how many
+        of them it ranked (0 when none is on this page)."""
         scored = self._select(self.backend.key.label("pk"), self.backend.score().label("score"))
         if narrowed is not None:
             scored = scored.where(narrowed)
@@ -280,9 +280,7 @@ class _Matches:
         query = select(newest.c.pk, newest.c.score, func.count().over().label("found"))
         query = query.order_by(newest.c.score.desc(), newest.c.pk.desc()).offset(offset)
         rows = self.conn.execute(query.limit(limit)).all()
-        if narrowed is not None and (not rows or rows[0].found < window):
-            return None
-        return [(pk, float(score or 0)) for pk, score, _ in rows]
+        return [(pk, float(score or 0)) for pk, score, _ in rows], rows[0].found if rows else 0
 
     def newest(self, below: int, offset: int, limit: int) -> list[tuple[int, float]]:
         """The matches under ``below``, newest first (beyond the ranked window; not scored)."""
