@@ -491,3 +491,36 @@ def test_the_terms_index_answers_a_search_narrowed_to_eras(store: Store) -> None
         assert any("ix_article_search_era_terms" in line for line in plan), plan
         cond = next(line for line in plan if "Index Cond" in line)
         assert "array_to_tsvector" in cond and "terms @@" in cond, plan
+
+
+def test_migration_0016_keeps_an_era_index_built_beforehand(store: Store) -> None:
+    """An operator may build the era index while the portal runs (``CREATE INDEX
+    CONCURRENTLY``) before upgrading: the migration then only drops the old index."""
+    if store.dialect != "postgresql":
+        pytest.skip("migration 0016 is PostgreSQL's")
+    saved = _save_in_eras(store, {0: 2, 3: 1})
+    cfg = _alembic_config()
+    with store.engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0015")
+        conn.execute(text("DROP INDEX IF EXISTS ix_article_search_era_terms"))
+    with store.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(text(
+            "CREATE FUNCTION nashra_era(bigint) RETURNS tsvector LANGUAGE sql IMMUTABLE AS "
+            "$$ SELECT array_to_tsvector(ARRAY['e' || ($1 / 65536)::text]) $$"
+        ))  # fmt: skip
+        conn.execute(text(
+            "CREATE INDEX CONCURRENTLY ix_article_search_era_terms ON article_search "
+            "USING gin (nashra_era(article_pk), terms)"
+        ))  # fmt: skip
+        built = conn.execute(text("SELECT 'ix_article_search_era_terms'::regclass::oid")).scalar()
+    with store.engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "heads")
+        names = set(conn.execute(text(
+            "SELECT indexname FROM pg_indexes WHERE tablename = 'article_search'"
+        )).scalars())  # fmt: skip
+        kept = conn.execute(text("SELECT 'ix_article_search_era_terms'::regclass::oid")).scalar()
+    assert kept == built and "ix_article_search_terms" not in names
+    found = _pks(search(store, SearchRequest(q='"الميزانية العامة"')))
+    assert sorted(found) == sorted(saved[0] + saved[3])
