@@ -45,11 +45,17 @@ from nashra.store.schema import articles
 if TYPE_CHECKING:
     from nashra.search.articles import ArticleMemo
 
-__all__ = ["Clause", "Eras", "IndexBackend", "backend_for"]
+__all__ = ["Clause", "Eras", "IndexBackend", "backend_for", "has_phrase"]
 
 # A term and where it is looked for: "text" (title and body), "title" (the headline alone) or
 # "author".
 Clause = tuple[Term, str]
+
+
+def has_phrase(clauses: Sequence[Clause]) -> bool:
+    """Whether a term of ``clauses`` is a phrase in the index's sense: several tokens in a row
+    (a quoted phrase, or a word the analyser splits), whose positions must be checked."""
+    return any(len(tokens) > 1 for term, _ in clauses for tokens in term.variants)
 
 
 @dataclass(frozen=True)
@@ -587,15 +593,15 @@ class PostgresBackend(IndexBackend):
     def newest_eras(self, conn: Connection, expected: int, window: int) -> Eras | None:
         """The newest eras of the index (``nashra_era(article_pk)``, migration 0016) that should
         hold ``ERA_MARGIN`` times ``window`` of the ``expected`` matches (``PHRASE_ERA_MARGIN``
-        with a phrase), by their share of the pks so far. The GIN index intersects them with the query's words, so only their
-        candidates are read: a phrase's candidates are each read and checked (the index keeps
-        no positions), 44,616 of them at 5 million articles for a phrase in 16,300."""
+        with a phrase), by their share of the pks so far. The GIN index intersects them with
+        the query's words, so only their candidates are read: a phrase's candidates are each
+        read and checked (the index keeps no positions), 44,616 of them at 5 million articles
+        for a phrase in 16,300."""
         newest = conn.execute(select(func.max(self.key))).scalar()
         if not newest or expected <= 0 or window <= 0:
             return None
         top = newest // ERA_ROWS
-        phrase = any(len(v) > 1 for term, _ in self.query + self.required for v in term.variants)
-        margin = PHRASE_ERA_MARGIN if phrase else ERA_MARGIN
+        margin = PHRASE_ERA_MARGIN if has_phrase(self.query + self.required) else ERA_MARGIN
         count = math.ceil(margin * window * newest / expected / ERA_ROWS)
         return Eras(top, count) if 2 * count <= top + 1 else None
 

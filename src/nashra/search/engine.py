@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, func, select
 
-from nashra.search.backends import Clause, IndexBackend, backend_for
+from nashra.search.backends import Clause, IndexBackend, backend_for, has_phrase
 from nashra.search.documents import MAX_BODY_CHARS
 from nashra.search.highlight import Highlighter
 from nashra.search.query import CONTENT_LANGS, NO_WORDS, Query, as_phrase, parse_query
@@ -133,7 +133,7 @@ def _window(request: SearchRequest, clauses: Sequence[Clause]) -> int:
     """How many newest matches are ranked (0: all): ``rank_window``, or ``phrase_rank_window``
     when a phrase (a term of several tokens) is asked and that is fewer."""
     phrase = request.phrase_rank_window
-    if not phrase or not any(len(v) > 1 for term, _ in clauses for v in term.variants):
+    if not phrase or not has_phrase(clauses):
         return request.rank_window
     return min(request.rank_window, phrase) if request.rank_window else phrase
 

@@ -49,7 +49,8 @@ def request_from_params(
     phrase_rank_window: int = PHRASE_RANK_WINDOW,
 ) -> SearchRequest:
     """``q, mode, source, section, lang, region, since, until, sort, page`` (or ``cursor``, the
-    API's name for the page to fetch) and ``limit``; ``rank_window`` and ``phrase_rank_window`` are the instance's settings."""
+    API's name for the page to fetch) and ``limit``; ``rank_window`` and ``phrase_rank_window``
+    are the instance's settings."""
     source = (params.get("source") or "").strip() or None
     if source and known_sources is not None and source not in known_sources:
         raise SearchError(f"unknown source {source[:64]!r}")

@@ -31,7 +31,8 @@ depends_on = None
 # Not STRICT, so that PostgreSQL inlines it: the index and every query then hold the same
 # expression, and the planner matches them. 65536 is nashra.search.tables.ERA_ROWS.
 ERA_FUNCTION = (
-    "CREATE OR REPLACE FUNCTION nashra_era(bigint) RETURNS tsvector LANGUAGE sql IMMUTABLE PARALLEL SAFE AS "
+    "CREATE OR REPLACE FUNCTION nashra_era(bigint) RETURNS tsvector "
+    "LANGUAGE sql IMMUTABLE PARALLEL SAFE AS "
     "$$ SELECT array_to_tsvector(ARRAY['e' || ($1 / 65536)::text]) $$"
 )
 
