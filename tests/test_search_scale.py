@@ -493,6 +493,26 @@ def test_the_terms_index_answers_a_search_narrowed_to_eras(store: Store) -> None
         assert "array_to_tsvector" in cond and "terms @@" in cond, plan
 
 
+def test_eras_are_for_sparse_matches_and_count_from_the_newest_era_s_fill(store: Store) -> None:
+    """Matches in more than ``ERA_SHARE`` of the archive are walked newest first (the eras would
+    hand every match of theirs over to be scored); fewer start from the eras whose pks should
+    hold them, the newest era counted for the pks it holds so far (here 2)."""
+    from nashra.search.backends import ERA_SHARE, Eras, PostgresBackend
+    from nashra.search.query import parse_query
+    from nashra.search.tables import ERA_ROWS
+
+    if store.dialect != "postgresql":
+        pytest.skip("the eras are PostgreSQL's")
+    _save_in_eras(store, {0: 2, 8: 2})
+    newest = 8 * ERA_ROWS + 2
+    backend = PostgresBackend([(t, "text") for t in parse_query("الميزانية").terms])
+    with store.engine.connect() as conn:
+        assert backend.newest_eras(conn, int(ERA_SHARE * newest) + 1, 10) is None
+        assert backend.newest_eras(conn, int(ERA_SHARE * newest), 10) is not None
+        # 2 × 1 × newest / 1000 = 1,049 pks: the 2 of era 8, then era 7
+        assert backend.newest_eras(conn, 1000, 1) == Eras(8, 2)
+
+
 def test_migration_0016_keeps_an_era_index_built_beforehand(store: Store) -> None:
     """An operator may build the era index while the portal runs (``CREATE INDEX
     CONCURRENTLY``) before upgrading: the migration then only drops the old index."""
