@@ -449,10 +449,11 @@ _UNLISTED_GUESS = text(
 # fewer than one row.
 GUESS_MARGIN = 1.1
 # The newest eras a search is first narrowed to should hold this many times its window by the
-# estimate; three times with a phrase, which the planner estimates as if its words could be
-# anywhere in the article (twice its matches, or more).
+# estimate; more with a phrase, which the planner estimates as if its words could be anywhere in
+# the article (about twice its matches: 32,852 for ~16,900 at 5 M). Too few eras cost one more
+# pass (``Eras.wider``); too many, reading their candidates.
 ERA_MARGIN = 2.0
-PHRASE_ERA_MARGIN = 3.0
+PHRASE_ERA_MARGIN = 2.5
 # Matches in more than this share of the archive are found newest first by walking the pk
 # index (a few rows walked per match), not through the eras: there GIN would hand over every
 # match of the eras, each scored before the newest are kept (at 5 M, a two-word query in 33 %
