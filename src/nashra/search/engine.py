@@ -203,11 +203,12 @@ class _Matches:
     def counted_and_ranked(
         self, window: int, limit: int
     ) -> tuple[int, list[tuple[int, float]] | None]:
-        """:meth:`count` and — when it counts them one by one and they are all ranked (no more
-        than ``window``, or ``window`` 0) — the first ``limit`` matches best first, from the
-        same pass (None: rank them apart). Counting and ranking a few thousand matches are two
-        passes of the same cost (on PostgreSQL each reads every match's ``tsvector``: 25-30 ms
-        for 3,000 at a million articles); this is one."""
+        """:meth:`count` and — when it counts them one by one — the first ``limit`` of the
+        ``window`` newest matches (all of them: ``window`` 0) best first, from the same pass
+        (None: rank them apart). Counting and ranking a few thousand matches are two passes of
+        the same cost (on PostgreSQL each reads every match's ``tsvector``: 25-30 ms for 3,000
+        at a million articles); this is one, whether or not the window holds them all (a
+        phrase ranks 1,000: one with 1,693 matches was read twice at 500,000 articles)."""
         counting = self._select(func.count())
         expected = self.backend.expected(self.conn, counting)
         if expected is None:  # SQLite: no estimate, and counting is cheap
@@ -216,18 +217,25 @@ class _Matches:
             self.estimated = True
             return expected, None
         # The scores are computed in a subquery that OFFSET 0 keeps from being merged into this
-        # one, so the window that counts holds (pk, score) pairs, not every match's tsvector
-        # (those went past work_mem to a temporary file: a third of the statement for 3,000
-        # matches at a million articles). Best first as PostgreSQL's ``best_first``: the score,
-        # then the newest.
-        scored = self._select(self.backend.key.label("pk"), self.backend.score().label("score"))
-        matched = scored.offset(0).subquery()
-        query = select(matched.c.pk, matched.c.score, func.count().over().label("total"))
-        query = query.order_by(matched.c.score.desc(), matched.c.pk.desc()).limit(limit)
+        # one, so the windows that count and number the matches hold (pk, score) pairs, not
+        # every match's tsvector (those went past work_mem to a temporary file: a third of the
+        # statement for 3,000 matches at a million articles). Best first as PostgreSQL's
+        # ``best_first``: the score, then the newest — among the newest ``window``, as
+        # :meth:`best_of_newest` ranks them.
+        key = self.backend.key.label("pk")
+        matched = self._select(key, self.backend.score().label("score")).offset(0).subquery()
+        numbered = select(
+            matched.c.pk,
+            matched.c.score,
+            func.count().over().label("total"),
+            func.row_number().over(order_by=matched.c.pk.desc()).label("newness"),
+        ).subquery()
+        query = select(numbered.c.pk, numbered.c.score, numbered.c.total)
+        if window > 0:
+            query = query.where(numbered.c.newness <= window)
+        query = query.order_by(numbered.c.score.desc(), numbered.c.pk.desc()).limit(limit)
         rows = self.conn.execute(query).all()
         total = rows[0][2] if rows else 0
-        if 0 < window < total:  # only the newest ``window`` are ranked: this order is not theirs
-            return total, None
         return total, [(pk, float(score or 0)) for pk, score, _ in rows]
 
     def floor(self, window: int) -> int | None:
