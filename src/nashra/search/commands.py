@@ -93,11 +93,7 @@ def search_cmd(ctx: click.Context, query: tuple[str, ...], as_json: bool, **opti
     store = Store.open(settings.resolved_database_url)
     try:
         try:
-            request = request_from_params(
-                params,
-                rank_window=settings.search.search_rank_window,
-                phrase_rank_window=settings.search.search_phrase_rank_window,
-            )
+            request = request_from_params(params, settings=settings.search)
             results = search(store, request)
         except SearchError as exc:
             raise click.UsageError(str(exc)) from exc

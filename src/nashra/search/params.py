@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime
 
+from nashra.config import SearchSettings
 from nashra.search.engine import (
     MAX_PAGE,
     MAX_PER_PAGE,
@@ -45,12 +46,11 @@ def request_from_params(
     known_sources: set[str] | None = None,
     *,
     per_page: int = 20,
-    rank_window: int = RANK_WINDOW,
-    phrase_rank_window: int = PHRASE_RANK_WINDOW,
+    settings: SearchSettings | None = None,
 ) -> SearchRequest:
     """``q, mode, source, section, lang, region, since, until, sort, page`` (or ``cursor``, the
-    API's name for the page to fetch) and ``limit``; ``rank_window`` and ``phrase_rank_window``
-    are the instance's settings."""
+    API's name for the page to fetch) and ``limit``; ``settings``: the instance's (its rank
+    windows; the defaults without)."""
     source = (params.get("source") or "").strip() or None
     if source and known_sources is not None and source not in known_sources:
         raise SearchError(f"unknown source {source[:64]!r}")
@@ -73,8 +73,8 @@ def request_from_params(
         sort=(params.get("sort") or "relevance").strip() or "relevance",
         page=page,
         per_page=_int("limit", params.get("limit"), per_page, MAX_PER_PAGE),
-        rank_window=rank_window,
-        phrase_rank_window=phrase_rank_window,
+        rank_window=settings.search_rank_window if settings else RANK_WINDOW,
+        phrase_rank_window=settings.search_phrase_rank_window if settings else PHRASE_RANK_WINDOW,
     )
     request.validate()
     return request

@@ -128,13 +128,7 @@ def _reuse(
 
 def _request(portal: Portal, params: Any) -> SearchRequest:
     known = {s["slug"] for s in _outlets(portal)}
-    windows = portal.settings.search
-    return request_from_params(
-        params,
-        known,
-        rank_window=windows.search_rank_window,
-        phrase_rank_window=windows.search_phrase_rank_window,
-    )
+    return request_from_params(params, known, settings=portal.settings.search)
 
 
 def results_cache(portal: Portal) -> ResultsCache:
