@@ -201,12 +201,16 @@ def build(n: int, url: str, titles, paragraphs, seed: int = 17) -> tuple[Archive
     return Archive(n, url, outlets, authors, paragraphs, titles), timings
 
 
+# The facets as migration 0017 fills an existing archive's (``nashra_facets``, the same tokens
+# as the writers'), from the article rows COPY wrote.
 SEARCH_ROWS = (
-    "INSERT INTO article_search (article_pk, terms, words, author) SELECT pk, "
-    "setweight(to_tsvector('simple', title), 'A') || setweight(to_tsvector('simple', body), 'D'), "
-    "setweight(to_tsvector('simple', title_words), 'A') || "
-    "setweight(to_tsvector('simple', body_words), 'D'), "
-    "to_tsvector('simple', author) FROM bench_docs WHERE pk > %s AND pk <= %s"
+    "INSERT INTO article_search (article_pk, terms, words, author, facets) SELECT d.pk, "
+    "setweight(to_tsvector('simple', d.title), 'A') "
+    "|| setweight(to_tsvector('simple', d.body), 'D'), "
+    "setweight(to_tsvector('simple', d.title_words), 'A') || "
+    "setweight(to_tsvector('simple', d.body_words), 'D'), "
+    "to_tsvector('simple', d.author), nashra_facets(a.source, a.section, a.lang, a.published) "
+    "FROM bench_docs AS d JOIN articles AS a ON a.pk = d.pk WHERE d.pk > %s AND d.pk <= %s"
 )
 
 

@@ -492,8 +492,9 @@ def test_eras_that_held_too_few_matches_are_widened_as_they_say(
 
 
 def test_the_terms_index_answers_a_search_narrowed_to_eras(store: Store) -> None:
-    """Migration 0016: one GIN index holds each row's era beside its terms (the old terms-only
-    index is gone), and the planner matches a narrowed search's era condition to it."""
+    """Migrations 0016 and 0017: one GIN index holds each row's era and facets beside its terms
+    (the old terms-only index is gone), and the planner matches a narrowed search's era
+    condition to it."""
     from nashra.search.backends import PostgresBackend
     from nashra.search.query import parse_query
     from nashra.search.tables import pg_search
@@ -507,7 +508,9 @@ def test_the_terms_index_answers_a_search_narrowed_to_eras(store: Store) -> None
             "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'article_search'"
         )).all())  # fmt: skip
         assert "ix_article_search_terms" not in indexes
-        assert "USING gin (nashra_era(article_pk), terms)" in indexes["ix_article_search_era_terms"]
+        assert "ix_article_search_era_terms" not in indexes
+        definition = indexes["ix_article_search_era_facets_terms"]
+        assert "USING gin (nashra_era(article_pk), facets, terms)" in definition
         eras = backend.newest_eras(conn, 1000, 1)
         assert eras is not None
         query = select(pg_search.c.article_pk).where(*backend.strict(), eras.condition())
@@ -515,7 +518,7 @@ def test_the_terms_index_answers_a_search_narrowed_to_eras(store: Store) -> None
         conn.exec_driver_sql("SET enable_seqscan = off")
         plan = conn.exec_driver_sql(f"EXPLAIN {compiled}", compiled.params).scalars().all()
         assert sorted(pk for (pk,) in conn.execute(query)) == later  # the ninth era's
-        assert any("ix_article_search_era_terms" in line for line in plan), plan
+        assert any("ix_article_search_era_facets_terms" in line for line in plan), plan
         cond = next(line for line in plan if "Index Cond" in line)
         assert "array_to_tsvector" in cond and "terms @@" in cond, plan
 
@@ -563,11 +566,12 @@ def test_migration_0016_keeps_an_era_index_built_beforehand(store: Store) -> Non
         built = conn.execute(text("SELECT 'ix_article_search_era_terms'::regclass::oid")).scalar()
     with store.engine.begin() as conn:
         cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "heads")
+        command.upgrade(cfg, "0016")
         names = set(conn.execute(text(
             "SELECT indexname FROM pg_indexes WHERE tablename = 'article_search'"
         )).scalars())  # fmt: skip
         kept = conn.execute(text("SELECT 'ix_article_search_era_terms'::regclass::oid")).scalar()
+        command.upgrade(cfg, "heads")
     assert kept == built and "ix_article_search_terms" not in names
     found = _pks(search(store, SearchRequest(q='"الميزانية العامة"')))
     assert sorted(found) == sorted(saved[0] + saved[3])

@@ -65,7 +65,7 @@ def test_search_index_table_matches_what_its_backend_reads_and_writes(store: Sto
     assert differ == [], "\n".join(map(str, differ))
     inspector = inspect(store.engine)
     assert {i["name"] for i in inspector.get_indexes(TABLE)} == {
-        f"ix_{TABLE}_{column}" for column in ("era_terms", "words", "author")
+        f"ix_{TABLE}_{column}" for column in ("era_facets_terms", "words", "author")
     }
     [key] = inspector.get_foreign_keys(TABLE)
     assert (key["referred_table"], key["referred_columns"]) == ("articles", ["pk"])

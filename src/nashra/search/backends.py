@@ -31,10 +31,11 @@ from sqlalchemy import (
     select,
     text,
 )
+from sqlalchemy.dialects.postgresql import TSQUERY
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.selectable import Join
 
-from nashra.search.facets import split_filters
+from nashra.search.facets import FacetFilter, split_filters
 from nashra.search.query import Term
 from nashra.search.ranking import DocTerms, Stream
 from nashra.search.tables import ERA_ROWS, TABLE, era_vector, fts, pg_search
@@ -78,6 +79,14 @@ class Eras:
         return Eras(self.top, count) if 2 * count <= self.top + 1 else None
 
 
+def _archive_days(conn: Connection) -> tuple[date | None, date | None]:
+    """The UTC days of the oldest and the newest article: two lookups in the published index
+    (one SELECT of both would scan the table)."""
+    first = conn.execute(select(func.min(articles.c.published))).scalar()
+    last = conn.execute(select(func.max(articles.c.published))).scalar()
+    return (first.date() if first else None, last.date() if last else None)
+
+
 class IndexBackend:
     """Shared shape. ``query`` clauses: the reader's; ``required`` ones (e.g. a region matched by
     its name) are always required. ``strict`` asks for every query term but the optional
@@ -93,9 +102,21 @@ class IndexBackend:
     key: ColumnElement[Any]  # the index's article pk column
 
     def take_filters(self, conn: Connection, filters: Filters) -> Filters | None:
-        """Keep what of ``filters`` the index answers itself and return the rest, to be joined
-        as SQL on ``articles``; None when no article can pass them."""
-        return filters
+        """Keep what of ``filters`` the index answers itself (:mod:`nashra.search.facets`: the
+        outlet, section, language and whole days, ANDed to every match from then on) and
+        return the rest, to be joined as SQL on ``articles``; None when no article can pass
+        them."""
+        dated = filters.since is not None or filters.until is not None
+        split = split_filters(filters, *(_archive_days(conn) if dated else (None, None)))
+        if split.empty:
+            return None
+        if split.groups:
+            self.keep_facets(split)
+        return split.rest
+
+    def keep_facets(self, facets: FacetFilter) -> None:
+        """Hold ``facets`` for the conditions made from now on."""
+        raise NotImplementedError
 
     def date_walk(self, matching: Select[Any]) -> Select[Any]:
         """The articles whose pk ``matching`` selects, read in date order (newest first, so a
@@ -247,14 +268,6 @@ def _index_first_join(element: _IndexFirstJoin, compiler: Any, **kw: Any) -> str
     return f"{left} CROSS JOIN {right} ON {compiler.process(element.onclause, **kw)}"
 
 
-def _archive_days(conn: Connection) -> tuple[date | None, date | None]:
-    """The UTC days of the oldest and the newest article: two lookups in the published index
-    (one SELECT of both would scan the table)."""
-    first = conn.execute(select(func.min(articles.c.published))).scalar()
-    last = conn.execute(select(func.max(articles.c.published))).scalar()
-    return (first.date() if first else None, last.date() if last else None)
-
-
 class Fts5Backend(IndexBackend):
     facets = ""  # the filters answered by the index (nashra.search.facets), ANDed to every match
 
@@ -273,13 +286,8 @@ class Fts5Backend(IndexBackend):
         # by pk and sort them all; it then reads the published index backwards instead.
         return select(articles.c.pk).where((articles.c.pk + 0).in_(matching))
 
-    def take_filters(self, conn: Connection, filters: Filters) -> Filters | None:
-        dated = filters.since is not None or filters.until is not None
-        split = split_filters(filters, *(_archive_days(conn) if dated else (None, None)))
-        if split.empty:
-            return None
-        self.facets = split.expression
-        return split.rest
+    def keep_facets(self, facets: FacetFilter) -> None:
+        self.facets = facets.fts5()
 
     def source(self, with_articles: bool) -> FromClause:
         if not with_articles:
@@ -464,6 +472,13 @@ ERA_SHARE = 0.05
 class PostgresBackend(IndexBackend):
     exact_count_below = EXACT_COUNT_BELOW
     ranks_newest_in_one_pass = True
+    # The filters answered by the index: its ``facets`` column (migration 0017) against them,
+    # ANDed to every match, so GIN intersects them with the era and the words.
+    facets: tuple[ColumnElement[bool], ...] = ()
+
+    def keep_facets(self, facets: FacetFilter) -> None:
+        wanted = cast(bindparam("facets", facets.tsquery(), unique=True), TSQUERY)
+        self.facets = (pg_search.c.facets.op("@@", is_comparison=True)(wanted),)
 
     def _groups(self, clauses: Sequence[Clause]) -> dict[str, tuple[ColumnElement[Any], list[str]]]:
         groups: dict[str, tuple[ColumnElement[Any], list[str]]] = {}
@@ -498,20 +513,22 @@ class PostgresBackend(IndexBackend):
         return [self.score().desc(), pg_search.c.article_pk.desc()]
 
     def strict(self) -> list[ColumnElement[bool]]:
-        return self._all(self.query + self.required)
+        return [*self._all(self.query + self.required), *self.facets]
 
     def partial(self) -> list[ColumnElement[bool]]:
         return [
             *self._all(self.required),
             self._any(self.query),
             not_(and_(*self._all(self.query))),
+            *self.facets,
         ]
 
     def any_match(self) -> list[ColumnElement[bool]]:
-        return [*self._all(self.musts), *([self._any(self.words)] if self.words else [])]
+        words = [self._any(self.words)] if self.words else []
+        return [*self._all(self.musts), *words, *self.facets]
 
     def any_term(self) -> list[ColumnElement[bool]]:
-        return [self._any(self.all_terms)]
+        return [self._any(self.all_terms), *self.facets]
 
     def doc_terms(
         self,

@@ -1,10 +1,13 @@
 """Filters inside the SQLite index: an article's outlet, section, language and publication day as
-tokens of a ``facets`` column of the FTS5 table, so that ``source=…``, ``section=…``, ``lang=…``
-and day ranges are part of the one ``MATCH`` and FTS5 intersects them with the words itself.
+tokens of a ``facets`` column of the search index, so that ``source=…``, ``section=…``,
+``lang=…`` and day ranges are part of the match and the index intersects them with the words
+itself: FTS5's one ``MATCH`` on SQLite; on PostgreSQL a ``facets`` tsvector (migration 0017) that
+is a column of the same GIN index as the era and the words.
 
-Joined to ``articles`` instead, every match costs a row read (about 1 µs, the filter columns sit
-behind the body in the row) before the filter can drop it: a common word with a selective filter
-spent 35–45 ms at 100,000 articles reading rows it then threw away.
+Joined to ``articles`` instead, every match costs a row read before the filter can drop it: on
+SQLite a common word with a selective filter spent 35–45 ms at 100,000 articles reading rows it
+then threw away; on PostgreSQL at 5 million articles a common word in one outlet's year read
+~13,800 pages cold (the outlet's rows of ``articles``, then each one's index row), 141–1,282 ms.
 
 Tokens (written lower-case, as the analyser writes every token of the index):
 
@@ -13,9 +16,8 @@ Tokens (written lower-case, as the analyser writes every token of the index):
 * ``y2018``, ``m201803``, ``d20180309``: the UTC year, month and day of publication; a range of
   whole days is the OR of the fewest such tokens that cover it.
 
-PostgreSQL keeps its filters in SQL (its planner combines the GIN match with the B-tree indexes).
-Migration 0008 builds the same tokens in SQL for an index made before them (a test checks that
-both agree).
+Migrations 0008 (SQLite) and 0017 (PostgreSQL, ``nashra_facets()``) build the same tokens in SQL
+for an index made before them (tests check that they agree with :func:`facet_tokens`).
 """
 
 from __future__ import annotations
@@ -65,12 +67,27 @@ def day_tokens(first: date, end: date) -> list[str]:
 
 @dataclass(frozen=True)
 class FacetFilter:
-    """What of a :class:`Filters` the index answers (an FTS5 expression on ``{facets}``, or ""),
-    what is left for SQL on ``articles``, and whether the filters exclude every article."""
+    """What of a :class:`Filters` the index answers — ``groups`` of tokens, an article passing
+    when it holds a token of every group (none: the index answers nothing) —, what is left for
+    SQL on ``articles``, and whether the filters exclude every article."""
 
-    expression: str
+    groups: tuple[tuple[str, ...], ...]
     rest: Filters
     empty: bool = False
+
+    def fts5(self) -> str:
+        """The groups as an FTS5 expression on the ``{facets}`` column ("" without groups)."""
+        if not self.groups:
+            return ""
+        parts = [
+            f'"{group[0]}"' if len(group) == 1 else "(" + " OR ".join(f'"{t}"' for t in group) + ")"
+            for group in self.groups
+        ]
+        return "{facets} : (" + " AND ".join(parts) + ")"
+
+    def tsquery(self) -> str:
+        """The groups as ``tsquery`` text, each token quoted as the lexeme it is."""
+        return " & ".join("(" + " | ".join(f"'{t}'" for t in group) + ")" for group in self.groups)
 
 
 def _date_tokens(
@@ -94,19 +111,18 @@ def split_filters(filters: Filters, first_day: date | None, last_day: date | Non
 
     ``first_day`` and ``last_day`` are the UTC days of the oldest and newest article: they close
     an open date range. A bound that is not a UTC midnight (an ISO date-time) stays in SQL."""
-    parts: list[str] = []
+    groups: list[tuple[str, ...]] = []
     rest = filters
     for name, prefix in (("source", "s"), ("section", "c"), ("lang", "l")):
         value = getattr(filters, name)
         if value:
-            parts.append(f'"{prefix}{_hex(value)}"')
+            groups.append((f"{prefix}{_hex(value)}",))
             rest = replace(rest, **{name: None})
     if filters.since or filters.until:
         tokens = _date_tokens(filters, first_day, last_day)
         if tokens == []:
-            return FacetFilter(expression="", rest=filters, empty=True)
+            return FacetFilter(groups=(), rest=filters, empty=True)
         if tokens:
-            parts.append("(" + " OR ".join(f'"{t}"' for t in tokens) + ")")
+            groups.append(tuple(tokens))
             rest = replace(rest, since=None, until=None)
-    expression = "{facets} : (" + " AND ".join(parts) + ")" if parts else ""
-    return FacetFilter(expression=expression, rest=rest)
+    return FacetFilter(groups=tuple(groups), rest=rest)

@@ -45,13 +45,18 @@ _FACETS_OF = select(articles.c.pk, *_FACET_COLUMNS).where(
     articles.c.pk.in_(bindparam("pks", expanding=True))
 )
 _PG_UPSERT = text(
-    f"INSERT INTO {TABLE} (article_pk, terms, words, author) VALUES (:pk, "
+    f"INSERT INTO {TABLE} (article_pk, terms, words, author, facets) VALUES (:pk, "
     "setweight(to_tsvector('simple', :title), 'A') || setweight(to_tsvector('simple', :body), 'D'), "
     "setweight(to_tsvector('simple', :title_words), 'A') "
     "|| setweight(to_tsvector('simple', :body_words), 'D'), "
-    "to_tsvector('simple', :author)) "
+    "to_tsvector('simple', :author), array_to_tsvector(string_to_array(:facets, ' '))) "
     "ON CONFLICT (article_pk) DO UPDATE SET "
-    "terms = excluded.terms, words = excluded.words, author = excluded.author"
+    "terms = excluded.terms, words = excluded.words, author = excluded.author, "
+    "facets = excluded.facets"
+)
+_PG_FACETS = text(
+    f"UPDATE {TABLE} SET facets = array_to_tsvector(string_to_array(:facets, ' ')) "
+    "WHERE article_pk = :pk"
 )
 
 
@@ -70,8 +75,6 @@ def _params(pk: int, doc: IndexDocument) -> dict[str, Any]:
 class IndexWriter:
     """The writes of one search backend (the reads live in ``nashra.search.backends``): the
     one place that knows how each database keeps the index."""
-
-    keeps_facets = False
 
     def write(self, conn: Connection, params: list[dict[str, Any]], *, fresh: bool = False) -> None:
         """Write (or replace) index rows; ``fresh``: their articles were inserted in this
@@ -95,13 +98,12 @@ class IndexWriter:
         raise NotImplementedError
 
     def set_facets(self, conn: Connection, pk: int, facets: str) -> None:
-        """Only backends that keep facets in the index (SQLite's FTS5) have anything to do."""
+        """Replace the facet tokens of article ``pk``'s row."""
+        raise NotImplementedError
 
 
 class Fts5Writer(IndexWriter):
     """SQLite: an FTS5 table keyed by the article's rowid, with its facet tokens."""
-
-    keeps_facets = True
 
     def write(self, conn: Connection, params: list[dict[str, Any]], *, fresh: bool = False) -> None:
         # Replace, never duplicate: an article saved by the crawler during a rebuild may be here.
@@ -129,7 +131,8 @@ class Fts5Writer(IndexWriter):
 
 
 class TsvectorWriter(IndexWriter):
-    """PostgreSQL: weighted ``tsvector`` columns in a table keyed by the article's pk."""
+    """PostgreSQL: weighted ``tsvector`` columns in a table keyed by the article's pk, and the
+    facet tokens as a ``tsvector`` of lexemes without positions (migration 0017)."""
 
     def write(self, conn: Connection, params: list[dict[str, Any]], *, fresh: bool = False) -> None:
         conn.execute(_PG_UPSERT, params)
@@ -148,6 +151,9 @@ class TsvectorWriter(IndexWriter):
 
     def optimize(self, conn: Connection) -> None:
         conn.execute(text(f"ANALYZE {TABLE}"))
+
+    def set_facets(self, conn: Connection, pk: int, facets: str) -> None:
+        conn.execute(_PG_FACETS, {"pk": pk, "facets": facets})
 
 
 _FTS5, _TSVECTOR = Fts5Writer(), TsvectorWriter()
@@ -170,8 +176,8 @@ def index_documents(
 
 def _facets_of(conn: Connection, pks: Sequence[int]) -> dict[int, str]:
     """The facets of stored articles as their rows say now (after enrichment chose their
-    section), by pk; empty when the backend keeps no facets (an article gone has none)."""
-    if not pks or not index_writer(conn).keeps_facets:
+    section), by pk (an article gone has none)."""
+    if not pks:
         return {}
     rows = conn.execute(_FACETS_OF, {"pks": list(pks)})
     return {pk: facet_tokens(*facets) for pk, *facets in rows}

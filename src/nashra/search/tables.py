@@ -11,7 +11,10 @@
   from ``terms`` by a trigger when the row is written; NULL in rows written before migration
   0015). The GIN index of ``terms`` also indexes the row's era (``nashra_era(article_pk)``: the
   lexeme ``e<article_pk // ERA_ROWS>``; migration 0016), so that a search can be narrowed to
-  the newest rows inside the index (:meth:`nashra.search.backends.PostgresBackend.newest_eras`).
+  the newest rows inside the index (:meth:`nashra.search.backends.PostgresBackend.newest_eras`),
+  and — its middle column — ``facets``, the article's outlet, section, language and day as the
+  lexemes of :func:`nashra.search.facets.facet_tokens` (migration 0017), so that filters are
+  intersected with the words inside the index too.
 
 They are kept out of ``nashra.store.schema.metadata`` on purpose: a virtual table and a
 PostgreSQL-only type cannot be described there for both dialects.
@@ -49,6 +52,7 @@ pg_search = Table(
     Column("author", TSVECTOR, nullable=False),
     Column("title_end", Integer),  # set by a trigger from ``terms`` (migration 0015)
     Column("stream_end", Integer),
+    Column("facets", TSVECTOR, nullable=False),  # outlet, section, language, day (0017)
 )
 
 # Rows per era of the PostgreSQL index (the divisor in migration 0016's ``nashra_era``).

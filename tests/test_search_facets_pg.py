@@ -1,0 +1,174 @@
+"""PostgreSQL's filters inside the search index (migration 0017): the ``facets`` column every
+writer fills, the migration that fills it for an existing archive, and a filtered search that
+GIN answers without reading ``articles``. The filters' results on both backends are checked in
+``test_search_scale.py`` (moderators, enrichment, date edges)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
+from alembic import command
+from alembic.script import ScriptDirectory
+from sqlalchemy import select, text
+
+from nashra.enrich.store import set_section
+from nashra.ingest import save_article
+from nashra.model import Article
+from nashra.search import SearchRequest, search
+from nashra.search.backends import PostgresBackend
+from nashra.search.facets import facet_tokens
+from nashra.search.query import parse_query
+from nashra.search.tables import pg_search
+from nashra.store import Store
+from nashra.store.db import _alembic_config
+from nashra.store.queries import Filters
+from nashra.store.schema import articles
+
+INDEX = "ix_article_search_era_facets_terms"
+CASABLANCA = timezone(timedelta(hours=1))
+
+
+@pytest.fixture
+def pg(store: Store) -> Store:
+    if store.dialect != "postgresql":
+        pytest.skip("the facets column is PostgreSQL's (SQLite's FTS5 has its own)")
+    for slug in ("hespress", "lematin"):
+        store.ensure_source(slug, slug)
+    return store
+
+
+def _save_mixed(store: Store) -> dict[int, tuple]:
+    """Articles of two outlets, two languages, with and without a section, published around
+    midnights in UTC and in another offset (their day is the UTC one)."""
+    kinds = [
+        ("hespress", "economics", "ar", datetime(2019, 12, 31, 23, 30, tzinfo=UTC)),
+        ("hespress", None, "ar", datetime(2020, 1, 1, 0, 30, tzinfo=CASABLANCA)),
+        ("lematin", "sports", "fr", datetime(2020, 3, 9, 12, tzinfo=UTC)),
+        ("lematin", "politics", "ar", datetime(2019, 6, 1, tzinfo=UTC)),
+    ]
+    for n, (source, section, lang, published) in enumerate(kinds):
+        title = "الميزانية العامة" if lang == "ar" else "Le budget de l'État"
+        save_article(store, Article(
+            source=source, url=f"https://example.test/{n}", title=f"{title} {n}",
+            body_text=f"{title} نص {n}", published=published, lang=lang, section=section,
+        ))  # fmt: skip
+    with store.engine.connect() as conn:
+        rows = conn.execute(select(articles.c.pk, articles.c.source, articles.c.section,
+                                   articles.c.lang, articles.c.published)).all()  # fmt: skip
+    return {pk: tuple(rest) for pk, *rest in rows}
+
+
+def _facets_agree(store: Store, stored: dict[int, tuple]) -> None:
+    """Each row's ``facets`` holds exactly the lexemes :func:`facet_tokens` writes."""
+    same = text(
+        "SELECT facets = array_to_tsvector(string_to_array(:tokens, ' ')) "
+        "FROM article_search WHERE article_pk = :pk"
+    )
+    with store.engine.connect() as conn:
+        for pk, row in stored.items():
+            assert conn.execute(same, {"pk": pk, "tokens": facet_tokens(*row)}).scalar(), pk
+
+
+def test_every_row_holds_its_article_s_facets_and_follows_a_moderator(pg: Store) -> None:
+    stored = _save_mixed(pg)
+    _facets_agree(pg, stored)
+    pk = next(pk for pk, row in stored.items() if row[1] == "sports")
+    with pg.engine.connect() as conn:
+        num = conn.execute(select(articles.c.num).where(articles.c.pk == pk)).scalar_one()
+    set_section(pg, "lematin", num, "culture", "moderator")
+    _facets_agree(pg, {**stored, pk: ("lematin", "culture", *stored[pk][2:])})
+
+
+def test_migration_0017_fills_an_existing_archive_as_the_writers_do(pg: Store) -> None:
+    """``nashra_facets()`` (the migration's SQL) and :func:`facet_tokens` agree, row by row,
+    and the column then refuses a row without facets."""
+    stored = _save_mixed(pg)
+    cfg = _alembic_config()
+    with pg.engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0016")
+        columns = conn.execute(text(
+            "SELECT column_name FROM information_schema.columns "
+            "WHERE table_name = 'article_search'"
+        )).scalars().all()  # fmt: skip
+        assert "facets" not in columns
+        command.upgrade(cfg, "heads")
+        nullable = conn.execute(text(
+            "SELECT is_nullable FROM information_schema.columns "
+            "WHERE table_name = 'article_search' AND column_name = 'facets'"
+        )).scalar()  # fmt: skip
+        indexes = set(conn.execute(text(
+            "SELECT indexname FROM pg_indexes WHERE tablename = 'article_search'"
+        )).scalars())  # fmt: skip
+    assert nullable == "NO"
+    assert indexes >= {INDEX, "ix_article_search_words", "ix_article_search_author"}
+    _facets_agree(pg, stored)
+    budget = search(pg, SearchRequest(q="الميزانية", filters=Filters(source="hespress")))
+    assert {h.row["pk"] for h in budget.hits} == {
+        pk for pk, row in stored.items() if row[0] == "hespress"
+    }
+
+
+def test_migration_0017_keeps_what_an_operator_did_beforehand(pg: Store) -> None:
+    """Filled and indexed while the portal ran (the column, the ``UPDATE``, ``CREATE INDEX
+    CONCURRENTLY``): the migration rewrites nothing and keeps the indexes it finds."""
+    stored = _save_mixed(pg)
+    cfg = _alembic_config()
+    migration = ScriptDirectory.from_config(cfg).get_revision("0017").module
+    oids = text(
+        "SELECT c.relname, c.oid FROM pg_class AS c JOIN pg_index AS i ON i.indexrelid = c.oid "
+        "WHERE i.indrelid = 'article_search'::regclass"
+    )
+    with pg.engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0016")
+        conn.execute(text(migration.FACETS_FUNCTION))
+        conn.execute(text("ALTER TABLE article_search ADD COLUMN facets tsvector"))
+        conn.execute(text(
+            "UPDATE article_search AS s "
+            "SET facets = nashra_facets(a.source, a.section, a.lang, a.published) "
+            "FROM articles AS a WHERE a.pk = s.article_pk"
+        ))  # fmt: skip
+    with pg.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(text(
+            f"CREATE INDEX CONCURRENTLY {INDEX} ON article_search "
+            "USING gin (nashra_era(article_pk), facets, terms)"
+        ))  # fmt: skip
+        before = dict(conn.execute(oids).all())
+    with pg.engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "heads")
+        after = dict(conn.execute(oids).all())
+    assert "ix_article_search_era_terms" not in after
+    del before["ix_article_search_era_terms"]
+    assert after == before  # the operator's index and the others, none rebuilt
+    _facets_agree(pg, stored)
+
+
+def test_a_filtered_search_is_answered_inside_the_index(pg: Store) -> None:
+    """An outlet and a year are lexemes of the index beside the words: the plan reads neither
+    ``articles`` nor a row the filters drop, and finds what the SQL filters find."""
+    stored = _save_mixed(pg)
+    backend = PostgresBackend([(t, "text") for t in parse_query("الميزانية").terms])
+    year = Filters(
+        source="hespress",
+        since=datetime(2020, 1, 1, tzinfo=UTC),
+        until=datetime(2021, 1, 1, tzinfo=UTC),
+    )
+    with pg.engine.connect() as conn:
+        rest = backend.take_filters(conn, year)
+        assert rest == Filters()  # nothing left for SQL on articles
+        query = select(pg_search.c.article_pk).where(*backend.strict())
+        found = set(conn.execute(query).scalars())
+        compiled = query.compile(dialect=conn.dialect)
+        conn.exec_driver_sql("SET enable_seqscan = off")
+        plan = "\n".join(
+            conn.exec_driver_sql(f"EXPLAIN {compiled}", compiled.params).scalars().all()
+        )
+    assert found == {
+        pk
+        for pk, (source, _, _, published) in stored.items()
+        if source == "hespress" and published.year == 2020
+    }
+    assert INDEX in plan and "facets @@" in plan and "articles" not in plan, plan
