@@ -231,6 +231,34 @@ def test_date_sort_walks_the_date_index_with_the_same_results(
     assert sorted_matches == sorted(published, key=lambda pk: (published[pk], pk), reverse=True)
 
 
+def test_the_date_walk_of_a_date_range_starts_and_stops_at_its_bounds(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A date range the index answers (whole days) leaves no SQL filter, so the date sort walks
+    the date index: from the range's end to its start, not from the newest article of the
+    archive (a year long past would be reached through every article since)."""
+    from sqlalchemy import event
+
+    from nashra.search import engine
+
+    store.ensure_source("demo", "ديمو")
+    for n in range(40):
+        _save(store, n, f"الميزانية {n}", "نص عن الميزانية", published=T0 + timedelta(days=n))
+    monkeypatch.setattr(engine, "DATE_WALK_ABOVE", 5)
+    since, until = T0 + timedelta(days=10), T0 + timedelta(days=30)
+    statements: list[str] = []
+    event.listen(store.engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
+    request = SearchRequest(q="الميزانية", sort="date", per_page=50,
+                            filters=Filters(since=since, until=until))  # fmt: skip
+    found = _pks(search(store, request))
+    with store.engine.connect() as conn:
+        published = dict(conn.execute(select(articles.c.pk, articles.c.published)).all())
+    inside = [pk for pk, when in published.items() if since <= when < until]
+    assert found == sorted(inside, key=lambda pk: published[pk], reverse=True)
+    walks = [s for s in statements if "ORDER BY articles.published DESC" in s]
+    assert walks and all("articles.published >=" in s for s in walks), walks
+
+
 def _save_budget_news(store: Store) -> None:
     """30 articles of one outlet, 8 with the word in the title, each with it 1-3 times."""
     store.ensure_source("demo", "ديمو")

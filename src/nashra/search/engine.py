@@ -190,6 +190,9 @@ class _Matches:
     condition: list[Any]
     where: list[Any]
     estimated: bool = False  # a count of them was the database's estimate
+    # The request's date range on ``articles``: where the date sort's walk starts and stops
+    # when the index answers it (otherwise it is in ``where``).
+    dates: list[Any] = field(default_factory=list)
 
     def _select(self, *columns: Any, joined: bool = False) -> Any:
         source = self.backend.source(joined or bool(self.where))
@@ -303,7 +306,7 @@ class _Matches:
         order = (articles.c.published.desc(), articles.c.pk.desc())
         if total > DATE_WALK_ABOVE and not self.where:
             matching = select(self.backend.key).select_from(self.backend.source(False))
-            query = self.backend.date_walk(matching.where(*self.condition))
+            query = self.backend.date_walk(matching.where(*self.condition)).where(*self.dates)
         else:
             query = self._select(self.backend.key, joined=True)
         query = query.order_by(*order).offset(offset).limit(limit)
@@ -428,7 +431,8 @@ def search(store: Store, request: SearchRequest, memo: ArticleMemo | None = None
             rest = backend.take_filters(conn, request.filters)
             if rest is not None:
                 where = [*rest.clauses(), *extra]
-                matches = _Matches(conn, backend, backend.strict(), where)
+                dates = Filters(since=request.filters.since, until=request.filters.until)
+                matches = _Matches(conn, backend, backend.strict(), where, dates=dates.clauses())
                 counts.append(matches)
                 topic = request.mode == "topic" and request.sort == "relevance"
                 first = None  # the first POOL best first, when the count's pass gave them
