@@ -79,6 +79,29 @@ def test_snippet_centres_on_the_matches() -> None:
     assert plain == "لا شيء هنا"
 
 
+def test_a_phrase_is_marked_where_it_stands_whole_and_its_snippet_goes_there() -> None:
+    """«الأمم المتحدة»: «المتحدة» of «المملكة المتحدة» and a lone «الأمم» are not the phrase;
+    the snippet shows where the phrase is, even after a denser run of its words apart."""
+    query = parse_query('"الأمم المتحدة" الميزانية')
+    marker = Highlighter(query.stems, query.prefixes, query.phrases)
+    title = marker.mark("المملكة المتحدة ترحب بقرار للأمم المتحدة حول الميزانية", "ar")
+    assert title == (
+        "المملكة المتحدة ترحب بقرار <mark>للأمم</mark> <mark>المتحدة</mark> حول "
+        "<mark>الميزانية</mark>"
+    )
+    words = ["كلام"] * 60 + ["المتحدة", "الأمم", "المتحدة،"] + ["كلام"] * 60
+    apart = ["المملكة", "المتحدة", "والأمم", "كلام", "المتحدة", "الأمم"] * 3
+    text = " ".join(apart + words)
+    snippet = marker.snippet(text, "ar", words=20)
+    assert snippet.count("<mark>") == 2, snippet
+    assert "<mark>الأمم</mark> <mark>المتحدة</mark>،" in snippet
+    # The same on the fast scan and the folded reference, and in a title marked whole.
+    folded = Highlighter(query.stems, query.prefixes, query.phrases)
+    folded._raw_keys = None
+    assert folded.snippet(text, "ar", words=20) == snippet
+    assert marker.mark(" ".join(apart), "ar").count("<mark>") == 0
+
+
 def test_snippet_finds_diacritised_and_hamza_spellings_without_folding_the_body() -> None:
     # Marks inside a word, alef and ta marbuta variants: the scan of the unfolded body (marks
     # removed, letters matched by class) must flag the same words as folding it first.

@@ -467,7 +467,7 @@ def search(store: Store, request: SearchRequest, memo: ArticleMemo | None = None
     strict_pks = {pk for pk, _ in strict} if complete is None else complete
     total = total or exact_total + len(partial)
     region_tokens = {tok for t, _ in required for v in t.variants for tok in v}
-    highlighter = Highlighter(query.stems | region_tokens, query.prefixes)
+    highlighter = Highlighter(query.stems | region_tokens, query.prefixes, query.phrases)
     marks = _Marks(highlighter, {} if region_tokens else held, memo)
     hits = []
     for pk, score in shown:
@@ -509,7 +509,7 @@ class _Marks:
         self.highlighter = highlighter
         self.held = held
         self.memo = memo
-        self._by_tokens: dict[frozenset[str], Highlighter] = {}
+        self._by_tokens: dict[tuple[frozenset[str], frozenset[tuple[str, ...]]], Highlighter] = {}
 
     def author(self, author: str, lang: str) -> str:
         return self.highlighter.mark(author, lang)
@@ -520,11 +520,13 @@ class _Marks:
             return self.highlighter.mark(title, lang), self.highlighter.snippet(body, lang)
         stems = self.highlighter.stems & held
         prefixes = self.highlighter.prefixes
+        phrases = frozenset(p for p in self.highlighter.phrases if held.issuperset(p))
 
         def mark() -> tuple[str, str]:
-            highlighter = self._by_tokens.get(stems)
+            highlighter = self._by_tokens.get((stems, phrases))
             if highlighter is None:
-                highlighter = self._by_tokens[stems] = Highlighter(stems, prefixes)
+                highlighter = Highlighter(stems, prefixes, phrases)
+                self._by_tokens[(stems, phrases)] = highlighter
             return highlighter.mark(title, lang), highlighter.snippet(body, lang)
 
-        return self.memo.marks(pk, (stems, prefixes), mark)
+        return self.memo.marks(pk, (stems, prefixes, phrases), mark)

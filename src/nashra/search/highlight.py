@@ -1,9 +1,10 @@
 """Result snippets with the matched words marked, in the ORIGINAL text (pure functions).
 
-A word of the original text is marked when the one analyser gives it a token of the query (so
-«المغربيّة» is marked for a search on «المغرب», diacritised or not), or when its normalised,
-unstemmed form starts with one of the query's prefixes. Everything is HTML-escaped; only our own
-``<mark>`` tags are markup.
+A word of the original text is marked when the one analyser gives it a token of the query's
+words (so «المغربيّة» is marked for a search on «المغرب», diacritised or not), when its
+normalised, unstemmed form starts with one of the query's prefixes, or when it is part of one of
+the query's phrases where the phrase stands whole, in order («المتحدة» of «الأمم المتحدة», not
+of «المملكة المتحدة»). Everything is HTML-escaped; only our own ``<mark>`` tags are markup.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from bisect import bisect_left
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from html import escape
 from itertools import compress
 
@@ -97,17 +98,50 @@ def _best_start(hits: list[bool], size: int, words: int) -> int:
     return best
 
 
-class Highlighter:
-    """Marks the words of a text that a query matched (one instance per search, memoised)."""
+# What one whitespace-separated chunk of a text gives the query: whether it is marked wherever it
+# is (a word's token, a prefix), and its tokens when one of them is a phrase's (else empty).
+_Word = tuple[bool, tuple[str, ...]]
 
-    def __init__(self, stems: Iterable[str], prefixes: Iterable[str]) -> None:
+
+def _phrase_places(words: Sequence[_Word | None], phrases: frozenset[tuple[str, ...]]) -> set[int]:
+    """The chunks that hold a whole phrase, its tokens in a row (``None``: a chunk with no
+    token of the query, which breaks a run)."""
+    stream: list[tuple[str | None, int]] = []
+    for i, word in enumerate(words):
+        if word is None or not word[1]:
+            stream.append((None, i))
+        else:
+            stream.extend((tok, i) for tok in word[1])
+    tokens = [tok for tok, _ in stream]
+    places: set[int] = set()
+    for phrase in phrases:
+        size = len(phrase)
+        for start in range(len(tokens) - size + 1):
+            if tokens[start] == phrase[0] and tuple(tokens[start : start + size]) == phrase:
+                places.update(i for _, i in stream[start : start + size])
+    return places
+
+
+class Highlighter:
+    """Marks the words of a text that a query matched (one instance per search, memoised):
+    ``stems`` wherever they are, ``prefixes`` as typed, ``phrases`` (token sequences) where
+    they stand whole."""
+
+    def __init__(
+        self,
+        stems: Iterable[str],
+        prefixes: Iterable[str],
+        phrases: Iterable[tuple[str, ...]] = (),
+    ) -> None:
         self.stems = frozenset(stems)
         self.prefixes = tuple(prefixes)
-        self._memos: dict[str, dict[str, bool]] = {}
+        self.phrases = frozenset(tuple(p) for p in phrases)
+        self._phrase_tokens = frozenset(tok for p in self.phrases for tok in p)
+        self._memos: dict[str, dict[str, _Word]] = {}
         # Substrings every matching word's folded form must contain: an Arabic light stem is
         # always a substring of the folded word, a prefix too; a Latin stem keeps its first
         # letters. They let a long body be scanned by one regex instead of word by word.
-        keys = {t if is_arabic_token(t) else t[:2] for t in self.stems if t}
+        keys = {t if is_arabic_token(t) else t[:2] for t in self.stems | self._phrase_tokens if t}
         keys |= {p for p in self.prefixes if p}
         # Only letters of other scripts need the case and accent folds; ASCII digits (a query's
         # number, Arabic-Indic digits in the text) are found by the raw pattern's classes.
@@ -116,24 +150,39 @@ class Highlighter:
         self._keys = re.compile("|".join(map(re.escape, ordered))) if ordered else None
         self._raw_keys = _raw_pattern(ordered) if ordered and not self._latin else None
 
-    def _compute(self, chunk: str, lang: str) -> bool:
-        if any(tok in self.stems for tok in analyse(chunk, lang)):
-            return True
-        return bool(self.prefixes) and any(
+    def _compute(self, chunk: str, lang: str) -> _Word:
+        tokens = analyse(chunk, lang)
+        bound = tuple(tokens) if not self._phrase_tokens.isdisjoint(tokens) else ()
+        if any(tok in self.stems for tok in tokens):
+            return True, bound
+        loose = bool(self.prefixes) and any(
             w.startswith(self.prefixes) for w in normalize(chunk).split()
         )
+        return loose, bound
 
-    def hits(self, chunks: list[str], lang: str) -> list[bool]:
-        """Whether each whitespace-separated chunk of a text is a matched word (memoised per
-        search: a page of results repeats most of its words)."""
+    def _words(self, chunks: list[str], lang: str) -> list[_Word]:
+        """What each chunk gives the query (memoised per search: a page of results repeats
+        most of its words)."""
         memo = self._memos.setdefault(lang, {})
         out = []
         for chunk in chunks:
-            hit = memo.get(chunk)
-            if hit is None:
-                hit = memo[chunk] = self._compute(chunk, lang)
-            out.append(hit)
+            word = memo.get(chunk)
+            if word is None:
+                word = memo[chunk] = self._compute(chunk, lang)
+            out.append(word)
         return out
+
+    def _resolve(self, words: list[_Word | None]) -> list[bool]:
+        """Whether each chunk is marked: by itself, or as part of a whole phrase."""
+        flags = [word is not None and word[0] for word in words]
+        if self.phrases and any(word is not None and word[1] for word in words):
+            for i in _phrase_places(words, self.phrases):
+                flags[i] = True
+        return flags
+
+    def hits(self, chunks: list[str], lang: str) -> list[bool]:
+        """Whether each whitespace-separated chunk of a text is a matched word."""
+        return self._resolve(list(self._words(chunks, lang)))
 
     def _scan(self, chunks: list[str], lang: str) -> list[bool]:
         """:meth:`hits` for a long run of chunks, analysing only those the key regex finds."""
@@ -154,16 +203,14 @@ class Highlighter:
     def _flag(self, chunks: list[str], lang: str, text: str, keys: re.Pattern[str]) -> list[bool]:
         """Check the chunks where ``keys`` matches in ``text`` (``chunks`` joined by single
         spaces, folded or not: a key never spans a space)."""
-        flags = [False] * len(chunks)
-        seen: set[int] = set()
+        words: list[_Word | None] = [None] * len(chunks)
         index, at = 0, 0
         for match in keys.finditer(text):
             index += text.count(" ", at, match.start())
             at = match.start()
-            if index not in seen:
-                seen.add(index)
-                flags[index] = self.hits([chunks[index]], lang)[0]
-        return flags
+            if words[index] is None:
+                words[index] = self._words([chunks[index]], lang)[0]
+        return self._resolve(words)
 
     def _render(self, chunks: list[str], hits: list[bool]) -> str:
         out: list[str] = []

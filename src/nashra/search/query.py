@@ -81,13 +81,22 @@ class Query:
 
     @property
     def stems(self) -> frozenset[str]:
-        """Analysed tokens a matched word of a document has (for highlighting)."""
+        """Analysed tokens a matched word of a document has wherever it is (for highlighting):
+        the words'. A phrase's tokens are :attr:`phrases`, marked only where they are in order."""
         return frozenset(
-            tok
+            v[0]
             for t in self.terms
             if t.kind != "prefix" and not t.optional
             for v in t.variants
-            for tok in v
+            if len(v) == 1
+        )
+
+    @property
+    def phrases(self) -> frozenset[tuple[str, ...]]:
+        """The token sequences a document must hold in order: quoted phrases and the words the
+        analyser splits into several tokens (for highlighting)."""
+        return frozenset(
+            v for t in self.terms if t.kind != "prefix" for v in t.variants if len(v) > 1
         )
 
     @property
