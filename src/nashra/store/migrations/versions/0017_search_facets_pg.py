@@ -15,12 +15,13 @@ with the words' inside the index, and only the rows that pass are read.
 
 Every existing row is filled from its article (``nashra_facets()``, the same tokens in SQL; a
 test checks both agree), with the search table's GIN indexes dropped while it is rewritten and
-built again after: about 50 s per 100,000 rows on two cores, most of it the index builds. An
-operator who cannot stop search that long does the same beforehand while the portal runs
-(``ALTER TABLE … ADD COLUMN facets tsvector``, the ``UPDATE`` in batches of pks, then ``CREATE
-INDEX CONCURRENTLY`` of the new index under the same name and definition): when no row lacks
-its facets the rewrite is skipped, and an index already there is kept. The rewrite leaves the
-old row versions to autovacuum (or a ``VACUUM article_search`` afterwards).
+built again after (``maintenance_work_mem`` raised to 256 MB for the migration when it is
+lower). An operator who cannot stop search that long does the same beforehand while the portal
+runs (the function, ``ALTER TABLE … ADD COLUMN facets tsvector``, the ``UPDATE`` in batches of
+pks, then ``CREATE INDEX CONCURRENTLY`` of the new index under the same name and definition):
+the rows the running portal wrote since, without facets, are then filled in place (the indexes
+are only dropped when more than a tenth of the rows lack them), and an index already there is
+kept. The rewrite leaves the old row versions to autovacuum (or ``VACUUM article_search``).
 """
 
 import sqlalchemy as sa
@@ -44,6 +45,8 @@ INDEX = "ix_article_search_era_facets_terms"
 OLD_INDEX = "ix_article_search_era_terms"  # migration 0016's (era, terms), which INDEX replaces
 # The search table's other GIN indexes (migration 0004).
 OTHER_GIN = {"ix_article_search_words": "words", "ix_article_search_author": "author"}
+# More rows than this share without facets: the GIN indexes are dropped while they are filled.
+REBUILD_SHARE = 0.1
 
 
 def _gin(name: str, columns: str) -> str:
@@ -56,14 +59,21 @@ def upgrade() -> None:
         return
     op.execute(FACETS_FUNCTION)
     op.execute("ALTER TABLE article_search ADD COLUMN IF NOT EXISTS facets tsvector")
-    unfilled = bind.execute(
-        sa.text("SELECT EXISTS (SELECT 1 FROM article_search WHERE facets IS NULL)")
-    ).scalar()
-    if unfilled:
-        # Rewriting every row with its GIN indexes in place would update each index per row:
+    unfilled, rows = bind.execute(
+        sa.text("SELECT count(*) FILTER (WHERE facets IS NULL), count(*) FROM article_search")
+    ).one()
+    # GIN builds go faster with room to gather their entries (64 MB is PostgreSQL's default):
+    # raised for this transaction only, never lowered.
+    op.execute(
+        "SELECT set_config('maintenance_work_mem', '256MB', true) "
+        "WHERE pg_size_bytes(current_setting('maintenance_work_mem')) < pg_size_bytes('256MB')"
+    )
+    if unfilled > REBUILD_SHARE * rows:
+        # Rewriting many rows with their GIN indexes in place would update each index per row:
         # drop them, fill the column, build them again.
         for name in (OLD_INDEX, INDEX, *OTHER_GIN):
             op.execute(f"DROP INDEX IF EXISTS {name}")
+    if unfilled:
         op.execute(
             "UPDATE article_search AS s "
             "SET facets = nashra_facets(a.source, a.section, a.lang, a.published) "
