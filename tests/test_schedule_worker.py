@@ -227,3 +227,19 @@ def test_claims_skip_leased_feeds_and_respect_the_per_host_limit(store: Store) -
         with store.engine.begin() as conn:
             conn.execute(update(feeds).values(enabled=False))
         assert claim_due(store, "d", later, limit=10, lease_seconds=60, per_host=9) == []
+
+
+def test_the_feed_farm_listens_with_room_for_many_workers_connecting_at_once() -> None:
+    """The farm's listen backlog is 128, not socketserver's 5: with several workers opening
+    connections at once on a loaded machine, a SYN dropped from a full backlog is retried after
+    the client's connect timeout (``test_workers`` failed so on a feed it never polled)."""
+    import shutil
+    import subprocess
+
+    if shutil.which("ss") is None:
+        pytest.skip("needs ss (iproute2) to read a listening socket's backlog")
+    with FeedFarm(2, hosts=2, items=1, behaviours=["etag"]) as farm:
+        listing = subprocess.run(["ss", "-lnt"], capture_output=True, text=True).stdout
+        for address, port in farm.ports.items():
+            [line] = [row for row in listing.splitlines() if f"{address}:{port} " in row]
+            assert line.split()[2] == "128", line  # Send-Q of a listening socket: its backlog

@@ -110,7 +110,6 @@ class FeedFarm:
             server = _QuietServer((address, 0), handler)
             server.daemon_threads = True
             server.block_on_close = False
-            server.request_queue_size = 128
             self.ports[address] = server.server_address[1]
             thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
                                       daemon=True)  # fmt: skip
@@ -254,6 +253,11 @@ class FeedFarm:
 
 
 class _QuietServer(ThreadingHTTPServer):
+    # Read by listen() in the constructor (set on an instance afterwards it changed nothing:
+    # the backlog stayed at 5, and with many workers connecting at once on a loaded machine a
+    # dropped SYN came back after the client's 2 s connect timeout).
+    request_queue_size = 128
+
     def handle_error(self, request: Any, client_address: Any) -> None:
         # Clients that time out or hang up are part of what the farm is for.
         if isinstance(sys.exc_info()[1], ConnectionError | TimeoutError):
