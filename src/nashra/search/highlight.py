@@ -172,7 +172,7 @@ class Highlighter:
             out.append(word)
         return out
 
-    def _resolve(self, words: list[_Word | None]) -> list[bool]:
+    def _resolve(self, words: Sequence[_Word | None]) -> list[bool]:
         """Whether each chunk is marked: by itself, or as part of a whole phrase."""
         flags = [word is not None and word[0] for word in words]
         if self.phrases and any(word is not None and word[1] for word in words):
@@ -182,7 +182,7 @@ class Highlighter:
 
     def hits(self, chunks: list[str], lang: str) -> list[bool]:
         """Whether each whitespace-separated chunk of a text is a matched word."""
-        return self._resolve(list(self._words(chunks, lang)))
+        return self._resolve(self._words(chunks, lang))
 
     def _scan(self, chunks: list[str], lang: str) -> list[bool]:
         """:meth:`hits` for a long run of chunks, analysing only those the key regex finds."""

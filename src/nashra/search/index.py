@@ -44,20 +44,19 @@ _FACET_COLUMNS = (articles.c.source, articles.c.section, articles.c.lang, articl
 _FACETS_OF = select(articles.c.pk, *_FACET_COLUMNS).where(
     articles.c.pk.in_(bindparam("pks", expanding=True))
 )
+# The facet tokens (one space-separated string, as FTS5 takes them) as lexemes without positions.
+_PG_FACET_LEXEMES = "array_to_tsvector(string_to_array(:facets, ' '))"
 _PG_UPSERT = text(
     f"INSERT INTO {TABLE} (article_pk, terms, words, author, facets) VALUES (:pk, "
     "setweight(to_tsvector('simple', :title), 'A') || setweight(to_tsvector('simple', :body), 'D'), "
     "setweight(to_tsvector('simple', :title_words), 'A') "
     "|| setweight(to_tsvector('simple', :body_words), 'D'), "
-    "to_tsvector('simple', :author), array_to_tsvector(string_to_array(:facets, ' '))) "
+    f"to_tsvector('simple', :author), {_PG_FACET_LEXEMES}) "
     "ON CONFLICT (article_pk) DO UPDATE SET "
     "terms = excluded.terms, words = excluded.words, author = excluded.author, "
     "facets = excluded.facets"
 )
-_PG_FACETS = text(
-    f"UPDATE {TABLE} SET facets = array_to_tsvector(string_to_array(:facets, ' ')) "
-    "WHERE article_pk = :pk"
-)
+_PG_FACETS = text(f"UPDATE {TABLE} SET facets = {_PG_FACET_LEXEMES} WHERE article_pk = :pk")
 
 
 def _params(pk: int, doc: IndexDocument) -> dict[str, Any]:
