@@ -102,6 +102,29 @@ def test_a_phrase_is_marked_where_it_stands_whole_and_its_snippet_goes_there() -
     assert marker.mark(" ".join(apart), "ar").count("<mark>") == 0
 
 
+def test_a_long_body_is_read_on_to_its_first_match() -> None:
+    """An article that names the query late (past the first block of words scanned) shows that
+    place, a phrase across the seam of two blocks included; past the seek limit, its head."""
+    from nashra.search.highlight import MAX_SCAN_WORDS, MAX_SEEK_WORDS
+
+    query = parse_query('"الأمم المتحدة"')
+    marker = Highlighter(query.stems, query.prefixes, query.phrases)
+
+    def body(at: int, total: int = 8000) -> str:
+        words = [f"كلمة{i}" for i in range(total)]
+        words[at : at + 2] = ["الأمم", "المتحدة"]
+        return " ".join(words)
+
+    for at in (1421, MAX_SCAN_WORDS - 1, 3 * MAX_SCAN_WORDS - 20):
+        snippet = marker.snippet(body(at), "ar", words=20)
+        assert snippet.startswith("… ") and snippet.endswith(" …"), snippet
+        assert "<mark>الأمم</mark> <mark>المتحدة</mark>" in snippet, at
+        assert f"كلمة{at - 1} " in snippet
+    head = marker.snippet(body(MAX_SEEK_WORDS + MAX_SCAN_WORDS), "ar", words=20)
+    assert head.startswith("كلمة0 ") and "<mark>" not in head
+    assert marker.snippet("   ", "ar") == ""
+
+
 def test_snippet_finds_diacritised_and_hamza_spellings_without_folding_the_body() -> None:
     # Marks inside a word, alef and ta marbuta variants: the scan of the unfolded body (marks
     # removed, letters matched by class) must flag the same words as folding it first.

@@ -23,7 +23,12 @@ from nashra.text.stem import is_arabic_token
 __all__ = ["Highlighter", "SNIPPET_WORDS"]
 
 SNIPPET_WORDS = 32
-MAX_SCAN_WORDS = 600  # words of a body examined for the best window (then its head)
+MAX_SCAN_WORDS = 600  # words of a body examined at a time for the best window
+# A body with no match in its first words (a long article that names the query late) is read
+# on, block by block, while the blocks start before this word; then its head is shown. Each
+# block repeats the last words of the one before, so a phrase across the seam is seen whole.
+MAX_SEEK_WORDS = 6000
+SEEK_OVERLAP = 16
 ELLIPSIS = "…"
 
 
@@ -236,24 +241,43 @@ class Highlighter:
         chunks = (text or "").split()
         return self._render(chunks, self.hits(chunks, lang))
 
+    def _matched_block(self, text: str, lang: str) -> tuple[list[str], list[bool], int]:
+        """The first block of up to :data:`MAX_SCAN_WORDS` words of ``text`` holding a match:
+        its chunks (one more element, the rest of the text unsplit, when it goes on), their
+        hits and how many words come before it — the head block, when none of the blocks that
+        start within the first :data:`MAX_SEEK_WORDS` words matches."""
+        chunks = text.split(maxsplit=MAX_SCAN_WORDS)
+        hits = self._scan(chunks[:MAX_SCAN_WORDS], lang)
+        head, skipped, step = (chunks, hits), 0, MAX_SCAN_WORDS - SEEK_OVERLAP
+        while (
+            self._keys is not None
+            and not any(hits)
+            and len(chunks) > MAX_SCAN_WORDS
+            and skipped + step < MAX_SEEK_WORDS
+        ):
+            chunks = chunks[step:MAX_SCAN_WORDS] + chunks[MAX_SCAN_WORDS].split(maxsplit=step)
+            skipped += step
+            hits = self._scan(chunks[:MAX_SCAN_WORDS], lang)
+        return (chunks, hits, skipped) if any(hits) else (*head, 0)
+
     def snippet(self, text: str, lang: str, words: int = SNIPPET_WORDS) -> str:
-        """About ``words`` words of ``text`` around its densest run of matches, escaped, marked,
-        with « … » where the text was cut. No match: the head of the text."""
+        """About ``words`` words of ``text`` around its densest run of matches (in the first
+        block of words that has any), escaped, marked, with « … » where the text was cut. No
+        match: the head of the text."""
+        if not (text or "").strip():
+            return ""
         # The words past the scanned ones are never shown: one more element (the rest of the
         # text, unsplit) only tells that the text goes on.
-        chunks = (text or "").split(maxsplit=MAX_SCAN_WORDS)
-        if not chunks:
-            return ""
-        scan = chunks[:MAX_SCAN_WORDS]
-        hits = self._scan(scan, lang)
+        chunks, hits, skipped = self._matched_block(text, lang)
         start = 0
         if any(hits):
-            best = _best_start(hits, len(scan), words)
+            best = _best_start(hits, len(hits), words)
             first = hits.index(True, best)
             start = max(0, min(best, first - 3))
         end = min(len(chunks), start + words)
         window_hits = hits[start:end] + [False] * max(0, end - len(hits))
         body = self._render(chunks[start:end], window_hits[: end - start])
+        cut = start or skipped
         return (
-            (ELLIPSIS + " " if start else "") + body + (" " + ELLIPSIS if end < len(chunks) else "")
+            (ELLIPSIS + " " if cut else "") + body + (" " + ELLIPSIS if end < len(chunks) else "")
         )
