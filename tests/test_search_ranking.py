@@ -77,6 +77,17 @@ def test_words_together_rank_before_words_apart() -> None:
     assert _ranked("رئيس الوزراء", docs, {"رءيس": 40, "وزراء": 40}) == [2, 1]
 
 
+def test_a_phrase_repeated_in_a_long_body_does_not_outrank_it_in_the_title() -> None:
+    """Proximity saturates: a long article naming «الأمم المتحدة» six times late in its body does
+    not outrank one with the phrase in its headline (each place used to add its full weight)."""
+    long_body = FILLER * 280 + ["الأمم", "المتحدة", *FILLER * 10] * 6
+    docs = {
+        1: (["خبر"], long_body),
+        2: (["الأمم", "المتحدة", "تجتمع"], ["الأمم", "المتحدة", *FILLER * 20]),
+    }
+    assert _ranked('"الأمم المتحدة"', docs, {"امم": 60, "متحد": 90}) == [2, 1]
+
+
 def test_title_above_lead_above_body() -> None:
     late = [*FILLER * (LEAD_TERMS // len(FILLER) + 1), "الزلزال"]
     docs = {

@@ -15,8 +15,10 @@ Score of an article, higher is better:
   mean of the candidates. Function words (``Term.optional``) weigh :data:`STOP_WEIGHT`.
 * **coverage**: :data:`COVERAGE` × the share of the query's rarity (idf) the article matches,
   so an article with more of the query — the rare words above all — comes first;
-* **proximity**: :data:`ADJACENT` for each place where two consecutive words of the query follow
-  each other in the article (in the query's order).
+* **proximity**: :data:`ADJACENT` for each two consecutive words of the query that follow each
+  other somewhere in the article (in the query's order), saturated like a term's count: one
+  place gives the whole weight, more places up to twice it, so a long article that repeats a
+  phrase twenty times does not outrank one with the phrase in its title.
 
 The weights were tuned on half of the ARCD questions (``benchmarks/eval_search.py``; the other
 half is reported beside it) and checked on the relevance set of the tests.
@@ -211,11 +213,13 @@ def _consecutive_words(units: Sequence[Unit]) -> list[tuple[tuple[str, ...], tup
 def _adjacent(
     pairs: Sequence[tuple[tuple[str, ...], tuple[str, ...]]],
     positions: Mapping[str, Sequence[int]],
-) -> int:
-    """Places where two consecutive content words of the query follow each other."""
-    count = 0
+) -> float:
+    """For each two consecutive content words of the query, the places where they follow each
+    other, saturated: ``2n / (n + 1)`` (1 for one place, towards 2 for many)."""
+    total = 0.0
     for first, second in pairs:
         after = {p for tok in second for p in positions.get(tok, ())}
         if after:
-            count += sum(1 for tok in first for p in positions.get(tok, ()) if p + 1 in after)
-    return count
+            n = sum(1 for tok in first for p in positions.get(tok, ()) if p + 1 in after)
+            total += 2 * n / (n + 1)
+    return total
