@@ -18,7 +18,7 @@ from nashra.enrich.store import rebuild, save_enrichment, set_section
 from nashra.ingest import save_article
 from nashra.model import Article
 from nashra.search import SearchRequest, search
-from nashra.search.facets import day_tokens, facet_tokens
+from nashra.search.facets import day_tokens, facet_tokens, month_cover
 from nashra.store import Store
 from nashra.store.db import _alembic_config
 from nashra.store.queries import Filters
@@ -146,6 +146,20 @@ def test_day_tokens_cover_a_range_with_the_fewest_tokens() -> None:
         "d20190201",
     ]
     assert day_tokens(date(2018, 3, 1), date(2018, 3, 1)) == []
+
+
+def test_month_cover_widens_an_edge_month_mostly_in_the_range() -> None:
+    from datetime import date
+
+    d = date
+    # 365 days from 5 March: March 2021 (27 of 31 days) whole, March 2022 (4 days) not.
+    assert month_cover(d(2021, 3, 5), d(2022, 3, 5)) == (d(2021, 3, 1), d(2022, 3, 5))
+    assert month_cover(d(2021, 3, 20), d(2022, 3, 25)) == (d(2021, 3, 20), d(2022, 4, 1))
+    assert month_cover(d(2021, 3, 5), d(2021, 3, 28)) == (d(2021, 3, 1), d(2021, 4, 1))
+    assert month_cover(d(2021, 3, 9), d(2021, 3, 11)) == (d(2021, 3, 9), d(2021, 3, 11))
+    assert month_cover(d(2021, 2, 20), d(2021, 3, 12)) == (d(2021, 2, 20), d(2021, 3, 12))
+    assert month_cover(d(2021, 3, 1), d(2021, 4, 1)) == (d(2021, 3, 1), d(2021, 4, 1))
+    assert len(day_tokens(*month_cover(d(2021, 3, 5), d(2022, 3, 5)))) == 16  # 42 exact
 
 
 def test_migration_0008_moves_an_existing_index_and_keeps_its_trigger(tmp_path: Path) -> None:

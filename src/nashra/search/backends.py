@@ -477,8 +477,16 @@ class PostgresBackend(IndexBackend):
     facets: tuple[ColumnElement[bool], ...] = ()
 
     def keep_facets(self, facets: FacetFilter) -> None:
-        wanted = cast(bindparam("facets", facets.tsquery(), unique=True), TSQUERY)
+        # GIN pays for each ORed token: a date range is asked by whole months where most of
+        # their days are in it, and its exact days are checked on the rows read, through
+        # ``strip(facets)``, which the index cannot answer (so the planner leaves it to them).
+        cover, exact = facets.covered()
+        wanted = cast(bindparam("facets", cover.tsquery(), unique=True), TSQUERY)
         self.facets = (pg_search.c.facets.op("@@", is_comparison=True)(wanted),)
+        if exact:
+            days = FacetFilter(groups=(exact,), rest=facets.rest).tsquery()
+            on_rows = cast(bindparam("facet_days", days, unique=True), TSQUERY)
+            self.facets += (func.strip(pg_search.c.facets).op("@@", is_comparison=True)(on_rows),)
 
     def _groups(self, clauses: Sequence[Clause]) -> dict[str, tuple[ColumnElement[Any], list[str]]]:
         groups: dict[str, tuple[ColumnElement[Any], list[str]]] = {}
