@@ -43,7 +43,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import make_url
 
 from nashra.config import load_settings
@@ -65,6 +65,7 @@ AUTHORS = 5000
 YEARS = 8
 PARAGRAPHS_PER_ARTICLE = 3
 SAMPLES = 25
+PREFETCH_IO = 64  # effective_io_concurrency as docs/deploy.md recommends for SSDs
 END = datetime(2026, 11, 30, 12, tzinfo=UTC)
 FIRST = ["محمد", "أحمد", "فاطمة", "يوسف", "خديجة", "عمر", "سعيد", "نادية", "كريم", "ليلى"] * 10
 LAST = [f"{a}{b}" for a in ("ال", "بن ", "أبو ") for b in (
@@ -283,6 +284,13 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
 
 
+def figures(times: list[float]) -> dict[str, float]:
+    return {
+        "p50_ms": round(statistics.median(times), 1),
+        "p95_ms": round(percentile(times, 0.95), 1),
+    }
+
+
 def measure(archive: Archive, words: dict[str, str]) -> dict[str, Any]:
     from starlette.testclient import TestClient
 
@@ -323,9 +331,40 @@ def measure(archive: Archive, words: dict[str, str]) -> dict[str, Any]:
                 times.append((time.perf_counter() - t) * 1000)
                 if response.status_code != expect:
                     raise SystemExit(f"{label}: {path} answered {response.status_code}")
-        results[label] = {
-            "p50_ms": round(statistics.median(times), 1),
-            "p95_ms": round(percentile(times, 0.95), 1),
+        results[label] = figures(times)
+
+    def sample_read_ahead(label: str, paths: Callable[[int], str], warm: str) -> None:
+        """``label`` with the server's read-ahead and, as ``label_prefetch``, with the one
+        docs/deploy.md recommends (``effective_io_concurrency``: a bitmap heap scan then asks
+        for the next pages of the matches' rows while it scores), request by request in turn,
+        each half on its own outlets and days (``paths(2 i)`` and ``paths(2 i + 1)``), so
+        neither reads what the other has just read."""
+        depth = {"value": "DEFAULT"}
+
+        def set_depth(dbapi_conn: Any, _record: Any, _proxy: Any) -> None:
+            with dbapi_conn.cursor() as cur:
+                cur.execute(f"SET effective_io_concurrency = {depth['value']}")
+            dbapi_conn.commit()
+
+        times: list[list[float]] = [[], []]
+        event.listen(engine, "checkout", set_depth)
+        try:
+            with TestClient(app) as client:
+                client.get(warm)  # warm-up (templates, pool): not counted
+                for i in range(2 * SAMPLES):
+                    depth["value"] = str(PREFETCH_IO) if i % 2 else "DEFAULT"
+                    portal.clear_memos()
+                    t = time.perf_counter()
+                    response = client.get(paths(i))
+                    times[i % 2].append((time.perf_counter() - t) * 1000)
+                    if response.status_code != 200:
+                        raise SystemExit(f"{label}: {paths(i)} answered {response.status_code}")
+        finally:
+            event.remove(engine, "checkout", set_depth)
+        results[label] = figures(times[0])
+        results[f"{label}_prefetch"] = {
+            **figures(times[1]),
+            "effective_io_concurrency": PREFETCH_IO,
         }
 
     outlet = lambda i: archive.outlets[(i * 7) % OUTLETS]  # noqa: E731
@@ -375,9 +414,15 @@ def measure(archive: Archive, words: dict[str, str]) -> dict[str, Any]:
     sample("search_rare", lambda i: f"/search?q={quote(words['rare'])}")
     sample("search_common", lambda i: f"/search?q={quote(words['common'])}")
     sample("search_phrase", lambda i: f"/search?q={quote(words['phrase'])}")
-    sample("search_outlet_date",
-           lambda i: f"/search?q={quote(words['common'])}&source={outlet(i)}"
-                     f"&since={days[i] - timedelta(days=365)}&until={days[i]}")  # fmt: skip
+    # an outlet's year: even requests on the outlets and days of the samples above, odd ones
+    # three outlets and 48 days further
+    year_end = lambda i: days[i // 2 % SAMPLES] - timedelta(days=48 * (i % 2))  # noqa: E731
+    sample_read_ahead("search_outlet_date",
+                      lambda i: f"/search?q={quote(words['common'])}"
+                                f"&source={outlet(i // 2 + 3 * (i % 2))}"
+                                f"&since={year_end(i) - timedelta(days=365)}"
+                                f"&until={year_end(i)}",
+                      f"/search?q={quote(words['common'])}&source={outlet(SAMPLES)}")  # fmt: skip
     # the footer's figure alone (maintained per-outlet counters, summed)
     times = []
     for _ in range(SAMPLES):

@@ -35,7 +35,7 @@ from nashra.store.queries import Filters
 
 __all__ = ["FacetFilter", "day_tokens", "facet_tokens", "month_cover", "split_filters"]
 
-WHOLE_MONTH_SHARE = 2 / 3  # a partial month this much inside a range is asked whole (PostgreSQL)
+WHOLE_MONTH_SHARE = 1 / 2  # a partial month this much inside a range is asked whole (PostgreSQL)
 
 
 def _hex(value: str | None) -> str:
