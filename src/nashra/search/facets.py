@@ -89,11 +89,7 @@ def month_cover(first: date, end: date, share: float = WHOLE_MONTH_SHARE) -> tup
             first = start
     last = (end - timedelta(days=1)).replace(day=1)
     after = _next_month(last)
-    if (
-        end != last
-        and end != after
-        and (end - max(first, last)).days >= share * (after - last).days
-    ):
+    if end != after and (end - max(first, last)).days >= share * (after - last).days:
         end = after
     return first, end
 
