@@ -75,6 +75,9 @@ def test_snippet_centres_on_the_matches() -> None:
     snippet = marker.snippet(text, "ar", words=20)
     assert snippet.startswith("… ") and snippet.endswith(" …")
     assert "<mark>الميزانية</mark>" in snippet
+    # A lone match stands in the middle of its window, not at its end.
+    before, after = snippet.split("<mark>الميزانية</mark>")
+    assert len(before.split()) - 1 == 9 and len(after.split()) - 1 == 10, snippet
     plain = marker.snippet("لا شيء هنا", "ar")
     assert plain == "لا شيء هنا"
 

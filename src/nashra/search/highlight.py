@@ -271,9 +271,13 @@ class Highlighter:
         chunks, hits, skipped = self._matched_block(text, lang)
         start = 0
         if any(hits):
+            # The densest window, shifted so that its run of matches stands in its middle
+            # (the first best window ends on a match: a lone one was its last word).
             best = _best_start(hits, len(hits), words)
             first = hits.index(True, best)
-            start = max(0, min(best, first - 3))
+            last = max(compress(range(best, min(best + words, len(hits))), hits[best:]))
+            centred = first - (words - (last - first + 1)) // 2
+            start = max(0, min(centred, len(hits) - words))
         end = min(len(chunks), start + words)
         window_hits = hits[start:end] + [False] * max(0, end - len(hits))
         body = self._render(chunks[start:end], window_hits[: end - start])
