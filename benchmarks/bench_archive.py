@@ -319,18 +319,20 @@ def measure(archive: Archive, words: dict[str, str]) -> dict[str, Any]:
             ).first()
         return "" if row is None else encode_cursor(row.published, row.pk)
 
+    def timed(client: Any, label: str, path: str, expect: int = 200) -> float:
+        """Milliseconds of one uncached request (the portal's memos cleared first)."""
+        portal.clear_memos()
+        t = time.perf_counter()
+        response = client.get(path)
+        took = (time.perf_counter() - t) * 1000
+        if response.status_code != expect:
+            raise SystemExit(f"{label}: {path} answered {response.status_code}")
+        return took
+
     def sample(label: str, paths: Callable[[int], str], expect: int = 200) -> None:
-        times = []
         with TestClient(app) as client:
             client.get(paths(SAMPLES - 1))  # warm-up (templates, pool): not counted
-            for i in range(SAMPLES):
-                path = paths(i)
-                portal.clear_memos()
-                t = time.perf_counter()
-                response = client.get(path)
-                times.append((time.perf_counter() - t) * 1000)
-                if response.status_code != expect:
-                    raise SystemExit(f"{label}: {path} answered {response.status_code}")
+            times = [timed(client, label, paths(i), expect) for i in range(SAMPLES)]
         results[label] = figures(times)
 
     def sample_read_ahead(label: str, paths: Callable[[int], str], warm: str) -> None:
@@ -353,12 +355,7 @@ def measure(archive: Archive, words: dict[str, str]) -> dict[str, Any]:
                 client.get(warm)  # warm-up (templates, pool): not counted
                 for i in range(2 * SAMPLES):
                     depth["value"] = str(PREFETCH_IO) if i % 2 else "DEFAULT"
-                    portal.clear_memos()
-                    t = time.perf_counter()
-                    response = client.get(paths(i))
-                    times[i % 2].append((time.perf_counter() - t) * 1000)
-                    if response.status_code != 200:
-                        raise SystemExit(f"{label}: {paths(i)} answered {response.status_code}")
+                    times[i % 2].append(timed(client, label, paths(i)))
         finally:
             event.remove(engine, "checkout", set_depth)
         results[label] = figures(times[0])

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import shutil
+import subprocess
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -233,9 +235,6 @@ def test_the_feed_farm_listens_with_room_for_many_workers_connecting_at_once() -
     """The farm's listen backlog is 128, not socketserver's 5: with several workers opening
     connections at once on a loaded machine, a SYN dropped from a full backlog is retried after
     the client's connect timeout (``test_workers`` failed so on a feed it never polled)."""
-    import shutil
-    import subprocess
-
     if shutil.which("ss") is None:
         pytest.skip("needs ss (iproute2) to read a listening socket's backlog")
     with FeedFarm(2, hosts=2, items=1, behaviours=["etag"]) as farm:

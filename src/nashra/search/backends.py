@@ -483,9 +483,8 @@ class PostgresBackend(IndexBackend):
         cover, exact = facets.covered()
         wanted = cast(bindparam("facets", cover.tsquery(), unique=True), TSQUERY)
         self.facets = (pg_search.c.facets.op("@@", is_comparison=True)(wanted),)
-        if exact:
-            days = FacetFilter(groups=(exact,), rest=facets.rest).tsquery()
-            on_rows = cast(bindparam("facet_days", days, unique=True), TSQUERY)
+        if exact is not None:
+            on_rows = cast(bindparam("facet_days", exact.tsquery(), unique=True), TSQUERY)
             self.facets += (func.strip(pg_search.c.facets).op("@@", is_comparison=True)(on_rows),)
 
     def _groups(self, clauses: Sequence[Clause]) -> dict[str, tuple[ColumnElement[Any], list[str]]]:

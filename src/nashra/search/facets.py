@@ -28,7 +28,7 @@ for an index made before them (tests check that they agree with :func:`facet_tok
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 
 from nashra.store.queries import Filters
@@ -104,18 +104,18 @@ class FacetFilter:
     rest: Filters
     empty: bool = False
     # The whole days asked, first and end (excluded), when the last group is their tokens.
-    days: tuple[date, date] | None = field(default=None, compare=False)
+    days: tuple[date, date] | None = None
 
-    def covered(self) -> tuple[FacetFilter, tuple[str, ...]]:
+    def covered(self) -> tuple[FacetFilter, FacetFilter | None]:
         """For PostgreSQL: these facets with the days' group widened to :func:`month_cover`'s
-        (fewer tokens), and the exact days' tokens to check on the rows read (empty when the
-        cover is exact)."""
+        (fewer tokens), and the exact days to check on the rows read (None when the cover is
+        exact)."""
         if self.days is None:
-            return self, ()
+            return self, None
         tokens = tuple(day_tokens(*month_cover(*self.days)))
-        exact = self.groups[-1]
-        if tokens == exact:
-            return self, ()
+        if tokens == self.groups[-1]:
+            return self, None
+        exact = FacetFilter(groups=self.groups[-1:], rest=self.rest)
         return replace(self, groups=(*self.groups[:-1], tokens)), exact
 
     def fts5(self) -> str:
@@ -161,15 +161,11 @@ def split_filters(filters: Filters, first_day: date | None, last_day: date | Non
         if value:
             groups.append((f"{prefix}{_hex(value)}",))
             rest = replace(rest, **{name: None})
-    days = None
-    if filters.since or filters.until:
-        days = _date_range(filters, first_day, last_day)
-        tokens = day_tokens(*days) if days else None
-        if tokens == []:
+    days = _date_range(filters, first_day, last_day) if filters.since or filters.until else None
+    if days is not None:
+        tokens = day_tokens(*days)
+        if not tokens:
             return FacetFilter(groups=(), rest=filters, empty=True)
-        if tokens:
-            groups.append(tuple(tokens))
-            rest = replace(rest, since=None, until=None)
-        else:
-            days = None
+        groups.append(tuple(tokens))
+        rest = replace(rest, since=None, until=None)
     return FacetFilter(groups=tuple(groups), rest=rest, days=days)
