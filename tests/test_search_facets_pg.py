@@ -214,3 +214,74 @@ def test_a_long_range_is_asked_by_whole_months_and_its_days_checked_on_the_rows(
     assert asked and "d2020" not in asked[0], compiled.params
     assert "Filter: (strip(facets) @@" in plan, plan
     assert "Index Cond: ((facets @@" in plan, plan
+
+
+def _long_article(n: int) -> Article:
+    """An article whose search row is past PostgreSQL's 2 kB TOAST threshold twice over: 400
+    distinct words, so ``terms`` and ``words`` are a few kB each, which pglz cannot shrink."""
+    letters = "ثجحخدذرزسشصضطظعغقم"
+    words = [
+        "".join(letters[(i * 7 + k * (n + 3)) % len(letters)] for k in range(3)) + letters[i % 17]
+        for i in range(400)
+    ]
+    return Article(
+        source="hespress", url=f"https://example.test/long/{n}", title="الميزانية العامة",
+        body_text="الميزانية " + " ".join(words), lang="ar",
+        published=datetime(2021, 2, 1 + n, tzinfo=UTC),
+    )  # fmt: skip
+
+
+def _out_of_line(store: Store) -> int:
+    """How many values of the search table live in its TOAST table (dead row versions vacuumed
+    first)."""
+    with store.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(text("VACUUM article_search"))
+        toast = conn.execute(text(
+            "SELECT reltoastrelid::regclass::text FROM pg_class "
+            "WHERE oid = 'article_search'::regclass"
+        )).scalar_one()  # fmt: skip
+        return conn.execute(text(f"SELECT count(DISTINCT chunk_id) FROM {toast}")).scalar_one()
+
+
+def _terms(store: Store) -> dict[int, str]:
+    with store.engine.connect() as conn:
+        rows = conn.execute(text("SELECT article_pk, terms::text FROM article_search")).all()
+    return dict(rows)
+
+
+def test_a_long_article_s_terms_stay_in_its_row(pg: Store) -> None:
+    """Ranking reads every match's ``terms``: kept in the row (migration 0018), not one TOAST
+    lookup more per match; ``words`` (read for prefixes only) still goes out of the row."""
+    save_article(pg, _long_article(0))
+    assert _out_of_line(pg) == 1  # ``words``; ``terms`` beside it was the second
+    results = search(pg, SearchRequest(q="الميزانية"))
+    assert results.exact_total == 1
+
+
+def test_migration_0018_leaves_old_rows_to_the_operator_s_rewrite(pg: Store) -> None:
+    """The migration only changes the storage (instant at any size); the rows written before it
+    move into their rows when rewritten, by either way docs/deploy.md gives, terms unchanged."""
+    cfg = _alembic_config()
+    with pg.engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0017")
+    for n in range(2):
+        save_article(pg, _long_article(n))
+    before = _terms(pg)
+    assert _out_of_line(pg) == 4
+    with pg.engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "heads")
+    assert _out_of_line(pg) == 4
+    first = min(before)
+    with pg.engine.begin() as conn:  # while the portal runs: batches of pks, then VACUUM
+        conn.execute(text(
+            "UPDATE article_search SET terms = terms || ''::tsvector, facets = facets || ''::tsvector "
+            "WHERE article_pk BETWEEN :lo AND :hi"
+        ), {"lo": first, "hi": first})  # fmt: skip
+    assert _out_of_line(pg) == 3
+    with pg.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(text("VACUUM FULL article_search"))
+    assert _out_of_line(pg) == 2
+    assert _terms(pg) == before
+    assert search(pg, SearchRequest(q="الميزانية")).exact_total == 2
