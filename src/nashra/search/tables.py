@@ -14,7 +14,9 @@
   the newest rows inside the index (:meth:`nashra.search.backends.PostgresBackend.newest_eras`),
   and — its middle column — ``facets``, the article's outlet, section, language and day as the
   lexemes of :func:`nashra.search.facets.facet_tokens` (migration 0017), so that filters are
-  intersected with the words inside the index too.
+  intersected with the words inside the index too. ``terms``, ``facets`` and ``author`` are
+  stored in the row (``STORAGE MAIN``, migration 0018): ranking reads every match's ``terms``,
+  and only ``words`` goes to TOAST when a long article's row passes 2 kB.
 
 They are kept out of ``nashra.store.schema.metadata`` on purpose: a virtual table and a
 PostgreSQL-only type cannot be described there for both dialects.
