@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 from alembic import command
 from alembic.script import ScriptDirectory
-from sqlalchemy import select, text
+from sqlalchemy import event, select, text
 
 from nashra.enrich.store import set_section
 from nashra.ingest import save_article
@@ -19,6 +19,7 @@ from nashra.search import SearchRequest, search
 from nashra.search.backends import PostgresBackend
 from nashra.search.facets import facet_tokens
 from nashra.search.query import parse_query
+from nashra.search.ranking import units_of
 from nashra.search.tables import pg_search
 from nashra.store import Store
 from nashra.store.db import _alembic_config
@@ -285,3 +286,44 @@ def test_migration_0018_leaves_old_rows_to_the_operator_s_rewrite(pg: Store) -> 
     assert _out_of_line(pg) == 2
     assert _terms(pg) == before
     assert search(pg, SearchRequest(q="الميزانية")).exact_total == 2
+
+
+def test_the_candidates_positions_are_read_where_the_ranking_found_their_rows(
+    pg: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The ranking statement reads every match's row; the candidates' term positions are then
+    read at the same places (a TID scan), not looked up again through the pk index — the same
+    page either way, and a place that no longer holds its article (the row moved, or another
+    took its place) is read by pk."""
+    for n in range(6):
+        save_article(pg, Article(
+            source="hespress", url=f"https://example.test/budget/{n}",
+            title="الميزانية" if n % 2 else f"خبر {n}",
+            body_text=" ".join(["نص"] * n + ["الميزانية العامة"] * (1 + n % 3)),
+            published=datetime(2021, 3, 1 + n, tzinfo=UTC), lang="ar",
+        ))  # fmt: skip
+    statements: list[str] = []
+    event.listen(pg.engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
+    request = SearchRequest(q="الميزانية")
+    by_place = [(h.row["pk"], h.score) for h in search(pg, request).hits]
+    assert any("ctid = ANY" in s for s in statements)
+    monkeypatch.setattr(PostgresBackend, "found_at", lambda self, places: None)
+    assert [(h.row["pk"], h.score) for h in search(pg, request).hits] == by_place
+    assert len(by_place) == 6
+
+    query = parse_query("الميزانية")
+    backend = PostgresBackend([(t, "text") for t in query.terms])
+    tokens = {tok for unit in units_of(query) for tok in unit.tokens}
+    pks = sorted(pk for pk, _ in by_place)
+    with pg.engine.connect() as conn:
+        by_pk = backend.doc_terms(conn, pks, tokens)
+        places = dict(conn.execute(text("SELECT article_pk, ctid::text FROM article_search")).all())
+        backend.places = {pks[0]: places[pks[1]], pks[1]: "(4000000,1)"}
+        assert backend.doc_terms(conn, pks, tokens) == by_pk
+        conn.exec_driver_sql("SET enable_seqscan = off")  # six rows: one page
+        plan = "\n".join(conn.exec_driver_sql(
+            "EXPLAIN SELECT 1 FROM article_search AS s WHERE s.article_pk + 0 = ANY(%(pks)s) "
+            "AND s.ctid = ANY(CAST(%(places)s AS tid[]))",
+            {"pks": pks, "places": [places[pk] for pk in pks]},
+        ).scalars())  # fmt: skip
+    assert "Tid Scan" in plan, plan

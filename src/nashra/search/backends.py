@@ -8,7 +8,7 @@ tsquery syntax here, each token quoted, so nothing a reader types is ever read a
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from functools import partial
@@ -27,6 +27,7 @@ from sqlalchemy import (
     func,
     literal_column,
     not_,
+    null,
     or_,
     select,
     text,
@@ -100,6 +101,14 @@ class IndexBackend:
         self.musts = [(t, s) for t, s in self.query if t.required] + self.required
 
     key: ColumnElement[Any]  # the index's article pk column
+
+    def place(self) -> ColumnElement[Any]:
+        """Where a match's index row lies, selected beside its score so that :meth:`doc_terms`
+        reads the candidates' rows again without looking their pks up (NULL: by pk)."""
+        return null()
+
+    def found_at(self, places: Mapping[int, Any]) -> None:
+        """Remember where the scored matches lie (``pk → place``) for :meth:`doc_terms`."""
 
     def take_filters(self, conn: Connection, filters: Filters) -> Filters | None:
         """Keep what of ``filters`` the index answers itself (:mod:`nashra.search.facets`: the
@@ -414,13 +423,22 @@ def _tsquery(expression: str) -> ColumnElement[Any]:
 # of what deleting the tokens leaves), so only the few that remain are unnested. Unnesting the
 # whole ``tsvector`` builds a row of two arrays per lexeme: 60-80 µs a candidate, several times
 # this. Positions are 1-based in PostgreSQL, 0-based in :class:`DocTerms`.
-_PG_TERMS = text(
+_PG_TERMS_OF = (
     "SELECT s.article_pk, "
     "coalesce(s.title_end, nashra_last_position(ts_filter(s.terms, '{a}'))), "
     "coalesce(s.stream_end, nashra_last_position(s.terms)), "
     "(SELECT json_object_agg(u.lexeme, u.positions) FROM unnest(ts_delete(s.terms, "
     "tsvector_to_array(ts_delete(s.terms, CAST(:tokens AS text[]))))) AS u) "
-    f"FROM {TABLE} AS s WHERE s.article_pk = ANY(:pks)"
+    f"FROM {TABLE} AS s WHERE "
+)
+_PG_TERMS = text(_PG_TERMS_OF + "s.article_pk = ANY(:pks)")
+# The same rows found where the ranking has just read them (a TID scan), not through the search
+# table's pk index: cold, its leaves were what this statement waited for (20-104 ms for 200
+# candidates at 5 million articles). The pk, hidden from the planner ("+ 0", or it would take
+# the index again), keeps out a row that has since taken a moved one's place; a moved row
+# (updated since) is then read by pk.
+_PG_TERMS_AT = text(
+    _PG_TERMS_OF + "s.ctid = ANY(CAST(:places AS tid[])) AND s.article_pk + 0 = ANY(:pks)"
 )
 
 
@@ -511,6 +529,16 @@ class PostgresBackend(IndexBackend):
 
     key = pg_search.c.article_pk
 
+    def __init__(self, query: Sequence[Clause], required: Sequence[Clause] = ()) -> None:
+        super().__init__(query, required)
+        self.places: dict[int, str] = {}  # pk → ctid of the matches scored so far
+
+    def place(self) -> ColumnElement[Any]:
+        return literal_column(f"{TABLE}.ctid")
+
+    def found_at(self, places: Mapping[int, Any]) -> None:
+        self.places.update(places)
+
     def source(self, with_articles: bool) -> FromClause:
         if not with_articles:
             return pg_search
@@ -547,8 +575,17 @@ class PostgresBackend(IndexBackend):
         # Positions come from the tsvectors, no text is read: nothing for ``memo`` to keep.
         if not pks:
             return {}
-        docs = {}
-        rows = conn.execute(_PG_TERMS, {"pks": list(pks), "tokens": sorted(tokens)})
+        docs: dict[int, DocTerms] = {}
+        wanted = sorted(tokens)
+        placed = [pk for pk in pks if pk in self.places]
+        rows: list[Any] = []
+        if placed:
+            at = {"pks": placed, "places": [self.places[pk] for pk in placed], "tokens": wanted}
+            rows = conn.execute(_PG_TERMS_AT, at).all()
+        read = {row[0] for row in rows}
+        rest = [pk for pk in pks if pk not in read]
+        if rest:
+            rows += conn.execute(_PG_TERMS, {"pks": rest, "tokens": wanted}).all()
         for pk, title, stream, found in rows:
             doc = docs[pk] = DocTerms(title or 0, (stream or 0) - (title or 0))
             for lexeme, positions in sorted((found or {}).items()):

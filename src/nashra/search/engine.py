@@ -225,21 +225,32 @@ class _Matches:
         # statement for 3,000 matches at a million articles). Best first as PostgreSQL's
         # ``best_first``: the score, then the newest — among the newest ``window``, as
         # :meth:`best_of_newest` ranks them.
-        key = self.backend.key.label("pk")
-        matched = self._select(key, self.backend.score().label("score")).offset(0).subquery()
+        matched = self._scored().offset(0).subquery()
         numbered = select(
             matched.c.pk,
             matched.c.score,
+            matched.c.place,
             func.count().over().label("total"),
             func.row_number().over(order_by=matched.c.pk.desc()).label("newness"),
         ).subquery()
-        query = select(numbered.c.pk, numbered.c.score, numbered.c.total)
+        query = select(numbered.c.pk, numbered.c.score, numbered.c.place, numbered.c.total)
         if window > 0:
             query = query.where(numbered.c.newness <= window)
         query = query.order_by(numbered.c.score.desc(), numbered.c.pk.desc()).limit(limit)
         rows = self.conn.execute(query).all()
-        total = rows[0][2] if rows else 0
-        return total, [(pk, float(score or 0)) for pk, score, _ in rows]
+        return (rows[0].total if rows else 0), self._page(rows)
+
+    def _scored(self) -> Any:
+        """The matches' pks, scores and places (see ``IndexBackend.place``)."""
+        backend = self.backend
+        return self._select(
+            backend.key.label("pk"), backend.score().label("score"), backend.place().label("place")
+        )
+
+    def _page(self, rows: Sequence[Any]) -> list[tuple[int, float]]:
+        """``(pk, score)`` of the scored ``rows``, their places kept by the backend."""
+        self.backend.found_at({row.pk: row.place for row in rows})
+        return [(row.pk, float(row.score or 0)) for row in rows]
 
     def floor(self, window: int) -> int | None:
         """The smallest pk of the ``window`` newest matches (None: there are no more)."""
@@ -248,14 +259,13 @@ class _Matches:
 
     def ranked(self, floor: int | None, offset: int, limit: int) -> list[tuple[int, float]]:
         """Best first, among the matches from ``floor`` on (all of them: None)."""
-        query = self._select(self.backend.key.label("pk"), self.backend.score().label("score"))
+        query = self._scored()
         if floor is not None:
             query = query.where(self.backend.key >= floor)
         query = query.order_by(*self.backend.best_first()).offset(offset).limit(limit)
-        # All rows at once as plain tuples: a fetch per row through the result costs more than
-        # the rest of this read for the 200 candidates of a ranking.
-        rows = self.conn.execute(query).all()
-        return [(pk, float(score or 0)) for pk, score in rows]
+        # All rows at once: a fetch per row through the result costs more than the rest of this
+        # read for the 200 candidates of a ranking.
+        return self._page(self.conn.execute(query).all())
 
     def best_of_newest(
         self, window: int, offset: int, limit: int, expected: int = 0
@@ -284,14 +294,16 @@ class _Matches:
     ) -> tuple[list[tuple[int, float]], int]:
         """:meth:`best_of_newest` over the matches ``narrowed`` keeps (all: None), and how many
         of them it ranked (0 when none is on this page)."""
-        scored = self._select(self.backend.key.label("pk"), self.backend.score().label("score"))
+        scored = self._scored()
         if narrowed is not None:
             scored = scored.where(narrowed)
         newest = scored.order_by(self.backend.key.desc()).limit(window).subquery()
-        query = select(newest.c.pk, newest.c.score, func.count().over().label("found"))
+        query = select(
+            newest.c.pk, newest.c.score, newest.c.place, func.count().over().label("found")
+        )
         query = query.order_by(newest.c.score.desc(), newest.c.pk.desc()).offset(offset)
         rows = self.conn.execute(query.limit(limit)).all()
-        return [(pk, float(score or 0)) for pk, score, _ in rows], rows[0].found if rows else 0
+        return self._page(rows), rows[0].found if rows else 0
 
     def newest(self, below: int, offset: int, limit: int) -> list[tuple[int, float]]:
         """The matches under ``below``, newest first (beyond the ranked window; not scored)."""
