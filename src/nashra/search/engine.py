@@ -220,7 +220,7 @@ class _Matches:
             self.estimated = True
             return expected, None
         # The scores are computed in a subquery that OFFSET 0 keeps from being merged into this
-        # one, so the windows that count and number the matches hold (pk, score) pairs, not
+        # one, so the windows that count and number the matches hold (pk, score, place), not
         # every match's tsvector (those went past work_mem to a temporary file: a third of the
         # statement for 3,000 matches at a million articles). Best first as PostgreSQL's
         # ``best_first``: the score, then the newest — among the newest ``window``, as
