@@ -209,7 +209,10 @@ def _running(pid: int) -> bool:
 def test_an_interrupted_bulk_import_resumes_without_loss_or_duplicates(
     tmp_path: Path, sig: signal.Signals
 ) -> None:
-    lines = _archive_lines(900)
+    # Eight batches: four are in the pool's hands at once, so when the first is committed
+    # half the file is still to analyse (with 900 lines every batch was in flight at once, and on
+    # a busy machine the import once finished before the signal came).
+    lines = _archive_lines(2000)
     path = _write(tmp_path / "archive.jsonl", lines)
     data = tmp_path / "data"
     command = [sys.executable, "-m", "nashra.cli", "--data-dir", str(data), "import", "--bulk",
